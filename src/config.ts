@@ -1,0 +1,69 @@
+import { z } from "zod";
+
+/**
+ * Every tunable default lives here, read from Worker vars once per `env`
+ * object. Vars are strings (wrangler.toml `[vars]`, `.dev.vars`, or secrets);
+ * an absent var takes the default below.
+ */
+const bool = z
+  .enum(["true", "false", "1", "0", ""])
+  .transform((v) => v === "true" || v === "1");
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+export const ENGINE_NAMES = ["mock", "composite", "fashn"] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+const ConfigSchema = z.object({
+  ENVIRONMENT: z.string().default("production"),
+  /** Engine used when neither the account nor the category map chooses one. */
+  ENGINE_DEFAULT: z.enum(ENGINE_NAMES).default("composite"),
+  /** JSON map category → engine, e.g. {"bottoms":"fashn"}. */
+  ENGINE_BY_CATEGORY: z
+    .string()
+    .default("{}")
+    .transform((s, ctx) => {
+      try {
+        return z.record(z.string(), z.enum(ENGINE_NAMES)).parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: "custom", message: "ENGINE_BY_CATEGORY must be a JSON object of category → engine" });
+        return z.NEVER;
+      }
+    }),
+  FASHN_BASE_URL: z.string().url().default("https://api.fashn.ai"),
+  FASHN_API_KEY: z.string().default(""),
+  /** Dev only: lets safe-fetch and webhook URLs reach loopback fixtures. Never set in production. */
+  ALLOW_LOOPBACK_FETCH: bool.default(false),
+  MAINTENANCE_MODE: bool.default(false),
+  MAINTENANCE_RETRY_AFTER_SECONDS: int(120, 1, 86400),
+  FILE_URL_TTL_SECONDS: int(3600, 60, 7 * 86400),
+  GENERATION_DEADLINE_SECONDS: int(600, 30, 86400),
+  RATE_LIMIT_PER_MINUTE: int(100, 1, 100000),
+  RATE_LIMIT_BURST: int(0, 0, 100000),
+  DEFAULT_RETENTION_DAYS: z.coerce.number().pipe(z.union([z.literal(1), z.literal(3), z.literal(7)])).default(7),
+  AUTH_CACHE_TTL_SECONDS: int(30, 0, 30),
+});
+
+export type AppConfig = z.infer<typeof ConfigSchema>;
+
+const cache = new WeakMap<object, AppConfig>();
+
+/** Parsed configuration for this `env`; parsing happens once per env object, not per request. */
+export function getConfig(env: Env): AppConfig {
+  let cfg = cache.get(env);
+  if (!cfg) {
+    const source = env as unknown as Record<string, unknown>;
+    const raw: Record<string, unknown> = {};
+    for (const key of Object.keys(ConfigSchema.shape)) {
+      const v = source[key];
+      if (typeof v === "string" && v !== "") raw[key] = v;
+    }
+    cfg = ConfigSchema.parse(raw);
+    cache.set(env, cfg);
+  }
+  return cfg;
+}
+
+/** Effective burst: 0 means "same as the per-minute rate". */
+export function effectiveBurst(cfg: AppConfig): number {
+  return cfg.RATE_LIMIT_BURST > 0 ? cfg.RATE_LIMIT_BURST : cfg.RATE_LIMIT_PER_MINUTE;
+}

@@ -1,0 +1,84 @@
+import { and, desc, eq, lt } from "drizzle-orm";
+import type { Db } from "../client";
+import { accounts, apiKeys } from "../schema";
+
+export type AccountRow = typeof accounts.$inferSelect;
+export type NewAccountRow = typeof accounts.$inferInsert;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type NewApiKeyRow = typeof apiKeys.$inferInsert;
+
+export async function insertAccount(db: Db, row: NewAccountRow): Promise<AccountRow> {
+  const [created] = await db.insert(accounts).values(row).returning();
+  if (!created) throw new Error("account insert returned no row");
+  return created;
+}
+
+export async function findAccount(db: Db, id: string): Promise<AccountRow | undefined> {
+  return db.select().from(accounts).where(eq(accounts.id, id)).get();
+}
+
+/** Newest first; `before` is the last id of the previous page. */
+export async function listAccounts(db: Db, limit: number, before?: string): Promise<AccountRow[]> {
+  return db
+    .select()
+    .from(accounts)
+    .where(before ? lt(accounts.id, before) : undefined)
+    .orderBy(desc(accounts.id))
+    .limit(limit)
+    .all();
+}
+
+export async function updateAccount(
+  db: Db,
+  id: string,
+  patch: Partial<Omit<NewAccountRow, "id" | "createdAt">>,
+): Promise<AccountRow | undefined> {
+  const [row] = await db.update(accounts).set(patch).where(eq(accounts.id, id)).returning();
+  return row;
+}
+
+export async function insertApiKey(db: Db, row: NewApiKeyRow): Promise<ApiKeyRow> {
+  const [created] = await db.insert(apiKeys).values(row).returning();
+  if (!created) throw new Error("api key insert returned no row");
+  return created;
+}
+
+export async function listApiKeys(db: Db, accountId: string): Promise<ApiKeyRow[]> {
+  return db.select().from(apiKeys).where(eq(apiKeys.accountId, accountId)).orderBy(desc(apiKeys.id)).all();
+}
+
+export async function findApiKey(db: Db, accountId: string, keyId: string): Promise<ApiKeyRow | undefined> {
+  return db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.accountId, accountId), eq(apiKeys.id, keyId)))
+    .get();
+}
+
+export async function updateApiKey(
+  db: Db,
+  accountId: string,
+  keyId: string,
+  patch: Partial<Pick<NewApiKeyRow, "name" | "rateLimitPerMinute" | "rateLimitBurst" | "spendCap" | "revokedAt">>,
+): Promise<ApiKeyRow | undefined> {
+  const [row] = await db
+    .update(apiKeys)
+    .set(patch)
+    .where(and(eq(apiKeys.accountId, accountId), eq(apiKeys.id, keyId)))
+    .returning();
+  return row;
+}
+
+/** The auth lookup: one query joining the key to its account. */
+export async function findKeyWithAccountByHash(
+  db: Db,
+  keyHash: string,
+): Promise<{ key: ApiKeyRow; account: AccountRow } | undefined> {
+  const row = await db
+    .select({ key: apiKeys, account: accounts })
+    .from(apiKeys)
+    .innerJoin(accounts, eq(apiKeys.accountId, accounts.id))
+    .where(eq(apiKeys.keyHash, keyHash))
+    .get();
+  return row ?? undefined;
+}

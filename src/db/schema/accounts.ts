@@ -1,0 +1,40 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const accounts = sqliteTable("accounts", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** active | disabled: a disabled account's keys are rejected as INVALID_API_KEY. */
+  status: text("status", { enum: ["active", "disabled"] }).notNull().default("active"),
+  /** Per-account engine override (mock | composite | fashn); null = configuration decides. */
+  engine: text("engine"),
+  /** Per-account default rate limit (requests/minute) for its keys; null = configuration default. */
+  rateLimitPerMinute: integer("rate_limit_per_minute"),
+  rateLimitBurst: integer("rate_limit_burst"),
+  /** Optional account-wide cap on credits spent per UTC day; null = none. */
+  spendCapPerDay: integer("spend_cap_per_day"),
+  retentionDays: integer("retention_days").notNull().default(7),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    name: text("name").notNull(),
+    /** SHA-256 hex of the full key; the plaintext is never stored. */
+    keyHash: text("key_hash").notNull().unique(),
+    /** First characters, e.g. `dr_live_AbCd`, for people to recognise a key. */
+    displayPrefix: text("display_prefix").notNull(),
+    rateLimitPerMinute: integer("rate_limit_per_minute"),
+    rateLimitBurst: integer("rate_limit_burst"),
+    /** Optional cap on credits this key may spend in total; null = none. */
+    spendCap: integer("spend_cap"),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("api_keys_account_idx").on(t.accountId, t.id)],
+);

@@ -1,0 +1,54 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const GENERATION_STATUSES = ["PENDING", "PROCESSING", "COMPLETED", "FAILED"] as const;
+export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
+
+export const generations = sqliteTable(
+  "generations",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull(),
+    apiKeyId: text("api_key_id"),
+    status: text("status", { enum: GENERATION_STATUSES }).notNull(),
+    productExternalId: text("product_external_id").notNull(),
+    /** JSON snapshot of the product as it was when the generation was accepted. */
+    productSnapshot: text("product_snapshot").notNull(),
+    personImageId: text("person_image_id").notNull(),
+    externalUserId: text("external_user_id"),
+    engine: text("engine").notNull(),
+    category: text("category"),
+    mode: text("mode"),
+    seed: integer("seed"),
+    watermark: integer("watermark", { mode: "boolean" }),
+    keepForDays: integer("keep_for_days").notNull(),
+    webhookUrl: text("webhook_url"),
+    resultImageId: text("result_image_id"),
+    resultR2Key: text("result_r2_key"),
+    resultExpiresAt: integer("result_expires_at"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    retryable: integer("retryable", { mode: "boolean" }),
+    /** Upstream job id (e.g. a FASHN prediction) while the engine runs remotely. */
+    engineJobId: text("engine_job_id"),
+    attempts: integer("attempts").notNull().default(0),
+    /** none | reserved | committed | refunded: what the credit ledger was told. */
+    creditState: text("credit_state", { enum: ["none", "reserved", "committed", "refunded"] })
+      .notNull()
+      .default("none"),
+    /** Set once the "generation finished" event was handed to the webhook layer. */
+    eventEmittedAt: integer("event_emitted_at"),
+    requestId: text("request_id"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    startedAt: integer("started_at"),
+    completedAt: integer("completed_at"),
+    durationMs: integer("duration_ms"),
+    deadlineAt: integer("deadline_at").notNull(),
+  },
+  (t) => [
+    index("generations_account_idx").on(t.accountId, t.id),
+    index("generations_status_idx").on(t.status, t.deadlineAt),
+    index("generations_product_idx").on(t.accountId, t.productExternalId),
+    index("generations_user_idx").on(t.accountId, t.externalUserId),
+  ],
+);

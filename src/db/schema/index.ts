@@ -1,0 +1,6 @@
+export * from "./accounts";
+export * from "./images";
+export * from "./products";
+export * from "./generations";
+export * from "./webhooks";
+export * from "./settings";

@@ -1,0 +1,37 @@
+import type { AppConfig } from "./config";
+import type { AuthContext } from "./services/auth";
+
+/**
+ * Secrets are not in wrangler.toml, so `wrangler types` cannot see them in CI;
+ * they are declared here once (documented in .dev.vars.example).
+ */
+interface DrapeSecrets {
+  ADMIN_TOKEN: string;
+  FILE_SIGNING_SECRET: string;
+  WEBHOOK_ENCRYPTION_KEY: string;
+  FASHN_API_KEY?: string;
+  ENGINE_BY_CATEGORY?: string;
+  FASHN_BASE_URL?: string;
+}
+
+declare global {
+  interface Env extends DrapeSecrets {}
+  namespace Cloudflare {
+    interface Env extends DrapeSecrets {}
+  }
+}
+
+export interface AppVariables {
+  requestId: string;
+  config: AppConfig;
+  auth?: AuthContext;
+  /** Set by auth so the request log line names the account. */
+  accountId?: string;
+  /** Fields the body schema ignored, reported in `x-ignored-fields`. */
+  ignoredFields?: string[];
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: AppVariables;
+}

@@ -1,0 +1,22 @@
+import type { MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import type { AppEnv } from "../env";
+import { log } from "../lib/logger";
+import { matchedEndpointPath } from "./route-table";
+
+/**
+ * One structured line per request: id, method, matched route (the pattern, not
+ * the concrete path, so ids and user data stay out), status, duration, account.
+ */
+export const accessLog: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const started = Date.now();
+  await next();
+  log(c.res.status >= 500 ? "error" : "info", "request", {
+    requestId: c.get("requestId"),
+    method: c.req.method,
+    route: matchedEndpointPath(matchedRoutes(c)) ?? "(none)",
+    status: c.res.status,
+    durationMs: Date.now() - started,
+    accountId: c.get("accountId") ?? null,
+  });
+};

@@ -1,0 +1,31 @@
+import type { MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+import { timingSafeEqualStrings } from "../lib/crypto";
+import { authenticate, readPresentedKey } from "../services/auth";
+import { serviceContext } from "./context";
+import { matchedEndpointPath } from "./route-table";
+
+/** Integrator routes: resolves the API key (isolate-cached ≤ 30 s) into `c.var.auth`. */
+export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
+  // Unknown paths answer ROUTE_NOT_FOUND/METHOD_NOT_ALLOWED, not an auth error.
+  if (matchedEndpointPath(matchedRoutes(c)) === null) return next();
+  const auth = await authenticate(serviceContext(c), readPresentedKey(c.req.raw.headers));
+  c.set("auth", auth);
+  c.set("accountId", auth.accountId);
+  await next();
+};
+
+/** Operator routes: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
+export const requireAdminToken: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (matchedEndpointPath(matchedRoutes(c)) === null) return next();
+  const expected = c.env.ADMIN_TOKEN;
+  const authz = c.req.header("authorization") ?? "";
+  const m = /^Bearer\s+(.+)$/i.exec(authz.trim());
+  if (!m?.[1]) throw new ApiError("MISSING_API_KEY", "Operator routes need Authorization: Bearer <ADMIN_TOKEN>.");
+  if (!expected || expected.length < 16 || !(await timingSafeEqualStrings(m[1].trim(), expected))) {
+    throw new ApiError("INVALID_API_KEY", "The operator token is not valid.");
+  }
+  await next();
+};

@@ -1,0 +1,45 @@
+/**
+ * The table of (method, path pattern) the app serves, used to tell 404 from
+ * 405 and to fill `Allow`. It is filled once from `app.routes` after all
+ * routes are registered (see app.ts), so it can never drift from the router.
+ */
+interface RouteEntry {
+  method: string;
+  regex: RegExp;
+}
+
+let table: RouteEntry[] = [];
+
+function toRegex(path: string): RegExp {
+  const body = path
+    .split("/")
+    .map((seg) => {
+      if (seg === "*") return ".*";
+      if (seg.startsWith(":")) return "[^/]+";
+      return seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    })
+    .join("/");
+  return new RegExp(`^${body}/?$`);
+}
+
+export function registerRouteTable(routes: ReadonlyArray<{ method: string; path: string }>): void {
+  table = routes
+    .filter((r) => r.method !== "ALL")
+    .map((r) => ({ method: r.method, regex: toRegex(r.path) }));
+}
+
+export function allowedMethods(path: string): string[] {
+  const methods = new Set<string>();
+  for (const r of table) if (r.regex.test(path)) methods.add(r.method);
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
+}
+
+/** The endpoint (not middleware) a request matched, or null when only middleware matched (→ 404/405). */
+export function matchedEndpointPath(routes: ReadonlyArray<{ method: string; path: string }>): string | null {
+  for (let i = routes.length - 1; i >= 0; i--) {
+    const r = routes[i];
+    if (r && r.method !== "ALL") return r.path;
+  }
+  return null;
+}

@@ -1,0 +1,49 @@
+import type { z } from "zod";
+import { ApiError, type ErrorDetail } from "../errors";
+
+/** Zod issues → Genlook-style details: dotted paths (`product.images.0.url`). */
+export function issuesToDetails(issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
+  return issues.map((issue) => ({
+    path: issue.path.map((p) => String(p)).join("."),
+    message: issue.message,
+  }));
+}
+
+export function validationError(issues: readonly z.core.$ZodIssue[], message = "The request did not match the schema."): ApiError {
+  return new ApiError("VALIDATION_FAILED", message, { details: issuesToDetails(issues) });
+}
+
+/** Parses `value` with `schema` or throws VALIDATION_FAILED; for bodies read by hand (multipart `data`). */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(result.error.issues);
+  return result.data;
+}
+
+/**
+ * Dotted paths of fields present in `input` that `schema` would drop, for the
+ * `x-ignored-fields` header (SPEC §3: unknown fields are ignored but named).
+ */
+export function ignoredFields(input: unknown, parsed: unknown, prefix = ""): string[] {
+  if (!isPlainObject(input) || !isPlainObject(parsed)) return [];
+  const out: string[] = [];
+  for (const key of Object.keys(input)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (!(key in parsed)) {
+      if (input[key] !== undefined) out.push(path);
+      continue;
+    }
+    const a = input[key];
+    const b = parsed[key];
+    if (Array.isArray(a) && Array.isArray(b)) {
+      a.forEach((item, i) => out.push(...ignoredFields(item, b[i], `${path}.${i}`)));
+    } else {
+      out.push(...ignoredFields(a, b, path));
+    }
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,83 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { serviceContext } from "../../http/context";
+import { createRouter } from "../../http/router";
+import * as accounts from "../../services/accounts";
+import { AccountIdParam, AccountSchema, CreateAccountBody, UpdateAccountBody } from "../../schemas/admin";
+import { ADMIN_SECURITY, errorResponses, paginated, PaginationQuerySchema } from "../../schemas/common";
+import { presentAccount } from "./presenters";
+
+const security = ADMIN_SECURITY;
+const tags = ["Operator"];
+
+const create = createRoute({
+  method: "post",
+  path: "/accounts",
+  tags,
+  security,
+  summary: "Create an account",
+  request: { body: { required: true, content: { "application/json": { schema: CreateAccountBody } } } },
+  responses: {
+    201: { description: "Created", content: { "application/json": { schema: AccountSchema } } },
+    ...errorResponses(["VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE", "PAYLOAD_TOO_LARGE"], { authenticated: false }),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/accounts",
+  tags,
+  security,
+  summary: "List accounts (newest first)",
+  request: { query: PaginationQuerySchema },
+  responses: {
+    200: { description: "A page of accounts", content: { "application/json": { schema: paginated(AccountSchema, "AccountList") } } },
+    ...errorResponses(["VALIDATION_FAILED"], { authenticated: false }),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/accounts/{accountId}",
+  tags,
+  security,
+  summary: "Get an account",
+  request: { params: AccountIdParam },
+  responses: {
+    200: { description: "The account", content: { "application/json": { schema: AccountSchema } } },
+    ...errorResponses(["ACCOUNT_NOT_FOUND"], { authenticated: false }),
+  },
+});
+
+const update = createRoute({
+  method: "patch",
+  path: "/accounts/{accountId}",
+  tags,
+  security,
+  summary: "Update an account (status, limits, engine, retention)",
+  request: { params: AccountIdParam, body: { required: true, content: { "application/json": { schema: UpdateAccountBody } } } },
+  responses: {
+    200: { description: "The updated account", content: { "application/json": { schema: AccountSchema } } },
+    ...errorResponses(["ACCOUNT_NOT_FOUND", "VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE"], { authenticated: false }),
+  },
+});
+
+export const accountRoutes = createRouter()
+  .openapi(create, async (c) => {
+    const account = await accounts.createAccount(serviceContext(c), c.req.valid("json"));
+    return c.json(presentAccount(account), 201);
+  })
+  .openapi(list, async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const page = await accounts.listAccounts(serviceContext(c), { limit, cursor });
+    return c.json({ items: page.items.map(presentAccount), nextCursor: page.nextCursor, hasMore: page.hasMore, count: page.items.length }, 200);
+  })
+  .openapi(get, async (c) => {
+    const account = await accounts.getAccount(serviceContext(c), c.req.valid("param").accountId);
+    return c.json(presentAccount(account), 200);
+  })
+  .openapi(update, async (c) => {
+    const account = await accounts.updateAccount(serviceContext(c), c.req.valid("param").accountId, c.req.valid("json"));
+    return c.json(presentAccount(account), 200);
+  });
+
+export type AccountListResponse = z.infer<ReturnType<typeof paginated<typeof AccountSchema>>>;

@@ -1,0 +1,97 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { serviceContext } from "../../http/context";
+import { createRouter } from "../../http/router";
+import * as accounts from "../../services/accounts";
+import { AccountIdParam, ApiKeySchema, CreateApiKeyBody, CreatedApiKeySchema, KeyIdParams, UpdateApiKeyBody } from "../../schemas/admin";
+import { ADMIN_SECURITY, errorResponses } from "../../schemas/common";
+import { presentApiKey } from "./presenters";
+
+const security = ADMIN_SECURITY;
+const tags = ["Operator"];
+
+const issue = createRoute({
+  method: "post",
+  path: "/accounts/{accountId}/keys",
+  tags,
+  security,
+  summary: "Issue an API key (the plaintext is returned once)",
+  request: { params: AccountIdParam, body: { required: true, content: { "application/json": { schema: CreateApiKeyBody } } } },
+  responses: {
+    201: { description: "Created", content: { "application/json": { schema: CreatedApiKeySchema } } },
+    ...errorResponses(["ACCOUNT_NOT_FOUND", "VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE"], { authenticated: false }),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/accounts/{accountId}/keys",
+  tags,
+  security,
+  summary: "List an account's keys (no plaintext)",
+  request: { params: AccountIdParam },
+  responses: {
+    200: { description: "Keys", content: { "application/json": { schema: z.object({ items: z.array(ApiKeySchema) }).openapi("ApiKeyList") } } },
+    ...errorResponses(["ACCOUNT_NOT_FOUND"], { authenticated: false }),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/accounts/{accountId}/keys/{keyId}",
+  tags,
+  security,
+  summary: "Get one key",
+  request: { params: KeyIdParams },
+  responses: {
+    200: { description: "The key", content: { "application/json": { schema: ApiKeySchema } } },
+    ...errorResponses(["API_KEY_NOT_FOUND"], { authenticated: false }),
+  },
+});
+
+const update = createRoute({
+  method: "patch",
+  path: "/accounts/{accountId}/keys/{keyId}",
+  tags,
+  security,
+  summary: "Change a key's name, rate limit or spend cap",
+  request: { params: KeyIdParams, body: { required: true, content: { "application/json": { schema: UpdateApiKeyBody } } } },
+  responses: {
+    200: { description: "The key", content: { "application/json": { schema: ApiKeySchema } } },
+    ...errorResponses(["API_KEY_NOT_FOUND", "VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE"], { authenticated: false }),
+  },
+});
+
+const revoke = createRoute({
+  method: "post",
+  path: "/accounts/{accountId}/keys/{keyId}/revoke",
+  tags,
+  security,
+  summary: "Revoke a key (idempotent; effective everywhere within 30 s)",
+  request: { params: KeyIdParams },
+  responses: {
+    200: { description: "The revoked key", content: { "application/json": { schema: ApiKeySchema } } },
+    ...errorResponses(["API_KEY_NOT_FOUND"], { authenticated: false }),
+  },
+});
+
+export const keyRoutes = createRouter()
+  .openapi(issue, async (c) => {
+    const { record, plaintext } = await accounts.issueApiKey(serviceContext(c), c.req.valid("param").accountId, c.req.valid("json"));
+    return c.json({ ...presentApiKey(record), key: plaintext }, 201);
+  })
+  .openapi(list, async (c) => {
+    const rows = await accounts.listApiKeys(serviceContext(c), c.req.valid("param").accountId);
+    return c.json({ items: rows.map(presentApiKey) }, 200);
+  })
+  .openapi(get, async (c) => {
+    const { accountId, keyId } = c.req.valid("param");
+    return c.json(presentApiKey(await accounts.getApiKey(serviceContext(c), accountId, keyId)), 200);
+  })
+  .openapi(update, async (c) => {
+    const { accountId, keyId } = c.req.valid("param");
+    return c.json(presentApiKey(await accounts.updateApiKey(serviceContext(c), accountId, keyId, c.req.valid("json"))), 200);
+  })
+  .openapi(revoke, async (c) => {
+    const { accountId, keyId } = c.req.valid("param");
+    return c.json(presentApiKey(await accounts.revokeApiKey(serviceContext(c), accountId, keyId)), 200);
+  });

@@ -1,0 +1,33 @@
+import type { z } from "@hono/zod-openapi";
+import { toIso } from "../../lib/time";
+import type { Account, ApiKeyRecord } from "../../services/accounts";
+import type { AccountSchema, ApiKeySchema } from "../../schemas/admin";
+
+export function presentAccount(a: Account): z.infer<typeof AccountSchema> {
+  return {
+    id: a.id,
+    name: a.name,
+    status: a.status,
+    engine: (a.engine as z.infer<typeof AccountSchema>["engine"]) ?? null,
+    rateLimitPerMinute: a.rateLimitPerMinute,
+    rateLimitBurst: a.rateLimitBurst,
+    spendCapPerDay: a.spendCapPerDay,
+    retentionDays: a.retentionDays,
+    createdAt: toIso(a.createdAt),
+    updatedAt: toIso(a.updatedAt),
+  };
+}
+
+export function presentApiKey(k: ApiKeyRecord): z.infer<typeof ApiKeySchema> {
+  return {
+    id: k.id,
+    accountId: k.accountId,
+    name: k.name,
+    displayPrefix: k.displayPrefix,
+    rateLimitPerMinute: k.rateLimitPerMinute,
+    rateLimitBurst: k.rateLimitBurst,
+    spendCap: k.spendCap,
+    createdAt: toIso(k.createdAt),
+    revokedAt: toIso(k.revokedAt),
+  };
+}

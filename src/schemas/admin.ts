@@ -1,0 +1,81 @@
+import { z } from "@hono/zod-openapi";
+import { ENGINE_NAMES } from "../config";
+import { IsoDate } from "./common";
+
+const RetentionDays = z.union([z.literal(1), z.literal(3), z.literal(7)]);
+const RateLimit = z.number().int().min(1).max(100000);
+const Burst = z.number().int().min(1).max(100000);
+
+export const AccountSchema = z
+  .object({
+    id: z.string().openapi({ example: "acc_0Abc…" }),
+    name: z.string(),
+    status: z.enum(["active", "disabled"]),
+    engine: z.enum(ENGINE_NAMES).nullable().openapi({ description: "Engine override; null lets configuration decide." }),
+    rateLimitPerMinute: z.number().int().nullable(),
+    rateLimitBurst: z.number().int().nullable(),
+    spendCapPerDay: z.number().int().nullable(),
+    retentionDays: z.number().int(),
+    createdAt: IsoDate,
+    updatedAt: IsoDate,
+  })
+  .openapi("Account");
+
+export const CreateAccountBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    engine: z.enum(ENGINE_NAMES).nullable().optional(),
+    rateLimitPerMinute: RateLimit.nullable().optional(),
+    rateLimitBurst: Burst.nullable().optional(),
+    spendCapPerDay: z.number().int().min(0).nullable().optional(),
+    retentionDays: RetentionDays.optional(),
+  })
+  .openapi("CreateAccount");
+
+export const UpdateAccountBody = CreateAccountBody.partial()
+  .extend({ status: z.enum(["active", "disabled"]).optional() })
+  .openapi("UpdateAccount");
+
+export const ApiKeySchema = z
+  .object({
+    id: z.string().openapi({ example: "key_0Abc…" }),
+    accountId: z.string(),
+    name: z.string(),
+    displayPrefix: z.string().openapi({ example: "dr_live_AbCd…" }),
+    rateLimitPerMinute: z.number().int().nullable(),
+    rateLimitBurst: z.number().int().nullable(),
+    spendCap: z.number().int().nullable(),
+    createdAt: IsoDate,
+    revokedAt: IsoDate.nullable(),
+  })
+  .openapi("ApiKey");
+
+export const CreatedApiKeySchema = ApiKeySchema.extend({
+  key: z.string().openapi({ description: "The plaintext key. Shown once; store it now.", example: "dr_live_…" }),
+}).openapi("CreatedApiKey");
+
+export const CreateApiKeyBody = z
+  .object({
+    name: z.string().trim().min(1).max(200).default("default"),
+    rateLimitPerMinute: RateLimit.nullable().optional(),
+    rateLimitBurst: Burst.nullable().optional(),
+    spendCap: z.number().int().min(0).nullable().optional(),
+  })
+  .openapi("CreateApiKey");
+
+export const UpdateApiKeyBody = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    rateLimitPerMinute: RateLimit.nullable().optional(),
+    rateLimitBurst: Burst.nullable().optional(),
+    spendCap: z.number().int().min(0).nullable().optional(),
+  })
+  .openapi("UpdateApiKey");
+
+export const AccountIdParam = z.object({
+  accountId: z.string().min(1).max(64).openapi({ param: { name: "accountId", in: "path" }, example: "acc_0Abc…" }),
+});
+
+export const KeyIdParams = AccountIdParam.extend({
+  keyId: z.string().min(1).max(64).openapi({ param: { name: "keyId", in: "path" }, example: "key_0Abc…" }),
+});

@@ -1,0 +1,15 @@
+import type { AppConfig } from "../config";
+import type { Db } from "../db/client";
+
+/**
+ * What every service verb receives: bindings, parsed config, a drizzle handle
+ * (passed through to repos only), the request id for logs, and a clock that
+ * tests can move.
+ */
+export interface ServiceContext {
+  env: Env;
+  config: AppConfig;
+  db: Db;
+  requestId: string;
+  now: () => number;
+}
