@@ -25,7 +25,7 @@ export default defineConfig(async () => {
       setupFiles: ["./test/setup.ts"],
       testTimeout: 30_000,
       // Request log lines are noise when a test passes; they are kept for failures.
-      silent: "passed-only",
+      silent: "passed-only" as const,
       hookTimeout: 30_000,
     },
   };
