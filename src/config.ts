@@ -29,6 +29,8 @@ const ConfigSchema = z.object({
         return z.NEVER;
       }
     }),
+  /** Origin for absolute URLs built outside a request (webhook payloads, queue consumers). */
+  PUBLIC_BASE_URL: z.string().url().default("http://localhost:8787"),
   FASHN_BASE_URL: z.string().url().default("https://api.fashn.ai"),
   FASHN_API_KEY: z.string().default(""),
   /** Dev only: lets safe-fetch and webhook URLs reach loopback fixtures. Never set in production. */

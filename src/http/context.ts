@@ -13,6 +13,7 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
     db: getDb(c.env.DB),
     requestId: c.get("requestId"),
     now: Date.now,
+    baseUrl: new URL(c.req.url).origin,
   };
 }
 

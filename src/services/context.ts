@@ -12,4 +12,6 @@ export interface ServiceContext {
   db: Db;
   requestId: string;
   now: () => number;
+  /** Origin used to make absolute URLs (the request's origin, or PUBLIC_BASE_URL off-request). */
+  baseUrl: string;
 }

@@ -15,7 +15,7 @@ export async function presentGeneration(ctx: ServiceContext, row: GenerationRow)
   let resultImageUrl: string | null = null;
   if (row.status === "COMPLETED" && row.resultR2Key) {
     const signed = await signedFileUrl(ctx.env.FILE_SIGNING_SECRET, row.resultR2Key, ctx.config.FILE_URL_TTL_SECONDS, ctx.now());
-    resultImageUrl = signed.url;
+    resultImageUrl = `${ctx.baseUrl}${signed.url}`;
   }
   return {
     generationId: row.id,
