@@ -1,0 +1,48 @@
+import type { RuntimeErrorCode } from "../errors";
+
+/**
+ * One small interface for every try-on engine. The pipeline hands an engine
+ * decoded-free inputs (bytes + what intake learned) and gets back either image
+ * bytes, a typed runtime failure, a "still running upstream, poll again later"
+ * answer, or a transient failure worth retrying.
+ */
+export interface EngineImage {
+  bytes: Uint8Array;
+  format: "jpeg" | "png" | "webp" | "heic";
+  width: number;
+  height: number;
+  /** EXIF orientation (1–8) or null. */
+  orientation: number | null;
+  /** A signed absolute URL for engines that fetch inputs themselves (e.g. FASHN). */
+  url?: string;
+}
+
+export interface EngineInput {
+  generationId: string;
+  person: EngineImage & { crop: { x: number; y: number; width: number; height: number } | null };
+  /** Product images in order; the first is the primary garment image. */
+  productImages: Array<EngineImage & { classifications: Record<string, unknown> | null }>;
+  productTitle: string | null;
+  category: "auto" | "tops" | "bottoms" | "one-pieces";
+  mode: "performance" | "balanced" | "quality" | null;
+  seed: number | null;
+  /** Upstream job id from an earlier `pending` answer (remote engines resume polling with it). */
+  jobId: string | null;
+  /** Which poll this is for a remote job (0 for the first run). */
+  pollCount: number;
+}
+
+export type EngineResult =
+  | { kind: "completed"; bytes: Uint8Array; contentType: "image/jpeg" | "image/png"; format: "jpeg" | "png"; width: number; height: number }
+  | { kind: "failed"; code: RuntimeErrorCode; message: string }
+  /** Remote job accepted or still running: re-enqueue and call again after `pollAfterSeconds`. */
+  | { kind: "pending"; jobId: string; pollAfterSeconds: number }
+  /** Transient trouble (upstream 429/5xx, network): retry with backoff; after the last attempt → ENGINE_UNAVAILABLE. */
+  | { kind: "retry"; message: string; retryAfterSeconds?: number };
+
+export interface Engine {
+  readonly name: "mock" | "composite" | "fashn";
+  run(input: EngineInput): Promise<EngineResult>;
+  /** Best-effort cancel of a remote job (no-op for local engines). */
+  cancel?(jobId: string): Promise<void>;
+}
