@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../http/router";
+import { errorResponses } from "../schemas/common";
 import { HealthSchema } from "../schemas/meta";
 
 const health = createRoute({
@@ -7,7 +8,10 @@ const health = createRoute({
   path: "/healthz",
   tags: ["Meta"],
   summary: "Liveness: answers without touching storage",
-  responses: { 200: { description: "Alive", content: { "application/json": { schema: HealthSchema } } } },
+  responses: {
+    200: { description: "Alive", content: { "application/json": { schema: HealthSchema } } },
+    ...errorResponses([], { authenticated: false }),
+  },
 });
 
 export const healthRoutes = createRouter().openapi(health, (c) => c.json({ status: "ok" as const, time: new Date().toISOString() }, 200));

@@ -1,0 +1,31 @@
+// Writes docs/openapi.json from the running Worker's own /tryon/v1/openapi.json
+// (the document is generated from the Zod schemas; this file is a checked-in
+// copy for readers and tools). `--check` fails when the copy is stale.
+import { readFile, writeFile } from "node:fs/promises";
+import { unstable_startWorker } from "wrangler";
+
+const check = process.argv.includes("--check");
+const target = new URL("../docs/openapi.json", import.meta.url);
+
+const worker = await unstable_startWorker({
+  config: "wrangler.toml",
+  dev: { server: { port: 0 }, inspector: false, persist: false, logLevel: "error" },
+});
+try {
+  await worker.ready;
+  const res = await worker.fetch("http://localhost/tryon/v1/openapi.json");
+  if (res.status !== 200) throw new Error(`openapi.json answered ${res.status}`);
+  const fresh = `${JSON.stringify(await res.json(), null, 2)}\n`;
+  if (check) {
+    const current = await readFile(target, "utf8").catch(() => "");
+    if (current !== fresh) {
+      console.error("docs/openapi.json is stale: run `npm run gen:openapi` and commit it.");
+      process.exitCode = 1;
+    } else console.log("docs/openapi.json is current.");
+  } else {
+    await writeFile(target, fresh);
+    console.log("wrote docs/openapi.json");
+  }
+} finally {
+  await worker.dispose();
+}

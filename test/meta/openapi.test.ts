@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { call } from "../helpers/harness";
+
+interface Doc {
+  openapi: string;
+  paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+}
+
+// Hono writes `/products/:externalId`, OpenAPI `/products/{externalId}`.
+function toOpenApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+}
+
+describe("GET /tryon/v1/openapi.json", () => {
+  it("serves OpenAPI 3.1 with every route of the app, each with its error responses", async () => {
+    const res = await call("/tryon/v1/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as Doc;
+    expect(doc.openapi).toBe("3.1.0");
+    const undocumented = ["/tryon/v1/openapi.json", "/tryon/v1/docs"];
+    const missing: string[] = [];
+    for (const r of createApp().routes) {
+      if (r.method === "ALL" || undocumented.includes(r.path)) continue;
+      const op = doc.paths[toOpenApiPath(r.path)]?.[r.method.toLowerCase()];
+      if (!op) missing.push(`${r.method} ${r.path}`);
+      else expect(Object.keys(op.responses)).toContain("500");
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it("serves an interactive reference at /tryon/v1/docs", async () => {
+    const res = await call("/tryon/v1/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    expect(await res.text()).toContain("/tryon/v1/openapi.json");
+  });
+});
