@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { admin, api, call, createAccount, env, expectEnvelope } from "../helpers/harness";
 
 describe("envelope on every non-2xx", () => {
@@ -131,5 +131,23 @@ describe("API keys and the operator API", () => {
     expect(first.hasMore).toBe(true);
     const second = (await (await admin(`/admin/v1/accounts?limit=2&cursor=${first.nextCursor}`)).json()) as { items: { id: string }[] };
     expect(String(second.items[0]?.id) < String(first.items[1]?.id)).toBe(true);
+  });
+});
+
+describe("the per-isolate auth cache", () => {
+  it("a hot authenticated request costs no D1 query for auth", async () => {
+    const acct = await createAccount();
+    expect((await api(acct, "/account")).status).toBe(200);
+    const prepare = vi.spyOn(env.DB, "prepare");
+    try {
+      expect((await api(acct, "/account")).status).toBe(200);
+      const sql = prepare.mock.calls.map((c) => String(c[0]));
+      // The spy does see this request's queries (the account read)…
+      expect(sql.some((q) => q.includes('"accounts"'))).toBe(true);
+      // …but none for the key lookup.
+      expect(sql.filter((q) => q.includes("api_keys"))).toEqual([]);
+    } finally {
+      prepare.mockRestore();
+    }
   });
 });
