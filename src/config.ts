@@ -33,6 +33,8 @@ const ConfigSchema = z.object({
   PUBLIC_BASE_URL: z.string().url().default("http://localhost:8787"),
   FASHN_BASE_URL: z.string().url().default("https://api.fashn.ai"),
   FASHN_API_KEY: z.string().default(""),
+  /** Composite engine: largest input it decodes (pixels); bigger photos fail IMAGE_PROCESSING_FAILED (docs/engines.md). */
+  COMPOSITE_MAX_INPUT_PIXELS: int(8_000_000, 250_000, 60_000_000),
   /** Dev only: lets safe-fetch and webhook URLs reach loopback fixtures. Never set in production. */
   ALLOW_LOOPBACK_FETCH: bool.default(false),
   MAINTENANCE_MODE: bool.default(false),
@@ -43,6 +45,9 @@ const ConfigSchema = z.object({
   RATE_LIMIT_BURST: int(0, 0, 100000),
   DEFAULT_RETENTION_DAYS: z.coerce.number().pipe(z.union([z.literal(1), z.literal(3), z.literal(7)])).default(7),
   AUTH_CACHE_TTL_SECONDS: int(30, 0, 30),
+  /** Webhooks: per-attempt timeout, and how long delivery logs (with attempts) are kept. */
+  WEBHOOK_TIMEOUT_SECONDS: int(10, 1, 30),
+  WEBHOOK_RETENTION_DAYS: int(30, 1, 365),
 });
 
 export type AppConfig = z.infer<typeof ConfigSchema>;

@@ -33,7 +33,7 @@ export interface EngineInput {
 }
 
 export type EngineResult =
-  | { kind: "completed"; bytes: Uint8Array; contentType: "image/jpeg" | "image/png"; format: "jpeg" | "png"; width: number; height: number }
+  | { kind: "completed"; bytes: Uint8Array; contentType: `image/${EngineImage["format"]}`; format: EngineImage["format"]; width: number; height: number }
   | { kind: "failed"; code: RuntimeErrorCode; message: string }
   /** Remote job accepted or still running: re-enqueue and call again after `pollAfterSeconds`. */
   | { kind: "pending"; jobId: string; pollAfterSeconds: number }
