@@ -2,9 +2,10 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
+import { IMAGE_MAX_BYTES } from "../lib/image-intake";
 
 export const JSON_MAX_BYTES = 1024 * 1024;
-export const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
+export { IMAGE_MAX_BYTES };
 /** A multipart request may carry a few images plus the `data` JSON. */
 export const MULTIPART_MAX_BYTES = 4 * IMAGE_MAX_BYTES + JSON_MAX_BYTES;
 

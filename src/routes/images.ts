@@ -1,0 +1,108 @@
+import { createRoute } from "@hono/zod-openapi";
+import { authOf, serviceContext } from "../http/context";
+import { isMultipart, parseMultipart } from "../http/multipart";
+import { createRouter } from "../http/router";
+import { parseOrThrow } from "../http/validation";
+import { ApiError } from "../errors";
+import { IMAGE_MAX_BYTES, inspectImage } from "../lib/image-intake";
+import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
+import { ImageIdParamSchema, ImageSchema, UploadFieldsSchema, UploadFormSchema } from "../schemas/images";
+import { getImage, presentImage, storeImage, type KeepForDays } from "../services/images";
+
+const security = API_KEY_SECURITY;
+/** Room for the boundary lines and the small text fields around one 10 MB file. */
+const UPLOAD_OVERHEAD_BYTES = 64 * 1024;
+
+const upload = createRoute({
+  method: "post",
+  path: "/images/upload",
+  tags: ["Images"],
+  security,
+  summary: "Upload a person photo (multipart) → reusable imageId",
+  description:
+    "multipart/form-data with `file` (required), `crop`, `externalUserId` (deprecated `customerId`), `keepForDays` 1|3|7 (deprecated `retentionDays`). The type is judged by the bytes (JPEG, PNG, WebP, HEIC); each side 240–7680 px; at most 10 MB.",
+  request: {
+    body: { required: true, content: { "multipart/form-data": { schema: { $ref: "#/components/schemas/ImageUploadForm" } } } },
+  },
+  responses: {
+    201: { description: "Stored", content: { "application/json": { schema: ImageSchema } } },
+    ...errorResponses([
+      "VALIDATION_FAILED",
+      "FILE_REQUIRED",
+      "INVALID_IMAGE",
+      "UNSUPPORTED_IMAGE_TYPE",
+      "IMAGE_DIMENSIONS_OUT_OF_RANGE",
+      "FILE_TOO_LARGE",
+      "UNSUPPORTED_MEDIA_TYPE",
+    ]),
+  },
+});
+
+const getOne = createRoute({
+  method: "get",
+  path: "/images/{imageId}",
+  tags: ["Images"],
+  security,
+  summary: "Image metadata and a fresh signed URL",
+  request: { params: ImageIdParamSchema },
+  responses: {
+    200: { description: "The image", content: { "application/json": { schema: ImageSchema } } },
+    ...errorResponses(["IMAGE_NOT_FOUND", "VALIDATION_FAILED"]),
+  },
+});
+
+function pick<T>(current: T | undefined, alias: T | undefined, name: string, aliasName: string): T | undefined {
+  if (current !== undefined && alias !== undefined && current !== alias) {
+    throw new ApiError("VALIDATION_FAILED", `\`${aliasName}\` (deprecated) and \`${name}\` were both sent with different values.`, {
+      details: [{ path: aliasName, message: `conflicts with ${name}` }],
+    });
+  }
+  return current ?? alias;
+}
+
+const router = createRouter();
+router.openAPIRegistry.register("ImageUploadForm", UploadFormSchema);
+
+export const imageRoutes = router
+  .openapi(upload, async (c) => {
+    const auth = authOf(c);
+    const ctx = serviceContext(c);
+    if (!isMultipart(c)) throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Upload the photo as multipart/form-data with a `file` part.");
+    const body = await parseMultipart(c, { maxBytes: IMAGE_MAX_BYTES + UPLOAD_OVERHEAD_BYTES });
+    const file = body.files.get("file");
+    if (!file) {
+      throw new ApiError("FILE_REQUIRED", body.fields.has("file") ? "`file` must be a file part (with a filename), not a text field." : "The upload has no `file` part.");
+    }
+    const raw = Object.fromEntries(body.fields);
+    const fields = parseOrThrow(UploadFieldsSchema, raw);
+    const ignored = [...body.fields.keys(), ...body.files.keys(), ...(body.data !== undefined ? ["data"] : [])].filter(
+      (k) => k !== "file" && !(k in UploadFieldsSchema.shape),
+    );
+    if (ignored.length > 0) c.header("x-ignored-fields", ignored.join(", "));
+
+    const externalUserId = pick(fields.externalUserId, fields.customerId, "externalUserId", "customerId");
+    const keepForDays = pick(fields.keepForDays, fields.retentionDays, "keepForDays", "retentionDays");
+    if (file.size > IMAGE_MAX_BYTES) throw new ApiError("FILE_TOO_LARGE", `The file is ${file.size} bytes; the limit is ${IMAGE_MAX_BYTES} bytes (10 MB).`);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const info = inspectImage(bytes);
+    const accountDefault = [1, 3, 7].includes(auth.retentionDays) ? (auth.retentionDays as KeepForDays) : ctx.config.DEFAULT_RETENTION_DAYS;
+    const stored = await storeImage(ctx, {
+      accountId: auth.accountId,
+      bytes,
+      info,
+      role: "person",
+      keepForDays: keepForDays ?? accountDefault,
+      externalUserId: externalUserId ?? null,
+      crop: fields.crop ?? true,
+    });
+    c.header("location", `/tryon/v1/images/${stored.id}`);
+    return c.json(await presentImage(ctx, stored), 201);
+  })
+  .openapi(getOne, async (c) => {
+    const auth = authOf(c);
+    const ctx = serviceContext(c);
+    const { imageId } = c.req.valid("param");
+    const image = await getImage(ctx, auth.accountId, imageId);
+    c.header("cache-control", "no-store");
+    return c.json(await presentImage(ctx, image), 200);
+  });

@@ -1,0 +1,186 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+import { authOf, serviceContext } from "../http/context";
+import { isMultipart, parseMultipart } from "../http/multipart";
+import { createRouter } from "../http/router";
+import { ignoredFields, parseOrThrow } from "../http/validation";
+import { API_KEY_SECURITY, errorResponses, paginated, PaginationQuerySchema } from "../schemas/common";
+import {
+  ProductDeletedSchema,
+  ProductIdParamSchema,
+  ProductInputSchema,
+  ProductSchema,
+  ProductStatsQuerySchema,
+  ProductStatsSchema,
+} from "../schemas/products";
+import { deleteProduct, getProduct, listProducts, presentProduct, productStats, upsertProduct } from "../services/products";
+
+const security = API_KEY_SECURITY;
+const ProductListSchema = paginated(ProductSchema, "ProductList");
+const INPUT_REF = { $ref: "#/components/schemas/ProductInput" } as const;
+
+const upsert = createRoute({
+  method: "post",
+  path: "/products",
+  tags: ["Products"],
+  security,
+  summary: "Create or partially update a product (JSON or multipart)",
+  description:
+    "Matched on (account, externalId). Omitted fields are kept; `images` replaces the list. JSON for URL images; multipart/form-data for bytes: the JSON travels in the `data` field and each `fileKey` names another part. Accepts `images:[{source:{url|fileKey}, classifications?}]`, the deprecated `images:[{url}|{fileKey}]` and `imageUrls:[…]`.",
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": { schema: INPUT_REF },
+        "multipart/form-data": {
+          schema: {
+            type: "object",
+            required: ["data"],
+            properties: {
+              data: { type: "string", description: "The ProductInput JSON, as text." },
+            },
+            additionalProperties: { type: "string", format: "binary", description: "One part per fileKey." },
+          },
+        },
+      },
+    },
+  },
+  responses: {
+    200: { description: "The product as stored", content: { "application/json": { schema: ProductSchema } } },
+    ...errorResponses([
+      "VALIDATION_FAILED",
+      "EXTERNAL_ID_REQUIRED",
+      "PRODUCT_IMAGES_REQUIRED",
+      "INVALID_IMAGE_INPUT",
+      "MULTIPART_FILE_NOT_FOUND",
+      "INVALID_IMAGE",
+      "UNSUPPORTED_IMAGE_TYPE",
+      "IMAGE_DIMENSIONS_OUT_OF_RANGE",
+      "RESERVED_EXTERNAL_ID",
+      "FILE_TOO_LARGE",
+      "PAYLOAD_TOO_LARGE",
+      "UNSUPPORTED_MEDIA_TYPE",
+    ]),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/products",
+  tags: ["Products"],
+  security,
+  summary: "List products (cursor pagination, newest first; one-shot products are not listed)",
+  request: { query: PaginationQuerySchema },
+  responses: {
+    200: { description: "A page of products", content: { "application/json": { schema: ProductListSchema } } },
+    ...errorResponses(["VALIDATION_FAILED"]),
+  },
+});
+
+const getOne = createRoute({
+  method: "get",
+  path: "/products/{externalId}",
+  tags: ["Products"],
+  security,
+  summary: "One product (also `_anon_…` one-shot ids)",
+  request: { params: ProductIdParamSchema },
+  responses: {
+    200: { description: "The product", content: { "application/json": { schema: ProductSchema } } },
+    ...errorResponses(["PRODUCT_NOT_FOUND"]),
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/products/{externalId}",
+  tags: ["Products"],
+  security,
+  summary: "Delete a product (past generations keep their snapshot)",
+  request: { params: ProductIdParamSchema },
+  responses: {
+    200: { description: "Deleted", content: { "application/json": { schema: ProductDeletedSchema } } },
+    ...errorResponses(["PRODUCT_NOT_FOUND"]),
+  },
+});
+
+const stats = createRoute({
+  method: "get",
+  path: "/products/{externalId}/stats",
+  tags: ["Products"],
+  security,
+  summary: "Generation counts and average time for a product, optionally between `from` and `to` (inclusive)",
+  request: { params: ProductIdParamSchema, query: ProductStatsQuerySchema },
+  responses: {
+    200: { description: "Stats", content: { "application/json": { schema: ProductStatsSchema } } },
+    ...errorResponses(["PRODUCT_NOT_FOUND", "VALIDATION_FAILED"]),
+  },
+});
+
+/** JSON or multipart (`data` + file parts); anything else is UNSUPPORTED_MEDIA_TYPE. */
+async function readProductBody(c: Context<AppEnv>): Promise<{ raw: unknown; files?: Map<string, File> }> {
+  const type = (c.req.header("content-type") ?? "").toLowerCase();
+  if (isMultipart(c)) {
+    const body = await parseMultipart(c);
+    if (body.data === undefined) {
+      throw new ApiError("VALIDATION_FAILED", "A multipart product request carries its JSON in a `data` field.", {
+        details: [{ path: "data", message: "Required" }],
+      });
+    }
+    return { raw: body.data, files: body.files };
+  }
+  if (/^application\/(?:[\w.+-]+\+)?json\b/.test(type)) {
+    const text = await c.req.text();
+    try {
+      return { raw: JSON.parse(text) as unknown };
+    } catch (err) {
+      throw new ApiError("VALIDATION_FAILED", "The request body is not valid JSON.", {
+        details: [{ path: "", message: err instanceof Error ? err.message : "Malformed JSON" }],
+      });
+    }
+  }
+  throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send application/json, or multipart/form-data with a `data` field.");
+}
+
+const router = createRouter();
+router.openAPIRegistry.register("ProductInput", ProductInputSchema);
+
+export const productRoutes = router
+  .openapi(upsert, async (c) => {
+    const auth = authOf(c);
+    const { raw, files } = await readProductBody(c);
+    const input = parseOrThrow(ProductInputSchema, raw);
+    const ignored = ignoredFields(raw, input);
+    if (ignored.length > 0) c.header("x-ignored-fields", ignored.join(", "));
+    if (!input.externalId) throw new ApiError("EXTERNAL_ID_REQUIRED", "POST /products needs an `externalId`.");
+    const record = await upsertProduct(serviceContext(c), auth.accountId, input, { kind: "registered", files });
+    return c.json(presentProduct(record), 200);
+  })
+  .openapi(list, async (c) => {
+    const auth = authOf(c);
+    const { limit, cursor } = c.req.valid("query");
+    const page = await listProducts(serviceContext(c), auth.accountId, { limit, cursor });
+    return c.json({ items: page.items.map(presentProduct), nextCursor: page.nextCursor, hasMore: page.hasMore, count: page.items.length }, 200);
+  })
+  .openapi(stats, async (c) => {
+    const auth = authOf(c);
+    const { externalId } = c.req.valid("param");
+    const { from, to } = c.req.valid("query");
+    const range = { from: from ? Date.parse(from) : undefined, to: to ? Date.parse(to) : undefined };
+    if (range.from !== undefined && range.to !== undefined && range.from > range.to) {
+      throw new ApiError("VALIDATION_FAILED", "`from` must not be after `to`.", { details: [{ path: "from", message: "after to" }] });
+    }
+    return c.json(await productStats(serviceContext(c), auth.accountId, externalId, range), 200);
+  })
+  .openapi(getOne, async (c) => {
+    const auth = authOf(c);
+    const { externalId } = c.req.valid("param");
+    return c.json(presentProduct(await getProduct(serviceContext(c), auth.accountId, externalId)), 200);
+  })
+  .openapi(remove, async (c) => {
+    const auth = authOf(c);
+    const { externalId } = c.req.valid("param");
+    await deleteProduct(serviceContext(c), auth.accountId, externalId);
+    return c.json({ externalId, deleted: true as const }, 200);
+  });

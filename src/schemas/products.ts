@@ -1,0 +1,167 @@
+import { z } from "@hono/zod-openapi";
+import { ApiError } from "../errors";
+import { IsoDate } from "./common";
+
+/** Serialized `metadata` is capped so a product row stays small (D1 rows, list pages). */
+export const METADATA_MAX_BYTES = 16 * 1024;
+export const PRODUCT_MAX_IMAGES = 10;
+
+const ImageUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2048)
+  .openapi({ description: "A public http(s) URL of the image; fetched once into storage when first needed.", example: "https://cdn.example.com/shirt-42-front.jpg" });
+const FileKey = z.string().min(1).max(200).openapi({ description: "Multipart only: the name of the form part holding this image's bytes.", example: "front" });
+const Classifications = z
+  .record(z.string(), z.unknown())
+  .openapi({ description: "Free-form image classification hints for engines (e.g. `{\"view\":\"front\",\"on_model\":false}`).", example: { view: "front" } });
+
+/**
+ * One product image in any accepted form (SPEC §2): `{source:{url|fileKey}, classifications?}`
+ * (current), or the deprecated flat `{url}` / `{fileKey, classifications?}`.
+ * One permissive object is parsed, then `normalizeProductImages` decides; so an
+ * entry with neither or both sources is INVALID_IMAGE_INPUT, as Genlook answers.
+ */
+export const ProductImageInputSchema = z
+  .object({
+    source: z.object({ url: ImageUrl.optional(), fileKey: FileKey.optional() }).optional(),
+    url: ImageUrl.optional().openapi({ deprecated: true, description: "Deprecated: use `source.url`." }),
+    fileKey: FileKey.optional().openapi({ deprecated: true, description: "Deprecated: use `source.fileKey`." }),
+    classifications: Classifications.optional(),
+  })
+  .openapi("ProductImageInput");
+
+const Metadata = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    if (v === undefined) return;
+    const size = new TextEncoder().encode(JSON.stringify(v) ?? "").byteLength;
+    if (size > METADATA_MAX_BYTES) ctx.addIssue({ code: "custom", message: `metadata is ${size} bytes serialized; the limit is ${METADATA_MAX_BYTES}` });
+  })
+  .openapi({ description: `Free-form JSON kept with the product (at most ${METADATA_MAX_BYTES} bytes serialized).`, example: { sku: "SH-42", color: "navy" } });
+
+/**
+ * A product as sent to POST /products, or inline in a try-on. `externalId` is
+ * optional here because one-shot try-on products omit it; POST /products
+ * enforces EXTERNAL_ID_REQUIRED itself.
+ */
+export const ProductInputSchema = z
+  .object({
+    externalId: z
+      .string()
+      .min(1)
+      .max(256)
+      .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters")
+      .optional()
+      .openapi({ description: "Your id for the product; products are matched on (account, externalId). `_anon_…` is reserved.", example: "shirt-42" }),
+    title: z.string().max(500).nullable().optional().openapi({ example: "Oxford shirt" }),
+    description: z.string().max(5000).nullable().optional().openapi({ example: "Slim-fit cotton oxford shirt, navy." }),
+    images: z.array(ProductImageInputSchema).max(PRODUCT_MAX_IMAGES).optional().openapi({ description: "Replaces the whole list on update." }),
+    imageUrls: z.array(ImageUrl).max(PRODUCT_MAX_IMAGES).optional().openapi({ deprecated: true, description: "Deprecated alias: plain image URLs." }),
+    metadata: Metadata.optional(),
+    validForDays: z.number().int().min(1).max(365).nullable().optional().openapi({ description: "Days the product lives after its last use; null (default) = forever.", example: null }),
+  })
+  .openapi("ProductInput");
+
+export type ProductInput = z.infer<typeof ProductInputSchema>;
+
+export interface NormalizedProductImage {
+  url?: string;
+  fileKey?: string;
+  classifications?: Record<string, unknown>;
+}
+
+/**
+ * Normalizes all alias forms into [{url?, fileKey?, classifications?}]:
+ * INVALID_IMAGE_INPUT for an entry with neither or both sources,
+ * VALIDATION_FAILED when an alias and its replacement disagree.
+ * undefined when the input names no images at all (partial update).
+ */
+export function normalizeProductImages(input: ProductInput): NormalizedProductImage[] | undefined {
+  let fromImages: NormalizedProductImage[] | undefined;
+  if (input.images) {
+    fromImages = input.images.map((img, i) => {
+      const src = img.source;
+      if (src && (img.url !== undefined || img.fileKey !== undefined)) {
+        const same = (img.url === undefined || img.url === src.url) && (img.fileKey === undefined || img.fileKey === src.fileKey);
+        if (!same) {
+          throw new ApiError("VALIDATION_FAILED", "An image entry gives both `source` and a deprecated flat `url`/`fileKey` with different values.", {
+            details: [{ path: `images.${i}`, message: "source and the deprecated url/fileKey disagree" }],
+          });
+        }
+      }
+      const url = src?.url ?? img.url;
+      const fileKey = src?.fileKey ?? img.fileKey;
+      if ((url === undefined) === (fileKey === undefined)) {
+        throw new ApiError(
+          "INVALID_IMAGE_INPUT",
+          url === undefined ? `images[${i}] has neither a url nor a fileKey.` : `images[${i}] has both a url and a fileKey; send one.`,
+          { details: [{ path: `images.${i}`, message: url === undefined ? "neither url nor fileKey" : "both url and fileKey" }] },
+        );
+      }
+      const out: NormalizedProductImage = url !== undefined ? { url } : { fileKey: fileKey as string };
+      if (img.classifications) out.classifications = img.classifications;
+      return out;
+    });
+  }
+  if (input.imageUrls) {
+    const fromAlias = input.imageUrls.map((url) => ({ url }));
+    if (fromImages) {
+      const same = fromImages.length === fromAlias.length && fromImages.every((img, i) => img.url === fromAlias[i]?.url);
+      if (!same) {
+        throw new ApiError("VALIDATION_FAILED", "`imageUrls` (deprecated) and `images` were both sent with different images.", {
+          details: [{ path: "imageUrls", message: "conflicts with images" }],
+        });
+      }
+      return fromImages;
+    }
+    return fromAlias;
+  }
+  return fromImages;
+}
+
+export const ProductImageSchema = z
+  .object({
+    sourceUrl: z.string().openapi({ description: "The image URL, or an opaque `upload://<imageId>` for bytes sent in a multipart request.", example: "https://cdn.example.com/shirt-42-front.jpg" }),
+    order: z.number().int().openapi({ example: 0 }),
+    classifications: z.record(z.string(), z.unknown()).nullable().optional(),
+  })
+  .openapi("ProductImage");
+
+export const ProductSchema = z
+  .object({
+    externalId: z.string().openapi({ example: "shirt-42" }),
+    title: z.string().nullable(),
+    description: z.string().nullable(),
+    metadata: z.unknown().nullable().openapi({ description: "As sent; null when none." }),
+    validForDays: z.number().int().nullable(),
+    expiresAt: IsoDate.nullable().openapi({ description: "Null when kept forever; moves forward with each use." }),
+    lastUsedAt: IsoDate.nullable(),
+    createdAt: IsoDate,
+    updatedAt: IsoDate,
+    images: z.array(ProductImageSchema),
+  })
+  .openapi("Product");
+
+export type ProductView = z.infer<typeof ProductSchema>;
+
+export const ProductStatsSchema = z
+  .object({
+    totalGenerations: z.number().int().openapi({ description: "All generations, pending and processing included." }),
+    completedGenerations: z.number().int(),
+    failedGenerations: z.number().int(),
+    avgGenerationTimeMs: z.number().int().openapi({ description: "Average over completed generations; 0 when none." }),
+  })
+  .openapi("ProductStats");
+
+export const ProductStatsQuerySchema = z.object({
+  from: z.iso.datetime({ offset: true }).optional().openapi({ param: { name: "from", in: "query" }, example: "2026-11-01T00:00:00Z" }),
+  to: z.iso.datetime({ offset: true }).optional().openapi({ param: { name: "to", in: "query" }, example: "2026-12-01T00:00:00Z" }),
+});
+
+export const ProductIdParamSchema = z.object({
+  externalId: z.string().min(1).max(256).openapi({ param: { name: "externalId", in: "path" }, example: "shirt-42" }),
+});
+
+export const ProductDeletedSchema = z
+  .object({ externalId: z.string(), deleted: z.literal(true) })
+  .openapi("ProductDeleted");
