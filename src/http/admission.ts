@@ -1,11 +1,160 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import type { IdempotencyOutcome, RateState, StoredResponse } from "../durable/gate-types";
 import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+import { bodyFingerprint } from "../lib/fingerprint";
+import { randomBase62 } from "../lib/ids";
+import { rateLimitHeaders } from "../lib/rate-limit-headers";
+import { admit, completeIdempotent, countDeferred, mayDeferCount, noteRateState, parseIdempotencyKey } from "../services/admission";
+import { runInAdmissionScope, type AdmissionScope } from "../services/admission-scope";
+import { rateLimitOf } from "../services/rate-limits";
+import { matchedEndpointPath } from "./route-table";
 
 /**
- * Seam for the per-account gate (rate limit, maintenance mode, idempotency):
- * runs after authentication on every integrator route. Filled by the credits
- * and rate-limits work; until then it admits every request.
+ * Routes whose handler reserves a credit: their rate-limit count is deferred
+ * to the reservation RPC, so an accepted try-on costs one Durable Object call
+ * in all (SPEC §11). A request that fails before reserving is counted on the
+ * way out. With an Idempotency-Key the count is made up front with the
+ * idempotency check instead (that call is needed anyway).
  */
-export const admission: MiddlewareHandler<AppEnv> = async (_c, next) => {
-  await next();
+const CHARGING_ROUTES = new Set(["POST /tryon/v1/try-on", "POST /tryon/v1/try-on/sync"]);
+/** Routes that display the credit balance: the admission call fetches it too. */
+const CREDIT_VIEW_ROUTES = new Set(["GET /tryon/v1/account", "GET /tryon/v1/account/credits"]);
+
+/** Response headers worth replaying; request-specific ones (ids, rate limits) are fresh on every reply. */
+const REPLAYED_HEADERS = ["content-type", "location", "x-ignored-fields", "cache-control"];
+/** Replay bodies are JSON envelopes or generation views; anything bigger is not kept. */
+const MAX_STORED_BODY = 512 * 1024;
+
+/**
+ * A first response with one of these statuses is not stored: the request was
+ * refused before it could have any effect (schema/validation 400, 413, 415,
+ * 422, or a 429), or failed on our side (5xx), so the key is released and the
+ * same key may be retried — as Stripe does for validation failures.
+ */
+function isStored(status: number): boolean {
+  if (status >= 500) return false;
+  return ![400, 401, 413, 415, 422, 429].includes(status);
+}
+
+/**
+ * Runs after authentication on every integrator route: counts the request
+ * against the key's token bucket, begins or answers the Idempotency-Key
+ * record (POST), in one AccountGate RPC; then stores the response for replay
+ * and stamps the rate-limit headers on every authenticated response.
+ */
+export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const auth = c.get("auth");
+  if (!auth) return next(); // unknown path or method: 404/405 without a count
+  const env = c.env;
+  const now = Date.now();
+  const rate = rateLimitOf(auth, c.get("config"));
+  const method = c.req.method;
+  const routeKey = `${method} ${matchedEndpointPath(matchedRoutes(c)) ?? ""}`;
+  // A malformed key is refused after the count, so the 400 carries true rate-limit headers.
+  let badKey: ApiError | null = null;
+  let idemKey: string | null = null;
+  try {
+    idemKey = method === "POST" ? parseIdempotencyKey(c.req.header("idempotency-key") ?? null) : null;
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    badKey = err;
+  }
+  const scope: AdmissionScope = { accountId: auth.accountId, rate, countPending: false, state: null, credits: null };
+  let owner: string | null = null;
+
+  if (idemKey === null && badKey === null && CHARGING_ROUTES.has(routeKey) && mayDeferCount(rate.keyId, now)) {
+    scope.countPending = true;
+  } else {
+    let idempotency;
+    if (idemKey !== null) {
+      owner = randomBase62(16);
+      const url = new URL(c.req.url);
+      const bytes = new Uint8Array(await c.req.raw.clone().arrayBuffer());
+      idempotency = {
+        key: idemKey,
+        method,
+        path: url.pathname + url.search,
+        fingerprint: await bodyFingerprint(c.req.header("content-type") ?? null, bytes),
+        owner,
+        requestId: c.get("requestId"),
+      };
+    }
+    const result = await admit(env, auth.accountId, { rate, ...(idempotency ? { idempotency } : {}), withCredits: CREDIT_VIEW_ROUTES.has(routeKey) });
+    scope.state = result.rate;
+    scope.credits = result.credits ?? null;
+    noteRateState(rate.keyId, result.rate, now);
+    if (!result.rate.allowed) {
+      throw new ApiError("RATE_LIMITED", `Rate limit exceeded for this key: ${rate.perMinute} requests per minute, bursts of ${rate.burst}. Retry after ${result.rate.retryAfterSeconds} s.`, {
+        headers: rateLimitHeaders(result.rate),
+      });
+    }
+    if (badKey) throw new ApiError(badKey.code, badKey.message, { details: badKey.details, headers: rateLimitHeaders(result.rate) });
+    if (result.idempotency) {
+      const early = idempotencyAnswer(result.idempotency, result.rate);
+      if (early) return early;
+    }
+  }
+
+  await runInAdmissionScope(scope, () => next());
+
+  if (scope.countPending) {
+    scope.countPending = false;
+    const counted = await countDeferred(env, auth.accountId, rate);
+    if (counted) {
+      scope.state = counted;
+      noteRateState(rate.keyId, counted, now);
+    }
+  }
+  if (idemKey !== null && owner !== null) await finishIdempotency(c, auth.accountId, idemKey, owner);
+  if (scope.state) stampRateHeaders(c.res.headers, scope.state);
 };
+
+/** Replay / 409 / 422 for a key already seen; null when the request is new and should run. */
+function idempotencyAnswer(outcome: IdempotencyOutcome, rate: RateState): Response | null {
+  switch (outcome.state) {
+    case "new":
+      return null;
+    case "mismatch":
+      throw new ApiError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used with a different request (method, path or body). Use a new key for a new request.", {
+        headers: rateLimitHeaders(rate),
+      });
+    case "in_use":
+      throw new ApiError("IDEMPOTENCY_KEY_IN_USE", "A request with this Idempotency-Key is still being processed. Retry shortly.", {
+        headers: { ...rateLimitHeaders(rate), "retry-after": "1" },
+      });
+    case "replay": {
+      const headers = new Headers(outcome.response.headers);
+      headers.set("idempotent-replayed", "true");
+      headers.set("original-request-id", outcome.originalRequestId);
+      stampRateHeaders(headers, rate);
+      return new Response(outcome.response.body.byteLength > 0 ? outcome.response.body : null, { status: outcome.response.status, headers });
+    }
+  }
+}
+
+async function finishIdempotency(c: Context<AppEnv>, accountId: string, key: string, owner: string): Promise<void> {
+  const res = c.res;
+  let stored: StoredResponse | null = null;
+  if (isStored(res.status)) {
+    const body = new Uint8Array(await res.clone().arrayBuffer());
+    if (body.byteLength <= MAX_STORED_BODY) {
+      const headers: Array<[string, string]> = [];
+      for (const name of REPLAYED_HEADERS) {
+        const v = res.headers.get(name);
+        if (v !== null) headers.push([name, v]);
+      }
+      stored = { status: res.status, headers, body };
+    }
+  }
+  await completeIdempotent(c.env, accountId, key, owner, stored);
+}
+
+function stampRateHeaders(headers: Headers, state: RateState): void {
+  for (const [k, v] of Object.entries(rateLimitHeaders(state))) {
+    // Retry-After belongs to refusals only; a 503 or 409 sets its own.
+    if (k === "retry-after" && headers.has(k)) continue;
+    headers.set(k, v);
+  }
+}

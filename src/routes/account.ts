@@ -1,10 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
-import { effectiveBurst } from "../config";
 import { authOf, serviceContext } from "../http/context";
 import { createRouter } from "../http/router";
 import * as accounts from "../services/accounts";
+import { getCreditSummary } from "../services/credits";
+import { rateLimitOf } from "../services/rate-limits";
 import { AccountViewSchema } from "../schemas/account";
 import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
+import { CreditBalanceSchema } from "../schemas/credits";
 
 const security = API_KEY_SECURITY;
 
@@ -13,28 +15,53 @@ const getAccount = createRoute({
   path: "/account",
   tags: ["Account"],
   security,
-  summary: "The calling account: limits and retention",
+  summary: "The calling account: limits, retention, credits and usage today",
   responses: {
     200: { description: "The account", content: { "application/json": { schema: AccountViewSchema } } },
     ...errorResponses([]),
   },
 });
 
-export const accountRoutes = createRouter().openapi(getAccount, async (c) => {
-  const auth = authOf(c);
-  const cfg = c.get("config");
-  const account = await accounts.getAccount(serviceContext(c), auth.accountId);
-  return c.json(
-    {
-      accountId: account.id,
-      name: account.name,
-      keyId: auth.keyId,
-      rateLimit: {
-        perMinute: auth.rateLimitPerMinute ?? cfg.RATE_LIMIT_PER_MINUTE,
-        burst: auth.rateLimitBurst ?? auth.rateLimitPerMinute ?? effectiveBurst(cfg),
-      },
-      retentionDays: account.retentionDays,
-    },
-    200,
-  );
+const getCredits = createRoute({
+  method: "get",
+  path: "/account/credits",
+  tags: ["Account"],
+  security,
+  summary: "The account's credit balance (free: no credit is spent reading it)",
+  responses: {
+    200: { description: "Balance", content: { "application/json": { schema: CreditBalanceSchema } } },
+    ...errorResponses([]),
+  },
 });
+
+export const accountRoutes = createRouter()
+  .openapi(getAccount, async (c) => {
+    const auth = authOf(c);
+    const ctx = serviceContext(c);
+    const [account, credits] = await Promise.all([accounts.getAccount(ctx, auth.accountId), getCreditSummary(ctx, auth.accountId)]);
+    const rate = rateLimitOf(auth, c.get("config"));
+    return c.json(
+      {
+        accountId: account.id,
+        name: account.name,
+        keyId: auth.keyId,
+        rateLimit: { perMinute: rate.perMinute, burst: rate.burst },
+        retentionDays: account.retentionDays,
+        creditBalance: credits.balance,
+        credits: { balance: credits.balance, reserved: credits.reserved, spent: credits.spent },
+        spendCaps: { keyTotal: auth.keySpendCap, accountPerDay: auth.accountSpendCapPerDay },
+        usageToday: {
+          day: credits.usageToday.day,
+          generations: credits.usageToday.reserved,
+          completed: credits.usageToday.committed,
+          failed: credits.usageToday.refunded,
+          pending: credits.usageToday.pending,
+        },
+      },
+      200,
+    );
+  })
+  .openapi(getCredits, async (c) => {
+    const credits = await getCreditSummary(serviceContext(c), authOf(c).accountId);
+    return c.json({ creditBalance: credits.balance, reserved: credits.reserved, spent: credits.spent }, 200);
+  });

@@ -1,0 +1,6 @@
+import { backgroundContext } from "../services/background-context";
+import { reconcileCredits } from "../services/credit-reconcile";
+import type { SweepStep } from "./sweep";
+
+/** Settles reservations of terminal generations left unsettled (bounded batch, idempotent). */
+export const sweepCreditReconciliation: SweepStep = (env, now) => reconcileCredits(backgroundContext(env), now);

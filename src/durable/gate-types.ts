@@ -1,0 +1,129 @@
+/**
+ * Plain data crossing the AccountGate RPC boundary (structured-clonable, no
+ * classes): what callers send and what the object answers. Errors are answers
+ * (`ok: false` + a catalog code), never thrown across the boundary, so the
+ * caller can turn them into an ApiError with the right headers.
+ */
+
+/** The effective token bucket of one API key (overrides already resolved by auth). */
+export interface RateLimitSpec {
+  keyId: string;
+  /** Refill rate: tokens per minute. */
+  perMinute: number;
+  /** Bucket capacity: the most requests that can be sent at once after a quiet period. */
+  burst: number;
+}
+
+/** The bucket after counting (or trying to count) one request. */
+export interface RateState {
+  allowed: boolean;
+  /** Bucket capacity (the policy's quota). */
+  limit: number;
+  /** Whole tokens left after this request. */
+  remaining: number;
+  /** Seconds until the bucket is full again (0 when full). */
+  resetSeconds: number;
+  /** Seconds a refused request must wait for one token (0 when allowed). */
+  retryAfterSeconds: number;
+  /** Seconds the bucket takes to refill from empty (the policy's window). */
+  windowSeconds: number;
+}
+
+export interface IdempotencyBegin {
+  key: string;
+  method: string;
+  path: string;
+  /** SHA-256 of the request body (hex); with method and path, what "the same request" means. */
+  fingerprint: string;
+  /** Random token of the request that owns the record while it runs; only it may complete or release it. */
+  owner: string;
+  /** The owning request's id, returned to replays as `Original-Request-Id`. */
+  requestId: string;
+}
+
+export interface StoredResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  body: Uint8Array;
+}
+
+export type IdempotencyOutcome =
+  | { state: "new" }
+  | { state: "replay"; response: StoredResponse; originalRequestId: string }
+  | { state: "in_use" }
+  | { state: "mismatch" };
+
+export interface CreditSummary {
+  /** Credits available for new generations (held credits excluded). */
+  balance: number;
+  /** Credits held by generations that are not settled yet. */
+  reserved: number;
+  /** Credits committed by COMPLETED generations, all time. */
+  spent: number;
+  /** Net of every operator grant and adjustment. */
+  granted: number;
+  refunded: number;
+  /** Today (UTC): generations that reserved a credit, and how they settled so far. */
+  usageToday: { day: string; reserved: number; committed: number; refunded: number; pending: number };
+}
+
+export interface AdmitInput {
+  rate: RateLimitSpec;
+  idempotency?: IdempotencyBegin;
+  /** Also return the credit summary (routes that display it), saving a second call. */
+  withCredits?: boolean;
+}
+
+export interface AdmitResult {
+  rate: RateState;
+  /** Absent when the request was refused by the rate limit or carried no key. */
+  idempotency?: IdempotencyOutcome;
+  credits?: CreditSummary;
+}
+
+export interface ReserveInput {
+  accountId: string;
+  generationId: string;
+  keyId: string;
+  keySpendCap: number | null;
+  accountSpendCapPerDay: number | null;
+  /** When the rate-limit count was deferred to this call (POST /try-on), the bucket to count. */
+  rate?: RateLimitSpec;
+}
+
+export type ReserveResult =
+  | { ok: true; balance: number; replayed: boolean; rate?: RateState }
+  | { ok: false; code: "INSUFFICIENT_CREDITS" | "QUOTA_EXCEEDED" | "RATE_LIMITED"; message: string; rate?: RateState };
+
+export type ReservationState = "held" | "committed" | "refunded";
+
+export interface SettleResult {
+  /** The reservation's state after the call; "none" when no credit was ever reserved. */
+  state: ReservationState | "none";
+  /** True only for the call that performed the transition. */
+  changed: boolean;
+  balance: number;
+}
+
+export interface GrantInput {
+  amount: number;
+  reason: string;
+  reference?: string | null;
+}
+
+export interface LedgerEntry {
+  id: string;
+  kind: "grant" | "adjust" | "reserve" | "commit" | "refund";
+  /** Effect on the available balance (reserve −1, refund +1, commit 0). */
+  amount: number;
+  balanceAfter: number;
+  generationId: string | null;
+  keyId: string | null;
+  reason: string;
+  reference: string | null;
+  createdAt: number;
+}
+
+export type GrantResult =
+  | { ok: true; duplicate: boolean; entry: LedgerEntry; summary: CreditSummary }
+  | { ok: false; code: "INSUFFICIENT_CREDITS" | "IDEMPOTENCY_KEY_REUSED"; message: string };

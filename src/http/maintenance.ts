@@ -1,0 +1,16 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+import { getMaintenance } from "../services/maintenance";
+import { serviceContext } from "./context";
+
+/** Mounted on /tryon/v1/* before auth: in maintenance every integrator route answers 503 + Retry-After. */
+export const maintenanceGate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const m = await getMaintenance(serviceContext(c));
+  if (m.enabled) {
+    throw new ApiError("SERVICE_UNAVAILABLE", "Drape is down for maintenance. Retry after the number of seconds in Retry-After.", {
+      headers: { "retry-after": String(m.retryAfterSeconds) },
+    });
+  }
+  await next();
+};

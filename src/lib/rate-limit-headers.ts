@@ -1,0 +1,26 @@
+/**
+ * Rate-limit headers (IETF draft-ietf-httpapi-ratelimit-headers), one policy
+ * named "per-key" describing the key's token bucket:
+ *   RateLimit-Policy: "per-key";q=<capacity>;w=<seconds to refill from empty>
+ *   RateLimit:        "per-key";r=<whole tokens left>;t=<seconds until full again>
+ * A refused request adds Retry-After: seconds until one token is back.
+ */
+export interface RateHeaderState {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
+  retryAfterSeconds: number;
+  windowSeconds: number;
+}
+
+export const RATE_LIMIT_POLICY_NAME = "per-key";
+
+export function rateLimitHeaders(state: RateHeaderState): Record<string, string> {
+  const headers: Record<string, string> = {
+    "ratelimit-policy": `"${RATE_LIMIT_POLICY_NAME}";q=${state.limit};w=${state.windowSeconds}`,
+    ratelimit: `"${RATE_LIMIT_POLICY_NAME}";r=${state.remaining};t=${state.resetSeconds}`,
+  };
+  if (!state.allowed) headers["retry-after"] = String(state.retryAfterSeconds);
+  return headers;
+}

@@ -1,0 +1,76 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { CreditSummary, LedgerEntry } from "../../durable/gate-types";
+import { serviceContext } from "../../http/context";
+import { createRouter } from "../../http/router";
+import { toIso } from "../../lib/time";
+import { AccountIdParam } from "../../schemas/admin";
+import { ADMIN_SECURITY, errorResponses } from "../../schemas/common";
+import { CreditLedgerSchema, GrantCreditsBody, GrantCreditsResponse, LedgerQuerySchema } from "../../schemas/credits";
+import * as credits from "../../services/credits";
+
+const security = ADMIN_SECURITY;
+const tags = ["Operator"];
+
+const grant = createRoute({
+  method: "post",
+  path: "/accounts/{accountId}/credits",
+  tags,
+  security,
+  summary: "Grant or adjust credits (ledger entry with a reason; idempotent by reference)",
+  request: { params: AccountIdParam, body: { required: true, content: { "application/json": { schema: GrantCreditsBody } } } },
+  responses: {
+    201: { description: "Granted", content: { "application/json": { schema: GrantCreditsResponse } } },
+    200: { description: "This reference was already granted: the first entry, nothing granted again", content: { "application/json": { schema: GrantCreditsResponse } } },
+    ...errorResponses(["ACCOUNT_NOT_FOUND", "VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE", "INSUFFICIENT_CREDITS", "IDEMPOTENCY_KEY_REUSED"], { authenticated: false }),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/accounts/{accountId}/credits",
+  tags,
+  security,
+  summary: "An account's balance and recent ledger (newest first)",
+  request: { params: AccountIdParam, query: LedgerQuerySchema },
+  responses: {
+    200: { description: "Balance and ledger", content: { "application/json": { schema: CreditLedgerSchema } } },
+    ...errorResponses(["ACCOUNT_NOT_FOUND", "VALIDATION_FAILED"], { authenticated: false }),
+  },
+});
+
+export function presentSummary(accountId: string, s: CreditSummary) {
+  return {
+    accountId,
+    creditBalance: s.balance,
+    reserved: s.reserved,
+    spent: s.spent,
+    granted: s.granted,
+    refunded: s.refunded,
+    usageToday: { day: s.usageToday.day, generations: s.usageToday.reserved, completed: s.usageToday.committed, failed: s.usageToday.refunded, pending: s.usageToday.pending },
+  };
+}
+
+function presentEntry(e: LedgerEntry) {
+  return { ...e, createdAt: toIso(e.createdAt) };
+}
+
+export const creditRoutes = createRouter()
+  .openapi(grant, async (c) => {
+    const { accountId } = c.req.valid("param");
+    const res = await credits.grantCredits(serviceContext(c), accountId, c.req.valid("json"));
+    return c.json({ ...presentSummary(accountId, res.summary), entry: presentEntry(res.entry), duplicate: res.duplicate }, res.duplicate ? 200 : 201);
+  })
+  .openapi(get, async (c) => {
+    const { accountId } = c.req.valid("param");
+    const { limit, cursor } = c.req.valid("query");
+    const page = await credits.getCreditLedger(serviceContext(c), accountId, { limit, before: cursor === undefined ? undefined : Number(cursor) });
+    return c.json(
+      {
+        ...presentSummary(accountId, page.summary),
+        entries: page.entries.map(presentEntry),
+        nextCursor: page.nextBefore === null ? null : String(page.nextBefore),
+        hasMore: page.nextBefore !== null,
+      },
+      200,
+    );
+  });

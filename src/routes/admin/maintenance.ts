@@ -1,0 +1,43 @@
+import { createRoute } from "@hono/zod-openapi";
+import { serviceContext } from "../../http/context";
+import { createRouter } from "../../http/router";
+import { toIso } from "../../lib/time";
+import { ADMIN_SECURITY, errorResponses } from "../../schemas/common";
+import { MaintenanceBody, MaintenanceSchema } from "../../schemas/credits";
+import * as maintenance from "../../services/maintenance";
+
+const security = ADMIN_SECURITY;
+const tags = ["Operator"];
+
+const put = createRoute({
+  method: "put",
+  path: "/maintenance",
+  tags,
+  security,
+  summary: "Turn maintenance mode on or off (every /tryon/v1 route answers 503 + Retry-After; reaches all isolates within 10 s)",
+  request: { body: { required: true, content: { "application/json": { schema: MaintenanceBody } } } },
+  responses: {
+    200: { description: "The new state", content: { "application/json": { schema: MaintenanceSchema } } },
+    ...errorResponses(["VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE"], { authenticated: false }),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/maintenance",
+  tags,
+  security,
+  summary: "Maintenance mode state",
+  responses: {
+    200: { description: "The current state", content: { "application/json": { schema: MaintenanceSchema } } },
+    ...errorResponses([], { authenticated: false }),
+  },
+});
+
+function present(m: maintenance.MaintenanceState) {
+  return { enabled: m.enabled, retryAfterSeconds: m.retryAfterSeconds, source: m.source, updatedAt: toIso(m.updatedAt) };
+}
+
+export const maintenanceRoutes = createRouter()
+  .openapi(put, async (c) => c.json(present(await maintenance.setMaintenance(serviceContext(c), c.req.valid("json"))), 200))
+  .openapi(get, async (c) => c.json(present(await maintenance.getMaintenance(serviceContext(c))), 200));

@@ -1,0 +1,30 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { CreditSummary, RateLimitSpec, RateState } from "../durable/gate-types";
+
+/**
+ * Per-request state shared between the admission middleware and the credits
+ * service without widening their signatures: the key's bucket, whether its
+ * count was deferred to the credit reservation (POST /try-on: one DO call in
+ * all), the rate state to report in headers, and a credit summary fetched by
+ * the admission call for routes that display it.
+ */
+export interface AdmissionScope {
+  accountId: string;
+  rate: RateLimitSpec;
+  /** True while the request's rate-limit count is still owed (deferred and not yet made). */
+  countPending: boolean;
+  state: RateState | null;
+  credits: CreditSummary | null;
+}
+
+const storage = new AsyncLocalStorage<AdmissionScope>();
+
+export function runInAdmissionScope<R>(scope: AdmissionScope, fn: () => R): R {
+  return storage.run(scope, fn);
+}
+
+/** The scope of the current request when it belongs to `accountId`. */
+export function admissionScopeFor(accountId: string): AdmissionScope | undefined {
+  const scope = storage.getStore();
+  return scope && scope.accountId === accountId ? scope : undefined;
+}

@@ -1,0 +1,70 @@
+import { accountGate } from "../durable/account-gate-client";
+import type { AdmitInput, AdmitResult, RateLimitSpec, RateState, StoredResponse } from "../durable/gate-types";
+import { ApiError } from "../errors";
+import { describeError, log } from "../lib/logger";
+import { gateCall } from "./gate-call";
+
+/**
+ * Admission verbs (HTTP-free): the one AccountGate call a request makes on
+ * the way in, the deferred count on the way out, and the idempotency
+ * completion. The middleware in src/http/admission.ts does the HTTP part.
+ */
+export function admit(env: Env, accountId: string, input: AdmitInput): Promise<AdmitResult> {
+  return gateCall("admit", () => accountGate(env, accountId).admit(input));
+}
+
+/** The count owed by a request whose count was deferred to a reservation it never reached. */
+export async function countDeferred(env: Env, accountId: string, rate: RateLimitSpec): Promise<RateState | null> {
+  try {
+    return await accountGate(env, accountId).countRequest(rate);
+  } catch (err) {
+    log("warn", "deferred rate-limit count failed", { accountId, error: describeError(err) });
+    return null;
+  }
+}
+
+/** Stores the first response for replay, or releases the key (response = null). Never fails the request. */
+export async function completeIdempotent(env: Env, accountId: string, key: string, owner: string, response: StoredResponse | null): Promise<void> {
+  try {
+    await accountGate(env, accountId).completeIdempotency(key, owner, response);
+  } catch (err) {
+    // The record stays "running" until its lease ends (5 min), then the key may be used again.
+    log("error", "idempotency completion failed", { accountId, error: describeError(err) });
+  }
+}
+
+export const IDEMPOTENCY_KEY_MAX = 255;
+const KEY_SHAPE = /^[\x21-\x7e]+$/;
+
+/** The Idempotency-Key of a request (null when absent); a malformed one is VALIDATION_FAILED. */
+export function parseIdempotencyKey(raw: string | null): string | null {
+  if (raw === null) return null;
+  const key = raw.trim();
+  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX || !KEY_SHAPE.test(key)) {
+    throw new ApiError("VALIDATION_FAILED", `Idempotency-Key must be 1–${IDEMPOTENCY_KEY_MAX} visible ASCII characters (a UUID v4 is a good choice).`, {
+      details: [{ path: "headers.idempotency-key", message: "Invalid Idempotency-Key" }],
+    });
+  }
+  return key;
+}
+
+/**
+ * Per-isolate hint about each key's bucket, used only to decide whether a
+ * charging request may defer its count to the reservation. A key last seen
+ * nearly empty is counted up front instead, so a throttled client is refused
+ * before any validation work. The hint never refuses anything by itself.
+ */
+const hints = new Map<string, { remaining: number; at: number }>();
+const HINT_TTL_MS = 60_000;
+const HINT_MAX = 10_000;
+
+export function noteRateState(keyId: string, state: RateState, now: number): void {
+  if (hints.size >= HINT_MAX) hints.clear();
+  hints.set(keyId, { remaining: state.allowed ? state.remaining : -1, at: now });
+}
+
+export function mayDeferCount(keyId: string, now: number): boolean {
+  const h = hints.get(keyId);
+  if (!h || now - h.at > HINT_TTL_MS) return true;
+  return h.remaining >= 2;
+}
