@@ -1,3 +1,6 @@
+import { backgroundContext } from "./background-context";
+import { createGenerationDeliveries } from "./webhook-delivery";
+
 /**
  * The "generation finished" seam: the pipeline calls this exactly once per
  * generation, after its terminal transition is committed. The webhook layer
@@ -12,4 +15,13 @@ export interface GenerationFinished {
   webhookUrl: string | null;
 }
 
-export async function onGenerationFinished(_env: Env, _event: GenerationFinished): Promise<void> {}
+/**
+ * Builds the `generation.completed` / `generation.failed` event (data = the
+ * generation exactly as GET /generations/:id shows it, with a fresh result URL)
+ * and enqueues one delivery per subscribed enabled endpoint plus one for the
+ * per-request URL. A repeated call for the same generation is a no-op.
+ * Throws only on infrastructure errors (D1, queue), so the caller's message can retry.
+ */
+export async function onGenerationFinished(env: Env, event: GenerationFinished): Promise<void> {
+  await createGenerationDeliveries(backgroundContext(env), event);
+}

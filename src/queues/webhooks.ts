@@ -1,0 +1,46 @@
+import { describeError, log } from "../lib/logger";
+import { backgroundContext } from "../services/background-context";
+import { abandonDelivery, processWebhookMessage } from "../services/webhook-delivery";
+import { isWebhookMessage } from "../services/webhook-queue";
+import type { QueueConsumer } from "./dispatch";
+
+/**
+ * `drape-webhooks`: one delivery attempt per message, messages in parallel
+ * (each waits up to 10 s on its receiver). Every message is acked or retried
+ * on its own; the retry delay is the webhook schedule, not the queue's default.
+ */
+export const consumeWebhooks: QueueConsumer = async (batch, env) => {
+  const ctx = backgroundContext(env);
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      if (!isWebhookMessage(message.body)) {
+        log("error", "malformed webhook message dropped", { messageId: message.id });
+        message.ack();
+        return;
+      }
+      try {
+        const outcome = await processWebhookMessage(ctx, message.body, message.attempts);
+        if (outcome.action === "retry") message.retry({ delaySeconds: outcome.delaySeconds });
+        else message.ack();
+      } catch (err) {
+        // Our own failure (D1, crypto), not the receiver's: retry soon; after max_retries it goes to the DLQ.
+        log("error", "webhook attempt crashed", { deliveryId: message.body.deliveryId, error: describeError(err) });
+        message.retry({ delaySeconds: 30 });
+      }
+    }),
+  );
+};
+
+/** `drape-webhooks-dlq`: deliveries whose messages kept crashing end FAILED (visible in the delivery log). */
+export const consumeWebhooksDlq: QueueConsumer = async (batch, env) => {
+  const ctx = backgroundContext(env);
+  for (const message of batch.messages) {
+    try {
+      if (isWebhookMessage(message.body)) await abandonDelivery(ctx, message.body);
+      message.ack();
+    } catch (err) {
+      log("error", "webhook DLQ handling failed", { error: describeError(err) });
+      message.retry({ delaySeconds: 300 });
+    }
+  }
+};

@@ -1,0 +1,270 @@
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../env";
+import { authOf, serviceContext } from "../http/context";
+import { createRouter } from "../http/router";
+import * as webhooks from "../services/webhooks";
+import { API_KEY_SECURITY, errorResponses, paginated, PaginationQuerySchema } from "../schemas/common";
+import {
+  CreatedWebhookEndpointSchema,
+  CreateWebhookBody,
+  DeliveryListQuery,
+  GenerationEventSchema,
+  RotateSecretBody,
+  UpdateWebhookBody,
+  WebhookDeliveryParams,
+  WebhookDeliverySchema,
+  WebhookEndpointSchema,
+  WebhookIdParam,
+  WebhookSecretSchema,
+  WebhookTestEventSchema,
+} from "../schemas/webhooks";
+
+const security = API_KEY_SECURITY;
+const tags = ["Webhooks"];
+const json = <S extends z.ZodType>(schema: S) => ({ "application/json": { schema } });
+const BODY_ERRORS = ["VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE", "PAYLOAD_TOO_LARGE"] as const;
+
+const create = createRoute({
+  method: "post",
+  path: "/webhooks",
+  tags,
+  security,
+  summary: "Create a webhook endpoint (returns its signing secret)",
+  description:
+    "URL rules: https only; no IP literals in private, loopback, link-local, CGNAT or other reserved ranges; no `localhost`, `*.local`, `*.internal`. `events` defaults to both generation events.",
+  request: { body: { required: true, content: json(CreateWebhookBody) } },
+  responses: {
+    201: { description: "Created; `secret` is also readable later with GET /webhooks/{id}/secret", content: json(CreatedWebhookEndpointSchema) },
+    ...errorResponses([...BODY_ERRORS]),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/webhooks",
+  tags,
+  security,
+  summary: "List webhook endpoints (newest first)",
+  request: { query: PaginationQuerySchema },
+  responses: {
+    200: { description: "A page of endpoints", content: json(paginated(WebhookEndpointSchema, "WebhookEndpointList")) },
+    ...errorResponses(["VALIDATION_FAILED"]),
+  },
+});
+
+const getDefaultSecret = createRoute({
+  method: "get",
+  path: "/webhooks/default-secret",
+  tags,
+  security,
+  summary: "The account's default signing secret (signs per-request `webhookUrl` callbacks; created on first use)",
+  responses: {
+    200: { description: "The secret", content: json(WebhookSecretSchema) },
+    ...errorResponses([]),
+  },
+});
+
+const rotateDefaultSecret = createRoute({
+  method: "post",
+  path: "/webhooks/default-secret/rotate",
+  tags,
+  security,
+  summary: "Rotate the default signing secret (the old one keeps signing for 24 h unless `overlapSeconds` says otherwise)",
+  request: { body: { required: false, content: json(RotateSecretBody) } },
+  responses: {
+    200: { description: "The new secret", content: json(WebhookSecretSchema) },
+    ...errorResponses([...BODY_ERRORS]),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/webhooks/{id}",
+  tags,
+  security,
+  summary: "Get a webhook endpoint",
+  request: { params: WebhookIdParam },
+  responses: {
+    200: { description: "The endpoint", content: json(WebhookEndpointSchema) },
+    ...errorResponses(["WEBHOOK_NOT_FOUND"]),
+  },
+});
+
+const update = createRoute({
+  method: "patch",
+  path: "/webhooks/{id}",
+  tags,
+  security,
+  summary: "Update a webhook endpoint (url, events, description, enabled)",
+  request: { params: WebhookIdParam, body: { required: true, content: json(UpdateWebhookBody) } },
+  responses: {
+    200: { description: "The endpoint", content: json(WebhookEndpointSchema) },
+    ...errorResponses(["WEBHOOK_NOT_FOUND", ...BODY_ERRORS]),
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/webhooks/{id}",
+  tags,
+  security,
+  summary: "Delete a webhook endpoint (its pending deliveries stop)",
+  request: { params: WebhookIdParam },
+  responses: {
+    204: { description: "Deleted" },
+    ...errorResponses(["WEBHOOK_NOT_FOUND"]),
+  },
+});
+
+const getSecret = createRoute({
+  method: "get",
+  path: "/webhooks/{id}/secret",
+  tags,
+  security,
+  summary: "The endpoint's signing secret",
+  request: { params: WebhookIdParam },
+  responses: {
+    200: { description: "The secret", content: json(WebhookSecretSchema) },
+    ...errorResponses(["WEBHOOK_NOT_FOUND"]),
+  },
+});
+
+const rotateSecret = createRoute({
+  method: "post",
+  path: "/webhooks/{id}/rotate-secret",
+  tags,
+  security,
+  summary: "Rotate the endpoint's signing secret (the old one keeps signing for 24 h unless `overlapSeconds` says otherwise)",
+  request: { params: WebhookIdParam, body: { required: false, content: json(RotateSecretBody) } },
+  responses: {
+    200: { description: "The new secret", content: json(WebhookSecretSchema) },
+    ...errorResponses(["WEBHOOK_NOT_FOUND", ...BODY_ERRORS]),
+  },
+});
+
+const test = createRoute({
+  method: "post",
+  path: "/webhooks/{id}/test",
+  tags,
+  security,
+  summary: "Send a signed `webhook.test` event through the normal delivery path",
+  request: { params: WebhookIdParam },
+  responses: {
+    202: { description: "Queued; follow it in the delivery log", content: json(WebhookDeliverySchema) },
+    ...errorResponses(["WEBHOOK_NOT_FOUND"]),
+  },
+});
+
+const listDeliveries = createRoute({
+  method: "get",
+  path: "/webhooks/{id}/deliveries",
+  tags,
+  security,
+  summary: "The endpoint's delivery log (newest first), each delivery with its attempts",
+  request: { params: WebhookIdParam, query: DeliveryListQuery },
+  responses: {
+    200: { description: "A page of deliveries", content: json(paginated(WebhookDeliverySchema, "WebhookDeliveryList")) },
+    ...errorResponses(["WEBHOOK_NOT_FOUND", "VALIDATION_FAILED"]),
+  },
+});
+
+const getDelivery = createRoute({
+  method: "get",
+  path: "/webhooks/{id}/deliveries/{deliveryId}",
+  tags,
+  security,
+  summary: "One delivery with its attempts",
+  request: { params: WebhookDeliveryParams },
+  responses: {
+    200: { description: "The delivery", content: json(WebhookDeliverySchema) },
+    ...errorResponses(["WEBHOOK_NOT_FOUND"]),
+  },
+});
+
+const retryDelivery = createRoute({
+  method: "post",
+  path: "/webhooks/{id}/deliveries/{deliveryId}/retry",
+  tags,
+  security,
+  summary: "Retry a delivery now (one attempt, same `webhook-id`, freshly signed)",
+  request: { params: WebhookDeliveryParams },
+  responses: {
+    202: { description: "Queued", content: json(WebhookDeliverySchema) },
+    ...errorResponses(["WEBHOOK_NOT_FOUND"]),
+  },
+});
+
+export const webhookRoutes = createRouter()
+  .openapi(create, async (c) => {
+    const { endpoint, secret } = await webhooks.createEndpoint(serviceContext(c), authOf(c).accountId, c.req.valid("json"));
+    return c.json({ ...endpoint, secret }, 201);
+  })
+  .openapi(list, async (c) => {
+    const page = await webhooks.listEndpoints(serviceContext(c), authOf(c).accountId, c.req.valid("query"));
+    return c.json({ ...page, count: page.items.length }, 200);
+  })
+  // Literal paths before `/webhooks/{id}`, so `default-secret` is never taken for an id.
+  .openapi(getDefaultSecret, async (c) => c.json(await webhooks.getDefaultSecret(serviceContext(c), authOf(c).accountId), 200))
+  .openapi(rotateDefaultSecret, async (c) => {
+    const { overlapSeconds } = c.req.valid("json");
+    return c.json(await webhooks.rotateDefaultSecret(serviceContext(c), authOf(c).accountId, overlapSeconds), 200);
+  })
+  .openapi(get, async (c) => c.json(await webhooks.getEndpoint(serviceContext(c), authOf(c).accountId, c.req.valid("param").id), 200))
+  .openapi(update, async (c) =>
+    c.json(await webhooks.updateEndpoint(serviceContext(c), authOf(c).accountId, c.req.valid("param").id, c.req.valid("json")), 200),
+  )
+  .openapi(remove, async (c) => {
+    await webhooks.deleteEndpoint(serviceContext(c), authOf(c).accountId, c.req.valid("param").id);
+    return c.body(null, 204);
+  })
+  .openapi(getSecret, async (c) => c.json(await webhooks.getEndpointSecret(serviceContext(c), authOf(c).accountId, c.req.valid("param").id), 200))
+  .openapi(rotateSecret, async (c) => {
+    const { overlapSeconds } = c.req.valid("json");
+    return c.json(await webhooks.rotateEndpointSecret(serviceContext(c), authOf(c).accountId, c.req.valid("param").id, overlapSeconds), 200);
+  })
+  .openapi(test, async (c) => c.json(await webhooks.sendTestEvent(serviceContext(c), authOf(c).accountId, c.req.valid("param").id), 202))
+  .openapi(listDeliveries, async (c) => {
+    const page = await webhooks.listDeliveries(serviceContext(c), authOf(c).accountId, c.req.valid("param").id, c.req.valid("query"));
+    return c.json({ ...page, count: page.items.length }, 200);
+  })
+  .openapi(getDelivery, async (c) => {
+    const { id, deliveryId } = c.req.valid("param");
+    return c.json(await webhooks.getDelivery(serviceContext(c), authOf(c).accountId, id, deliveryId), 200);
+  })
+  .openapi(retryDelivery, async (c) => {
+    const { id, deliveryId } = c.req.valid("param");
+    return c.json(await webhooks.retryDelivery(serviceContext(c), authOf(c).accountId, id, deliveryId), 202);
+  });
+
+/**
+ * The events Drape sends, as OpenAPI 3.1 `webhooks` (registered on the root
+ * document: a sub-router would prefix their names with the base path).
+ */
+export function registerWebhookEvents(app: OpenAPIHono<AppEnv>): void {
+  const headers = z.object({
+    "webhook-id": z.string().openapi({ description: "The delivery id (`msg_…`), the same on every retry: dedupe on it." }),
+    "webhook-timestamp": z.string().openapi({ description: "Unix seconds of this attempt (re-signed on every retry)." }),
+    "webhook-signature": z
+      .string()
+      .openapi({ description: "`v1,<base64 HMAC-SHA256(secret, id.timestamp.body)>`; two space-separated signatures during a secret rotation." }),
+  });
+  const ack = { 200: { description: "Any 2xx acknowledges the event; anything else (3xx included) is retried; 410 disables the endpoint." } };
+  for (const type of ["generation.completed", "generation.failed"] as const) {
+    app.openAPIRegistry.registerWebhook({
+      method: "post",
+      path: type,
+      tags,
+      summary: type === "generation.completed" ? "A generation reached COMPLETED" : "A generation reached FAILED",
+      request: { headers, body: { required: true, content: json(GenerationEventSchema) } },
+      responses: ack,
+    });
+  }
+  app.openAPIRegistry.registerWebhook({
+    method: "post",
+    path: "webhook.test",
+    tags,
+    summary: "Sent by POST /webhooks/{id}/test",
+    request: { headers, body: { required: true, content: json(WebhookTestEventSchema) } },
+    responses: ack,
+  });
+}
