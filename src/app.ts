@@ -5,6 +5,7 @@ import { accessLog } from "./http/access-log";
 import { admission } from "./http/admission";
 import { requireAdminToken, requireApiKey } from "./http/auth";
 import { limitBodies } from "./http/body-limit";
+import { maintenanceGate } from "./http/maintenance";
 import { notFound, onError } from "./http/errors";
 import { mountOpenApi } from "./http/openapi";
 import { requestId } from "./http/request-id";
@@ -12,9 +13,17 @@ import { registerRouteTable } from "./http/route-table";
 import { createRouter } from "./http/router";
 import { accountRoutes } from "./routes/account";
 import { accountRoutes as adminAccountRoutes } from "./routes/admin/accounts";
+import { creditRoutes as adminCreditRoutes } from "./routes/admin/credits";
 import { keyRoutes as adminKeyRoutes } from "./routes/admin/keys";
+import { maintenanceRoutes as adminMaintenanceRoutes } from "./routes/admin/maintenance";
 import { healthRoutes } from "./routes/health";
+import { fileRoutes } from "./routes/files";
+import { generationRoutes } from "./routes/generations";
+import { imageRoutes } from "./routes/images";
 import { metaRoutes } from "./routes/meta";
+import { productRoutes } from "./routes/products";
+import { tryOnRoutes } from "./routes/tryon";
+import { registerWebhookEvents, webhookRoutes } from "./routes/webhooks";
 
 const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("config", getConfig(c.env));
@@ -29,19 +38,29 @@ const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
 export function createApp() {
   const app = createRouter();
   app.use("*", requestId, accessLog, withConfig);
+  app.use("/tryon/v1/*", maintenanceGate);
   app.route("/", healthRoutes);
   mountOpenApi(app);
+  registerWebhookEvents(app);
 
   const tryon = createRouter();
   tryon.route("/", metaRoutes);
+  tryon.route("/", fileRoutes);
   tryon.use("*", limitBodies, requireApiKey, admission);
   tryon.route("/", accountRoutes);
+  tryon.route("/", imageRoutes);
+  tryon.route("/", productRoutes);
+  tryon.route("/", tryOnRoutes);
+  tryon.route("/", generationRoutes);
+  tryon.route("/", webhookRoutes);
   app.route("/tryon/v1", tryon);
 
   const admin = createRouter();
   admin.use("*", limitBodies, requireAdminToken);
   admin.route("/", adminAccountRoutes);
   admin.route("/", adminKeyRoutes);
+  admin.route("/", adminCreditRoutes);
+  admin.route("/", adminMaintenanceRoutes);
   app.route("/admin/v1", admin);
 
   app.notFound(notFound);

@@ -1,4 +1,8 @@
 import { describeError, log } from "../lib/logger";
+import { sweepCreditReconciliation } from "./credits";
+import { sweepGenerationSettlements, sweepGenerationTimeouts, sweepLostGenerationMessages } from "./generations";
+import { sweepWebhooks } from "./webhooks";
+import { sweepRetention } from "./retention";
 
 /** One scheduled job: a named step the cron runs; each step is bounded and idempotent. */
 export type SweepStep = (env: Env, now: number) => Promise<Record<string, number>>;
@@ -8,7 +12,14 @@ export type SweepStep = (env: Env, now: number) => Promise<Record<string, number
  * credit reconciliation, idempotency purge). A failing step is logged and the
  * others still run.
  */
-export const SWEEP_STEPS: Readonly<Record<string, SweepStep>> = {};
+export const SWEEP_STEPS: Readonly<Record<string, SweepStep>> = {
+  generationTimeouts: sweepGenerationTimeouts,
+  lostGenerationMessages: sweepLostGenerationMessages,
+  generationSettlements: sweepGenerationSettlements,
+  webhooks: sweepWebhooks,
+  retention: sweepRetention,
+  creditReconciliation: sweepCreditReconciliation,
+};
 
 export async function runSweep(env: Env, now: number, steps: Readonly<Record<string, SweepStep>> = SWEEP_STEPS): Promise<Record<string, Record<string, number> | { error: string }>> {
   const results: Record<string, Record<string, number> | { error: string }> = {};

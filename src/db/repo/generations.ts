@@ -1,9 +1,12 @@
-import { and, eq } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
-import { generations } from "../schema";
+import { generations, images, products, type GenerationStatus } from "../schema";
 
 export type GenerationRow = typeof generations.$inferSelect;
 export type NewGenerationRow = typeof generations.$inferInsert;
+/** A statement that can join a `db.batch` (one D1 round trip, one transaction). */
+export type RepoBatchItem = BatchItem<"sqlite">;
 
 /** Scoped by account: another account's generation is simply not found. */
 export async function findGeneration(db: Db, accountId: string, id: string): Promise<GenerationRow | undefined> {
@@ -12,4 +15,264 @@ export async function findGeneration(db: Db, accountId: string, id: string): Pro
     .from(generations)
     .where(and(eq(generations.accountId, accountId), eq(generations.id, id)))
     .get();
+}
+
+/**
+ * The reads a try-on needs, in ONE round trip: the referenced product and the
+ * uploaded person image (either may be skipped). Rows are returned as stored;
+ * the services decide what "expired" means.
+ */
+export async function findTryOnRefs(
+  db: Db,
+  accountId: string,
+  productExternalId: string | null,
+  imageId: string | null,
+): Promise<{ product: typeof products.$inferSelect | undefined; image: typeof images.$inferSelect | undefined }> {
+  const productQuery = db
+    .select()
+    .from(products)
+    .where(and(eq(products.accountId, accountId), eq(products.externalId, productExternalId ?? "")))
+    .limit(productExternalId === null ? 0 : 1);
+  const imageQuery = db
+    .select()
+    .from(images)
+    .where(and(eq(images.accountId, accountId), eq(images.id, imageId ?? "")))
+    .limit(imageId === null ? 0 : 1);
+  if (productExternalId !== null && imageId !== null) {
+    const [p, i] = await db.batch([productQuery, imageQuery]);
+    return { product: p[0], image: i[0] };
+  }
+  if (productExternalId !== null) return { product: (await productQuery)[0], image: undefined };
+  if (imageId !== null) return { product: undefined, image: (await imageQuery)[0] };
+  return { product: undefined, image: undefined };
+}
+
+/** Statement refreshing a product's lifetime on use (joins the generation insert batch). */
+export function productUsageStatement(db: Db, accountId: string, externalId: string, lastUsedAt: number, expiresAt: number | null): RepoBatchItem {
+  return db
+    .update(products)
+    .set({ lastUsedAt, expiresAt })
+    .where(and(eq(products.accountId, accountId), eq(products.externalId, externalId)));
+}
+
+/**
+ * Inserts the generation together with `extra` statements (e.g. the product
+ * lifetime refresh) in ONE batch: one round trip, all-or-nothing.
+ */
+export async function insertGenerationBatch(db: Db, row: NewGenerationRow, extra: RepoBatchItem[] = []): Promise<void> {
+  const insert = db.insert(generations).values(row);
+  await db.batch([insert, ...extra] as [RepoBatchItem, ...RepoBatchItem[]]);
+}
+
+/**
+ * Removes a generation that was recorded but never enqueued, only while it is
+ * still PENDING (nobody has claimed it). True when this call removed it.
+ */
+export async function withdrawPendingGeneration(db: Db, accountId: string, id: string): Promise<boolean> {
+  const rows = await db
+    .delete(generations)
+    .where(and(eq(generations.accountId, accountId), eq(generations.id, id), eq(generations.status, "PENDING")))
+    .returning({ id: generations.id });
+  return rows.length === 1;
+}
+
+/**
+ * Claims a generation for an engine run (compare-and-set). A PENDING row is
+ * claimed by any delivery; a PROCESSING row without an upstream job is
+ * re-claimed only by a LATER delivery attempt of the queue (a retry after a
+ * transient failure or a crashed consumer), never by a duplicate of the same
+ * attempt. Returns undefined when someone else owns it or it is terminal.
+ */
+export async function claimForRun(db: Db, accountId: string, id: string, deliveryAttempt: number, now: number): Promise<GenerationRow | undefined> {
+  const [row] = await db
+    .update(generations)
+    .set({
+      status: "PROCESSING",
+      attempts: sql`max(${generations.attempts} + 1, ${deliveryAttempt})`,
+      startedAt: sql`coalesce(${generations.startedAt}, ${now})`,
+      updatedAt: now,
+    })
+    .where(
+      and(
+        eq(generations.accountId, accountId),
+        eq(generations.id, id),
+        or(
+          eq(generations.status, "PENDING"),
+          and(eq(generations.status, "PROCESSING"), isNull(generations.engineJobId), lt(generations.attempts, deliveryAttempt)),
+        ),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+/**
+ * Claims a PROCESSING generation for one poll of its upstream job. The poll
+ * message carries the `updated_at` value written when it was enqueued (a
+ * lease); the claim moves `updated_at` forward, so a duplicate of the same poll
+ * message can never match again.
+ */
+export async function claimForPoll(db: Db, accountId: string, id: string, jobId: string, lease: number, now: number): Promise<GenerationRow | undefined> {
+  const [row] = await db
+    .update(generations)
+    .set({ updatedAt: Math.max(now, lease + 1) })
+    .where(
+      and(
+        eq(generations.accountId, accountId),
+        eq(generations.id, id),
+        eq(generations.status, "PROCESSING"),
+        eq(generations.engineJobId, jobId),
+        eq(generations.updatedAt, lease),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+/**
+ * Records an upstream job id on a PROCESSING generation still holding the
+ * lease `heldLease` (its `updated_at` as this consumer left it) and moves the
+ * lease to `nextLease` for the poll message. Undefined if the generation was
+ * cancelled, timed out or taken over meanwhile.
+ */
+export async function recordEngineJob(
+  db: Db,
+  accountId: string,
+  id: string,
+  jobId: string,
+  heldLease: number,
+  nextLease: number,
+): Promise<number | undefined> {
+  const [row] = await db
+    .update(generations)
+    .set({ engineJobId: jobId, updatedAt: nextLease })
+    .where(
+      and(
+        eq(generations.accountId, accountId),
+        eq(generations.id, id),
+        eq(generations.status, "PROCESSING"),
+        eq(generations.updatedAt, heldLease),
+      ),
+    )
+    .returning({ updatedAt: generations.updatedAt });
+  return row?.updatedAt;
+}
+
+export type TerminalPatch = Pick<
+  NewGenerationRow,
+  "errorCode" | "errorMessage" | "retryable" | "resultImageId" | "resultR2Key" | "resultExpiresAt" | "completedAt" | "durationMs"
+> & { status: "COMPLETED" | "FAILED"; updatedAt: number };
+
+/**
+ * The one terminal transition: succeeds (returns the row) only if the
+ * generation is still in one of `from`; whoever gets the row settles credits
+ * and emits the event. Everyone else lost the race and does nothing.
+ */
+export async function finishGeneration(
+  db: Db,
+  accountId: string,
+  id: string,
+  from: readonly GenerationStatus[],
+  patch: TerminalPatch,
+): Promise<GenerationRow | undefined> {
+  const [row] = await db
+    .update(generations)
+    .set(patch)
+    .where(and(eq(generations.accountId, accountId), eq(generations.id, id), inArray(generations.status, [...from])))
+    .returning();
+  return row;
+}
+
+/** Records the credit settlement of a terminal generation (only from `reserved`, so it happens once). */
+export async function setCreditState(db: Db, accountId: string, id: string, state: "committed" | "refunded"): Promise<void> {
+  await db
+    .update(generations)
+    .set({ creditState: state })
+    .where(and(eq(generations.accountId, accountId), eq(generations.id, id), eq(generations.creditState, "reserved")));
+}
+
+export async function markEventEmitted(db: Db, accountId: string, id: string, at: number): Promise<void> {
+  await db
+    .update(generations)
+    .set({ eventEmittedAt: at })
+    .where(and(eq(generations.accountId, accountId), eq(generations.id, id), isNull(generations.eventEmittedAt)));
+}
+
+export interface GenerationFilters {
+  status?: GenerationStatus;
+  externalUserId?: string;
+  productExternalId?: string;
+  /** createdAt bounds, epoch ms, inclusive. */
+  from?: number;
+  to?: number;
+}
+
+/** Newest first; `before` is the last id of the previous page. Reads `limit + 1` rows to know `hasMore`. */
+export async function listGenerations(db: Db, accountId: string, filters: GenerationFilters, limit: number, before?: string): Promise<GenerationRow[]> {
+  const conds: SQL[] = [eq(generations.accountId, accountId)];
+  if (before) conds.push(lt(generations.id, before));
+  if (filters.status) conds.push(eq(generations.status, filters.status));
+  if (filters.externalUserId !== undefined) conds.push(eq(generations.externalUserId, filters.externalUserId));
+  if (filters.productExternalId !== undefined) conds.push(eq(generations.productExternalId, filters.productExternalId));
+  if (filters.from !== undefined) conds.push(gte(generations.createdAt, filters.from));
+  if (filters.to !== undefined) conds.push(lte(generations.createdAt, filters.to));
+  return db
+    .select()
+    .from(generations)
+    .where(and(...conds))
+    .orderBy(desc(generations.id))
+    .limit(limit + 1)
+    .all();
+}
+
+// ---- Sweep queries: cross-account by nature (the cron owns every account's work), always bounded. ----
+
+/** Non-terminal generations past their deadline. */
+export async function findOverdue(db: Db, now: number, limit: number): Promise<Pick<GenerationRow, "id" | "accountId">[]> {
+  return db
+    .select({ id: generations.id, accountId: generations.accountId })
+    .from(generations)
+    .where(and(inArray(generations.status, ["PENDING", "PROCESSING"]), lt(generations.deadlineAt, now)))
+    .limit(limit)
+    .all();
+}
+
+/** PENDING generations untouched since `before` (their queue message was probably lost). */
+export async function findStalePending(db: Db, before: number, now: number, limit: number): Promise<Pick<GenerationRow, "id" | "accountId" | "updatedAt">[]> {
+  return db
+    .select({ id: generations.id, accountId: generations.accountId, updatedAt: generations.updatedAt })
+    .from(generations)
+    .where(and(eq(generations.status, "PENDING"), lt(generations.updatedAt, before), gte(generations.deadlineAt, now)))
+    .limit(limit)
+    .all();
+}
+
+/** Moves a stale PENDING row's `updated_at` (compare-and-set) so only one sweep re-enqueues it per window. */
+export async function touchStalePending(db: Db, accountId: string, id: string, seen: number, now: number): Promise<boolean> {
+  const rows = await db
+    .update(generations)
+    .set({ updatedAt: now })
+    .where(and(eq(generations.accountId, accountId), eq(generations.id, id), eq(generations.status, "PENDING"), eq(generations.updatedAt, seen)))
+    .returning({ id: generations.id });
+  return rows.length > 0;
+}
+
+/**
+ * Terminal generations whose "finished" event was never emitted (a consumer
+ * died mid-way). Unsettled credits are the credit reconciler's job
+ * (services/credit-reconcile.ts); settling them here too would scan twice.
+ */
+export async function findUnemitted(db: Db, before: number, limit: number): Promise<GenerationRow[]> {
+  return db
+    .select()
+    .from(generations)
+    .where(
+      and(
+        inArray(generations.status, ["COMPLETED", "FAILED"]),
+        isNull(generations.eventEmittedAt),
+        lt(generations.updatedAt, before),
+      ),
+    )
+    .limit(limit)
+    .all();
 }

@@ -1,0 +1,73 @@
+import { createRoute } from "@hono/zod-openapi";
+import { authOf, serviceContext } from "../http/context";
+import { createRouter } from "../http/router";
+import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
+import { GenerationSchema } from "../schemas/generations";
+import { GenerationIdParamSchema, GenerationListQuerySchema, GenerationPageSchema } from "../schemas/tryon-generations";
+import { loadGenerationView } from "../services/generation-view";
+import { cancelGeneration, listGenerationViews } from "../services/generations";
+
+const security = API_KEY_SECURITY;
+const tags = ["Generations"];
+
+const getGeneration = createRoute({
+  method: "get",
+  path: "/generations/{id}",
+  tags,
+  security,
+  summary: "A generation: status, fresh signed result URL, typed failure",
+  description:
+    "Poll this about every 2 s (or use POST /try-on/sync or a webhook). `resultImageUrl` is signed afresh on every read. " +
+    "A generation of another account answers GENERATION_NOT_FOUND, exactly like an unknown id, so ids leak nothing.",
+  request: { params: GenerationIdParamSchema },
+  responses: {
+    200: { description: "The generation", content: { "application/json": { schema: GenerationSchema } } },
+    ...errorResponses(["GENERATION_NOT_FOUND", "VALIDATION_FAILED"]),
+  },
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/generations",
+  tags,
+  security,
+  summary: "List generations, newest first (cursor pagination)",
+  request: { query: GenerationListQuerySchema },
+  responses: {
+    200: { description: "One page", content: { "application/json": { schema: GenerationPageSchema } } },
+    ...errorResponses(["VALIDATION_FAILED"]),
+  },
+});
+
+const cancelRoute = createRoute({
+  method: "post",
+  path: "/generations/{id}/cancel",
+  tags,
+  security,
+  summary: "Cancel a PENDING or PROCESSING generation (refunds its credit)",
+  description:
+    "The generation ends FAILED with errorCode GENERATION_CANCELLED; its reserved credit is refunded and a `generation.failed` event is sent. " +
+    "A result the engine produces afterwards is discarded. Cancelling a COMPLETED or FAILED generation answers 409 GENERATION_NOT_CANCELLABLE.",
+  request: { params: GenerationIdParamSchema },
+  responses: {
+    200: { description: "The cancelled generation", content: { "application/json": { schema: GenerationSchema } } },
+    ...errorResponses(["GENERATION_NOT_FOUND", "GENERATION_NOT_CANCELLABLE", "VALIDATION_FAILED", "IDEMPOTENCY_KEY_IN_USE", "IDEMPOTENCY_KEY_REUSED"]),
+  },
+});
+
+export const generationRoutes = createRouter()
+  .openapi(getGeneration, async (c) => {
+    const { id } = c.req.valid("param");
+    const view = await loadGenerationView(serviceContext(c), authOf(c).accountId, id);
+    return c.json(view, 200);
+  })
+  .openapi(listRoute, async (c) => {
+    const q = c.req.valid("query");
+    const page = await listGenerationViews(serviceContext(c), authOf(c).accountId, q);
+    return c.json(page, 200);
+  })
+  .openapi(cancelRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const view = await cancelGeneration(serviceContext(c), authOf(c).accountId, id);
+    return c.json(view, 200);
+  });

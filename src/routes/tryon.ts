@@ -1,0 +1,149 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
+import { ApiError, type ErrorCode } from "../errors";
+import { authOf, serviceContext } from "../http/context";
+import { isMultipart, parseMultipart } from "../http/multipart";
+import { createRouter } from "../http/router";
+import { ignoredFields, parseOrThrow } from "../http/validation";
+import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
+import { GenerationSchema } from "../schemas/generations";
+import { TryOnMultipartSchema, TryOnRequestSchema, type TryOnRequestBody } from "../schemas/tryon";
+import { SyncQuerySchema, TryOnAcceptedSchema } from "../schemas/tryon-generations";
+import { waitForGeneration } from "../services/generations";
+import { createTryOn } from "../services/tryon";
+
+const security = API_KEY_SECURITY;
+const tags = ["Try-on"];
+
+const TRY_ON_ERRORS: ErrorCode[] = [
+  "VALIDATION_FAILED",
+  "CUSTOMER_IMAGE_REQUIRED",
+  "CUSTOMER_IMAGE_FETCH_FAILED",
+  "PRODUCT_IMAGES_REQUIRED",
+  "PRODUCT_NOT_FOUND",
+  "IMAGE_NOT_FOUND",
+  "MULTIPART_FILE_NOT_FOUND",
+  "INVALID_IMAGE_INPUT",
+  "INVALID_IMAGE",
+  "UNSUPPORTED_IMAGE_TYPE",
+  "IMAGE_DIMENSIONS_OUT_OF_RANGE",
+  "RESERVED_EXTERNAL_ID",
+  "INSUFFICIENT_CREDITS",
+  "QUOTA_EXCEEDED",
+  "FILE_TOO_LARGE",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "IDEMPOTENCY_KEY_IN_USE",
+  "IDEMPOTENCY_KEY_REUSED",
+];
+
+/**
+ * The body is parsed by hand (JSON or multipart `data` + file parts) so both
+ * content types share one schema, one alias resolver and one error mapping;
+ * the OpenAPI document references the schemas registered below.
+ */
+const body = {
+  required: true,
+  content: {
+    "application/json": { schema: { $ref: "#/components/schemas/TryOnRequest" } },
+    "multipart/form-data": { schema: { $ref: "#/components/schemas/TryOnMultipart" } },
+  },
+};
+
+const tryOn = createRoute({
+  method: "post",
+  path: "/try-on",
+  tags,
+  security,
+  summary: "Start a try-on generation (async, 202)",
+  description:
+    "Validates everything first (nothing is charged or stored on a 4xx), reserves one credit, records the generation PENDING and queues it. " +
+    "Poll `Location` (GET /generations/{id}), hold with POST /try-on/sync, or pass `webhookUrl`. Unknown fields are ignored and named in `x-ignored-fields`.",
+  request: { body },
+  responses: {
+    202: {
+      description: "Accepted; `Location` points at the generation",
+      headers: { Location: { schema: { type: "string" }, description: "/tryon/v1/generations/{generationId}" } },
+      content: { "application/json": { schema: TryOnAcceptedSchema } },
+    },
+    ...errorResponses(TRY_ON_ERRORS),
+  },
+});
+
+const tryOnSync = createRoute({
+  method: "post",
+  path: "/try-on/sync",
+  tags,
+  security,
+  summary: "Start a try-on and hold the request until it finishes (≤ wait s)",
+  description:
+    "Same body as POST /try-on. Answers 200 with the generation (COMPLETED or FAILED) as soon as it is terminal, " +
+    "or 202 `{generationId, status, productExternalId}` + `Location` when `wait` seconds (default 60, max 90) pass first: then poll.",
+  request: { body, query: SyncQuerySchema },
+  responses: {
+    200: { description: "Finished (COMPLETED or FAILED)", content: { "application/json": { schema: GenerationSchema } } },
+    202: {
+      description: "Still running after `wait` seconds; poll `Location`",
+      headers: { Location: { schema: { type: "string" }, description: "/tryon/v1/generations/{generationId}" } },
+      content: { "application/json": { schema: TryOnAcceptedSchema } },
+    },
+    ...errorResponses(TRY_ON_ERRORS),
+  },
+});
+
+/** Reads the request as JSON or multipart and validates it; sets `x-ignored-fields`. */
+async function readTryOnBody(c: Context<AppEnv>): Promise<{ parsed: TryOnRequestBody; files: Map<string, File> | null }> {
+  let raw: unknown;
+  let files: Map<string, File> | null = null;
+  const extra: string[] = [];
+  if (isMultipart(c)) {
+    const form = await parseMultipart(c);
+    if (form.data === undefined) {
+      throw new ApiError("VALIDATION_FAILED", "A multipart try-on carries its JSON body in the `data` field.", { details: [{ path: "data", message: "Required" }] });
+    }
+    raw = form.data;
+    files = form.files;
+    extra.push(...[...form.fields.keys()]);
+  } else if (/^application\/(.+\+)?json\b/i.test(c.req.header("content-type") ?? "")) {
+    try {
+      raw = await c.req.json();
+    } catch (err) {
+      throw new ApiError("VALIDATION_FAILED", "The request body is not valid JSON.", {
+        details: [{ path: "", message: err instanceof Error ? err.message : "Malformed JSON" }],
+      });
+    }
+  } else {
+    throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send the try-on as application/json, or as multipart/form-data with a `data` field.");
+  }
+  const parsed = parseOrThrow(TryOnRequestSchema, raw);
+  const ignored = [...ignoredFields(raw, parsed), ...extra];
+  if (ignored.length > 0) {
+    c.set("ignoredFields", ignored);
+    c.header("x-ignored-fields", ignored.join(", "));
+  }
+  return { parsed, files };
+}
+
+const router = createRouter();
+router.openAPIRegistry.register("TryOnRequest", TryOnRequestSchema);
+router.openAPIRegistry.register("TryOnMultipart", TryOnMultipartSchema);
+
+export const tryOnRoutes = router
+  .openapi(tryOn, async (c) => {
+    const { parsed, files } = await readTryOnBody(c);
+    const accepted = await createTryOn(serviceContext(c), authOf(c), parsed, files);
+    c.header("location", `/tryon/v1/generations/${accepted.generationId}`);
+    return c.json(accepted, 202);
+  })
+  .openapi(tryOnSync, async (c) => {
+    const { wait } = c.req.valid("query");
+    const { parsed, files } = await readTryOnBody(c);
+    const ctx = serviceContext(c);
+    const auth = authOf(c);
+    const accepted = await createTryOn(ctx, auth, parsed, files);
+    const view = await waitForGeneration(ctx, auth.accountId, accepted.generationId, wait);
+    if (view.status === "COMPLETED" || view.status === "FAILED") return c.json(view, 200);
+    c.header("location", `/tryon/v1/generations/${accepted.generationId}`);
+    return c.json({ generationId: view.generationId, status: view.status, productExternalId: view.productExternalId }, 202);
+  });

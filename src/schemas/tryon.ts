@@ -1,0 +1,77 @@
+import { z } from "@hono/zod-openapi";
+import { ProductInputSchema } from "./products";
+
+/**
+ * POST /try-on (and /try-on/sync) body: Genlook's current shape (1.4+) and
+ * every deprecated alias (SPEC §2). The schema is deliberately permissive
+ * about WHICH alias is used; `normalizeTryOnRequest` (services/tryon-request)
+ * resolves them into one canonical request and rejects conflicting pairs.
+ */
+const KeepForDays = z
+  .union([z.literal(1), z.literal(3), z.literal(7)])
+  .openapi({ type: "integer", enum: [1, 3, 7], description: "Days the images of this generation are kept (1, 3 or 7)." });
+
+export const PersonImageSourceSchema = z
+  .object({
+    id: z.string().min(1).max(512).optional().openapi({ description: "An `imageId` from POST /images/upload (recommended).", example: "img_0Abc…" }),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional()
+      .openapi({ description: "A public http(s) URL, fetched now; unreachable → 400 CUSTOMER_IMAGE_FETCH_FAILED.", example: "https://cdn.example.com/me.jpg" }),
+    fileKey: z.string().min(1).max(200).optional().openapi({ description: "Multipart only: the form part holding the photo.", example: "person" }),
+  })
+  .openapi("PersonImageSource", { description: "Exactly one of `id`, `url`, `fileKey`." });
+
+const DeprecatedCustomerSchema = PersonImageSourceSchema.extend({
+  source: PersonImageSourceSchema.optional(),
+}).openapi("DeprecatedCustomer", { description: "Deprecated (≤ 1.3): use `person.image.source`." });
+
+const Category = z.enum(["auto", "tops", "bottoms", "one-pieces"]);
+const Mode = z.enum(["performance", "balanced", "quality"]);
+const UserId = z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters");
+const WebhookUrl = z.url({ protocol: /^https?$/ }).max(2048);
+
+export const TryOnRequestSchema = z
+  .object({
+    products: z
+      .array(ProductInputSchema)
+      .length(1, "products must hold exactly one item (multi-product try-on is not available yet)")
+      .optional()
+      .openapi({
+        description:
+          "Exactly one product: `{externalId}` alone references a stored product; `{externalId, title?, images…}` upserts it inline (lives 15 days from last use); no `externalId` makes a one-shot `_anon_…` product (7 days).",
+      }),
+    product: ProductInputSchema.optional().openapi({ description: "Deprecated: use `products: [ … ]`." }),
+    person: z
+      .object({ image: z.object({ source: PersonImageSourceSchema.optional() }).optional() })
+      .optional()
+      .openapi({ description: "The person photo: `{image: {source: {id | url | fileKey}}}`." }),
+    customer: DeprecatedCustomerSchema.optional(),
+    externalUserId: UserId.nullish().openapi({ description: "Your opaque end-user id (no PII): attribution and the GDPR erase key.", example: "user_123" }),
+    customerId: UserId.nullish().openapi({ deprecated: true, description: "Deprecated: use `externalUserId`." }),
+    output: z
+      .object({
+        watermark: z.boolean().nullish().openapi({ description: "Stamp the account logo (stored; no effect until the account has a logo)." }),
+        keepForDays: KeepForDays.nullish(),
+      })
+      .optional(),
+    useWatermark: z.boolean().nullish().openapi({ deprecated: true, description: "Deprecated: use `output.watermark`." }),
+    retentionDays: KeepForDays.nullish().openapi({ deprecated: true, description: "Deprecated: use `output.keepForDays`." }),
+    webhookUrl: WebhookUrl.nullish().openapi({ description: "One-off https callback for this generation (signed with the account's default secret)." }),
+    webhook_url: WebhookUrl.nullish().openapi({ deprecated: true, description: "Alias of `webhookUrl`." }),
+    category: Category.optional().openapi({ description: "Engine hint (default `auto`)." }),
+    mode: Mode.optional().openapi({ description: "Engine hint: speed vs quality." }),
+    seed: z.number().int().min(0).max(4294967295).optional().openapi({ description: "Engine hint: seed for reproducible results." }),
+  })
+  .openapi("TryOnRequest");
+
+export type TryOnRequestBody = z.infer<typeof TryOnRequestSchema>;
+
+/** Multipart form: `data` is the JSON body above; every `fileKey` names another part. */
+export const TryOnMultipartSchema = z
+  .object({
+    data: z.string().openapi({ description: "The JSON request body (as in application/json)." }),
+  })
+  .catchall(z.any().openapi({ type: "string", format: "binary", description: "A file part named by a `fileKey`." }))
+  .openapi("TryOnMultipart");

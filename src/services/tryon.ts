@@ -1,0 +1,287 @@
+import type { EngineName } from "../config";
+import { findTryOnRefs, insertGenerationBatch, productUsageStatement, withdrawPendingGeneration, type NewGenerationRow } from "../db/repo/generations";
+import { selectEngineName } from "../engines/registry";
+import { ApiError } from "../errors";
+import { newId } from "../lib/ids";
+import { IMAGE_MAX_BYTES, inspectImage, type ImageInfo } from "../lib/image-intake";
+import { describeError, log } from "../lib/logger";
+import { checkUrlSafety, safeFetchImage } from "../lib/safe-fetch";
+import { normalizeProductImages, type ProductInput } from "../schemas/products";
+import type { GenerationMessageInput } from "../schemas/generation-message";
+import type { TryOnRequestBody } from "../schemas/tryon";
+import type { AuthContext } from "./auth";
+import type { ServiceContext } from "./context";
+import { refundCredit, reserveCredit } from "./credits";
+import { storeImage, toStoredImage, type KeepForDays, type StoredImage } from "./images";
+import { expiryFor, RESERVED_PREFIX, upsertProduct, type ProductImageRef, type ProductRecord } from "./products";
+import { snapshotOf, type ProductSnapshot } from "./product-snapshot";
+import { isBareReference, normalizeTryOnRequest, type TryOnRequest } from "./tryon-request";
+import { validateWebhookUrl } from "./webhooks";
+
+export interface TryOnAccepted {
+  generationId: string;
+  status: "PENDING";
+  productExternalId: string;
+}
+
+/** Where the person photo comes from once validated (bytes are only stored after the credit is reserved). */
+type PersonPlan = { kind: "stored"; image: StoredImage } | { kind: "bytes"; bytes: Uint8Array; info: ImageInfo };
+
+/** How the product is obtained once validated. */
+type ProductPlan =
+  | { kind: "reference"; product: ProductSnapshot & { validForDays: number | null } }
+  | { kind: "upsert"; mode: "inline" | "oneshot"; input: ProductInput; title: string | null };
+
+/**
+ * POST /try-on: validates EVERYTHING that can be validated (shape, aliases,
+ * product reference or inline images, person image, webhook URL) before any
+ * charge or write; then reserves one credit, writes what the request creates
+ * (inline product, person bytes), records the generation PENDING in one D1
+ * batch with the product's lifetime refresh, and enqueues it.
+ *
+ * Round trips with a referenced product and an uploaded image id: one D1 batch
+ * read (product + image), one DO call (reserve), one D1 batch write
+ * (generation + product touch), one queue send.
+ */
+export async function createTryOn(
+  ctx: ServiceContext,
+  auth: AuthContext,
+  body: TryOnRequestBody,
+  files: Map<string, File> | null,
+): Promise<TryOnAccepted> {
+  const req = normalizeTryOnRequest(body);
+  const productPath = body.products ? "products.0" : "product";
+  const webhookUrl = req.webhookUrl === null ? null : validateWebhookUrl(ctx, req.webhookUrl, body.webhookUrl ? "webhookUrl" : "webhook_url");
+  const now = ctx.now();
+
+  // ---- reads (one round trip) ------------------------------------------------------------
+  const externalId = req.product.externalId ?? null;
+  const personId = "id" in req.person ? req.person.id : null;
+  const refs = await findTryOnRefs(ctx.db, auth.accountId, externalId, personId !== null && personId.length <= 64 ? personId : null);
+  const existing = refs.product && (refs.product.expiresAt === null || refs.product.expiresAt > now) ? refs.product : undefined;
+
+  // ---- product ------------------------------------------------------------------------------
+  let plan: ProductPlan;
+  if (isBareReference(req.product)) {
+    if (!existing) throw new ApiError("PRODUCT_NOT_FOUND", `No product "${req.product.externalId.slice(0, 256)}" on this account (or it expired). Send it inline with its images.`);
+    plan = {
+      kind: "reference",
+      product: {
+        externalId: existing.externalId,
+        kind: existing.kind,
+        title: existing.title,
+        description: existing.description,
+        images: JSON.parse(existing.images) as ProductImageRef[],
+        validForDays: existing.validForDays,
+      },
+    };
+  } else {
+    const mode = externalId === null ? "oneshot" : "inline";
+    await prevalidateProduct(ctx, req.product, files, productPath, mode === "inline" && existing !== undefined);
+    const title = req.product.title !== undefined ? req.product.title : (existing?.title ?? null);
+    plan = { kind: "upsert", mode, input: req.product, title };
+  }
+
+  // ---- person -------------------------------------------------------------------------------
+  const person = await resolvePerson(ctx, req, files, refs.image, now);
+
+  const productTitle = plan.kind === "reference" ? plan.product.title : plan.title;
+  const engine: EngineName = selectEngineName({ config: ctx.config, accountEngine: auth.engineOverride, category: req.category, productTitle });
+  const accountDefault: KeepForDays = [1, 3, 7].includes(auth.retentionDays) ? (auth.retentionDays as KeepForDays) : ctx.config.DEFAULT_RETENTION_DAYS;
+  const keepForDays: KeepForDays =
+    req.keepForDays ?? (person.kind === "stored" ? ((person.image.keepForDays as KeepForDays | null) ?? accountDefault) : accountDefault);
+  const externalUserId = req.externalUserId ?? (person.kind === "stored" ? person.image.externalUserId : null);
+
+  // ---- charge, then write ---------------------------------------------------------------------
+  const generationId = newId("generation", now);
+  await reserveCredit(ctx.env, {
+    accountId: auth.accountId,
+    keyId: auth.keyId,
+    generationId,
+    keySpendCap: auth.keySpendCap,
+    accountSpendCapPerDay: auth.accountSpendCapPerDay,
+  });
+
+  let snapshot: ProductSnapshot & { validForDays: number | null };
+  try {
+    if (plan.kind === "upsert") {
+      const record: ProductRecord = await upsertProduct(ctx, auth.accountId, plan.input, { kind: plan.mode, ...(files ? { files } : {}) });
+      snapshot = { ...record };
+    } else {
+      snapshot = plan.product;
+    }
+    const personImage =
+      person.kind === "stored"
+        ? person.image
+        : await storeImage(ctx, { accountId: auth.accountId, bytes: person.bytes, info: person.info, role: "person", keepForDays, externalUserId, crop: true });
+
+    const written = ctx.now();
+    const row: NewGenerationRow = {
+      id: generationId,
+      accountId: auth.accountId,
+      apiKeyId: auth.keyId,
+      status: "PENDING",
+      productExternalId: snapshot.externalId,
+      productSnapshot: snapshotOf(snapshot),
+      personImageId: personImage.id,
+      externalUserId,
+      engine,
+      category: req.category,
+      mode: req.mode,
+      seed: req.seed,
+      watermark: req.watermark,
+      keepForDays,
+      webhookUrl,
+      attempts: 0,
+      creditState: "reserved",
+      requestId: ctx.requestId,
+      createdAt: now,
+      updatedAt: now,
+      deadlineAt: now + ctx.config.GENERATION_DEADLINE_SECONDS * 1000,
+    };
+    // Every use refreshes the product's lifetime, in the same transaction as the generation.
+    const touch = productUsageStatement(ctx.db, auth.accountId, snapshot.externalId, written, expiryFor(snapshot.kind, snapshot.validForDays, written));
+    await insertGenerationBatch(ctx.db, row, [touch]);
+  } catch (err) {
+    // Nothing was recorded for this generation: release the reservation before answering.
+    await refundCredit(ctx.env, auth.accountId, generationId, "try-on not recorded").catch((refundErr: unknown) =>
+      log("error", "refund after a failed try-on write failed; credit reconciliation will release it", {
+        requestId: ctx.requestId,
+        generationId,
+        error: describeError(refundErr),
+      }),
+    );
+    throw err;
+  }
+
+  const message: GenerationMessageInput = { generationId, accountId: auth.accountId };
+  try {
+    await ctx.env.GENERATIONS_QUEUE.send(message);
+  } catch (err) {
+    await withdrawUnqueued(ctx, auth.accountId, generationId, err);
+  }
+  log("info", "generation accepted", { requestId: ctx.requestId, generationId, accountId: auth.accountId, engine });
+  return { generationId, status: "PENDING", productExternalId: snapshot.externalId };
+}
+
+/**
+ * The checks upsertProduct makes before it stores anything, made here BEFORE
+ * the credit is reserved, with paths relative to the try-on body.
+ */
+async function prevalidateProduct(
+  ctx: ServiceContext,
+  input: ProductInput,
+  files: Map<string, File> | null,
+  path: string,
+  existsLive: boolean,
+): Promise<void> {
+  if (input.externalId?.startsWith(RESERVED_PREFIX)) {
+    throw new ApiError("RESERVED_EXTERNAL_ID", `External ids starting with "${RESERVED_PREFIX}" are reserved; reference a one-shot product with {externalId} alone.`);
+  }
+  let normalized;
+  try {
+    normalized = normalizeProductImages(input);
+  } catch (err) {
+    throw reprefix(err, path);
+  }
+  if (normalized !== undefined && normalized.length === 0) {
+    throw new ApiError("PRODUCT_IMAGES_REQUIRED", "`images` cannot be empty: a product needs at least one image.");
+  }
+  if (normalized === undefined && !existsLive) {
+    throw new ApiError(
+      "PRODUCT_IMAGES_REQUIRED",
+      input.externalId === undefined
+        ? "A one-shot product (no externalId) needs at least one image."
+        : `Product ${input.externalId} does not exist (or expired): send at least one image.`,
+    );
+  }
+  for (const [i, img] of (normalized ?? []).entries()) {
+    const at = `${path}.images.${i}`;
+    if (img.url !== undefined) {
+      const check = checkUrlSafety(img.url, { allowLoopback: ctx.config.ALLOW_LOOPBACK_FETCH });
+      if (!check.ok) throw new ApiError("INVALID_IMAGE_INPUT", `${at}: the URL is refused: ${check.reason}.`, { details: [{ path: at, message: check.reason }] });
+      continue;
+    }
+    const key = img.fileKey as string;
+    const file = files?.get(key);
+    if (!file) throw missingPart(key, at, files !== null);
+    await inspectPart(file, key, at);
+  }
+}
+
+async function resolvePerson(
+  ctx: ServiceContext,
+  req: TryOnRequest,
+  files: Map<string, File> | null,
+  imageRow: Parameters<typeof toStoredImage>[0] | undefined,
+  now: number,
+): Promise<PersonPlan> {
+  const p = req.person;
+  if ("id" in p) {
+    // Person photos and earlier results (to chain try-ons) are accepted; product images are not.
+    if (!imageRow || (imageRow.expiresAt !== null && imageRow.expiresAt <= now) || imageRow.role === "product") {
+      throw new ApiError("IMAGE_NOT_FOUND", `No person image ${p.id.slice(0, 64)} on this account (or it expired): upload it again.`);
+    }
+    return { kind: "stored", image: toStoredImage(imageRow) };
+  }
+  if ("url" in p) {
+    const { bytes, info } = await safeFetchImage(p.url, { purpose: "customer", allowLoopback: ctx.config.ALLOW_LOOPBACK_FETCH });
+    return { kind: "bytes", bytes, info };
+  }
+  const file = files?.get(p.fileKey);
+  const at = "person.image.source.fileKey";
+  if (!file) throw missingPart(p.fileKey, at, files !== null);
+  return { kind: "bytes", ...(await inspectPart(file, p.fileKey, at)) };
+}
+
+function missingPart(key: string, path: string, isMultipart: boolean): ApiError {
+  return new ApiError(
+    "MULTIPART_FILE_NOT_FOUND",
+    isMultipart ? `${path} names fileKey "${key}" but the request has no file part with that name.` : `${path} names fileKey "${key}": file parts need a multipart/form-data request.`,
+    { details: [{ path, message: `no part "${key}"` }] },
+  );
+}
+
+async function inspectPart(file: File, key: string, path: string): Promise<{ bytes: Uint8Array; info: ImageInfo }> {
+  if (file.size > IMAGE_MAX_BYTES) throw new ApiError("FILE_TOO_LARGE", `Part "${key}" is ${file.size} bytes; an image may be at most 10 MB.`);
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  try {
+    return { bytes, info: inspectImage(bytes) };
+  } catch (err) {
+    if (err instanceof ApiError) throw new ApiError(err.code, `Part "${key}" (${path}): ${err.message}`, { details: err.details });
+    throw err;
+  }
+}
+
+/** Re-roots `details[].path` of a product-level error under the try-on body path. */
+function reprefix(err: unknown, prefix: string): unknown {
+  if (!(err instanceof ApiError) || !Array.isArray(err.details)) return err;
+  const details = (err.details as { path: string; message: string }[]).map((d) => ({ ...d, path: d.path ? `${prefix}.${d.path}` : prefix }));
+  return new ApiError(err.code, err.message, { details, headers: err.headers });
+}
+
+/**
+ * The queue refused the message after the generation was written. SPEC §7:
+ * release the reservation before answering an error — so the generation is
+ * withdrawn first (only while still PENDING), then refunded, and the client
+ * gets a retryable 503 with nothing charged and nothing left behind. If even
+ * the withdrawal fails, the row stays PENDING with its credit held and the
+ * sweep's lost-message recovery enqueues it: then the request did succeed, so
+ * it answers 202 as usual.
+ */
+async function withdrawUnqueued(ctx: ServiceContext, accountId: string, generationId: string, sendError: unknown): Promise<void> {
+  let withdrawn = false;
+  try {
+    withdrawn = await withdrawPendingGeneration(ctx.db, accountId, generationId);
+  } catch (err) {
+    log("error", "enqueue and withdrawal both failed; lost-message recovery will enqueue the generation", {
+      requestId: ctx.requestId,
+      generationId,
+      error: describeError(err),
+    });
+  }
+  if (!withdrawn) return;
+  await refundCredit(ctx.env, accountId, generationId, "try-on not queued");
+  log("error", "enqueue failed; generation withdrawn and refunded", { requestId: ctx.requestId, generationId, error: describeError(sendError) });
+  throw new ApiError("SERVICE_UNAVAILABLE", "The generation could not be queued; nothing was charged. Retry shortly.", { headers: { "retry-after": "5" } });
+}
