@@ -27,6 +27,11 @@ export default defineConfig(async () => {
                   ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
                   FILE_SIGNING_SECRET: "test-file-signing-secret-0123456789abcdef",
                   WEBHOOK_ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+                  // Pinned so a developer's .dev.vars (written by `npm start`) cannot change test behaviour.
+                  ALLOW_LOOPBACK_FETCH: "false",
+                  MAINTENANCE_MODE: "false",
+                  PUBLIC_BASE_URL: "http://localhost:8787",
+                  ENGINE_DEFAULT: "composite",
                 },
               },
             }),

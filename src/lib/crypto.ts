@@ -13,10 +13,23 @@ export async function sha256Hex(input: string | Uint8Array): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", data));
 }
 
-export async function hmacSha256(secret: string | Uint8Array, message: string): Promise<Uint8Array> {
+/** Imported HMAC keys by secret string: importKey costs as much as the signature itself. */
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string | Uint8Array): Promise<CryptoKey> {
   const raw = typeof secret === "string" ? encoder.encode(secret) : secret;
-  const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
+  if (typeof secret !== "string") return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    if (hmacKeys.size > 64) hmacKeys.clear();
+    key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
+export async function hmacSha256(secret: string | Uint8Array, message: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));
 }
 
 export function base64UrlEncode(bytes: Uint8Array): string {

@@ -115,6 +115,8 @@ export async function updateApiKey(
   keyId: string,
   patch: Omit<IssueKeyInput, "name"> & { name?: string },
 ): Promise<ApiKeyRecord> {
+  // An empty patch changes nothing (and SQL has no empty SET): answer the key as it is.
+  if (Object.values(patch).every((v) => v === undefined)) return getApiKey(ctx, accountId, keyId);
   const row = await repo.updateApiKey(ctx.db, accountId, keyId, patch);
   if (!row) throw new ApiError("API_KEY_NOT_FOUND", `No key ${keyId} on account ${accountId}.`);
   evictKeyFromAuthCache(row.keyHash);

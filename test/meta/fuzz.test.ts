@@ -50,9 +50,9 @@ function fillPath(path: string, rand: () => number): string {
 }
 
 describe("fuzz: malformed requests never produce a 5xx", () => {
-  it("hundreds of random requests to every route answer with the envelope", async () => {
+  it.each([20261125, 7, 424242, 99])("hundreds of random requests to every route answer with the envelope (seed %i)", async (seed) => {
     const acct = await createAccount();
-    const rand = prng(20261125);
+    const rand = prng(seed);
     const routes = createApp().routes.filter((r) => r.method !== "ALL");
     const failures: string[] = [];
     for (let i = 0; i < 300; i++) {
@@ -65,7 +65,7 @@ describe("fuzz: malformed requests never produce a 5xx", () => {
       const who = rand();
       if (who < 0.45) headers.set("x-api-key", acct.key);
       else if (who < 0.7) headers.set("authorization", `Bearer ${ADMIN_TOKEN}`);
-      else if (who < 0.8) headers.set("x-api-key", "dr_live_" + "\u00ff".repeat(32));
+      else if (who < 0.8) headers.set("x-api-key", "dr_live_" + "!\"#$%".repeat(7));
       if (rand() < 0.2) headers.set("idempotency-key", "k".repeat(Math.floor(rand() * 400)));
       if (rand() < 0.1) headers.set("x-request-id", "\t".repeat(3));
       const path = fillPath(route.path, rand) + (rand() < 0.3 ? "?limit=-5&cursor=%ZZ&wait=1e99&from=yesterday" : "");

@@ -151,3 +151,13 @@ describe("the per-isolate auth cache", () => {
     }
   });
 });
+
+describe("operator edge cases", () => {
+  it("an empty key patch answers the key unchanged (no 500)", async () => {
+    const acct = await createAccount();
+    const res = await admin(`/admin/v1/accounts/${acct.accountId}/keys/${acct.keyId}`, { method: "PATCH", json: {} });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: acct.keyId, name: "test" });
+    await expectEnvelope(await admin(`/admin/v1/accounts/${acct.accountId}/keys/key_nope`, { method: "PATCH", json: {} }), 404, "API_KEY_NOT_FOUND");
+  });
+});
