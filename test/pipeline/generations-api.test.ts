@@ -1,19 +1,9 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { expectLedgerBalances } from "../credits/helpers";
 import { api, createAccount, expectEnvelope, type TestAccount } from "../helpers/harness";
-import { captureGenerationQueue, fetchThroughWorker, fundedAccount, genRow, registerProduct, runConsumer, silenceWebhookQueue, tryOn, uploadPerson } from "./helpers";
+import { fetchThroughWorker, fundedAccount, genRow, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "./helpers";
 
-let queue: ReturnType<typeof captureGenerationQueue>;
-let unsilence: () => void;
-beforeEach(() => {
-  queue = captureGenerationQueue();
-  unsilence = silenceWebhookQueue();
-});
-afterEach(() => {
-  queue.restore();
-  unsilence();
-  vi.restoreAllMocks();
-});
+const queue = usePipelineQueues();
 
 let acct: TestAccount;
 let imageId: string;

@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext, type QueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { vi } from "vitest";
+import { afterEach, beforeEach, vi } from "vitest";
 import worker from "../../src/index";
 import type { GenerationMessageInput } from "../../src/schemas/generation-message";
 import { grantCredits } from "../credits/helpers";
@@ -78,7 +78,14 @@ export function tryOnMultipart(acct: TestAccount, data: unknown, files: Record<s
  * Captures what the Worker sends to `drape-generations` instead of sending it,
  * so the test drives the consumer itself and no background consumer races it.
  */
-export function captureGenerationQueue(): { messages: GenerationMessageInput[]; delays: Array<number | undefined>; restore: () => void; failNext: (n: number) => void } {
+export interface GenerationQueueCapture {
+  messages: GenerationMessageInput[];
+  delays: Array<number | undefined>;
+  restore: () => void;
+  failNext: (n: number) => void;
+}
+
+export function captureGenerationQueue(): GenerationQueueCapture {
   const messages: GenerationMessageInput[] = [];
   const delays: Array<number | undefined> = [];
   let failures = 0;
@@ -192,4 +199,37 @@ export async function deliveriesFor(generationId: string): Promise<number> {
 export async function fetchThroughWorker(url: string): Promise<Response> {
   const u = new URL(url);
   return call(`${u.pathname}${u.search}`);
+}
+
+/**
+ * For a pipeline test file: before each test the generations queue is captured
+ * (and can be made to fail) and the webhook queue silenced; after it both are
+ * restored with every other mock. The returned object always reads the
+ * current test's capture.
+ */
+export function usePipelineQueues(): Omit<GenerationQueueCapture, "restore"> {
+  let current: GenerationQueueCapture | undefined;
+  let unsilence: (() => void) | undefined;
+  beforeEach(() => {
+    current = captureGenerationQueue();
+    unsilence = silenceWebhookQueue();
+  });
+  afterEach(() => {
+    current?.restore();
+    unsilence?.();
+    vi.restoreAllMocks();
+  });
+  const capture = (): GenerationQueueCapture => {
+    if (!current) throw new Error("usePipelineQueues: no test is running");
+    return current;
+  };
+  return {
+    get messages() {
+      return capture().messages;
+    },
+    get delays() {
+      return capture().delays;
+    },
+    failNext: (n) => capture().failNext(n),
+  };
 }

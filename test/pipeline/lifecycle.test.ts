@@ -1,31 +1,20 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as events from "../../src/services/generation-events";
 import { expectLedgerBalances } from "../credits/helpers";
 import { api, expectEnvelope, type TestAccount } from "../helpers/harness";
 import {
-  captureGenerationQueue,
   env,
   fundedAccount,
   genRow,
   registerProduct,
   runConsumer,
   runCron,
-  silenceWebhookQueue,
   tryOn,
   uploadPerson,
+  usePipelineQueues,
 } from "./helpers";
 
-let queue: ReturnType<typeof captureGenerationQueue>;
-let unsilence: () => void;
-beforeEach(() => {
-  queue = captureGenerationQueue();
-  unsilence = silenceWebhookQueue();
-});
-afterEach(() => {
-  queue.restore();
-  unsilence();
-  vi.restoreAllMocks();
-});
+const queue = usePipelineQueues();
 
 /** An account with a product titled `title` and an uploaded person; returns a starter for try-ons. */
 async function scenario(title: string, credits = 5) {

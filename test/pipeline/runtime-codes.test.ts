@@ -1,33 +1,22 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ERROR_CATALOG, isRetryable, type ErrorCode } from "../../src/errors";
 import { expectLedgerBalances } from "../credits/helpers";
 import { makeHeic } from "../helpers/images";
 import { admin, api, type TestAccount } from "../helpers/harness";
 import {
   blankPng,
-  captureGenerationQueue,
   env,
   filePart,
   fundedAccount,
   genRow,
   registerProduct,
   runConsumer,
-  silenceWebhookQueue,
   tryOn,
   uploadPerson,
+  usePipelineQueues,
 } from "./helpers";
 
-let queue: ReturnType<typeof captureGenerationQueue>;
-let unsilence: () => void;
-beforeEach(() => {
-  queue = captureGenerationQueue();
-  unsilence = silenceWebhookQueue();
-});
-afterEach(() => {
-  queue.restore();
-  unsilence();
-  vi.restoreAllMocks();
-});
+const queue = usePipelineQueues();
 
 let acct: TestAccount;
 let imageId: string;

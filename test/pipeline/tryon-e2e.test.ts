@@ -1,9 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeImage } from "../../src/engines/codecs";
 import { expectLedgerBalances } from "../credits/helpers";
 import { api } from "../helpers/harness";
 import {
-  captureGenerationQueue,
   fetchThroughWorker,
   filePart,
   fundedAccount,
@@ -12,22 +11,13 @@ import {
   personJpeg,
   registerProduct,
   runConsumer,
-  silenceWebhookQueue,
   tryOn,
   tryOnMultipart,
   uploadPerson,
+  usePipelineQueues,
 } from "./helpers";
 
-let queue: ReturnType<typeof captureGenerationQueue>;
-let unsilence: () => void;
-beforeEach(() => {
-  queue = captureGenerationQueue();
-  unsilence = silenceWebhookQueue();
-});
-afterEach(() => {
-  queue.restore();
-  unsilence();
-});
+const queue = usePipelineQueues();
 
 /** Accept → run the captured message through the Worker's queue handler → the generation as the API shows it. */
 async function acceptAndRun(res: Response, acct: { key: string }) {

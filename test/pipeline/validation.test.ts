@@ -1,9 +1,8 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { expectLedgerBalances } from "../credits/helpers";
 import { GIF_BYTES, makeJpeg } from "../helpers/images";
 import { api, createAccount, expectEnvelope, type TestAccount } from "../helpers/harness";
 import {
-  captureGenerationQueue,
   counts,
   filePart,
   fundedAccount,
@@ -11,23 +10,13 @@ import {
   personJpeg,
   registerProduct,
   runConsumer,
-  silenceWebhookQueue,
   tryOn,
   tryOnMultipart,
   uploadPerson,
+  usePipelineQueues,
 } from "./helpers";
 
-let queue: ReturnType<typeof captureGenerationQueue>;
-let unsilence: () => void;
-beforeEach(() => {
-  queue = captureGenerationQueue();
-  unsilence = silenceWebhookQueue();
-});
-afterEach(() => {
-  queue.restore();
-  unsilence();
-  vi.restoreAllMocks();
-});
+const queue = usePipelineQueues();
 
 let acct: TestAccount;
 let imageId: string;
