@@ -24,6 +24,7 @@ export interface AccountGateClient {
   admit(input: AdmitInput): Promise<AdmitResult>;
   countRequest(rate: RateLimitSpec): Promise<RateState>;
   completeIdempotency(key: string, owner: string, response: StoredResponse | null): Promise<boolean>;
+  checkpointIdempotency(key: string, owner: string, response: StoredResponse): Promise<boolean>;
   reserve(input: ReserveInput): Promise<ReserveResult>;
   commit(generationId: string): Promise<SettleResult>;
   refund(generationId: string, reason: string): Promise<SettleResult>;
@@ -44,6 +45,7 @@ export function accountGate(env: Env, accountId: string): AccountGateClient {
     admit: (input) => stub.admit(input) as unknown as Promise<AdmitResult>,
     countRequest: (rate) => stub.countRequest(rate) as unknown as Promise<RateState>,
     completeIdempotency: (key, owner, response) => stub.completeIdempotency(key, owner, response) as unknown as Promise<boolean>,
+    checkpointIdempotency: (key, owner, response) => stub.checkpointIdempotency(key, owner, response) as unknown as Promise<boolean>,
     reserve: (input) => stub.reserve(input) as unknown as Promise<ReserveResult>,
     commit: (id) => stub.commit(id) as unknown as Promise<SettleResult>,
     refund: (id, reason) => stub.refund(id, reason) as unknown as Promise<SettleResult>,

@@ -186,10 +186,14 @@ export class AccountGate extends DurableObject<Env> {
 
   private beginIdempotency(req: IdempotencyBegin, now: number): IdempotencyOutcome {
     const row = this.sql.exec("SELECT * FROM idempotency WHERE key = ?", req.key).toArray()[0] as Row | undefined;
-    const live = row && (row.expires_at as number) > now && !(row.state === "running" && (row.lease_until as number) <= now);
+    const leaseLost = row?.state === "running" && (row.lease_until as number) <= now;
+    // A request that died after recording a provisional answer (it had already charged) is
+    // answered from that answer, never re-run: re-running would charge a second time.
+    const provisional = leaseLost && row?.status !== null && row?.status !== undefined;
+    const live = row && (row.expires_at as number) > now && (!leaseLost || provisional);
     if (row && live) {
       if (row.method !== req.method || row.path !== req.path || row.fingerprint !== req.fingerprint) return { state: "mismatch" };
-      if (row.state === "running") return { state: "in_use" };
+      if (row.state === "running" && !provisional) return { state: "in_use" };
       const body = row.body instanceof ArrayBuffer ? new Uint8Array(row.body) : new Uint8Array(0);
       return {
         state: "replay",
@@ -225,6 +229,14 @@ export class AccountGate extends DurableObject<Env> {
     const now = this.now();
     return this.ctx.storage.transactionSync(() => {
       if (response === null) {
+        // After a checkpoint the request had an effect: its provisional answer becomes the final one.
+        const kept = this.sql.exec(
+          "UPDATE idempotency SET state = 'done', expires_at = ? WHERE key = ? AND owner = ? AND state = 'running' AND status IS NOT NULL",
+          now + IDEMPOTENCY_TTL_MS,
+          key,
+          owner,
+        ).rowsWritten;
+        if (kept > 0) return true;
         return this.sql.exec("DELETE FROM idempotency WHERE key = ? AND owner = ? AND state = 'running'", key, owner).rowsWritten > 0;
       }
       return (
@@ -239,6 +251,27 @@ export class AccountGate extends DurableObject<Env> {
         ).rowsWritten > 0
       );
     });
+  }
+
+  /**
+   * Records a provisional answer on a running record (POST /try-on/sync, once
+   * the generation is accepted and charged), keeping it running. If the
+   * request then dies (client gone, isolate evicted) before completing, a
+   * retry after the lease gets this answer instead of running (and charging)
+   * again. Only the owner may checkpoint.
+   */
+  checkpointIdempotency(key: string, owner: string, response: StoredResponse): boolean {
+    return this.ctx.storage.transactionSync(
+      () =>
+        this.sql.exec(
+          "UPDATE idempotency SET status = ?, headers = ?, body = ? WHERE key = ? AND owner = ? AND state = 'running'",
+          response.status,
+          JSON.stringify(response.headers),
+          response.body,
+          key,
+          owner,
+        ).rowsWritten > 0,
+    );
   }
 
   // ------------------------------------------------------------ credits

@@ -70,6 +70,7 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
     let idempotency;
     if (idemKey !== null) {
       owner = randomBase62(16);
+      scope.idempotency = { key: idemKey, owner };
       const url = new URL(c.req.url);
       const bytes = new Uint8Array(await c.req.raw.clone().arrayBuffer());
       idempotency = {

@@ -44,6 +44,25 @@ export function ignoredFields(input: unknown, parsed: unknown, prefix = ""): str
   return out;
 }
 
+/** Longest `x-ignored-fields` value sent; past it the list ends with "..." (real proxies refuse huge headers). */
+export const IGNORED_FIELDS_HEADER_MAX = 2048;
+
+/**
+ * The `x-ignored-fields` header value for `names`. Field names are client
+ * input: control characters (which a header value cannot hold, so setting it
+ * threw and answered 500) are written as `\uXXXX`, and the list is capped.
+ */
+export function ignoredFieldsHeader(names: readonly string[]): string {
+  const escaped = names.map((n) => n.replace(/[\u0000-\u001f\u007f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`));
+  let out = "";
+  for (const name of escaped) {
+    const next = out === "" ? name : `${out}, ${name}`;
+    if (next.length > IGNORED_FIELDS_HEADER_MAX) return out === "" ? "..." : `${out}, ...`;
+    out = next;
+  }
+  return out;
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }

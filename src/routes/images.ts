@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { authOf, serviceContext } from "../http/context";
 import { isMultipart, parseMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";
-import { parseOrThrow } from "../http/validation";
+import { ignoredFieldsHeader, parseOrThrow } from "../http/validation";
 import { ApiError } from "../errors";
 import { IMAGE_MAX_BYTES, inspectImage } from "../lib/image-intake";
 import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
@@ -78,7 +78,7 @@ export const imageRoutes = router
     const ignored = [...body.fields.keys(), ...body.files.keys(), ...(body.data !== undefined ? ["data"] : [])].filter(
       (k) => k !== "file" && !(k in UploadFieldsSchema.shape),
     );
-    if (ignored.length > 0) c.header("x-ignored-fields", ignored.join(", "));
+    if (ignored.length > 0) c.header("x-ignored-fields", ignoredFieldsHeader(ignored));
 
     const externalUserId = pick(fields.externalUserId, fields.customerId, "externalUserId", "customerId");
     const keepForDays = pick(fields.keepForDays, fields.retentionDays, "keepForDays", "retentionDays");

@@ -5,7 +5,7 @@ import { ApiError } from "../errors";
 import { authOf, serviceContext } from "../http/context";
 import { isMultipart, parseMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";
-import { ignoredFields, parseOrThrow } from "../http/validation";
+import { ignoredFields, ignoredFieldsHeader, parseOrThrow } from "../http/validation";
 import { API_KEY_SECURITY, errorResponses, paginated, PaginationQuerySchema } from "../schemas/common";
 import {
   ProductDeletedSchema,
@@ -152,7 +152,7 @@ export const productRoutes = router
     const { raw, files } = await readProductBody(c);
     const input = parseOrThrow(ProductInputSchema, raw);
     const ignored = ignoredFields(raw, input);
-    if (ignored.length > 0) c.header("x-ignored-fields", ignored.join(", "));
+    if (ignored.length > 0) c.header("x-ignored-fields", ignoredFieldsHeader(ignored));
     if (!input.externalId) throw new ApiError("EXTERNAL_ID_REQUIRED", "POST /products needs an `externalId`.");
     const record = await upsertProduct(serviceContext(c), auth.accountId, input, { kind: "registered", files });
     return c.json(presentProduct(record), 200);

@@ -1,17 +1,19 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { StoredResponse } from "../durable/gate-types";
 import type { AppEnv } from "../env";
 import { ApiError, type ErrorCode } from "../errors";
 import { authOf, serviceContext } from "../http/context";
 import { isMultipart, parseMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";
-import { ignoredFields, parseOrThrow } from "../http/validation";
+import { ignoredFields, ignoredFieldsHeader, parseOrThrow } from "../http/validation";
 import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
 import { GenerationSchema } from "../schemas/generations";
 import { TryOnMultipartSchema, TryOnRequestSchema, type TryOnRequestBody } from "../schemas/tryon";
 import { SyncQuerySchema, TryOnAcceptedSchema } from "../schemas/tryon-generations";
-import { waitForGeneration } from "../services/generations";
-import { createTryOn } from "../services/tryon";
+import { waitAfterAcceptance } from "../services/generations";
+import { checkpointIdempotent } from "../services/admission";
+import { createTryOn, type TryOnAccepted } from "../services/tryon";
 
 const security = API_KEY_SECURITY;
 const tags = ["Try-on"];
@@ -120,9 +122,20 @@ async function readTryOnBody(c: Context<AppEnv>): Promise<{ parsed: TryOnRequest
   const ignored = [...ignoredFields(raw, parsed), ...extra];
   if (ignored.length > 0) {
     c.set("ignoredFields", ignored);
-    c.header("x-ignored-fields", ignored.join(", "));
+    c.header("x-ignored-fields", ignoredFieldsHeader(ignored));
   }
   return { parsed, files };
+}
+
+/** The 202 the sync route gives when its wait runs out, as an idempotency record stores it. */
+function acceptedResponse(c: Context<AppEnv>, accepted: TryOnAccepted): StoredResponse {
+  const headers: Array<[string, string]> = [
+    ["content-type", "application/json"],
+    ["location", `/tryon/v1/generations/${accepted.generationId}`],
+  ];
+  const ignored = c.get("ignoredFields");
+  if (ignored && ignored.length > 0) headers.push(["x-ignored-fields", ignoredFieldsHeader(ignored)]);
+  return { status: 202, headers, body: new TextEncoder().encode(JSON.stringify(accepted)) };
 }
 
 const router = createRouter();
@@ -142,8 +155,12 @@ export const tryOnRoutes = router
     const ctx = serviceContext(c);
     const auth = authOf(c);
     const accepted = await createTryOn(ctx, auth, parsed, files);
-    const view = await waitForGeneration(ctx, auth.accountId, accepted.generationId, wait);
-    if (view.status === "COMPLETED" || view.status === "FAILED") return c.json(view, 200);
+    // Charged from here on: should this request die while it waits, an Idempotency-Key retry
+    // gets this 202 instead of starting (and charging) a second generation.
+    await checkpointIdempotent(c.env, auth.accountId, acceptedResponse(c, accepted));
+    const view = await waitAfterAcceptance(ctx, auth.accountId, accepted.generationId, wait);
+    if (view && (view.status === "COMPLETED" || view.status === "FAILED")) return c.json(view, 200);
     c.header("location", `/tryon/v1/generations/${accepted.generationId}`);
-    return c.json({ generationId: view.generationId, status: view.status, productExternalId: view.productExternalId }, 202);
+    const pending = view ? { generationId: view.generationId, status: view.status, productExternalId: view.productExternalId } : accepted;
+    return c.json(pending, 202);
   });

@@ -15,6 +15,8 @@ export interface AdmissionScope {
   countPending: boolean;
   state: RateState | null;
   credits: CreditSummary | null;
+  /** The Idempotency-Key record this request owns (POST with a key), for checkpoints. */
+  idempotency?: { key: string; owner: string };
 }
 
 const storage = new AsyncLocalStorage<AdmissionScope>();

@@ -2,6 +2,7 @@ import { accountGate } from "../durable/account-gate-client";
 import type { AdmitInput, AdmitResult, RateLimitSpec, RateState, StoredResponse } from "../durable/gate-types";
 import { ApiError } from "../errors";
 import { describeError, log } from "../lib/logger";
+import { admissionScopeFor } from "./admission-scope";
 import { gateCall } from "./gate-call";
 
 /**
@@ -30,6 +31,21 @@ export async function completeIdempotent(env: Env, accountId: string, key: strin
   } catch (err) {
     // The record stays "running" until its lease ends (5 min), then the key may be used again.
     log("error", "idempotency completion failed", { accountId, error: describeError(err) });
+  }
+}
+
+/**
+ * Records a provisional answer for the Idempotency-Key the current request owns
+ * (no-op without one). Best effort: if it fails, the request still completes
+ * the record normally on the way out.
+ */
+export async function checkpointIdempotent(env: Env, accountId: string, response: StoredResponse): Promise<void> {
+  const owned = admissionScopeFor(accountId)?.idempotency;
+  if (!owned) return;
+  try {
+    await accountGate(env, accountId).checkpointIdempotency(owned.key, owned.owner, response);
+  } catch (err) {
+    log("error", "idempotency checkpoint failed", { accountId, error: describeError(err) });
   }
 }
 

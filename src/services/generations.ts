@@ -89,3 +89,25 @@ export async function waitForGeneration(
     if (row.status === "COMPLETED" || row.status === "FAILED" || deadline - ctx.now() <= 0) return presentGeneration(ctx, row);
   }
 }
+
+/**
+ * The wait of POST /try-on/sync, after the generation was accepted (credit
+ * held, message queued). From here the request must not fail with a 5xx: the
+ * Idempotency-Key would be released and the client's retry would start, and
+ * charge, a second generation. A failure while waiting (D1 unreachable…) just
+ * ends the wait: null, and the route answers 202 with the accepted generation.
+ */
+export async function waitAfterAcceptance(
+  ctx: ServiceContext,
+  accountId: string,
+  id: string,
+  waitSeconds: number,
+  sleep?: (ms: number) => Promise<void>,
+): Promise<GenerationView | null> {
+  try {
+    return await waitForGeneration(ctx, accountId, id, waitSeconds, sleep);
+  } catch (err) {
+    log("warn", "sync wait failed after acceptance; answering 202", { requestId: ctx.requestId, generationId: id, error: describeError(err) });
+    return null;
+  }
+}
