@@ -49,3 +49,22 @@ export async function openSecret(keyB64: string, sealed: string, aad: string): P
   );
   return decoder.decode(pt);
 }
+
+/** Encrypts bytes: the result is the 12-byte IV followed by ciphertext+tag. `aad` binds it to its record. */
+export async function sealBytes(keyB64: string, plaintext: Uint8Array, aad: string): Promise<Uint8Array> {
+  const key = await importSecretBoxKey(keyB64);
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(aad) }, key, plaintext));
+  const out = new Uint8Array(iv.length + ct.length);
+  out.set(iv, 0);
+  out.set(ct, iv.length);
+  return out;
+}
+
+/** Decrypts bytes made by `sealBytes` with the same key and `aad`; throws when tampered or moved. */
+export async function openBytes(keyB64: string, sealed: Uint8Array, aad: string): Promise<Uint8Array> {
+  if (sealed.length < 12 + 16) throw new Error("sealed bytes too short");
+  const key = await importSecretBoxKey(keyB64);
+  const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: sealed.subarray(0, 12), additionalData: encoder.encode(aad) }, key, sealed.subarray(12));
+  return new Uint8Array(pt);
+}

@@ -2,6 +2,7 @@ import { accountGate } from "../durable/account-gate-client";
 import type { AdmitInput, AdmitResult, RateLimitSpec, RateState, StoredResponse } from "../durable/gate-types";
 import { ApiError } from "../errors";
 import { describeError, log } from "../lib/logger";
+import { openBytes, sealBytes } from "../lib/secret-box";
 import { admissionScopeFor } from "./admission-scope";
 import { gateCall } from "./gate-call";
 
@@ -10,8 +11,30 @@ import { gateCall } from "./gate-call";
  * the way in, the deferred count on the way out, and the idempotency
  * completion. The middleware in src/http/admission.ts does the HTTP part.
  */
-export function admit(env: Env, accountId: string, input: AdmitInput): Promise<AdmitResult> {
-  return gateCall("admit", () => accountGate(env, accountId).admit(input));
+export async function admit(env: Env, accountId: string, input: AdmitInput): Promise<AdmitResult> {
+  const result = await gateCall("admit", () => accountGate(env, accountId).admit(input));
+  if (result.idempotency?.state === "replay" && input.idempotency) {
+    const { response } = result.idempotency;
+    response.body = await openStoredBody(env, accountId, input.idempotency.key, response.body);
+  }
+  return result;
+}
+
+/**
+ * Stored responses are encrypted at rest (AES-GCM with the at-rest key, bound
+ * to account and Idempotency-Key): some carry secrets shown once, such as a
+ * new webhook endpoint's `whsec_…`, which must never sit in plaintext.
+ */
+function storedBodyAad(accountId: string, key: string): string {
+  return `idempotency:${accountId}:${key}`;
+}
+
+async function sealStoredResponse(env: Env, accountId: string, key: string, response: StoredResponse): Promise<StoredResponse> {
+  return { ...response, body: await sealBytes(env.WEBHOOK_ENCRYPTION_KEY, response.body, storedBodyAad(accountId, key)) };
+}
+
+async function openStoredBody(env: Env, accountId: string, key: string, body: Uint8Array): Promise<Uint8Array> {
+  return openBytes(env.WEBHOOK_ENCRYPTION_KEY, body, storedBodyAad(accountId, key));
 }
 
 /** The count owed by a request whose count was deferred to a reservation it never reached. */
@@ -27,7 +50,8 @@ export async function countDeferred(env: Env, accountId: string, rate: RateLimit
 /** Stores the first response for replay, or releases the key (response = null). Never fails the request. */
 export async function completeIdempotent(env: Env, accountId: string, key: string, owner: string, response: StoredResponse | null): Promise<void> {
   try {
-    await accountGate(env, accountId).completeIdempotency(key, owner, response);
+    const sealed = response ? await sealStoredResponse(env, accountId, key, response) : null;
+    await accountGate(env, accountId).completeIdempotency(key, owner, sealed);
   } catch (err) {
     // The record stays "running" until its lease ends (5 min), then the key may be used again.
     log("error", "idempotency completion failed", { accountId, error: describeError(err) });
@@ -43,7 +67,7 @@ export async function checkpointIdempotent(env: Env, accountId: string, response
   const owned = admissionScopeFor(accountId)?.idempotency;
   if (!owned) return;
   try {
-    await accountGate(env, accountId).checkpointIdempotency(owned.key, owned.owner, response);
+    await accountGate(env, accountId).checkpointIdempotency(owned.key, owned.owner, await sealStoredResponse(env, accountId, owned.key, response));
   } catch (err) {
     log("error", "idempotency checkpoint failed", { accountId, error: describeError(err) });
   }
