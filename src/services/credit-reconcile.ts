@@ -1,7 +1,7 @@
 import { listUnsettledTerminalGenerations, markGenerationCreditState } from "../db/repo/generation-credits";
 import { describeError, log } from "../lib/logger";
 import type { ServiceContext } from "./context";
-import { settle } from "./credits";
+import { creditStateAfter, settle } from "./credits";
 
 /** Terminal rows left unsettled this long are settled here (the pipeline normally does it at once). */
 export const RECONCILE_GRACE_MS = 60_000;
@@ -25,8 +25,7 @@ export async function reconcileCredits(ctx: ServiceContext, now: number, graceMs
       const op = g.status === "COMPLETED" ? "commit" : "refund";
       const res = await settle(ctx.env, g.accountId, g.id, op, `${g.errorCode ?? "GENERATION_FAILED"} (reconciled)`);
       // What the ledger now says is what D1 records, even if another caller made the transition.
-      const to = res.state === "committed" ? "committed" : res.state === "refunded" ? "refunded" : op === "commit" ? "committed" : "refunded";
-      await markGenerationCreditState(ctx.db, g.accountId, g.id, "reserved", to);
+      await markGenerationCreditState(ctx.db, g.accountId, g.id, "reserved", creditStateAfter(res));
       if (res.changed && res.state === "committed") committed++;
       if (res.changed && res.state === "refunded") refunded++;
     } catch (err) {

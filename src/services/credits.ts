@@ -62,6 +62,15 @@ export async function refundCredit(env: Env, accountId: string, generationId: st
   await settle(env, accountId, generationId, "refund", reason);
 }
 
+/**
+ * What D1's `credit_state` should record after a settle call: the ledger's own
+ * answer, which can differ from the operation asked for (a refund of a credit
+ * already committed stays committed; "none" when no credit was ever held).
+ */
+export function creditStateAfter(res: SettleResult): "committed" | "refunded" | "none" {
+  return res.state === "held" ? "none" : res.state;
+}
+
 /** Like commit/refund but reports what happened (reconciliation, tests). */
 export async function settle(env: Env, accountId: string, generationId: string, op: "commit" | "refund", reason = "generation failed"): Promise<SettleResult> {
   const gate = accountGate(env, accountId);

@@ -9,7 +9,7 @@ import type { GenerationStatus } from "../db/schema/generations";
 import { isRetryable, type RuntimeErrorCode } from "../errors";
 import { describeError, log } from "../lib/logger";
 import type { ServiceContext } from "./context";
-import { commitCredit, refundCredit } from "./credits";
+import { creditStateAfter, settle } from "./credits";
 import { onGenerationFinished } from "./generation-events";
 
 /**
@@ -88,13 +88,10 @@ export async function settleGeneration(ctx: ServiceContext, row: GenerationRow):
   if (row.status !== "COMPLETED" && row.status !== "FAILED") return;
   try {
     if (row.creditState === "reserved") {
-      if (row.status === "COMPLETED") {
-        await commitCredit(ctx.env, row.accountId, row.id);
-        await setCreditState(ctx.db, row.accountId, row.id, "committed");
-      } else {
-        await refundCredit(ctx.env, row.accountId, row.id, row.errorCode ?? "GENERATION_FAILED");
-        await setCreditState(ctx.db, row.accountId, row.id, "refunded");
-      }
+      const op = row.status === "COMPLETED" ? "commit" : "refund";
+      const res = await settle(ctx.env, row.accountId, row.id, op, row.errorCode ?? "GENERATION_FAILED");
+      // Record what the ledger says, not what was asked (they differ if a refund already happened).
+      await setCreditState(ctx.db, row.accountId, row.id, creditStateAfter(res));
     }
     if (row.eventEmittedAt === null) {
       await onGenerationFinished(ctx.env, { accountId: row.accountId, generationId: row.id, status: row.status, webhookUrl: row.webhookUrl });

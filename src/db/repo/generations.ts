@@ -184,7 +184,7 @@ export async function finishGeneration(
 }
 
 /** Records the credit settlement of a terminal generation (only from `reserved`, so it happens once). */
-export async function setCreditState(db: Db, accountId: string, id: string, state: "committed" | "refunded"): Promise<void> {
+export async function setCreditState(db: Db, accountId: string, id: string, state: "committed" | "refunded" | "none"): Promise<void> {
   await db
     .update(generations)
     .set({ creditState: state })
