@@ -4,7 +4,7 @@ import { isApiError, type RuntimeErrorCode } from "../errors";
 import { inspectImage, type ImageInfo } from "../lib/image-intake";
 import { describeError, log } from "../lib/logger";
 import type { ServiceContext } from "./context";
-import { getImage, readImageBytes, signedImageUrl, storeImage, type KeepForDays } from "./images";
+import { discardImage, getImage, readImageBytes, signedImageUrl, storeImage, type KeepForDays } from "./images";
 import { resolveProductImage } from "./products";
 import { parseProductSnapshot } from "./product-snapshot";
 
@@ -100,7 +100,7 @@ export async function storeResult(ctx: ServiceContext, row: GenerationRow, resul
     resultExpiresAt: stored.expiresAt,
     discard: async () => {
       try {
-        await ctx.env.BUCKET.delete(stored.r2Key);
+        await discardImage(ctx, stored);
       } catch (err) {
         log("warn", "could not delete a discarded result (the retention purge will)", { generationId: row.id, error: describeError(err) });
       }

@@ -1,4 +1,4 @@
-import { findImage, insertImage, type ImageRow } from "../db/repo/images";
+import { deleteImage, findImage, insertImage, type ImageRow } from "../db/repo/images";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { extensionOf, type ImageFormat, type ImageInfo } from "../lib/image-intake";
@@ -178,4 +178,15 @@ export async function presentImage(ctx: ServiceContext, image: StoredImage): Pro
     createdAt: toIso(image.createdAt),
     expiresAt: toIso(image.expiresAt),
   };
+}
+
+/**
+ * Removes an image that turned out to be unwanted (e.g. a result that arrived
+ * after its generation was cancelled): the row first, then the R2 object, so a
+ * crash in between leaves at worst an unreferenced object, never a row that
+ * points at nothing.
+ */
+export async function discardImage(ctx: ServiceContext, image: Pick<StoredImage, "id" | "accountId" | "r2Key">): Promise<void> {
+  await deleteImage(ctx.db, image.accountId, image.id);
+  await ctx.env.BUCKET.delete(image.r2Key);
 }

@@ -117,6 +117,9 @@ describe("exactly one terminal transition", () => {
     // The stored bytes were removed again.
     const listed = await env.BUCKET.list({ prefix: `r7d/${acct.accountId}/result/` });
     expect(listed.objects).toHaveLength(0);
+    // …and so was its image row: nothing points at a missing object.
+    const results = await env.DB.prepare("SELECT count(*) AS n FROM images WHERE account_id = ? AND role = 'result'").bind(acct.accountId).first<{ n: number }>();
+    expect(results?.n).toBe(0);
   });
 });
 

@@ -58,3 +58,8 @@ export async function deleteExpiredImageBatch(db: Db, now: number, limit: number
   const rows = await db.delete(images).where(inArray(images.id, expired)).returning({ r2Key: images.r2Key });
   return rows.map((r) => r.r2Key);
 }
+
+/** Deletes one image row of an account (its R2 object is the caller's to delete, after the row). */
+export async function deleteImage(db: Db, accountId: string, id: string): Promise<void> {
+  await db.delete(images).where(and(eq(images.accountId, accountId), eq(images.id, id)));
+}
