@@ -72,7 +72,14 @@ export const fileRoutes = router.get("/files/*", async (c) => {
   if (!Number.isSafeInteger(exp) || sig === "" || !(await verifyFileSignature(c.env.FILE_SIGNING_SECRET, key, exp, sig))) {
     throw forbidden();
   }
-  const obj = await c.env.BUCKET.get(key, { onlyIf: c.req.raw.headers });
+  // Only cache revalidation is honoured (→ 304); If-Match / If-Unmodified-Since on an immutable
+  // image would otherwise also surface as a 304, which is wrong for a failed precondition.
+  const revalidate = new Headers();
+  for (const name of ["if-none-match", "if-modified-since"]) {
+    const v = c.req.header(name);
+    if (v) revalidate.set(name, v);
+  }
+  const obj = await c.env.BUCKET.get(key, { onlyIf: revalidate });
   if (obj === null) throw new ApiError("IMAGE_NOT_FOUND", "The file is no longer stored.");
   const maxAge = Math.max(0, Math.min(exp - Math.floor(Date.now() / 1000), 3600));
   const headers = new Headers({

@@ -205,6 +205,10 @@ describe("GET /files/… (signed URLs)", () => {
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
     const again = await call(pathOf(up.imageUrl), { headers: { "if-none-match": etag! } });
     expect(again.status).toBe(304);
+    // A failed If-Match is not a revalidation: the file is served, never a misleading 304.
+    const other = await call(pathOf(up.imageUrl), { headers: { "if-match": '"not-the-etag"' } });
+    expect(other.status).toBe(200);
+    expect(new Uint8Array(await other.arrayBuffer())).toEqual(bytes);
   });
 
   it("tampered signature, tampered expiry, expired URL, missing params → 403 FORBIDDEN envelope", async () => {
