@@ -8,6 +8,7 @@ import webpEncWasm from "@jsquash/webp/codec/enc/webp_enc_simd.wasm";
 import { decodeImage, encodeJpeg } from "../../src/engines/codecs";
 import type { Rgba } from "../../src/engines/pixels";
 import type { EngineImage, EngineInput } from "../../src/engines/types";
+import { crc32 } from "./images";
 
 export type Px = [number, number, number, number?];
 
@@ -52,22 +53,6 @@ export async function webp(img: Rgba): Promise<Uint8Array> {
     { quality: 90 },
   );
   return new Uint8Array(out);
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 function chunk(type: string, data: Uint8Array): Uint8Array {

@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext, type QueueResult } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, vi } from "vitest";
 import worker from "../../src/index";
@@ -6,6 +6,9 @@ import type { GenerationMessageInput } from "../../src/schemas/generation-messag
 import { grantCredits } from "../credits/helpers";
 import { garmentPattern, jpeg, makeRgba, personPattern, png } from "../helpers/engine-images";
 import { api, call, createAccount, type TestAccount } from "../helpers/harness";
+import { runQueueBatch, type ConsumerRun } from "../helpers/queue";
+
+export type { ConsumerRun };
 
 export { env };
 
@@ -111,32 +114,13 @@ export function silenceWebhookQueue(): () => void {
   };
 }
 
-export interface ConsumerRun extends QueueResult {
-  retries: Array<{ msgId: string; delaySeconds: number | undefined }>;
-}
-
 /** Runs the Worker's queue handler on one batch (default queue `drape-generations`). */
-export async function runConsumer(
+export function runConsumer(
   messages: Array<{ body: unknown; attempts?: number; id?: string }>,
   queue = "drape-generations",
   vars?: Record<string, string>,
 ): Promise<ConsumerRun> {
-  const batch = createMessageBatch<unknown>(
-    queue,
-    messages.map((m, i) => ({ id: m.id ?? `m${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts: m.attempts ?? 1, body: m.body })),
-  );
-  const retries: ConsumerRun["retries"] = [];
-  for (const message of batch.messages) {
-    const original = message.retry.bind(message);
-    message.retry = (opts?: QueueRetryOptions) => {
-      retries.push({ msgId: message.id, delaySeconds: opts?.delaySeconds });
-      original(opts);
-    };
-  }
-  const ctx = createExecutionContext();
-  // `vars` overrides configuration for this run (a fresh env object gets its own parsed config).
-  await worker.queue(batch, vars ? ({ ...env, ...vars } as Env) : env, ctx);
-  return { ...(await getQueueResult(batch, ctx)), retries };
+  return runQueueBatch(queue, messages, vars);
 }
 
 /** Runs the Worker's scheduled handler at `now`. */

@@ -1,10 +1,11 @@
-import { createExecutionContext, createMessageBatch, getQueueResult, type QueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi, type MockInstance } from "vitest";
-import worker from "../../src/index";
 import { newId } from "../../src/lib/ids";
 import type { WebhookMessage } from "../../src/services/webhook-queue";
 import { api, type TestAccount } from "../helpers/harness";
+import { runQueueBatch, type ConsumerRun } from "../helpers/queue";
+
+export type { ConsumerRun };
 
 export { env };
 
@@ -32,11 +33,6 @@ export function captureWebhookQueue(): { messages: WebhookMessage[]; restore: ()
   };
 }
 
-export interface ConsumerRun extends QueueResult {
-  /** `message.retry()` calls with their options (the harness's QueueResult drops `delaySeconds`). */
-  retries: Array<{ msgId: string; delaySeconds: number | undefined }>;
-}
-
 /** Runs the Worker's queue handler on one batch of `drape-webhooks` messages and returns the ack/retry result. */
 export async function runWebhookConsumer(
   messages: Array<{ body: WebhookMessage; attempts?: number; id?: string }>,
@@ -52,23 +48,7 @@ export async function runWebhookConsumer(
         .run();
     }
   }
-  const batch = createMessageBatch<WebhookMessage>(
-    queue,
-    messages.map((m, i) => ({ id: m.id ?? `m${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts: m.attempts ?? 1, body: m.body })),
-  );
-  const retries: ConsumerRun["retries"] = [];
-  for (const message of batch.messages) {
-    const original = message.retry.bind(message);
-    message.retry = (opts?: QueueRetryOptions) => {
-      retries.push({ msgId: message.id, delaySeconds: opts?.delaySeconds });
-      original(opts);
-    };
-  }
-  const ctx = createExecutionContext();
-  // `vars` overrides config for this run (a fresh env object gets its own parsed config).
-  const runEnv = opts.vars ? ({ ...env, ...opts.vars } as Env) : env;
-  await worker.queue(batch as MessageBatch<unknown>, runEnv, ctx);
-  return { ...(await getQueueResult(batch, ctx)), retries };
+  return runQueueBatch(queue, messages, opts.vars);
 }
 
 export interface ReceivedRequest {
