@@ -1,3 +1,5 @@
+import type { RateState } from "../durable/gate-types";
+
 /**
  * Rate-limit headers (IETF draft-ietf-httpapi-ratelimit-headers), one policy
  * named "per-key" describing the key's token bucket:
@@ -5,14 +7,8 @@
  *   RateLimit:        "per-key";r=<whole tokens left>;t=<seconds until full again>
  * A refused request adds Retry-After: seconds until one token is back.
  */
-export interface RateHeaderState {
-  allowed: boolean;
-  limit: number;
-  remaining: number;
-  resetSeconds: number;
-  retryAfterSeconds: number;
-  windowSeconds: number;
-}
+/** The bucket state the headers describe: what the AccountGate answers for a count. */
+export type RateHeaderState = RateState;
 
 export const RATE_LIMIT_POLICY_NAME = "per-key";
 

@@ -14,17 +14,12 @@ export interface CropBox {
   height: number;
 }
 
-export interface StoredImage {
+/** An image in R2 with its row: what intake learned (ImageInfo) plus where and how long it is kept. */
+export interface StoredImage extends ImageInfo {
   id: string;
   accountId: string;
   r2Key: string;
   role: "person" | "product" | "result";
-  format: ImageFormat;
-  contentType: string;
-  width: number;
-  height: number;
-  orientation: number | null;
-  byteSize: number;
   crop: CropBox | null;
   externalUserId: string | null;
   keepForDays: number | null;
