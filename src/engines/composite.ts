@@ -4,8 +4,10 @@
  * off its background and pasted, scaled, over the torso region of the person.
  *
  * Memory discipline (128 MB isolate, wasm memory never shrinks):
- * - inputs above `maxInputPixels` decoded pixels are refused before decoding
- *   (@jsquash exposes no DCT-scaled JPEG decode, so there is no cheap downscale);
+ * - inputs above `maxInputPixels` decoded pixels are never decoded here
+ *   (@jsquash exposes no DCT-scaled JPEG decode): they are first downscaled
+ *   outside the isolate by `shrink` (the Cloudflare Images binding), or, where
+ *   no downscaler is configured, refused with IMAGE_PROCESSING_FAILED;
  * - one image is decoded at a time and immediately area-averaged down
  *   (garment to ≤ 512 px, person to ≤ 1024 px long side), then dropped;
  * - everything after that works on ≤ 1024 px buffers.
@@ -44,9 +46,28 @@ const MIN_GARMENT_SHARE = 0.02;
 /** Luminance standard deviation below which an un-keyable garment image is blank. */
 const MIN_GARMENT_STDDEV = 6;
 
+/** Long side an over-cap photo is downscaled to outside the isolate before it is decoded. */
+export const PRESHRINK_SIDE = 2048;
+
+/**
+ * A downscaler that runs outside the isolate (the Cloudflare Images binding):
+ * returns the image upright (EXIF orientation applied), no larger than
+ * `maxSide` on either side, as JPEG or PNG bytes.
+ */
+export type Shrinker = (bytes: Uint8Array, maxSide: number) => Promise<Uint8Array>;
+
 export interface CompositeOptions {
-  /** Refuse inputs whose decoded size exceeds this many pixels (IMAGE_PROCESSING_FAILED). */
+  /** Inputs whose decoded size exceeds this many pixels are shrunk first (or refused without `shrink`). */
   maxInputPixels?: number;
+  shrink?: Shrinker;
+}
+
+/** A decoded input, in the frame its orientation describes, and the scale from the original displayed frame. */
+interface Loaded {
+  rgba: Rgba;
+  orientation: number | null;
+  /** Decoded displayed width ÷ original displayed width (1 unless shrunk). */
+  scale: number;
 }
 
 class EngineFailure extends Error {
@@ -60,12 +81,12 @@ const fail = (code: RuntimeErrorCode, message: string): never => {
 };
 
 export function createCompositeEngine(opts: CompositeOptions = {}): Engine {
-  const maxInputPixels = opts.maxInputPixels ?? COMPOSITE_DEFAULT_MAX_INPUT_PIXELS;
+  const limits: Limits = { maxInputPixels: opts.maxInputPixels ?? COMPOSITE_DEFAULT_MAX_INPUT_PIXELS, shrink: opts.shrink ?? null };
   return {
     name: "composite",
     async run(input: EngineInput): Promise<EngineResult> {
       try {
-        return await renderPreview(input, maxInputPixels);
+        return await renderPreview(input, limits);
       } catch (err) {
         if (err instanceof EngineFailure) return { kind: "failed", code: err.code, message: err.message };
         // Anything else is a codec crash on bytes that passed the header checks.
@@ -77,8 +98,18 @@ export function createCompositeEngine(opts: CompositeOptions = {}): Engine {
 
 type Role = "person" | "garment";
 
-/** Decodes one input after checking its real format and header size; returns it in the stored frame. */
-async function decodeChecked(img: EngineImage, role: Role, maxInputPixels: number): Promise<Rgba> {
+interface Limits {
+  maxInputPixels: number;
+  shrink: Shrinker | null;
+}
+
+/**
+ * Decodes one input after checking its real format and header size. Within
+ * the pixel cap it is decoded as stored (its EXIF orientation still to
+ * apply); above it, it is shrunk outside the isolate first and comes back
+ * upright, scaled by `scale`.
+ */
+async function loadChecked(img: EngineImage, role: Role, limits: Limits): Promise<Loaded> {
   const label = role === "person" ? "person image" : "garment (first product) image";
   const format = sniffFormat(img.bytes);
   if (format === "heic" || (format === null && img.format === "heic")) {
@@ -93,16 +124,35 @@ async function decodeChecked(img: EngineImage, role: Role, maxInputPixels: numbe
   const size = headerSize(img.bytes);
   if (!size) return fail("IMAGE_PROCESSING_FAILED", `The ${label} could not be decoded: its ${format.toUpperCase()} header is unreadable.`);
   const pixels = size.width * size.height;
-  if (pixels > maxInputPixels) {
-    fail(
-      "IMAGE_PROCESSING_FAILED",
-      `The ${label} is ${size.width}×${size.height} (${(pixels / 1e6).toFixed(1)} MP); the composite engine decodes at most ` +
-        `${(maxInputPixels / 1e6).toFixed(1)} MP to stay within Worker memory. Send a smaller image.`,
-    );
+  if (pixels <= limits.maxInputPixels) {
+    return { rgba: await decodeWithin(img.bytes, format, label, limits.maxInputPixels), orientation: img.orientation, scale: 1 };
   }
+  const shown = orientedSize(size.width, size.height, img.orientation);
+  const tooBig = `The ${label} is ${size.width}×${size.height} (${(pixels / 1e6).toFixed(1)} MP); the composite engine decodes at most ${(limits.maxInputPixels / 1e6).toFixed(1)} MP to stay within Worker memory`;
+  if (!limits.shrink) return fail("IMAGE_PROCESSING_FAILED", `${tooBig}, and no image downscaler (IMAGES binding) is configured. Send a smaller image.`);
+  // Long side of the copy: PRESHRINK_SIDE, or less when that would still exceed the pixel cap.
+  const longSide = Math.max(shown.width, shown.height);
+  const shortSide = Math.min(shown.width, shown.height);
+  const maxSide = Math.min(PRESHRINK_SIDE, Math.floor(Math.sqrt((limits.maxInputPixels * longSide) / shortSide)));
+  let small: Uint8Array;
+  try {
+    small = await limits.shrink(img.bytes, maxSide);
+  } catch {
+    return fail("IMAGE_PROCESSING_FAILED", `${tooBig}, and downscaling it first failed.`);
+  }
+  const smallFormat = sniffFormat(small);
+  const smallSize = headerSize(small);
+  // The downscaler returns the image upright: its aspect must be the displayed one.
+  if (!smallFormat || smallFormat === "heic" || !smallSize || Math.abs(smallSize.width / smallSize.height - shown.width / shown.height) > 0.02 || smallSize.width * smallSize.height > limits.maxInputPixels) {
+    return fail("IMAGE_PROCESSING_FAILED", `${tooBig}, and the downscaled copy was not usable.`);
+  }
+  return { rgba: await decodeWithin(small, smallFormat, label, limits.maxInputPixels), orientation: 1, scale: smallSize.width / shown.width };
+}
+
+async function decodeWithin(bytes: Uint8Array, format: "jpeg" | "png" | "webp", label: string, maxInputPixels: number): Promise<Rgba> {
   let decoded: Rgba;
   try {
-    decoded = await decodeImage(img.bytes, format);
+    decoded = await decodeImage(bytes, format);
   } catch {
     return fail("IMAGE_PROCESSING_FAILED", `The ${label} could not be decoded: the ${format.toUpperCase()} data is corrupt or truncated.`);
   }
@@ -113,15 +163,15 @@ async function decodeChecked(img: EngineImage, role: Role, maxInputPixels: numbe
   return decoded;
 }
 
-async function renderPreview(input: EngineInput, maxInputPixels: number): Promise<EngineResult> {
+async function renderPreview(input: EngineInput, limits: Limits): Promise<EngineResult> {
   const garmentInput = input.productImages[0];
   if (!garmentInput) return fail("GARMENT_NOT_DETECTED", "The product has no image to take the garment from.");
 
   // Garment first: it is the cheap check that most often fails (blank/uniform image).
-  const garment = await prepareGarment(garmentInput, maxInputPixels);
+  const garment = await prepareGarment(garmentInput, limits);
 
   // Person: decode, crop (displayed frame → stored frame), area-average down, then orient the small buffer.
-  const person = await preparePerson(input.person, maxInputPixels);
+  const person = await preparePerson(input.person, limits);
 
   // Torso box in the preview frame; the garment is fitted inside it, centred.
   const box = {
@@ -138,14 +188,18 @@ async function renderPreview(input: EngineInput, maxInputPixels: number): Promis
   return { kind: "completed", bytes, contentType: "image/jpeg", format: "jpeg", width: person.width, height: person.height };
 }
 
-async function preparePerson(img: EngineInput["person"], maxInputPixels: number): Promise<Rgba> {
-  let full: Rgba | null = await decodeChecked(img, "person", maxInputPixels);
-  const orientation = img.orientation;
+async function preparePerson(img: EngineInput["person"], limits: Limits): Promise<Rgba> {
+  const loaded = await loadChecked(img, "person", limits);
+  let full: Rgba | null = loaded.rgba;
+  const orientation = loaded.orientation;
   const shown = orientedSize(full.width, full.height, orientation);
-  // The crop box is expressed in the displayed (orientation-applied) frame; clamp it, map it to the stored frame.
+  // The crop box is expressed in the original displayed (orientation-applied) frame: scale it to
+  // the decoded size, clamp it, map it to the stored frame.
   let region: Rect = { x: 0, y: 0, width: full.width, height: full.height };
   if (img.crop) {
-    const shownCrop = clampRect(img.crop, shown.width, shown.height);
+    const s = loaded.scale;
+    const scaled = { x: Math.round(img.crop.x * s), y: Math.round(img.crop.y * s), width: Math.round(img.crop.width * s), height: Math.round(img.crop.height * s) };
+    const shownCrop = clampRect(scaled, shown.width, shown.height);
     if (shownCrop) {
       const stored = clampRect(rectToStored(shownCrop, full.width, full.height, orientation), full.width, full.height);
       if (stored) region = stored;
@@ -163,13 +217,14 @@ async function preparePerson(img: EngineInput["person"], maxInputPixels: number)
 }
 
 /** Decodes the garment, reduces it, keys out a uniform border colour and trims to the garment's bounding box. */
-async function prepareGarment(img: EngineImage, maxInputPixels: number): Promise<Rgba> {
-  let full: Rgba | null = await decodeChecked(img, "garment", maxInputPixels);
+async function prepareGarment(img: EngineImage, limits: Limits): Promise<Rgba> {
+  const loaded = await loadChecked(img, "garment", limits);
+  let full: Rgba | null = loaded.rgba;
   const fullRect = { x: 0, y: 0, width: full.width, height: full.height };
   const t = fitWithin(full.width, full.height, GARMENT_WORK_SIDE, GARMENT_WORK_SIDE);
   const work = resampleArea(full, fullRect, Math.min(t.width, full.width), Math.min(t.height, full.height));
   full = null;
-  const g = applyOrientation(work, img.orientation);
+  const g = applyOrientation(work, loaded.orientation);
 
   const bg = uniformBorderColour(g);
   if (bg) {

@@ -9,6 +9,7 @@ import { ENGINE_NAMES, type AppConfig, type EngineName } from "../config";
 import { createCompositeEngine } from "./composite";
 import { createFashnEngine, type FetchLike } from "./fashn";
 import { createMockEngine } from "./mock";
+import { imagesBindingShrinker } from "./shrink";
 import type { Engine, EngineInput } from "./types";
 
 export type { EngineName };
@@ -41,13 +42,21 @@ export function selectEngineName(args: {
 
 export function createEngine(
   name: EngineName,
-  deps: { config: Pick<AppConfig, "FASHN_BASE_URL" | "FASHN_API_KEY" | "COMPOSITE_MAX_INPUT_PIXELS">; fetch?: FetchLike },
+  deps: {
+    config: Pick<AppConfig, "FASHN_BASE_URL" | "FASHN_API_KEY" | "COMPOSITE_MAX_INPUT_PIXELS">;
+    fetch?: FetchLike;
+    /** The Cloudflare Images binding, when bound: lets composite take photos above its decode cap. */
+    images?: ImagesBinding;
+  },
 ): Engine {
   switch (name) {
     case "mock":
       return createMockEngine();
     case "composite":
-      return createCompositeEngine({ maxInputPixels: deps.config.COMPOSITE_MAX_INPUT_PIXELS });
+      return createCompositeEngine({
+        maxInputPixels: deps.config.COMPOSITE_MAX_INPUT_PIXELS,
+        ...(deps.images ? { shrink: imagesBindingShrinker(deps.images) } : {}),
+      });
     case "fashn":
       return createFashnEngine({
         baseUrl: deps.config.FASHN_BASE_URL,

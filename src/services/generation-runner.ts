@@ -27,7 +27,7 @@ export class PoisonMessageError extends Error {
 export type MessageOutcome = { action: "ack"; note: string } | { action: "retry"; delaySeconds: number; note: string };
 
 export interface RunnerDeps {
-  createEngine?: (name: EngineName, opts: { config: ServiceContext["config"] }) => Engine;
+  createEngine?: (name: EngineName, opts: { config: ServiceContext["config"]; images?: ImagesBinding }) => Engine;
 }
 
 /** Parses a queue body or throws PoisonMessageError. */
@@ -71,7 +71,7 @@ export async function processGenerationMessage(
   const create = deps.createEngine ?? defaultCreateEngine;
   let result: EngineResult;
   try {
-    result = await create(row.engine as EngineName, { config: ctx.config }).run(input.value);
+    result = await create(row.engine as EngineName, { config: ctx.config, images: ctx.env.IMAGES }).run(input.value);
   } catch (err) {
     // An engine should answer `retry` for transient trouble; a throw is treated the same way.
     log("warn", "engine threw; treating as transient", { generationId: row.id, engine: row.engine, error: describeError(err) });

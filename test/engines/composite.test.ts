@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { getConfig } from "../../src/config";
 import { COMPOSITE_DEFAULT_MAX_INPUT_PIXELS, createCompositeEngine } from "../../src/engines/composite";
 import { createEngine } from "../../src/engines/registry";
+import { imagesBindingShrinker } from "../../src/engines/shrink";
+import { withExifOrientation } from "../helpers/images";
 import type { EngineInput, EngineResult } from "../../src/engines/types";
 import {
   colourDiff,
@@ -188,5 +190,59 @@ describe("composite engine: a real, deterministic preview", () => {
     const personBytes = await personJpeg(400, 500);
     const r = failure(await engine.run(engineInput({ person: asPerson(personBytes, "jpeg", 400, 500), productImages: [] })));
     expect(r.code).toBe("GARMENT_NOT_DETECTED");
+  });
+});
+
+describe("composite engine: photos above the decode cap go through the Images binding first", () => {
+  // A low cap stands in for a 12 MP+ phone photo, so the test stays small; the binding is the real
+  // local one (wrangler implements it with sharp).
+  const CAP = 250_000;
+  const shrinking = createCompositeEngine({ maxInputPixels: CAP, shrink: imagesBindingShrinker(env.IMAGES) });
+
+  it("an over-cap photo is downscaled outside the isolate, then cropped and composited", async () => {
+    const w = 800, h = 1000; // 0.8 MP > cap
+    const personBytes = await personJpeg(w, h);
+    const crop = { x: 200, y: 250, width: 400, height: 500 };
+    const res = completed(await shrinking.run(input(asPerson(personBytes, "jpeg", w, h, { crop }), asGarment(await garmentPng(), "png", 300, 300))));
+    // The copy fits the cap (447×559 for 4:5 at 250 000 px); the crop box scales with it.
+    expect(res.width * res.height).toBeLessThanOrEqual(CAP);
+    expect(Math.abs(res.width / res.height - 0.8)).toBeLessThan(0.02);
+    const out = await decode(res.bytes);
+    const person = await decode(personBytes);
+    expect(colourDiff(pixel(out, 3, 3), pixel(person, 205, 255))).toBeLessThan(25);
+    expect(colourDiff(pixel(out, res.width / 2, res.height * 0.44), RED)).toBeLessThan(40);
+  });
+
+  it("the copy comes back upright: EXIF orientation 6 is applied by the binding, not twice", async () => {
+    const stored = makeRgba(800, 600, (x, y) => (x < 120 && y < 120 ? [0, 0, 0] : personPattern(800, 600)(x, y)));
+    const bytes = withExifOrientation(await jpeg(stored), 6);
+    const res = completed(await shrinking.run(input(asPerson(bytes, "jpeg", 800, 600, { orientation: 6 }), asGarment(await garmentPng(), "png", 300, 300))));
+    expect(res.height).toBeGreaterThan(res.width); // displayed portrait
+    const out = await decode(res.bytes);
+    expect(colourDiff(pixel(out, res.width - 10, 10), [0, 0, 0])).toBeLessThan(30);
+    expect(colourDiff(pixel(out, 10, 10), [0, 0, 0])).toBeGreaterThan(60);
+  });
+
+  it("an over-cap garment is shrunk too", async () => {
+    const personBytes = await personJpeg(400, 500);
+    const res = completed(await shrinking.run(input(asPerson(personBytes, "jpeg", 400, 500), asGarment(await garmentPng(700, 700), "png", 700, 700))));
+    const out = await decode(res.bytes);
+    expect(colourDiff(pixel(out, 200, 500 * 0.44), RED)).toBeLessThan(40);
+  });
+
+  it("without a downscaler an over-cap photo is refused, saying what is missing", async () => {
+    const tight = createCompositeEngine({ maxInputPixels: CAP });
+    const r = failure(await tight.run(input(asPerson(await personJpeg(800, 1000), "jpeg", 800, 1000), asGarment(await garmentPng(), "png", 300, 300))));
+    expect(r.code).toBe("IMAGE_PROCESSING_FAILED");
+    expect(r.message).toMatch(/IMAGES binding/);
+  });
+
+  it("a downscaler that fails or returns junk is a typed failure, not a crash", async () => {
+    const broken = createCompositeEngine({ maxInputPixels: CAP, shrink: async () => new Uint8Array([1, 2, 3]) });
+    const r = failure(await broken.run(input(asPerson(await personJpeg(800, 1000), "jpeg", 800, 1000), asGarment(await garmentPng(), "png", 300, 300))));
+    expect(r.code).toBe("IMAGE_PROCESSING_FAILED");
+    const throwing = createCompositeEngine({ maxInputPixels: CAP, shrink: async () => { throw new Error("images unavailable"); } });
+    const r2 = failure(await throwing.run(input(asPerson(await personJpeg(800, 1000), "jpeg", 800, 1000), asGarment(await garmentPng(), "png", 300, 300))));
+    expect(r2.code).toBe("IMAGE_PROCESSING_FAILED");
   });
 });
