@@ -112,13 +112,8 @@ interface Limits {
 async function loadChecked(img: EngineImage, role: Role, limits: Limits): Promise<Loaded> {
   const label = role === "person" ? "person image" : "garment (first product) image";
   const format = sniffFormat(img.bytes);
-  if (format === "heic" || (format === null && img.format === "heic")) {
-    fail(
-      "IMAGE_PROCESSING_FAILED",
-      `The ${label} is HEIC, which the composite engine cannot decode. Send JPEG, PNG or WebP, or use an engine that accepts HEIC (fashn).`,
-    );
-  }
-  if (format === null || format === "heic") {
+  if (format === "heic" || (format === null && img.format === "heic")) return loadHeic(img, label, limits);
+  if (format === null) {
     return fail("IMAGE_PROCESSING_FAILED", `The ${label} could not be decoded: its bytes are not a JPEG, PNG or WebP image.`);
   }
   const size = headerSize(img.bytes);
@@ -147,6 +142,31 @@ async function loadChecked(img: EngineImage, role: Role, limits: Limits): Promis
     return fail("IMAGE_PROCESSING_FAILED", `${tooBig}, and the downscaled copy was not usable.`);
   }
   return { rgba: await decodeWithin(small, smallFormat, label, limits.maxInputPixels), orientation: 1, scale: smallSize.width / shown.width };
+}
+
+/**
+ * HEIC has no WASM decoder here; the Images binding (Cloudflare Images reads
+ * HEIC) converts it to an upright JPEG first. Without a binding, or where it
+ * cannot read HEIC (locally, sharp is built without HEVC), it is a typed failure.
+ */
+async function loadHeic(img: EngineImage, label: string, limits: Limits): Promise<Loaded> {
+  const refuse = (why: string): never =>
+    fail("IMAGE_PROCESSING_FAILED", `The ${label} is HEIC, which the composite engine cannot decode${why}. Send JPEG, PNG or WebP, or use an engine that accepts HEIC (fashn).`);
+  if (!limits.shrink) return refuse(" (no Images binding is configured to convert it)");
+  const shown = orientedSize(img.width, img.height, img.orientation);
+  const longSide = Math.max(shown.width, shown.height);
+  const shortSide = Math.max(1, Math.min(shown.width, shown.height));
+  const maxSide = Math.min(PRESHRINK_SIDE, Math.floor(Math.sqrt((limits.maxInputPixels * longSide) / shortSide)));
+  let converted: Uint8Array;
+  try {
+    converted = await limits.shrink(img.bytes, maxSide);
+  } catch {
+    return refuse(" (the Images binding could not convert it)");
+  }
+  const format = sniffFormat(converted);
+  const size = headerSize(converted);
+  if (!format || format === "heic" || !size || size.width * size.height > limits.maxInputPixels) return refuse(" (its converted copy was not usable)");
+  return { rgba: await decodeWithin(converted, format, label, limits.maxInputPixels), orientation: 1, scale: size.width / Math.max(1, shown.width) };
 }
 
 async function decodeWithin(bytes: Uint8Array, format: "jpeg" | "png" | "webp", label: string, maxInputPixels: number): Promise<Rgba> {

@@ -230,6 +230,21 @@ describe("composite engine: photos above the decode cap go through the Images bi
     expect(colourDiff(pixel(out, 200, 500 * 0.44), RED)).toBeLessThan(40);
   });
 
+  it("HEIC is converted by the binding where it can read HEIC (Cloudflare Images), else a typed failure", async () => {
+    // Local sharp has no HEVC decoder, so production's conversion is stood in for by a shrinker
+    // that returns what Cloudflare Images would: an upright JPEG within the size asked for.
+    const converted = await personJpeg(400, 500); // within the cap, as the binding returns it
+    const asked: number[] = [];
+    const heicReader = createCompositeEngine({ maxInputPixels: CAP, shrink: async (_bytes, maxSide) => (asked.push(maxSide), converted) });
+    const ok = completed(await heicReader.run(input(asPerson(heicLike(), "heic", 480, 600), asGarment(await garmentPng(), "png", 300, 300))));
+    expect(asked).toHaveLength(1);
+    expect([ok.width, ok.height]).toEqual([400, 500]);
+    // The real local binding cannot read HEIC: the engine says so instead of crashing.
+    const r = failure(await shrinking.run(input(asPerson(heicLike(), "heic", 480, 600), asGarment(await garmentPng(), "png", 300, 300))));
+    expect(r.code).toBe("IMAGE_PROCESSING_FAILED");
+    expect(r.message).toMatch(/HEIC.*could not convert/);
+  });
+
   it("without a downscaler an over-cap photo is refused, saying what is missing", async () => {
     const tight = createCompositeEngine({ maxInputPixels: CAP });
     const r = failure(await tight.run(input(asPerson(await personJpeg(800, 1000), "jpeg", 800, 1000), asGarment(await garmentPng(), "png", 300, 300))));
