@@ -45,6 +45,8 @@ for await (const file of walk(src)) {
     }
   }
   text.split("\n").forEach((line, i) => {
+    const trimmed = line.trim();
+    if (trimmed.startsWith("*") || trimmed.startsWith("/*")) return; // doc comments are prose
     const code = line.replace(/\/\/.*$/, "");
     if (anyRe.test(code)) problems.push(`${rel}:${i + 1}: uses \`any\` — type it (unknown + a check, or a real type)`);
   });

@@ -1,5 +1,5 @@
 import type { EngineName } from "../config";
-import { findOverdue, findStalePending, findUnemitted, touchStalePending } from "../db/repo/generations";
+import { findOverdue, findStalePending, findStalledPolls, findUnemitted, takeOverStalledPoll, touchStalePending } from "../db/repo/generations";
 import { createEngine } from "../engines/registry";
 import { describeError, log } from "../lib/logger";
 import { MINUTE } from "../lib/time";
@@ -51,7 +51,17 @@ export async function recoverLostMessages(ctx: ServiceContext, now: number): Pro
     await ctx.env.GENERATIONS_QUEUE.send(body);
     requeued++;
   }
-  return { found: stale.length, requeued };
+  // Remote jobs whose poll chain broke (message lost, or a consumer died between claiming a poll
+  // and enqueueing the next): take over the lease and send a fresh poll carrying it.
+  const stalled = await findStalledPolls(ctx.db, now - LOST_MESSAGE_AFTER_MS, now, SWEEP_BATCH);
+  let repolled = 0;
+  for (const g of stalled) {
+    if (!(await takeOverStalledPoll(ctx.db, g.accountId, g.id, g.updatedAt, now))) continue;
+    const body: GenerationMessageInput = { generationId: g.id, accountId: g.accountId, poll: { jobId: g.engineJobId, lease: now, count: 1, failures: 0 } };
+    await ctx.env.GENERATIONS_QUEUE.send(body);
+    repolled++;
+  }
+  return { found: stale.length, requeued, stalledPolls: stalled.length, repolled };
 }
 
 /**

@@ -160,6 +160,31 @@ describe("transient failures and remote jobs", () => {
     expect(await genRow(generationId)).toMatchObject({ status: "COMPLETED", credit_state: "committed" });
   });
 
+  it("a remote job whose poll chain broke is picked up again by the sweep, exactly once", async () => {
+    const { start } = await scenario("mock:pending");
+    const { generationId, message } = await start();
+    await runConsumer([{ body: message }]);
+    const lostPoll = queue.messages.find((m) => m.generationId === generationId && "poll" in m && m.poll);
+    expect(lostPoll).toBeDefined(); // …and it is never delivered.
+    const row = await genRow(generationId);
+    expect(row.status).toBe("PROCESSING");
+
+    const sent = queue.messages.length;
+    await runCron(row.updated_at + 60_000); // too early: a healthy chain moves its lease every few seconds
+    expect(queue.messages.length).toBe(sent);
+    await runCron(row.updated_at + 3 * 60_000);
+    await runCron(row.updated_at + 3 * 60_000 + 1); // an overlapping sweep does not send a second poll
+    const repolls = queue.messages.slice(sent).filter((m) => m.generationId === generationId);
+    expect(repolls).toHaveLength(1);
+    expect(repolls[0]).toMatchObject({ poll: { jobId: `mock_${generationId}` } });
+
+    // The lost message, should it turn up late, can no longer advance the generation; the new one does.
+    await runConsumer([{ body: lostPoll }]);
+    expect((await genRow(generationId)).status).toBe("PROCESSING");
+    await runConsumer([{ body: repolls[0] }]);
+    expect(await genRow(generationId)).toMatchObject({ status: "COMPLETED", credit_state: "committed" });
+  });
+
   it("cancel while a remote job runs: the next poll is a no-op", async () => {
     const { acct, start } = await scenario("mock:pending-forever");
     const { generationId, message } = await start();

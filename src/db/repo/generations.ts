@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
 import { generations, images, products, type GenerationStatus } from "../schema";
@@ -245,6 +245,36 @@ export async function findStalePending(db: Db, before: number, now: number, limi
     .where(and(eq(generations.status, "PENDING"), lt(generations.updatedAt, before), gte(generations.deadlineAt, now)))
     .limit(limit)
     .all();
+}
+
+/**
+ * PROCESSING generations waiting on a remote job whose lease (`updated_at`)
+ * has not moved for a while: their poll message was lost, or a consumer died
+ * after claiming a poll and before enqueueing the next one.
+ */
+export async function findStalledPolls(
+  db: Db,
+  before: number,
+  now: number,
+  limit: number,
+): Promise<Array<Pick<GenerationRow, "id" | "accountId" | "updatedAt"> & { engineJobId: string }>> {
+  const rows = await db
+    .select({ id: generations.id, accountId: generations.accountId, updatedAt: generations.updatedAt, engineJobId: generations.engineJobId })
+    .from(generations)
+    .where(and(eq(generations.status, "PROCESSING"), isNotNull(generations.engineJobId), lt(generations.updatedAt, before), gte(generations.deadlineAt, now)))
+    .limit(limit)
+    .all();
+  return rows.flatMap((r) => (r.engineJobId === null ? [] : [{ ...r, engineJobId: r.engineJobId }]));
+}
+
+/** Takes over a stalled poll's lease (compare-and-set): any older poll message can no longer claim it. */
+export async function takeOverStalledPoll(db: Db, accountId: string, id: string, seen: number, now: number): Promise<boolean> {
+  const rows = await db
+    .update(generations)
+    .set({ updatedAt: now })
+    .where(and(eq(generations.accountId, accountId), eq(generations.id, id), eq(generations.status, "PROCESSING"), isNotNull(generations.engineJobId), eq(generations.updatedAt, seen)))
+    .returning({ id: generations.id });
+  return rows.length > 0;
 }
 
 /** Moves a stale PENDING row's `updated_at` (compare-and-set) so only one sweep re-enqueues it per window. */
