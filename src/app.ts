@@ -16,6 +16,7 @@ import { accountRoutes as adminAccountRoutes } from "./routes/admin/accounts";
 import { creditRoutes as adminCreditRoutes } from "./routes/admin/credits";
 import { keyRoutes as adminKeyRoutes } from "./routes/admin/keys";
 import { maintenanceRoutes as adminMaintenanceRoutes } from "./routes/admin/maintenance";
+import { customerRoutes } from "./routes/customers";
 import { healthRoutes } from "./routes/health";
 import { fileRoutes } from "./routes/files";
 import { generationRoutes } from "./routes/generations";
@@ -52,6 +53,7 @@ export function createApp() {
   tryon.route("/", productRoutes);
   tryon.route("/", tryOnRoutes);
   tryon.route("/", generationRoutes);
+  tryon.route("/", customerRoutes);
   tryon.route("/", webhookRoutes);
   app.route("/tryon/v1", tryon);
 
