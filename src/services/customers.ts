@@ -5,6 +5,7 @@ import {
   deleteUserImageBatch,
   expireUserImages,
   listActiveUserGenerations,
+  scrubUserWebhookPayloads,
 } from "../db/repo/customers";
 import { createEngine } from "../engines/registry";
 import { describeError, log } from "../lib/logger";
@@ -23,6 +24,7 @@ export interface EraseSummary {
   imagesDeleted: number;
   /** Images left to the retention purge (marked expired now) because the inline cap was reached. */
   imagesDeferred: number;
+  scrubbedWebhookPayloads: number;
   anonymizedGenerations: number;
 }
 
@@ -35,7 +37,8 @@ export interface EraseSummary {
  * 3. their images (tagged uploads, the person photos and results of their
  *    generations; never product images) are deleted, rows then objects, in
  *    batches; past the cap the rest is marked expired for the retention purge;
- * 4. their generations are anonymized (`externalUserId` → null).
+ * 4. the user id is blanked in stored webhook payloads of their generations;
+ * 5. their generations are anonymized (`externalUserId` → null).
  * Each step is safe to repeat, so a crash or a retry simply finishes the job.
  * Logs carry counts and the account id only, never the user id.
  */
@@ -58,8 +61,9 @@ export async function eraseCustomer(
   }
   const imagesDeferred = more ? await expireUserImages(ctx.db, accountId, externalUserId, ctx.now()) : 0;
 
+  const scrubbedWebhookPayloads = await scrubUserWebhookPayloads(ctx.db, accountId, externalUserId);
   const anonymizedGenerations = await anonymizeUserGenerations(ctx.db, accountId, externalUserId);
-  const summary = { cancelledGenerations, clearedResults, imagesDeleted, imagesDeferred, anonymizedGenerations };
+  const summary = { cancelledGenerations, clearedResults, imagesDeleted, imagesDeferred, scrubbedWebhookPayloads, anonymizedGenerations };
   log("info", "customer data erased", { requestId: ctx.requestId, accountId, ...summary });
   return summary;
 }

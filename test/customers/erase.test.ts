@@ -120,6 +120,25 @@ describe("DELETE /customers/{externalUserId}", () => {
     expect((await imagesOf(acct.accountId)).length).toBe(rowsAfter.length);
   });
 
+  it("blanks the user id in the stored webhook payloads of their generations", async () => {
+    const acct = await fundedAccount(5);
+    const hook = await api(acct, "/webhooks", { method: "POST", json: { url: "https://hooks.example.com/drape" } });
+    expect(hook.status).toBe(201);
+    const imageId = await uploadPerson(acct, { externalUserId: "user-in-payload" });
+    await registerProduct(acct, "mock-hook", "mock");
+    const generationId = await completedTryOn(acct, { products: [{ externalId: "mock-hook" }], person: { image: { source: { id: imageId } } }, externalUserId: "user-in-payload" });
+    const payloads = async () =>
+      (await env.DB.prepare("SELECT payload FROM webhook_deliveries WHERE generation_id = ?").bind(generationId).all<{ payload: string }>()).results.map((r) => r.payload);
+    const before = await payloads();
+    expect(before).toHaveLength(1);
+    expect(before[0]).toContain("user-in-payload");
+
+    expect((await erase(acct, "user-in-payload")).status).toBe(204);
+    const after = await payloads();
+    expect(after[0]).not.toContain("user-in-payload");
+    expect(JSON.parse(after[0] ?? "{}")).toMatchObject({ type: "generation.completed", data: { generationId, externalUserId: null } });
+  });
+
   it("answers 204 for an unknown user, 401 without a key, 400 for an id that cannot exist", async () => {
     const acct = await fundedAccount(1);
     const res = await erase(acct, "nobody@example");

@@ -1,6 +1,6 @@
-import { and, eq, gt, inArray, isNotNull, isNull, ne, or, type SQL } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, isNull, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
-import { generations, images } from "../schema";
+import { generations, images, webhookDeliveries } from "../schema";
 
 /**
  * Queries behind DELETE /customers/:externalUserId (GDPR erase). Every one is
@@ -107,5 +107,21 @@ export async function anonymizeUserGenerations(db: Db, accountId: string, extern
     .set({ externalUserId: null })
     .where(userGenerations(accountId, externalUserId))
     .returning({ id: generations.id });
+  return rows.length;
+}
+
+/**
+ * Blanks the user id inside stored webhook payloads of the user's generations
+ * (the delivery log keeps what was sent for 30 days; a retry re-renders the
+ * payload from the anonymized generation anyway). Must run before the
+ * generations are anonymized, which removes the link.
+ */
+export async function scrubUserWebhookPayloads(db: Db, accountId: string, externalUserId: string): Promise<number> {
+  const ids = db.select({ id: generations.id }).from(generations).where(userGenerations(accountId, externalUserId));
+  const rows = await db
+    .update(webhookDeliveries)
+    .set({ payload: sql`json_set(${webhookDeliveries.payload}, '$.data.externalUserId', json('null'))` })
+    .where(and(eq(webhookDeliveries.accountId, accountId), inArray(webhookDeliveries.generationId, ids), sql`json_valid(${webhookDeliveries.payload})`))
+    .returning({ id: webhookDeliveries.id });
   return rows.length;
 }
