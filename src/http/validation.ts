@@ -20,12 +20,18 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.
   return result.data;
 }
 
+/** Deepest object level `ignoredFields` compares (request schemas are far shallower). */
+const IGNORED_FIELDS_MAX_DEPTH = 16;
+
 /**
  * Dotted paths of fields present in `input` that `schema` would drop, for the
  * `x-ignored-fields` header (SPEC §3: unknown fields are ignored but named).
  */
-export function ignoredFields(input: unknown, parsed: unknown, prefix = ""): string[] {
-  if (!isPlainObject(input) || !isPlainObject(parsed)) return [];
+export function ignoredFields(input: unknown, parsed: unknown, prefix = "", depth = 0): string[] {
+  // Schemas nest a few levels; deeper values are free-form JSON kept as sent (metadata,
+  // classifications), where nothing is dropped. Stopping here keeps a deeply nested body
+  // from overflowing the stack (a 500).
+  if (depth > IGNORED_FIELDS_MAX_DEPTH || !isPlainObject(input) || !isPlainObject(parsed)) return [];
   const out: string[] = [];
   for (const key of Object.keys(input)) {
     const path = prefix ? `${prefix}.${key}` : key;
@@ -36,9 +42,9 @@ export function ignoredFields(input: unknown, parsed: unknown, prefix = ""): str
     const a = input[key];
     const b = parsed[key];
     if (Array.isArray(a) && Array.isArray(b)) {
-      a.forEach((item, i) => out.push(...ignoredFields(item, b[i], `${path}.${i}`)));
+      a.forEach((item, i) => out.push(...ignoredFields(item, b[i], `${path}.${i}`, depth + 1)));
     } else {
-      out.push(...ignoredFields(a, b, path));
+      out.push(...ignoredFields(a, b, path, depth + 1));
     }
   }
   return out;

@@ -37,7 +37,7 @@ export async function loadEngineInput(ctx: ServiceContext, row: GenerationRow, p
   const productImages: EngineInput["productImages"] = [];
   for (const ref of snapshot.images.slice(0, MAX_ENGINE_PRODUCT_IMAGES)) {
     try {
-      const resolved = await resolveProductImage(ctx, row.accountId, ref);
+      const resolved = await resolveProductImage(ctx, row.accountId, ref, row.productExternalId);
       const bytes = await readImageBytes(ctx.env, resolved.r2Key);
       const { url } = await signedImageUrl(ctx, resolved);
       const img: EngineImage = { bytes, format: resolved.format, width: resolved.width, height: resolved.height, orientation: resolved.orientation, url };

@@ -4,6 +4,7 @@ import {
   findProduct,
   listProducts as listProductRows,
   productGenerationStats,
+  updateProductImagesIf,
   updateProductUsage,
   writeProduct,
   type ProductRow,
@@ -293,14 +294,22 @@ export async function productStats(ctx: ServiceContext, accountId: string, exter
  * Returns the R2-stored image for a product image: fileKey images directly;
  * URL images fetched ONCE into R2 keyed by URL hash (images.source_url_hash),
  * reused after. Throws ApiError PRODUCT_IMAGE_FETCH_FAILED.
+ *
+ * With `productExternalId` (the generation's product), the image is recorded on
+ * that product's entry and kept (expiresAt null) only while the live product
+ * still lists its source, so deleting, changing or expiring the product
+ * releases it to the purge like any dropped image. An image the product no
+ * longer lists (it changed while the generation waited) is not pinned again.
  */
-export async function resolveProductImage(ctx: ServiceContext, accountId: string, ref: ProductImageRef): Promise<StoredImage> {
+export async function resolveProductImage(ctx: ServiceContext, accountId: string, ref: ProductImageRef, productExternalId?: string): Promise<StoredImage> {
   const now = ctx.now();
+  const keep = (imageId: string) => (productExternalId === undefined ? Promise.resolve(true) : linkToProduct(ctx, accountId, productExternalId, ref.sourceUrl, imageId));
   if (ref.sourceUrl.startsWith(UPLOAD_SCHEME)) {
     const id = ref.imageId ?? ref.sourceUrl.slice(UPLOAD_SCHEME.length);
     const row = await findImage(ctx.db, accountId, id);
     if (!row) throw new ApiError("PRODUCT_IMAGE_FETCH_FAILED", "A product image uploaded with the product is no longer stored; register the product again.");
-    if (row.expiresAt !== null) await setImagesExpiry(ctx.db, accountId, [row.id], null);
+    if (row.expiresAt === null || !(await keep(row.id))) return toStoredImage(row);
+    await setImagesExpiry(ctx.db, accountId, [row.id], null);
     return { ...toStoredImage(row), expiresAt: null };
   }
   const hash = await sha256Hex(ref.sourceUrl);
@@ -308,10 +317,34 @@ export async function resolveProductImage(ctx: ServiceContext, accountId: string
     (ref.imageId ? await findImage(ctx.db, accountId, ref.imageId).then((r) => (r && r.sourceUrlHash === hash ? r : undefined)) : undefined) ??
     (await findImageBySourceHash(ctx.db, accountId, hash, now));
   if (cached) {
+    // Already kept and recorded on the product when the generation was accepted: nothing to write.
+    if (cached.expiresAt === null && ref.imageId === cached.id) return toStoredImage(cached);
+    if (!(await keep(cached.id))) return toStoredImage(cached);
     // Re-pin: a copy released by another product is needed again.
     if (cached.expiresAt !== null) await setImagesExpiry(ctx.db, accountId, [cached.id], null);
     return { ...toStoredImage(cached), expiresAt: null };
   }
   const { bytes, info } = await safeFetchImage(ref.sourceUrl, { purpose: "product", allowLoopback: ctx.config.ALLOW_LOOPBACK_FETCH });
-  return storeImage(ctx, { accountId, bytes, info, role: "product", keepForDays: null, sourceUrlHash: hash });
+  const stored = await storeImage(ctx, { accountId, bytes, info, role: "product", keepForDays: null, sourceUrlHash: hash });
+  if (await keep(stored.id)) return stored;
+  const expiresAt = now + RELEASED_IMAGE_GRACE_MS;
+  await setImagesExpiry(ctx.db, accountId, [stored.id], expiresAt);
+  return { ...stored, expiresAt };
+}
+
+/**
+ * Records `imageId` on the live product's entries for `sourceUrl`; true while
+ * the product lists that source. Optimistic against concurrent product writes.
+ */
+async function linkToProduct(ctx: ServiceContext, accountId: string, externalId: string, sourceUrl: string, imageId: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const row = await findProduct(ctx.db, accountId, externalId);
+    if (!row || !isLive(row, ctx.now())) return false;
+    const images = JSON.parse(row.images) as ProductImageRef[];
+    if (!images.some((i) => i.sourceUrl === sourceUrl)) return false;
+    if (images.every((i) => i.sourceUrl !== sourceUrl || i.imageId === imageId)) return true;
+    const next = images.map((i) => (i.sourceUrl === sourceUrl ? { ...i, imageId } : i));
+    if (await updateProductImagesIf(ctx.db, accountId, externalId, row.images, JSON.stringify(next))) return true;
+  }
+  return true; // still listed after repeated concurrent writes: keep it rather than risk losing it
 }

@@ -32,6 +32,9 @@ const OVERDUE_MS = 15 * MINUTE;
 /** Oldest delivery the sweep looks at: the whole schedule (≈ 27.6 h) plus Retry-After slack. */
 const RECOVERY_WINDOW_MS = 3 * DAY;
 const USER_AGENT = "Drape-Webhooks/1.0 (+https://www.standardwebhooks.com)";
+/** Retention purge: deliveries per batch (under D1's 100 bound parameters) and batches per cron tick. */
+const PURGE_BATCH = 90;
+const PURGE_MAX_BATCHES = 10;
 
 // ---- creating deliveries -----------------------------------------------------------
 
@@ -356,7 +359,14 @@ export async function abandonDelivery(ctx: ServiceContext, msg: WebhookMessage):
  */
 export async function sweepWebhookDeliveries(ctx: ServiceContext): Promise<Record<string, number>> {
   const now = ctx.now();
-  const purged = await repo.purgeDeliveries(ctx.db, now - ctx.config.WEBHOOK_RETENTION_DAYS * DAY, 90);
+  // Several bounded batches per tick: one batch of 90 a minute fell behind any account
+  // creating more than 90 deliveries a minute, so records outlived their retention.
+  let purged = 0;
+  for (let batch = 0; batch < PURGE_MAX_BATCHES; batch++) {
+    const n = await repo.purgeDeliveries(ctx.db, now - ctx.config.WEBHOOK_RETENTION_DAYS * DAY, PURGE_BATCH);
+    purged += n;
+    if (n < PURGE_BATCH) break;
+  }
   const stranded = await repo.findOverdueDeliveries(ctx.db, { createdAfter: now - RECOVERY_WINDOW_MS, createdBefore: now - 10 * MINUTE, overdueBefore: now - OVERDUE_MS, neverAttemptedBefore: now - 10 * MINUTE }, 100);
   if (stranded.length > 0) {
     await repo.touchDeliveries(ctx.db, stranded.map((d) => d.id), now);

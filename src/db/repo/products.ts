@@ -73,6 +73,16 @@ export async function updateProductImages(db: Db, accountId: string, externalId:
     .where(and(eq(products.accountId, accountId), eq(products.externalId, externalId)));
 }
 
+/** Replaces the image list only if it is still `expected` (optimistic: a concurrent product write wins). */
+export async function updateProductImagesIf(db: Db, accountId: string, externalId: string, expected: string, images: string): Promise<boolean> {
+  const rows = await db
+    .update(products)
+    .set({ images })
+    .where(and(eq(products.accountId, accountId), eq(products.externalId, externalId), eq(products.images, expected)))
+    .returning({ externalId: products.externalId });
+  return rows.length > 0;
+}
+
 /** Up to `limit` expired products (any account), for the purge. */
 export async function listExpiredProducts(db: Db, now: number, limit: number): Promise<Pick<ProductRow, "accountId" | "externalId" | "images">[]> {
   return db
