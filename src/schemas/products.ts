@@ -11,9 +11,18 @@ const ImageUrl = z
   .max(2048)
   .openapi({ description: "A public http(s) URL of the image; fetched once into storage when first needed.", example: "https://cdn.example.com/shirt-42-front.jpg" });
 const FileKey = z.string().min(1).max(200).openapi({ description: "Multipart only: the name of the form part holding this image's bytes.", example: "front" });
+/** Serialized `classifications` of one image is capped like `metadata`: hints, not documents. */
+export const CLASSIFICATIONS_MAX_BYTES = 4 * 1024;
 const Classifications = z
   .record(z.string(), z.unknown())
-  .openapi({ description: "Free-form image classification hints for engines (e.g. `{\"view\":\"front\",\"on_model\":false}`).", example: { view: "front" } });
+  .superRefine((value, ctx) => {
+    const size = new TextEncoder().encode(JSON.stringify(value)).byteLength;
+    if (size > CLASSIFICATIONS_MAX_BYTES) ctx.addIssue({ code: "custom", message: `classifications is ${size} bytes serialized; the limit is ${CLASSIFICATIONS_MAX_BYTES}` });
+  })
+  .openapi({
+    description: `Free-form image classification hints for engines (e.g. \`{"view":"front","on_model":false}\`), at most ${CLASSIFICATIONS_MAX_BYTES} bytes serialized.`,
+    example: { view: "front" },
+  });
 
 /**
  * One product image in any accepted form (SPEC §2): `{source:{url|fileKey}, classifications?}`
