@@ -147,20 +147,23 @@ export async function processWebhookMessage(ctx: ServiceContext, msg: WebhookMes
   let nextAttemptAt: number | null = delivery.nextAttemptAt;
   let outcome: AttemptOutcome = { action: "ack" };
   const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+  // Only an enabled endpoint's health is tracked: a test event to a disabled endpoint (checking a
+  // fix before re-enabling) must not rewrite why it was disabled or start a failing streak.
+  const tracked = target.endpoint?.enabled ? target.endpoint : null;
 
   if (ok) {
     status = "SUCCEEDED";
     nextAttemptAt = null;
-    if (target.endpoint) await repo.markEndpointHealthy(ctx.db, delivery.accountId, target.endpoint.id);
+    if (tracked) await repo.markEndpointHealthy(ctx.db, delivery.accountId, tracked.id);
   } else if (result.statusCode === 410) {
     // 410 Gone: the receiver asks us to stop (Standard Webhooks): disable now, no retries.
     status = "FAILED";
     nextAttemptAt = null;
-    if (target.endpoint) await disableEndpoint(ctx, target.endpoint, "gone");
+    if (tracked) await disableEndpoint(ctx, tracked, "gone");
   } else {
     let endpointDisabled = false;
-    if (target.endpoint) {
-      const ep = await repo.markEndpointFailing(ctx.db, delivery.accountId, target.endpoint.id, now);
+    if (tracked) {
+      const ep = await repo.markEndpointFailing(ctx.db, delivery.accountId, tracked.id, now);
       if (ep?.failingSince != null && now - ep.failingSince >= DISABLE_AFTER_FAILING_MS) {
         await disableEndpoint(ctx, ep, "failing");
         endpointDisabled = true;

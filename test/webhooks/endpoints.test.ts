@@ -287,6 +287,22 @@ describe("test events, delivery log and manual retry", () => {
     expect(rx.received).toHaveLength(1);
   });
 
+  it("a failing test event to a manually disabled endpoint leaves its state alone", async () => {
+    const acct = await createAccount();
+    const ep = await createEndpoint(acct, { enabled: false });
+    const state = () =>
+      env.DB.prepare("SELECT enabled, disabled_reason, failing_since FROM webhook_endpoints WHERE id = ?").bind(ep.id).first<Record<string, unknown>>();
+    const before = await state();
+    for (const reply of [new Response("down", { status: 500 }), new Response("gone", { status: 410 })]) {
+      const q = captureWebhookQueue();
+      await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" });
+      mockReceiver([reply]);
+      await runWebhookConsumer([{ body: q.messages[0]! }]);
+      q.restore();
+    }
+    expect(await state()).toEqual(before);
+  });
+
   it("the response snippet keeps only the first 1 KB", async () => {
     const acct = await createAccount();
     const ep = await createEndpoint(acct);
