@@ -3,7 +3,7 @@ import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { extensionOf, type ImageFormat, type ImageInfo } from "../lib/image-intake";
 import { signedFileUrl } from "../lib/signing";
-import { DAY, toIso } from "../lib/time";
+import { DAY, isLive, toIso } from "../lib/time";
 import type { ImageView } from "../schemas/images";
 import type { ServiceContext } from "./context";
 
@@ -135,7 +135,7 @@ export async function storeImage(
 /** IMAGE_NOT_FOUND if unknown, expired or another account's. */
 export async function getImage(ctx: ServiceContext, accountId: string, imageId: string): Promise<StoredImage> {
   const row = imageId.length <= 64 ? await findImage(ctx.db, accountId, imageId) : undefined;
-  if (!row || (row.expiresAt !== null && row.expiresAt <= ctx.now())) {
+  if (!row || !isLive(row, ctx.now())) {
     throw new ApiError("IMAGE_NOT_FOUND", `No image ${imageId.slice(0, 64)} on this account (or it expired).`);
   }
   return toStoredImage(row);

@@ -12,11 +12,11 @@ import {
 import { ApiError } from "../errors";
 import { base64UrlEncode, sha256Hex } from "../lib/crypto";
 import { randomBase62 } from "../lib/ids";
-import { IMAGE_MAX_BYTES, inspectImage, type ImageInfo } from "../lib/image-intake";
-import { checkUrlSafety, safeFetchImage } from "../lib/safe-fetch";
-import { DAY, toIso } from "../lib/time";
+import { safeFetchImage } from "../lib/safe-fetch";
+import { DAY, isLive, toIso } from "../lib/time";
 import { normalizeProductImages, type ProductInput, type ProductView } from "../schemas/products";
 import type { ServiceContext } from "./context";
+import { checkProductImages, type CheckedPart } from "./image-parts";
 import { storeImage, toStoredImage, type StoredImage } from "./images";
 
 export interface ProductImageRef {
@@ -68,9 +68,6 @@ function toRecord(row: ProductRow): ProductRecord {
   };
 }
 
-function isLive(row: { expiresAt: number | null }, now: number): boolean {
-  return row.expiresAt === null || row.expiresAt > now;
-}
 
 /** Lifetime per kind, counted from `from` (creation, update or last use). */
 export function expiryFor(kind: ProductRecord["kind"], validForDays: number | null, from: number): number | null {
@@ -106,7 +103,12 @@ export async function upsertProduct(
   ctx: ServiceContext,
   accountId: string,
   input: ProductInput,
-  opts: { kind: ProductRecord["kind"]; files?: Map<string, File> },
+  opts: {
+    kind: ProductRecord["kind"];
+    files?: Map<string, File>;
+    /** The image parts `checkProductImages` already validated for this same input (skips reading them twice). */
+    checked?: Map<number, CheckedPart>;
+  },
 ): Promise<ProductRecord> {
   const now = ctx.now();
   if (input.externalId?.startsWith(RESERVED_PREFIX)) {
@@ -127,40 +129,12 @@ export async function upsertProduct(
     throw new ApiError("PRODUCT_IMAGES_REQUIRED", `Product ${externalId} does not exist yet: send at least one image.`);
   }
 
-  // Validate every image before storing any of them.
-  const pending: Array<{ index: number; bytes: Uint8Array; info: ImageInfo }> = [];
-  for (const [index, img] of (normalized ?? []).entries()) {
-    if (img.url !== undefined) {
-      const check = checkUrlSafety(img.url, { allowLoopback: ctx.config.ALLOW_LOOPBACK_FETCH });
-      if (!check.ok) {
-        throw new ApiError("INVALID_IMAGE_INPUT", `images[${index}]: the URL is refused: ${check.reason}.`, {
-          details: [{ path: `images.${index}`, message: check.reason }],
-        });
-      }
-      continue;
-    }
-    const key = img.fileKey as string;
-    const file = opts.files?.get(key);
-    if (!file) {
-      throw new ApiError(
-        "MULTIPART_FILE_NOT_FOUND",
-        opts.files ? `images[${index}] names fileKey "${key}" but the request has no file part with that name.` : `images[${index}] names fileKey "${key}": file parts need a multipart/form-data request.`,
-        { details: [{ path: `images.${index}`, message: `no part "${key}"` }] },
-      );
-    }
-    if (file.size > IMAGE_MAX_BYTES) throw new ApiError("FILE_TOO_LARGE", `Part "${key}" is ${file.size} bytes; an image may be at most 10 MB.`);
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    try {
-      pending.push({ index, bytes, info: inspectImage(bytes) });
-    } catch (err) {
-      if (err instanceof ApiError) throw new ApiError(err.code, `Part "${key}" (images[${index}]): ${err.message}`, { details: err.details });
-      throw err;
-    }
-  }
+  // Validate every image before storing any of them (a try-on passes the parts it already checked).
+  const parts = opts.checked ?? (await checkProductImages(ctx, normalized ?? [], opts.files, (i) => ({ label: `images[${i}]`, path: `images.${i}` })));
 
   const stored = new Map<number, StoredImage>();
-  for (const p of pending) {
-    stored.set(p.index, await storeImage(ctx, { accountId, bytes: p.bytes, info: p.info, role: "product", keepForDays: null }));
+  for (const [index, part] of parts) {
+    stored.set(index, await storeImage(ctx, { accountId, bytes: part.bytes, info: part.info, role: "product", keepForDays: null }));
   }
 
   const previous = existing?.images ?? [];

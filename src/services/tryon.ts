@@ -3,14 +3,16 @@ import { findTryOnRefs, insertGenerationBatch, productUsageStatement, withdrawPe
 import { selectEngineName } from "../engines/registry";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
-import { IMAGE_MAX_BYTES, inspectImage, type ImageInfo } from "../lib/image-intake";
+import { isLive } from "../lib/time";
+import type { ImageInfo } from "../lib/image-intake";
 import { describeError, log } from "../lib/logger";
-import { checkUrlSafety, safeFetchImage } from "../lib/safe-fetch";
+import { safeFetchImage } from "../lib/safe-fetch";
 import { normalizeProductImages, type ProductInput } from "../schemas/products";
 import type { GenerationMessageInput } from "../schemas/generation-message";
 import type { TryOnRequestBody } from "../schemas/tryon";
 import type { AuthContext } from "./auth";
 import type { ServiceContext } from "./context";
+import { checkProductImages, inspectPart, missingPart, type CheckedPart } from "./image-parts";
 import { refundCredit, reserveCredit } from "./credits";
 import { storeImage, toStoredImage, type KeepForDays, type StoredImage } from "./images";
 import { expiryFor, RESERVED_PREFIX, upsertProduct, type ProductImageRef, type ProductRecord } from "./products";
@@ -30,7 +32,7 @@ type PersonPlan = { kind: "stored"; image: StoredImage } | { kind: "bytes"; byte
 /** How the product is obtained once validated. */
 type ProductPlan =
   | { kind: "reference"; product: ProductSnapshot & { validForDays: number | null } }
-  | { kind: "upsert"; mode: "inline" | "oneshot"; input: ProductInput; title: string | null };
+  | { kind: "upsert"; mode: "inline" | "oneshot"; input: ProductInput; title: string | null; checked: Map<number, CheckedPart> };
 
 /**
  * POST /try-on: validates EVERYTHING that can be validated (shape, aliases,
@@ -58,7 +60,7 @@ export async function createTryOn(
   const externalId = req.product.externalId ?? null;
   const personId = "id" in req.person ? req.person.id : null;
   const refs = await findTryOnRefs(ctx.db, auth.accountId, externalId, personId !== null && personId.length <= 64 ? personId : null);
-  const existing = refs.product && (refs.product.expiresAt === null || refs.product.expiresAt > now) ? refs.product : undefined;
+  const existing = refs.product && isLive(refs.product, now) ? refs.product : undefined;
 
   // ---- product ------------------------------------------------------------------------------
   let plan: ProductPlan;
@@ -77,9 +79,9 @@ export async function createTryOn(
     };
   } else {
     const mode = externalId === null ? "oneshot" : "inline";
-    await prevalidateProduct(ctx, req.product, files, productPath, mode === "inline" && existing !== undefined);
+    const checked = await prevalidateProduct(ctx, req.product, files, productPath, mode === "inline" && existing !== undefined);
     const title = req.product.title !== undefined ? req.product.title : (existing?.title ?? null);
-    plan = { kind: "upsert", mode, input: req.product, title };
+    plan = { kind: "upsert", mode, input: req.product, title, checked };
   }
 
   // ---- person -------------------------------------------------------------------------------
@@ -105,7 +107,7 @@ export async function createTryOn(
   let snapshot: ProductSnapshot & { validForDays: number | null };
   try {
     if (plan.kind === "upsert") {
-      const record: ProductRecord = await upsertProduct(ctx, auth.accountId, plan.input, { kind: plan.mode, ...(files ? { files } : {}) });
+      const record: ProductRecord = await upsertProduct(ctx, auth.accountId, plan.input, { kind: plan.mode, checked: plan.checked });
       snapshot = { ...record };
     } else {
       snapshot = plan.product;
@@ -166,7 +168,8 @@ export async function createTryOn(
 
 /**
  * The checks upsertProduct makes before it stores anything, made here BEFORE
- * the credit is reserved, with paths relative to the try-on body.
+ * the credit is reserved, with paths relative to the try-on body. The checked
+ * parts are handed to upsertProduct, so each part is read and sniffed once.
  */
 async function prevalidateProduct(
   ctx: ServiceContext,
@@ -174,7 +177,7 @@ async function prevalidateProduct(
   files: Map<string, File> | null,
   path: string,
   existsLive: boolean,
-): Promise<void> {
+): Promise<Map<number, CheckedPart>> {
   if (input.externalId?.startsWith(RESERVED_PREFIX)) {
     throw new ApiError("RESERVED_EXTERNAL_ID", `External ids starting with "${RESERVED_PREFIX}" are reserved; reference a one-shot product with {externalId} alone.`);
   }
@@ -195,18 +198,7 @@ async function prevalidateProduct(
         : `Product ${input.externalId} does not exist (or expired): send at least one image.`,
     );
   }
-  for (const [i, img] of (normalized ?? []).entries()) {
-    const at = `${path}.images.${i}`;
-    if (img.url !== undefined) {
-      const check = checkUrlSafety(img.url, { allowLoopback: ctx.config.ALLOW_LOOPBACK_FETCH });
-      if (!check.ok) throw new ApiError("INVALID_IMAGE_INPUT", `${at}: the URL is refused: ${check.reason}.`, { details: [{ path: at, message: check.reason }] });
-      continue;
-    }
-    const key = img.fileKey as string;
-    const file = files?.get(key);
-    if (!file) throw missingPart(key, at, files !== null);
-    await inspectPart(file, key, at);
-  }
+  return checkProductImages(ctx, normalized ?? [], files, (i) => ({ label: `${path}.images.${i}`, path: `${path}.images.${i}` }));
 }
 
 async function resolvePerson(
@@ -219,7 +211,7 @@ async function resolvePerson(
   const p = req.person;
   if ("id" in p) {
     // Person photos and earlier results (to chain try-ons) are accepted; product images are not.
-    if (!imageRow || (imageRow.expiresAt !== null && imageRow.expiresAt <= now) || imageRow.role === "product") {
+    if (!imageRow || !isLive(imageRow, now) || imageRow.role === "product") {
       throw new ApiError("IMAGE_NOT_FOUND", `No person image ${p.id.slice(0, 64)} on this account (or it expired): upload it again.`);
     }
     return { kind: "stored", image: toStoredImage(imageRow) };
@@ -229,28 +221,9 @@ async function resolvePerson(
     return { kind: "bytes", bytes, info };
   }
   const file = files?.get(p.fileKey);
-  const at = "person.image.source.fileKey";
+  const at = { label: "person.image.source.fileKey", path: "person.image.source.fileKey" };
   if (!file) throw missingPart(p.fileKey, at, files !== null);
   return { kind: "bytes", ...(await inspectPart(file, p.fileKey, at)) };
-}
-
-function missingPart(key: string, path: string, isMultipart: boolean): ApiError {
-  return new ApiError(
-    "MULTIPART_FILE_NOT_FOUND",
-    isMultipart ? `${path} names fileKey "${key}" but the request has no file part with that name.` : `${path} names fileKey "${key}": file parts need a multipart/form-data request.`,
-    { details: [{ path, message: `no part "${key}"` }] },
-  );
-}
-
-async function inspectPart(file: File, key: string, path: string): Promise<{ bytes: Uint8Array; info: ImageInfo }> {
-  if (file.size > IMAGE_MAX_BYTES) throw new ApiError("FILE_TOO_LARGE", `Part "${key}" is ${file.size} bytes; an image may be at most 10 MB.`);
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  try {
-    return { bytes, info: inspectImage(bytes) };
-  } catch (err) {
-    if (err instanceof ApiError) throw new ApiError(err.code, `Part "${key}" (${path}): ${err.message}`, { details: err.details });
-    throw err;
-  }
 }
 
 /** Re-roots `details[].path` of a product-level error under the try-on body path. */
