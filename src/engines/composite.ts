@@ -124,24 +124,12 @@ async function loadChecked(img: EngineImage, role: Role, limits: Limits): Promis
   }
   const shown = orientedSize(size.width, size.height, img.orientation);
   const tooBig = `The ${label} is ${size.width}×${size.height} (${(pixels / 1e6).toFixed(1)} MP); the composite engine decodes at most ${(limits.maxInputPixels / 1e6).toFixed(1)} MP to stay within Worker memory`;
-  if (!limits.shrink) return fail("IMAGE_PROCESSING_FAILED", `${tooBig}, and no image downscaler (IMAGES binding) is configured. Send a smaller image.`);
-  // Long side of the copy: PRESHRINK_SIDE, or less when that would still exceed the pixel cap.
-  const longSide = Math.max(shown.width, shown.height);
-  const shortSide = Math.min(shown.width, shown.height);
-  const maxSide = Math.min(PRESHRINK_SIDE, Math.floor(Math.sqrt((limits.maxInputPixels * longSide) / shortSide)));
-  let small: Uint8Array;
-  try {
-    small = await limits.shrink(img.bytes, maxSide);
-  } catch {
-    return fail("IMAGE_PROCESSING_FAILED", `${tooBig}, and downscaling it first failed.`);
-  }
-  const smallFormat = sniffFormat(small);
-  const smallSize = headerSize(small);
-  // The downscaler returns the image upright: its aspect must be the displayed one.
-  if (!smallFormat || smallFormat === "heic" || !smallSize || Math.abs(smallSize.width / smallSize.height - shown.width / shown.height) > 0.02 || smallSize.width * smallSize.height > limits.maxInputPixels) {
-    return fail("IMAGE_PROCESSING_FAILED", `${tooBig}, and the downscaled copy was not usable.`);
-  }
-  return { rgba: await decodeWithin(small, smallFormat, label, limits.maxInputPixels), orientation: 1, scale: smallSize.width / shown.width };
+  const why: Record<ShrinkFailure, string> = {
+    unavailable: ", and no image downscaler (IMAGES binding) is configured. Send a smaller image.",
+    failed: ", and downscaling it first failed.",
+    unusable: ", and the downscaled copy was not usable.",
+  };
+  return shrinkAndDecode(img, shown, label, limits, { checkAspect: true }, (reason) => fail("IMAGE_PROCESSING_FAILED", `${tooBig}${why[reason]}`));
 }
 
 /**
@@ -149,24 +137,51 @@ async function loadChecked(img: EngineImage, role: Role, limits: Limits): Promis
  * HEIC) converts it to an upright JPEG first. Without a binding, or where it
  * cannot read HEIC (locally, sharp is built without HEVC), it is a typed failure.
  */
-async function loadHeic(img: EngineImage, label: string, limits: Limits): Promise<Loaded> {
-  const refuse = (why: string): never =>
-    fail("IMAGE_PROCESSING_FAILED", `The ${label} is HEIC, which the composite engine cannot decode${why}. Send JPEG, PNG or WebP, or use an engine that accepts HEIC (fashn).`);
-  if (!limits.shrink) return refuse(" (no Images binding is configured to convert it)");
+function loadHeic(img: EngineImage, label: string, limits: Limits): Promise<Loaded> {
+  const why: Record<ShrinkFailure, string> = {
+    unavailable: " (no Images binding is configured to convert it)",
+    failed: " (the Images binding could not convert it)",
+    unusable: " (its converted copy was not usable)",
+  };
   const shown = orientedSize(img.width, img.height, img.orientation);
+  return shrinkAndDecode(img, shown, label, limits, { checkAspect: false }, (reason) =>
+    fail("IMAGE_PROCESSING_FAILED", `The ${label} is HEIC, which the composite engine cannot decode${why[reason]}. Send JPEG, PNG or WebP, or use an engine that accepts HEIC (fashn).`),
+  );
+}
+
+type ShrinkFailure = "unavailable" | "failed" | "unusable";
+
+/**
+ * Has the Images binding make an upright copy that fits the pixel cap (long
+ * side at most PRESHRINK_SIDE, less when that would still exceed the cap),
+ * checks it (decodable format, the displayed aspect, within the cap) and
+ * decodes it. `refuse` turns each way this can fail into the caller's message.
+ */
+async function shrinkAndDecode(
+  img: EngineImage,
+  shown: { width: number; height: number },
+  label: string,
+  limits: Limits,
+  opts: { checkAspect: boolean },
+  refuse: (reason: ShrinkFailure) => never,
+): Promise<Loaded> {
+  if (!limits.shrink) return refuse("unavailable");
   const longSide = Math.max(shown.width, shown.height);
   const shortSide = Math.max(1, Math.min(shown.width, shown.height));
   const maxSide = Math.min(PRESHRINK_SIDE, Math.floor(Math.sqrt((limits.maxInputPixels * longSide) / shortSide)));
-  let converted: Uint8Array;
+  let copy: Uint8Array;
   try {
-    converted = await limits.shrink(img.bytes, maxSide);
+    copy = await limits.shrink(img.bytes, maxSide);
   } catch {
-    return refuse(" (the Images binding could not convert it)");
+    return refuse("failed");
   }
-  const format = sniffFormat(converted);
-  const size = headerSize(converted);
-  if (!format || format === "heic" || !size || size.width * size.height > limits.maxInputPixels) return refuse(" (its converted copy was not usable)");
-  return { rgba: await decodeWithin(converted, format, label, limits.maxInputPixels), orientation: 1, scale: size.width / Math.max(1, shown.width) };
+  const format = sniffFormat(copy);
+  const size = headerSize(copy);
+  // An over-cap JPEG/PNG/WebP's displayed aspect is known from its header and EXIF; a HEIC's is not
+  // (its rotation lives in the container), so its copy is not held to one.
+  const aspectOff = size !== null && opts.checkAspect && Math.abs(size.width / size.height - shown.width / Math.max(1, shown.height)) > 0.02;
+  if (!format || format === "heic" || !size || aspectOff || size.width * size.height > limits.maxInputPixels) return refuse("unusable");
+  return { rgba: await decodeWithin(copy, format, label, limits.maxInputPixels), orientation: 1, scale: size.width / Math.max(1, shown.width) };
 }
 
 async function decodeWithin(bytes: Uint8Array, format: "jpeg" | "png" | "webp", label: string, maxInputPixels: number): Promise<Rgba> {
