@@ -74,3 +74,38 @@ export async function parseMultipart(c: Context<AppEnv>, opts: { maxBytes?: numb
   }
   return { data, fields, files };
 }
+
+/** A body that may be JSON, or multipart with its JSON in `data` and files beside it. */
+export interface JsonOrMultipartBody {
+  raw: unknown;
+  /** File parts by name; null for a JSON request (a fileKey then names no part). */
+  files: Map<string, File> | null;
+  /** Names of multipart text fields other than `data`. */
+  fields: string[];
+}
+
+/**
+ * Reads a route body that is either application/json or multipart/form-data
+ * with its JSON in `data` (POST /products, POST /try-on). Malformed JSON is
+ * VALIDATION_FAILED at path ""; a multipart body without `data` is
+ * VALIDATION_FAILED at `data`; any other content type is UNSUPPORTED_MEDIA_TYPE.
+ * The messages name the resource, e.g. "A multipart try-on carries …".
+ */
+export async function readJsonOrMultipart(c: Context<AppEnv>, messages: { missingData: string; unsupported: string }): Promise<JsonOrMultipartBody> {
+  if (isMultipart(c)) {
+    const form = await parseMultipart(c);
+    if (form.data === undefined) throw new ApiError("VALIDATION_FAILED", messages.missingData, { details: [{ path: "data", message: "Required" }] });
+    return { raw: form.data, files: form.files, fields: [...form.fields.keys()] };
+  }
+  if (/^application\/(?:[\w.+-]+\+)?json\b/i.test(c.req.header("content-type") ?? "")) {
+    const text = await c.req.text();
+    try {
+      return { raw: JSON.parse(text) as unknown, files: null, fields: [] };
+    } catch (err) {
+      throw new ApiError("VALIDATION_FAILED", "The request body is not valid JSON.", {
+        details: [{ path: "", message: err instanceof Error ? err.message : "Malformed JSON" }],
+      });
+    }
+  }
+  throw new ApiError("UNSUPPORTED_MEDIA_TYPE", messages.unsupported);
+}

@@ -1,9 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { authOf, serviceContext } from "../http/context";
-import { isMultipart, parseMultipart } from "../http/multipart";
+import { readJsonOrMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";
 import { ignoredFields, ignoredFieldsHeader, parseOrThrow } from "../http/validation";
 import { API_KEY_SECURITY, errorResponses, paginated, PaginationQuerySchema } from "../schemas/common";
@@ -118,43 +116,21 @@ const stats = createRoute({
   },
 });
 
-/** JSON or multipart (`data` + file parts); anything else is UNSUPPORTED_MEDIA_TYPE. */
-async function readProductBody(c: Context<AppEnv>): Promise<{ raw: unknown; files?: Map<string, File> }> {
-  const type = (c.req.header("content-type") ?? "").toLowerCase();
-  if (isMultipart(c)) {
-    const body = await parseMultipart(c);
-    if (body.data === undefined) {
-      throw new ApiError("VALIDATION_FAILED", "A multipart product request carries its JSON in a `data` field.", {
-        details: [{ path: "data", message: "Required" }],
-      });
-    }
-    return { raw: body.data, files: body.files };
-  }
-  if (/^application\/(?:[\w.+-]+\+)?json\b/.test(type)) {
-    const text = await c.req.text();
-    try {
-      return { raw: JSON.parse(text) as unknown };
-    } catch (err) {
-      throw new ApiError("VALIDATION_FAILED", "The request body is not valid JSON.", {
-        details: [{ path: "", message: err instanceof Error ? err.message : "Malformed JSON" }],
-      });
-    }
-  }
-  throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send application/json, or multipart/form-data with a `data` field.");
-}
-
 const router = createRouter();
 router.openAPIRegistry.register("ProductInput", ProductInputSchema);
 
 export const productRoutes = router
   .openapi(upsert, async (c) => {
     const auth = authOf(c);
-    const { raw, files } = await readProductBody(c);
+    const { raw, files } = await readJsonOrMultipart(c, {
+      missingData: "A multipart product request carries its JSON in a `data` field.",
+      unsupported: "Send application/json, or multipart/form-data with a `data` field.",
+    });
     const input = parseOrThrow(ProductInputSchema, raw);
     const ignored = ignoredFields(raw, input);
     if (ignored.length > 0) c.header("x-ignored-fields", ignoredFieldsHeader(ignored));
     if (!input.externalId) throw new ApiError("EXTERNAL_ID_REQUIRED", "POST /products needs an `externalId`.");
-    const record = await upsertProduct(serviceContext(c), auth.accountId, input, { kind: "registered", files });
+    const record = await upsertProduct(serviceContext(c), auth.accountId, input, { kind: "registered", ...(files ? { files } : {}) });
     return c.json(presentProduct(record), 200);
   })
   .openapi(list, async (c) => {

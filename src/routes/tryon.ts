@@ -4,7 +4,7 @@ import type { StoredResponse } from "../durable/gate-types";
 import type { AppEnv } from "../env";
 import { ApiError, type ErrorCode } from "../errors";
 import { authOf, serviceContext } from "../http/context";
-import { isMultipart, parseMultipart } from "../http/multipart";
+import { readJsonOrMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";
 import { ignoredFields, ignoredFieldsHeader, parseOrThrow } from "../http/validation";
 import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
@@ -96,30 +96,12 @@ const tryOnSync = createRoute({
 
 /** Reads the request as JSON or multipart and validates it; sets `x-ignored-fields`. */
 async function readTryOnBody(c: Context<AppEnv>): Promise<{ parsed: TryOnRequestBody; files: Map<string, File> | null }> {
-  let raw: unknown;
-  let files: Map<string, File> | null = null;
-  const extra: string[] = [];
-  if (isMultipart(c)) {
-    const form = await parseMultipart(c);
-    if (form.data === undefined) {
-      throw new ApiError("VALIDATION_FAILED", "A multipart try-on carries its JSON body in the `data` field.", { details: [{ path: "data", message: "Required" }] });
-    }
-    raw = form.data;
-    files = form.files;
-    extra.push(...[...form.fields.keys()]);
-  } else if (/^application\/(.+\+)?json\b/i.test(c.req.header("content-type") ?? "")) {
-    try {
-      raw = await c.req.json();
-    } catch (err) {
-      throw new ApiError("VALIDATION_FAILED", "The request body is not valid JSON.", {
-        details: [{ path: "", message: err instanceof Error ? err.message : "Malformed JSON" }],
-      });
-    }
-  } else {
-    throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send the try-on as application/json, or as multipart/form-data with a `data` field.");
-  }
+  const { raw, files, fields } = await readJsonOrMultipart(c, {
+    missingData: "A multipart try-on carries its JSON body in the `data` field.",
+    unsupported: "Send the try-on as application/json, or as multipart/form-data with a `data` field.",
+  });
   const parsed = parseOrThrow(TryOnRequestSchema, raw);
-  const ignored = [...ignoredFields(raw, parsed), ...extra];
+  const ignored = [...ignoredFields(raw, parsed), ...fields];
   if (ignored.length > 0) {
     c.set("ignoredFields", ignored);
     c.header("x-ignored-fields", ignoredFieldsHeader(ignored));
