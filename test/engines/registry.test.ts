@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getConfig, type AppConfig } from "../../src/config";
 import { createEngine, isMockTitle, selectEngineName } from "../../src/engines/registry";
+import { engineInput } from "../helpers/engine-images";
 
 const cfg = (over: Partial<AppConfig> = {}): AppConfig => ({ ...getConfig(env), ...over });
 
@@ -53,17 +54,13 @@ describe("engine selection is configuration", () => {
         return new Response("{}");
       },
     });
-    const r = await engine.run({
-      generationId: "gen_x",
-      person: { bytes: new Uint8Array([1]), format: "jpeg", width: 1, height: 1, orientation: null, crop: null, url: "https://x/p.jpg" },
-      productImages: [{ bytes: new Uint8Array([1]), format: "jpeg", width: 1, height: 1, orientation: null, classifications: null, url: "https://x/g.jpg" }],
-      productTitle: null,
-      category: "tops",
-      mode: null,
-      seed: null,
-      jobId: null,
-      pollCount: 0,
-    });
+    const r = await engine.run(
+      engineInput({
+        generationId: "gen_x",
+        person: { bytes: new Uint8Array([1]), format: "jpeg", width: 1, height: 1, orientation: null, crop: null, url: "https://x/p.jpg" },
+        productImages: [{ bytes: new Uint8Array([1]), format: "jpeg", width: 1, height: 1, orientation: null, classifications: null, url: "https://x/g.jpg" }],
+      }),
+    );
     expect(r).toMatchObject({ kind: "failed", code: "ENGINE_UNAVAILABLE" });
     expect(called).toBe(false);
   });
