@@ -1,6 +1,9 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// This file runs in Node; the project's types are the Workers ones, which have no `process`.
+declare const process: { env: Record<string, string | undefined> };
+
 // Two projects:
 // - "workers": the API's tests, inside workerd with the bindings of
 //   wrangler.toml (local D1, R2, Queues, DOs). Secrets get fixed test values
@@ -32,6 +35,8 @@ export default defineConfig(async () => {
                   MAINTENANCE_MODE: "false",
                   PUBLIC_BASE_URL: "http://localhost:8787",
                   ENGINE_DEFAULT: "composite",
+                  // `npm run test:future` runs the suite this many days ahead (test/setup.ts).
+                  TEST_CLOCK_OFFSET_DAYS: process.env.DRAPE_TEST_CLOCK_OFFSET_DAYS ?? "0",
                 },
               },
             }),

@@ -5,7 +5,9 @@
 //   src/lib/       pure helpers: no hono, no drizzle, no services/routes/db
 //   src/engines/   no hono, no drizzle, no routes/http/db
 //   src/routes/    HTTP only: no direct db access (go through services)
-// Plus, everywhere in src/: no `any` in type positions.
+// Plus, everywhere in src/: no `any` in type positions, and no wall-clock read
+// (`Date.now()`, `new Date()`) outside src/lib/clock.ts, the one clock seam.
+// In test/: no clock pinned to a calendar date.
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 
@@ -33,6 +35,7 @@ const RULES = [
 
 const importRe = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 const anyRe = /(:\s*any\b|\bas\s+any\b|<any>|any\[\])/;
+const clockRe = /\bDate\.now\(\)|\bnew Date\(\s*\)/;
 
 const problems = [];
 for await (const file of walk(src)) {
@@ -49,6 +52,19 @@ for await (const file of walk(src)) {
     if (trimmed.startsWith("*") || trimmed.startsWith("/*")) return; // doc comments are prose
     const code = line.replace(/\/\/.*$/, "");
     if (anyRe.test(code)) problems.push(`${rel}:${i + 1}: uses \`any\` — type it (unknown + a check, or a real type)`);
+    if (rel !== "lib/clock.ts" && clockRe.test(code)) problems.push(`${rel}:${i + 1}: reads the wall clock — use now() from lib/clock.ts`);
+  });
+}
+
+// Tests pass on any day: a clock pinned to a calendar date passes on the day it is written and fails
+// days later, when the isolate and the AccountGate disagree about "now". Derive instants from now().
+const pinnedClockRe = /(Date\.UTC\(\s*20\d\d|new Date\(\s*["'`]20\d\d|setSystemTime\(|useFakeTimers\()/;
+const CALENDAR_OK = new Set(["meta/clock.test.ts"]); // asserts the shifted clock is past a fixed date, on purpose
+for await (const file of walk(join(root, "test"))) {
+  const rel = relative(join(root, "test"), file);
+  if (CALENDAR_OK.has(rel)) continue;
+  (await readFile(file, "utf8")).split("\n").forEach((line, i) => {
+    if (pinnedClockRe.test(line)) problems.push(`test/${rel}:${i + 1}: pins a clock to a calendar date — derive it from now()`);
   });
 }
 

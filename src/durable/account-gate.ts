@@ -21,6 +21,7 @@ import type {
   SettleResult,
   StoredResponse,
 } from "./gate-types";
+import { now as clockNow } from "../lib/clock";
 
 // Re-exported so existing importers of this module keep working; the records themselves live in gate-idempotency.
 export { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from "./gate-idempotency";
@@ -84,7 +85,7 @@ export class AccountGate extends DurableObject<Env> {
   // ---------------------------------------------------------------- clock
 
   private now(): number {
-    return this.fixedNow ?? Date.now();
+    return this.fixedNow ?? clockNow();
   }
 
   /** Tests only: freeze this object's clock at `ms` (null = real time again). */
@@ -96,7 +97,7 @@ export class AccountGate extends DurableObject<Env> {
 
   /** Tests only: move the frozen clock forward (freezing it at real time first). */
   testAdvanceClock(ms: number): number {
-    return this.testSetClock((this.fixedNow ?? Date.now()) + ms);
+    return this.testSetClock((this.fixedNow ?? clockNow()) + ms);
   }
 
   // ------------------------------------------------------- the hot path

@@ -18,6 +18,7 @@ import { headerSize } from "./codecs";
 import { mapFashnRuntimeError } from "./fashn-errors";
 import { sniffFormat } from "./pixels";
 import type { Engine, EngineImage, EngineInput, EngineResult } from "./types";
+import { now as clockNow } from "../lib/clock";
 
 export const FASHN_MODEL_NAME = "tryon-v1.6";
 const REQUEST_TIMEOUT_MS = 20_000;
@@ -57,7 +58,7 @@ export function sanitizeUpstreamMessage(message: unknown): string {
 }
 
 /** Retry-After as seconds (delta or HTTP date), clamped; undefined when absent or unparsable. */
-export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
+export function parseRetryAfter(header: string | null, now = clockNow()): number | undefined {
   if (!header) return undefined;
   const trimmed = header.trim();
   let seconds: number;

@@ -3,20 +3,21 @@ import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../env";
 import { log } from "../lib/logger";
 import { matchedEndpointPath } from "./route-table";
+import { elapsedMs, now } from "../lib/clock";
 
 /**
  * One structured line per request: id, method, matched route (the pattern, not
  * the concrete path, so ids and user data stay out), status, duration, account.
  */
 export const accessLog: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const started = Date.now();
+  const started = now();
   await next();
   log(c.res.status >= 500 ? "error" : "info", "request", {
     requestId: c.get("requestId"),
     method: c.req.method,
     route: matchedEndpointPath(matchedRoutes(c)) ?? "(none)",
     status: c.res.status,
-    durationMs: Date.now() - started,
+    durationMs: elapsedMs(started),
     accountId: c.get("accountId") ?? null,
   });
 };

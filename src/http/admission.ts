@@ -6,8 +6,9 @@ import { ApiError } from "../errors";
 import { bodyFingerprint } from "../lib/fingerprint";
 import { randomBase62 } from "../lib/ids";
 import { rateLimitHeaders } from "../lib/rate-limit-headers";
-import { admit, completeIdempotent, countDeferred, mayDeferCount, noteRateState, parseIdempotencyKey } from "../services/admission";
-import { runInAdmissionScope, type AdmissionScope } from "../services/admission-scope";
+import { admit, completeIdempotent, countDeferred, parseIdempotencyKey, rateLimitedError } from "../services/admission";
+import { recordRateState, runInAdmissionScope, type AdmissionScope } from "../services/admission-scope";
+import { mayDeferCount } from "../services/rate-hint";
 import { rateLimitOf } from "../services/rate-limits";
 import { matchedEndpointPath } from "./route-table";
 
@@ -48,7 +49,6 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
   const auth = c.get("auth");
   if (!auth) return next(); // unknown path or method: 404/405 without a count
   const env = c.env;
-  const now = Date.now();
   const rate = rateLimitOf(auth, c.get("config"));
   const method = c.req.method;
   const routeKey = `${method} ${matchedEndpointPath(matchedRoutes(c)) ?? ""}`;
@@ -64,7 +64,7 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
   const scope: AdmissionScope = { accountId: auth.accountId, rate, countPending: false, state: null, credits: null };
   let owner: string | null = null;
 
-  if (idemKey === null && badKey === null && CHARGING_ROUTES.has(routeKey) && mayDeferCount(rate.keyId, now)) {
+  if (idemKey === null && badKey === null && CHARGING_ROUTES.has(routeKey) && mayDeferCount(rate.keyId)) {
     scope.countPending = true;
   } else {
     let idempotency;
@@ -83,14 +83,9 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
       };
     }
     const result = await admit(env, auth.accountId, { rate, ...(idempotency ? { idempotency } : {}), withCredits: CREDIT_VIEW_ROUTES.has(routeKey) });
-    scope.state = result.rate;
+    recordRateState(scope, result.rate);
     scope.credits = result.credits ?? null;
-    noteRateState(rate.keyId, result.rate, now);
-    if (!result.rate.allowed) {
-      throw new ApiError("RATE_LIMITED", `Rate limit exceeded for this key: ${rate.perMinute} requests per minute, bursts of ${rate.burst}. Retry after ${result.rate.retryAfterSeconds} s.`, {
-        headers: rateLimitHeaders(result.rate),
-      });
-    }
+    if (!result.rate.allowed) throw rateLimitedError(rate, result.rate);
     if (badKey) throw new ApiError(badKey.code, badKey.message, { details: badKey.details, headers: rateLimitHeaders(result.rate) });
     if (result.idempotency) {
       const early = idempotencyAnswer(result.idempotency, result.rate);
@@ -103,10 +98,7 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (scope.countPending) {
     scope.countPending = false;
     const counted = await countDeferred(env, auth.accountId, rate);
-    if (counted) {
-      scope.state = counted;
-      noteRateState(rate.keyId, counted, now);
-    }
+    if (counted) recordRateState(scope, counted);
   }
   if (idemKey !== null && owner !== null) await finishIdempotency(c, auth.accountId, idemKey, owner);
   if (scope.state) stampRateHeaders(c.res.headers, scope.state);

@@ -4,6 +4,7 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import type { AuthContext } from "../services/auth";
 import type { ServiceContext } from "../services/context";
+import { now } from "../lib/clock";
 
 /** Builds the service context for a request (routes → services; services never see Hono). */
 export function serviceContext(c: Context<AppEnv>): ServiceContext {
@@ -12,7 +13,7 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
     config: c.get("config"),
     db: getDb(c.env.DB),
     requestId: c.get("requestId"),
-    now: Date.now,
+    now,
     baseUrl: new URL(c.req.url).origin,
   };
 }

@@ -1,3 +1,4 @@
+import { now as clockNow } from "./clock";
 /**
  * The one id generator. Ids are `<prefix>_<8 chars of time><16 random chars>`,
  * base62 in ASCII order, so they sort by creation time (cursor pagination can
@@ -42,7 +43,7 @@ function timePart(ms: number): string {
   return s;
 }
 
-export function newId(kind: IdKind, now: number = Date.now()): string {
+export function newId(kind: IdKind, now: number = clockNow()): string {
   return `${ID_PREFIXES[kind]}_${timePart(now)}${randomBase62(16)}`;
 }
 

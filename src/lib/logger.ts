@@ -1,3 +1,4 @@
+import { now } from "./clock";
 /**
  * Structured JSON logs, one object per line. Callers pass ids and numbers only:
  * never keys, secrets, image bytes or personal data (SPEC §10).
@@ -6,7 +7,7 @@ type Level = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 export function log(level: Level, msg: string, fields: LogFields = {}): void {
-  const line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...fields });
+  const line = JSON.stringify({ level, msg, time: new Date(now()).toISOString(), ...fields });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);

@@ -1,4 +1,5 @@
 import { base64UrlEncode, hmacSha256, timingSafeEqualStrings } from "./crypto";
+import { now } from "./clock";
 
 /**
  * Signed, expiring file URLs: `/tryon/v1/files/<key>?exp=<unix>&sig=<b64url HMAC-SHA256("<key>\n<exp>")>`.
@@ -15,7 +16,7 @@ export async function signedFileUrl(
   secret: string,
   key: string,
   ttlSeconds: number,
-  nowMs: number = Date.now(),
+  nowMs: number = now(),
 ): Promise<{ url: string; expiresAt: number }> {
   const exp = Math.floor(nowMs / 1000) + ttlSeconds;
   const sig = await signFileKey(secret, key, exp);
@@ -24,7 +25,7 @@ export async function signedFileUrl(
 }
 
 /** True when `sig` is the signature of (key, exp) and exp is still in the future. Constant-time. */
-export async function verifyFileSignature(secret: string, key: string, exp: number, sig: string, nowMs: number = Date.now()): Promise<boolean> {
+export async function verifyFileSignature(secret: string, key: string, exp: number, sig: string, nowMs: number = now()): Promise<boolean> {
   if (!Number.isSafeInteger(exp) || exp * 1000 <= nowMs) return false;
   return timingSafeEqualStrings(await signFileKey(secret, key, exp), sig);
 }

@@ -4,6 +4,7 @@ import { ApiError } from "../errors";
 import { FILES_PATH_PREFIX, verifyFileSignature } from "../lib/signing";
 import { errorResponses } from "../schemas/common";
 import { RETENTION_CLASSES } from "../services/images";
+import { now } from "../lib/clock";
 
 /**
  * GET /tryon/v1/files/<key>?exp=&sig= — public (the signature is the
@@ -81,7 +82,7 @@ export const fileRoutes = router.get("/files/*", async (c) => {
   }
   const obj = await c.env.BUCKET.get(key, { onlyIf: revalidate });
   if (obj === null) throw new ApiError("IMAGE_NOT_FOUND", "The file is no longer stored.");
-  const maxAge = Math.max(0, Math.min(exp - Math.floor(Date.now() / 1000), 3600));
+  const maxAge = Math.max(0, Math.min(exp - Math.floor(now() / 1000), 3600));
   const headers = new Headers({
     etag: obj.httpEtag,
     "cache-control": `private, max-age=${maxAge}`,

@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../http/router";
 import { errorResponses } from "../schemas/common";
 import { HealthSchema } from "../schemas/meta";
+import { now } from "../lib/clock";
 
 const health = createRoute({
   method: "get",
@@ -14,4 +15,4 @@ const health = createRoute({
   },
 });
 
-export const healthRoutes = createRouter().openapi(health, (c) => c.json({ status: "ok" as const, time: new Date().toISOString() }, 200));
+export const healthRoutes = createRouter().openapi(health, (c) => c.json({ status: "ok" as const, time: new Date(now()).toISOString() }, 200));

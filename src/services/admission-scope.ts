@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { CreditSummary, RateLimitSpec, RateState } from "../durable/gate-types";
+import { noteRateState } from "./rate-hint";
 
 /**
  * Per-request state shared between the admission middleware and the credits
@@ -29,4 +30,10 @@ export function runInAdmissionScope<R>(scope: AdmissionScope, fn: () => R): R {
 export function admissionScopeFor(accountId: string): AdmissionScope | undefined {
   const scope = storage.getStore();
   return scope && scope.accountId === accountId ? scope : undefined;
+}
+
+/** Records the bucket state the AccountGate answered for this request: reported in headers, and fed to the isolate's hint. */
+export function recordRateState(scope: AdmissionScope, state: RateState): void {
+  scope.state = state;
+  noteRateState(scope.rate.keyId, state);
 }

@@ -3,7 +3,8 @@ import type { AdmitInput, AdmitResult, RateLimitSpec, RateState, StoredResponse 
 import { ApiError } from "../errors";
 import { describeError, log } from "../lib/logger";
 import { openBytes, sealBytes } from "../lib/secret-box";
-import { admissionScopeFor } from "./admission-scope";
+import { rateLimitHeaders } from "../lib/rate-limit-headers";
+import { admissionScopeFor, recordRateState } from "./admission-scope";
 import { gateCall } from "./gate-call";
 
 /**
@@ -35,6 +36,30 @@ async function sealStoredResponse(env: Env, accountId: string, key: string, resp
 
 async function openStoredBody(env: Env, accountId: string, key: string, body: Uint8Array): Promise<Uint8Array> {
   return openBytes(env.WEBHOOK_ENCRYPTION_KEY, body, storedBodyAad(accountId, key));
+}
+
+/** The refusal of a request its key's bucket cannot pay for, with the bucket's headers and exact Retry-After. */
+export function rateLimitedError(rate: RateLimitSpec, state: RateState): ApiError {
+  return new ApiError(
+    "RATE_LIMITED",
+    `Rate limit exceeded for this key: ${rate.perMinute} requests per minute, bursts of ${rate.burst}. Retry after ${state.retryAfterSeconds} s.`,
+    { headers: rateLimitHeaders(state) },
+  );
+}
+
+/**
+ * Makes the current request's deferred rate-limit count now, before work the
+ * limit must gate (fetching a URL the body names: up to 10 MB and 10 s each),
+ * and refuses the request if its key's bucket is empty. A no-op when the count
+ * was already made. Costs one AccountGate call, on URL-sourced try-ons only.
+ */
+export async function countBeforeCostlyWork(env: Env, accountId: string): Promise<void> {
+  const scope = admissionScopeFor(accountId);
+  if (!scope?.countPending) return;
+  scope.countPending = false;
+  const state = await gateCall("count", () => accountGate(env, accountId).countRequest(scope.rate));
+  recordRateState(scope, state);
+  if (!state.allowed) throw rateLimitedError(scope.rate, state);
 }
 
 /** The count owed by a request whose count was deferred to a reservation it never reached. */
@@ -86,25 +111,4 @@ export function parseIdempotencyKey(raw: string | null): string | null {
     });
   }
   return key;
-}
-
-/**
- * Per-isolate hint about each key's bucket, used only to decide whether a
- * charging request may defer its count to the reservation. A key last seen
- * nearly empty is counted up front instead, so a throttled client is refused
- * before any validation work. The hint never refuses anything by itself.
- */
-const hints = new Map<string, { remaining: number; at: number }>();
-const HINT_TTL_MS = 60_000;
-const HINT_MAX = 10_000;
-
-export function noteRateState(keyId: string, state: RateState, now: number): void {
-  if (hints.size >= HINT_MAX) hints.clear();
-  hints.set(keyId, { remaining: state.allowed ? state.remaining : -1, at: now });
-}
-
-export function mayDeferCount(keyId: string, now: number): boolean {
-  const h = hints.get(keyId);
-  if (!h || now - h.at > HINT_TTL_MS) return true;
-  return h.remaining >= 2;
 }

@@ -4,7 +4,7 @@ import { ApiError } from "../errors";
 import { log } from "../lib/logger";
 import { rateLimitHeaders } from "../lib/rate-limit-headers";
 import { getAccount } from "./accounts";
-import { admissionScopeFor } from "./admission-scope";
+import { admissionScopeFor, recordRateState } from "./admission-scope";
 import type { ServiceContext } from "./context";
 import { gateCall } from "./gate-call";
 
@@ -47,7 +47,7 @@ export async function reserveCredit(env: Env, input: ReserveCreditInput): Promis
   );
   if (scope && deferred) {
     scope.countPending = false;
-    if (res.rate) scope.state = res.rate;
+    if (res.rate) recordRateState(scope, res.rate);
   }
   if (!res.ok) {
     throw new ApiError(res.code, res.message, { headers: res.rate ? rateLimitHeaders(res.rate) : {} });

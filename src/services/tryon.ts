@@ -13,6 +13,7 @@ import type { TryOnRequestBody } from "../schemas/tryon";
 import type { AuthContext } from "./auth";
 import type { ServiceContext } from "./context";
 import { checkProductImages, inspectPart, missingPart, type CheckedPart } from "./image-parts";
+import { countBeforeCostlyWork } from "./admission";
 import { refundCredit, reserveCredit } from "./credits";
 import { storeImage, toStoredImage, type KeepForDays, type StoredImage } from "./images";
 import { expiryFor, RESERVED_PREFIX, upsertProduct, type ProductImageRef, type ProductRecord } from "./products";
@@ -85,7 +86,7 @@ export async function createTryOn(
   }
 
   // ---- person -------------------------------------------------------------------------------
-  const person = await resolvePerson(ctx, req, files, refs.image, now);
+  const person = await resolvePerson(ctx, auth.accountId, req, files, refs.image, now);
 
   const productTitle = plan.kind === "reference" ? plan.product.title : plan.title;
   const engine: EngineName = selectEngineName({ config: ctx.config, accountEngine: auth.engineOverride, category: req.category, productTitle });
@@ -203,6 +204,7 @@ async function prevalidateProduct(
 
 async function resolvePerson(
   ctx: ServiceContext,
+  accountId: string,
   req: TryOnRequest,
   files: Map<string, File> | null,
   imageRow: Parameters<typeof toStoredImage>[0] | undefined,
@@ -217,6 +219,8 @@ async function resolvePerson(
     return { kind: "stored", image: toStoredImage(imageRow) };
   }
   if ("url" in p) {
+    // A fetch costs up to 10 MB and 10 s: the key's rate limit is counted before it, not after.
+    await countBeforeCostlyWork(ctx.env, accountId);
     const { bytes, info } = await safeFetchImage(p.url, { purpose: "customer", allowLoopback: ctx.config.ALLOW_LOOPBACK_FETCH });
     return { kind: "bytes", bytes, info };
   }

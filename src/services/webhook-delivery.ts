@@ -9,6 +9,7 @@ import type { ServiceContext } from "./context";
 import { loadGenerationView } from "./generation-view";
 import { enqueueDeliveries, type WebhookMessage } from "./webhook-queue";
 import { defaultSigningSecrets, endpointSigningSecrets, parseEvents, webhookUrlVerdict } from "./webhooks";
+import { elapsedMs, now } from "../lib/clock";
 
 /**
  * Turning a finished generation into deliveries, and making one delivery
@@ -275,14 +276,14 @@ async function postOnce(ctx: ServiceContext, target: Target, msgId: string, body
     "user-agent": USER_AGENT,
   };
   const timeoutMs = ctx.config.WEBHOOK_TIMEOUT_SECONDS * 1000;
-  const started = Date.now();
+  const started = now();
   try {
     const res = await fetch(target.url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
     const snippet = await readSnippet(res);
     const error = res.status >= 300 && res.status < 400 ? `redirect not followed (${res.status})` : res.status >= 200 && res.status < 300 ? null : `HTTP ${res.status}`;
     return {
       statusCode: res.status,
-      latencyMs: Date.now() - started,
+      latencyMs: elapsedMs(started),
       snippet,
       error,
       retryAfterSeconds: res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers.get("retry-after"), ctx.now()) : null,
@@ -291,7 +292,7 @@ async function postOnce(ctx: ServiceContext, target: Target, msgId: string, body
     const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
     return {
       statusCode: null,
-      latencyMs: Date.now() - started,
+      latencyMs: elapsedMs(started),
       snippet: null,
       error: timedOut ? `timeout: no response within ${ctx.config.WEBHOOK_TIMEOUT_SECONDS} s` : describeError(err),
       retryAfterSeconds: null,

@@ -1,8 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { accountGate, accountGateStub } from "../../src/durable/account-gate-client";
 import { admin, api, createAccount, env, expectEnvelope, type TestAccount } from "../helpers/harness";
 import { captureGenerationQueue, registerProduct, silenceWebhookQueue, tryOn, uploadPerson } from "../pipeline/helpers";
+import { makePng } from "../helpers/images";
+import { meter } from "../helpers/meter";
 import { expectLedgerBalances, grantCredits } from "./helpers";
+import { now } from "../../src/lib/clock";
+import { MINUTE } from "../../src/lib/time";
 
 // The queue is captured (no consumer runs), so every accepted generation keeps its credit held.
 let queue: ReturnType<typeof captureGenerationQueue>;
@@ -22,6 +26,20 @@ async function ready(credits: number, opts: Parameters<typeof createAccount>[0] 
   const imageId = await uploadPerson(acct);
   if (credits > 0) await grantCredits(acct.accountId, credits);
   return { acct, body: { person: { image: { source: { id: imageId } } }, products: [{ externalId: "mock-shirt" }] } };
+}
+
+/**
+ * Freezes the account's gate clock a minute past now, so the buckets that `ready()` spent from are full
+ * again and refill stops: the counts below are exact whatever day the suite runs on.
+ */
+async function freezeRefilled(acct: TestAccount): Promise<void> {
+  await accountGateStub(env, acct.accountId).testSetClock(now() + MINUTE);
+}
+
+/** Shrinks the key's bucket to `burst` (60/min), as an operator would. */
+async function limitKey(acct: TestAccount, burst: number): Promise<void> {
+  const patch = await admin(`/admin/v1/accounts/${acct.accountId}/keys/${acct.keyId}`, { method: "PATCH", json: { rateLimitPerMinute: 60, rateLimitBurst: burst } });
+  expect(patch.status).toBe(200);
 }
 
 function rl(res: Response): number {
@@ -65,7 +83,7 @@ describe("POST /try-on and credits", () => {
 
   it("a try-on counts once against the rate limit (in the reservation call), and a rejected one is counted on the way out", async () => {
     const { acct, body } = await ready(5, { key: { rateLimitPerMinute: 60, rateLimitBurst: 6 } });
-    await accountGateStub(env, acct.accountId).testSetClock(Date.UTC(2026, 10, 25, 12));
+    await freezeRefilled(acct);
     const a = await api(acct, "/account/credits");
     expect(rl(a)).toBe(5);
     const accepted = await tryOn(acct, body);
@@ -82,7 +100,7 @@ describe("POST /try-on and credits", () => {
 
   it("an exhausted key gets 429 on try-on and nothing is charged", async () => {
     const { acct, body } = await ready(5, { key: { rateLimitPerMinute: 60, rateLimitBurst: 2 } });
-    await accountGateStub(env, acct.accountId).testSetClock(Date.UTC(2026, 10, 25, 12));
+    await freezeRefilled(acct);
     expect((await tryOn(acct, body)).status).toBe(202);
     expect((await tryOn(acct, body)).status).toBe(202);
     const refused = await tryOn(acct, body);
@@ -96,7 +114,7 @@ describe("POST /try-on and credits", () => {
 
   it("when the deferred count finds the bucket empty, the reservation call refuses with 429 and charges nothing", async () => {
     const { acct, body } = await ready(5, { key: { rateLimitPerMinute: 60, rateLimitBurst: 10 } });
-    await accountGateStub(env, acct.accountId).testSetClock(Date.UTC(2026, 10, 25, 12));
+    await freezeRefilled(acct);
     const patch = await admin(`/admin/v1/accounts/${acct.accountId}/keys/${acct.keyId}`, { method: "PATCH", json: { rateLimitBurst: 1 } });
     expect(patch.status).toBe(200);
     // Another isolate spent the token: this isolate has no hint, so it defers the count to the reservation.
@@ -108,6 +126,39 @@ describe("POST /try-on and credits", () => {
     expect(rl(refused)).toBe(0);
     expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 5, reserved: 0, spent: 0 });
     expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM generations WHERE account_id = ?").bind(acct.accountId).first<{ n: number }>()).toEqual({ n: 0 });
+  });
+
+  it("an exhausted key sending URL-sourced try-ons causes zero outbound fetches, even when the isolate hint is stale", async () => {
+    const { acct } = await ready(5);
+    await limitKey(acct, 3);
+    await freezeRefilled(acct);
+    // Another isolate spends the whole bucket: this isolate's hint still says "plenty", so it defers the count.
+    for (let i = 0; i < 3; i++) expect((await accountGate(env, acct.accountId).admit({ rate: { keyId: acct.keyId, perMinute: 60, burst: 3 } })).rate.allowed).toBe(true);
+    const png = await makePng(300, 300);
+    const fetches = vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response(png, { headers: { "content-type": "image/png" } }));
+    const urlBody = { person: { image: { source: { url: "https://images.example.com/person.png" } } }, products: [{ externalId: "mock-shirt" }] };
+    for (let i = 0; i < 12; i++) {
+      const res = await tryOn(acct, urlBody);
+      await expectEnvelope(res, 429, "RATE_LIMITED");
+      expect(res.headers.get("retry-after")).toBe("1");
+    }
+    expect(fetches).not.toHaveBeenCalled();
+    fetches.mockRestore();
+    expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 5, reserved: 0, spent: 0 });
+  });
+
+  it("a reservation's rate answer feeds the isolate's hint: once the bucket is empty, a try-on is refused before any D1 read", async () => {
+    const { acct, body } = await ready(5);
+    await limitKey(acct, 2); // this isolate's hint, from ready(), still says "plenty"
+    await freezeRefilled(acct);
+    expect((await tryOn(acct, body)).status).toBe(202); // deferred: the reservation counts it, 1 token left
+    expect((await tryOn(acct, body)).status).toBe(202); // the hint says "nearly empty": counted up front, 0 left
+    const m = meter();
+    await expectEnvelope(await tryOn(acct, body), 429, "RATE_LIMITED");
+    const cost = m.read();
+    m.stop();
+    expect(cost).toEqual({ d1: 0, doCalls: 1, queueSends: 0 });
+    expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 3, reserved: 2, spent: 0 });
   });
 
   it("a key spend cap answers 402 QUOTA_EXCEEDED", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { accountGate, accountGateStub } from "../../src/durable/account-gate-client";
 import { bodyFingerprint } from "../../src/lib/fingerprint";
 import { api, createAccount, env, expectEnvelope, type TestAccount } from "../helpers/harness";
+import { now } from "../../src/lib/clock";
 
 const hook = (n: number) => ({ url: `https://shop${n}.example.com/hooks/drape`, description: `endpoint ${n}` });
 
@@ -85,7 +86,7 @@ describe("Idempotency-Key on POST", () => {
     const acct = await createAccount();
     const key = crypto.randomUUID();
     const stub = accountGateStub(env, acct.accountId);
-    await stub.testSetClock(Date.UTC(2026, 10, 25, 8, 0, 0));
+    await stub.testSetClock(now());
     expect((await post(acct, key, hook(1))).status).toBe(201);
     await stub.testAdvanceClock(24 * 3600_000 - 1);
     const stillThere = await post(acct, key, hook(1));
@@ -100,7 +101,7 @@ describe("Idempotency-Key on POST", () => {
   it("the alarm purges expired records", async () => {
     const acct = await createAccount();
     const stub = accountGateStub(env, acct.accountId);
-    await stub.testSetClock(Date.UTC(2026, 10, 25, 8, 0, 0));
+    await stub.testSetClock(now());
     expect((await post(acct, crypto.randomUUID(), hook(1))).status).toBe(201);
     const { runDurableObjectAlarm, runInDurableObject } = await import("cloudflare:test");
     const count = () => runInDurableObject(stub, (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM idempotency").one().n);

@@ -1,41 +1,10 @@
-import { describe, expect, it, vi } from "vitest";
-import { api, env } from "../helpers/harness";
+import { describe, expect, it } from "vitest";
+import { api } from "../helpers/harness";
+import { meter as meterCalls } from "../helpers/meter";
 import { fundedAccount, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "./helpers";
 
 const queue = usePipelineQueues();
-
-/**
- * Counts what a request costs (SPEC §11): D1 round trips (a batch is one; a
- * statement run outside a batch is one), Durable Object stubs taken (each
- * service call takes one stub for one RPC) and queue sends.
- */
-function meter() {
-  let d1 = 0;
-  const realPrepare = env.DB.prepare.bind(env.DB);
-  // A statement counts when it executes on its own; `bind` returns a new statement, so wrap that too.
-  const wrap = (stmt: D1PreparedStatement): D1PreparedStatement => {
-    for (const m of ["run", "all", "first", "raw"] as const) {
-      const orig = stmt[m].bind(stmt) as (...a: unknown[]) => unknown;
-      Object.defineProperty(stmt, m, { value: (...a: unknown[]) => (d1++, orig(...a)) });
-    }
-    const origBind = stmt.bind.bind(stmt);
-    Object.defineProperty(stmt, "bind", { value: (...values: unknown[]) => wrap(origBind(...values)) });
-    return stmt;
-  };
-  const prepare = vi.spyOn(env.DB, "prepare").mockImplementation((sql: string) => wrap(realPrepare(sql)));
-  const realBatch = env.DB.batch.bind(env.DB);
-  const batch = vi.spyOn(env.DB, "batch").mockImplementation((stmts) => (d1++, realBatch(stmts)));
-  const stubs = vi.spyOn(env.ACCOUNT_GATE, "get");
-  const sendsBefore = queue.messages.length;
-  return {
-    read: () => ({ d1, doCalls: stubs.mock.calls.length, queueSends: queue.messages.length - sendsBefore }),
-    stop: () => {
-      prepare.mockRestore();
-      batch.mockRestore();
-      stubs.mockRestore();
-    },
-  };
-}
+const meter = () => meterCalls(() => queue.messages.length);
 
 describe("hot-path budgets (SPEC §11)", () => {
   it("GET /generations/{id}: 1 D1 query + the rate-limit DO call (auth cached)", async () => {

@@ -3,6 +3,7 @@ import { backgroundContext } from "../../src/services/background-context";
 import { getProduct, resolveProductImage, touchProduct, upsertProduct } from "../../src/services/products";
 import { api, createAccount, env, expectEnvelope, type TestAccount } from "../helpers/harness";
 import { GIF_BYTES, makeJpeg, makePng } from "../helpers/images";
+import { now } from "../../src/lib/clock";
 
 interface ProductBody {
   externalId: string;
@@ -270,7 +271,7 @@ describe("lifetimes", () => {
 
   it("one-shot products get `_anon_` ids, live 7 days from last use and are not listed; inline live 15 days", async () => {
     const acct = await createAccount();
-    let clock = Date.UTC(2026, 10, 1);
+    let clock = now();
     const ctx = { ...backgroundContext(env), now: () => clock };
     const oneshot = await upsertProduct(ctx, acct.accountId, { images: [{ url: URL_A }] }, { kind: "oneshot" });
     expect(oneshot.externalId).toMatch(/^_anon_[0-9A-Za-z]{20}$/);
@@ -337,7 +338,7 @@ describe("account isolation, delete, stats", () => {
     const acct = await createAccount();
     await postOk(acct, { externalId: "st", images: [{ url: URL_A }] });
     expect(await (await api(acct, "/products/st/stats")).json()).toEqual({ totalGenerations: 0, completedGenerations: 0, failedGenerations: 0, avgGenerationTimeMs: 0 });
-    const t0 = Date.UTC(2026, 10, 1);
+    const t0 = now();
     const rows: Array<[string, number, number | null]> = [
       ["COMPLETED", t0, 8000],
       ["COMPLETED", t0 + 86400_000, 10000],

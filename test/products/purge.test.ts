@@ -7,6 +7,7 @@ import { upsertProduct } from "../../src/services/products";
 import { createAccount, env } from "../helpers/harness";
 import { makePng } from "../helpers/images";
 import { inspectImage } from "../../src/lib/image-intake";
+import { now } from "../../src/lib/clock";
 
 const DAY = 86400_000;
 
@@ -27,7 +28,7 @@ describe("retention purge", () => {
 
   it("removes exactly the expired images (rows + R2 objects) and expired products, idempotently", async () => {
     const acct = await createAccount();
-    const t0 = Date.UTC(2026, 0, 10);
+    const t0 = now();
     let clock = t0;
     const ctx = { ...backgroundContext(env), now: () => clock };
     const bytes = await makePng(300, 300);
@@ -76,7 +77,7 @@ describe("retention purge", () => {
 
   it("purges more than one batch (120 rows > batch of 100) in bounded statements", async () => {
     const acct = await createAccount();
-    const t0 = Date.UTC(2026, 1, 1);
+    const t0 = now();
     const ctx = { ...backgroundContext(env), now: () => t0 };
     const bytes = await makePng(240, 240);
     const info = inspectImage(bytes);

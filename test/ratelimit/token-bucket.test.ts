@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { accountGateStub } from "../../src/durable/account-gate-client";
 import { admin, api, createAccount, env, expectEnvelope, type TestAccount } from "../helpers/harness";
+import { now } from "../../src/lib/clock";
 
 /** Freezes the account's gate clock so refill is exact (no real time leaks into the bucket). */
-async function freeze(acct: TestAccount, at = Date.UTC(2026, 10, 25, 12, 0, 0)) {
+async function freeze(acct: TestAccount, at = now()) {
   const stub = accountGateStub(env, acct.accountId);
   await stub.testSetClock(at);
   return { advance: (ms: number) => stub.testAdvanceClock(ms) };

@@ -4,6 +4,7 @@ import { backgroundContext } from "../../src/services/background-context";
 import { deleteProduct, getProduct, resolveProductImage, upsertProduct } from "../../src/services/products";
 import { createAccount, env } from "../helpers/harness";
 import { makePng } from "../helpers/images";
+import { now } from "../../src/lib/clock";
 
 // Product images fetched from a URL (or re-used by a generation) must follow their product's
 // lifetime: once no live product lists them, the retention purge removes row and R2 object.
@@ -23,7 +24,7 @@ describe("product image retention", () => {
     const acct = await createAccount();
     const png = await makePng(300, 300);
     vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response(png, { headers: { "content-type": "image/png" } }));
-    let clock = Date.UTC(2026, 1, 1);
+    let clock = now();
     const ctx = { ...backgroundContext(env), now: () => clock };
     const product = await upsertProduct(ctx, acct.accountId, { externalId: "p", images: [{ url: URL_A }] }, { kind: "registered" });
 
@@ -44,7 +45,7 @@ describe("product image retention", () => {
 
   it("an image dropped from its product while a generation waited is not pinned again by that generation", async () => {
     const acct = await createAccount();
-    let clock = Date.UTC(2026, 1, 1);
+    let clock = now();
     const ctx = { ...backgroundContext(env), now: () => clock };
     const files = new Map([
       ["a", new File([await makePng(300, 300)], "a.png")],

@@ -1,0 +1,22 @@
+const DAY_MS = 86_400_000;
+const RealDate = Date;
+
+/**
+ * Replaces the isolate's `Date` with one whose "now" (`Date.now()` and `new Date()` without
+ * arguments) is `days` ahead of the machine's clock; every other use of `Date` is unchanged.
+ * This is faketime for a workerd isolate (faketime itself keeps workerd from starting).
+ */
+export function shiftClock(days: number): void {
+  if (!Number.isFinite(days) || days === 0) return;
+  const offset = days * DAY_MS;
+  class ShiftedDate extends RealDate {
+    constructor(...args: ConstructorParameters<typeof RealDate> | []) {
+      if (args.length === 0) super(RealDate.now() + offset);
+      else super(...(args as ConstructorParameters<typeof RealDate>));
+    }
+    static override now(): number {
+      return RealDate.now() + offset;
+    }
+  }
+  globalThis.Date = ShiftedDate as DateConstructor;
+}
