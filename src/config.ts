@@ -33,7 +33,7 @@ const ConfigSchema = z.object({
   PUBLIC_BASE_URL: z.string().url().default("http://localhost:8787"),
   FASHN_BASE_URL: z.string().url().default("https://api.fashn.ai"),
   FASHN_API_KEY: z.string().default(""),
-  /** Composite engine: largest input it decodes (pixels); bigger photos fail IMAGE_PROCESSING_FAILED (docs/engines.md). */
+  /** Composite engine: largest input it decodes as is (pixels, and never past the 64 MiB decode budget); bigger ones are downscaled by the Images binding first (docs/engines.md). */
   COMPOSITE_MAX_INPUT_PIXELS: int(8_000_000, 250_000, 60_000_000),
   /** Dev only: lets safe-fetch and webhook URLs reach loopback fixtures. Never set in production. */
   ALLOW_LOOPBACK_FETCH: bool.default(false),

@@ -14,7 +14,8 @@ import jpegEncWasm from "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm";
 // @ts-expect-error -- the package ships a .d.ts of the wasm exports; the bundler imports it as a WebAssembly.Module
 import pngWasm from "@jsquash/png/codec/pkg/squoosh_png_bg.wasm";
 import webpDecWasm from "@jsquash/webp/codec/dec/webp_dec.wasm";
-import { imageSize } from "image-size";
+import { tryReadImageHeader } from "../lib/image-header";
+import { DECODE_BUDGET_BYTES, decodeFootprint, fitsDecodeBudget } from "./decode-budget";
 import type { Rgba } from "./pixels";
 
 type DecodableFormat = "jpeg" | "png" | "webp";
@@ -31,63 +32,65 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return buf;
 }
 
-/** Stored (as-encoded) dimensions read from the header only; null when the header is unreadable. */
-export function headerSize(bytes: Uint8Array): { width: number; height: number } | null {
-  try {
-    const s = imageSize(bytes);
-    if (!s.width || !s.height) return null;
-    return { width: s.width, height: s.height };
-  } catch {
-    return null;
-  }
+/** Why a decode was not started (the header is unreadable, HEIC, or over the budget). */
+export class DecodeRefused extends Error {
+  override readonly name = "DecodeRefused";
 }
 
 /**
- * True when a JPEG's entropy-coded data ends with an EOI marker. mozjpeg decodes
- * truncated files "successfully" (grey fill), so the engine checks this itself:
- * walk the segments to the first top-level SOS (skipping APP1/EXIF thumbnails,
- * which carry their own markers), then look for FF D9 after it.
+ * Decode accounting, for tests and logs: how many decodes reached a codec,
+ * how many were refused before it, and the largest size one was started at.
  */
-export function jpegLooksComplete(b: Uint8Array): boolean {
-  let i = 2;
-  while (i + 4 <= b.length) {
-    if (b[i] !== 0xff) return false;
-    const marker = b[i + 1]!;
-    if (marker === 0xff) {
-      i++;
-      continue;
-    }
-    const len = (b[i + 2]! << 8) | b[i + 3]!;
-    if (marker === 0xda) {
-      for (let j = i + 2 + len; j + 1 < b.length; j++) if (b[j] === 0xff && b[j + 1] === 0xd9) return true;
-      return false;
-    }
-    i += 2 + len;
-  }
-  return false;
-}
+export const decodeStats = { started: 0, refused: 0, largestStartedPixels: 0 };
 
-/** Decodes to RGBA8 in the stored frame (EXIF orientation is NOT applied here). Throws on bad bytes. */
-export async function decodeImage(bytes: Uint8Array, format: DecodableFormat): Promise<Rgba> {
-  let img: { data: Uint8ClampedArray; width: number; height: number };
-  if (format === "jpeg") {
-    if (!jpegLooksComplete(bytes)) throw new Error("truncated JPEG");
-    jpegDecReady ??= initJpegDec(jpegDecWasm);
-    await jpegDecReady;
-    img = await decodeJpegRaw(toArrayBuffer(bytes), { preserveOrientation: false });
-  } else if (format === "png") {
-    pngReady ??= initPngDec(pngWasm as WebAssembly.Module);
-    await pngReady;
-    img = await decodePngRaw(toArrayBuffer(bytes));
-  } else {
-    webpReady ??= initWebpDec(webpDecWasm);
-    await webpReady;
-    img = await decodeWebpRaw(toArrayBuffer(bytes));
+/**
+ * The only way into the WASM decoders. It reads the header itself (never
+ * trusting a caller's idea of the size), refuses before the codec sees a byte
+ * when the decode would exceed DECODE_BUDGET_BYTES, hands the codec only the
+ * image proper (bytes after JPEG EOI / PNG IEND / the RIFF chunk are dropped,
+ * as the header reader ignores them), and checks that the codec produced the
+ * size the header announced. `expected`, when given, must be the format the
+ * bytes turn out to be. Returns RGBA8 in the stored frame (EXIF
+ * orientation is NOT applied here).
+ */
+export async function decodeImage(bytes: Uint8Array, expected?: DecodableFormat): Promise<Rgba> {
+  const header = tryReadImageHeader(bytes);
+  if (!header) return refuse("the bytes are not a readable JPEG, PNG or WebP image");
+  if (expected && header.format !== expected) return refuse(`the bytes are ${header.format.toUpperCase()}, not ${expected.toUpperCase()}`);
+  if (header.format === "heic") return refuse("there is no HEIC decoder in the Worker");
+  if (!fitsDecodeBudget(header)) {
+    return refuse(`a ${header.width}×${header.height} ${header.format.toUpperCase()} needs ${decodeFootprint(header)} bytes to decode; the budget is ${DECODE_BUDGET_BYTES}`);
   }
-  if (!img || !img.width || !img.height || img.data.length < img.width * img.height * 4) {
-    throw new Error("decoder returned no pixels");
+  decodeStats.started++;
+  decodeStats.largestStartedPixels = Math.max(decodeStats.largestStartedPixels, header.width * header.height);
+  const img = await runCodec(toArrayBuffer(bytes.subarray(0, header.end)), header.format);
+  if (!img || !img.width || !img.height || img.data.length < img.width * img.height * 4) throw new Error("decoder returned no pixels");
+  if (img.width !== header.width || img.height !== header.height) {
+    // Cannot happen while the header reader follows the format as the codec does; refuse rather than trust either.
+    throw new Error(`the decoder read ${img.width}×${img.height} where the header says ${header.width}×${header.height}`);
   }
   return { data: img.data, width: img.width, height: img.height };
+}
+
+function refuse(why: string): never {
+  decodeStats.refused++;
+  throw new DecodeRefused(why);
+}
+
+async function runCodec(buf: ArrayBuffer, format: DecodableFormat): Promise<{ data: Uint8ClampedArray; width: number; height: number }> {
+  if (format === "jpeg") {
+    jpegDecReady ??= initJpegDec(jpegDecWasm);
+    await jpegDecReady;
+    return decodeJpegRaw(buf, { preserveOrientation: false });
+  }
+  if (format === "png") {
+    pngReady ??= initPngDec(pngWasm as WebAssembly.Module);
+    await pngReady;
+    return decodePngRaw(buf);
+  }
+  webpReady ??= initWebpDec(webpDecWasm);
+  await webpReady;
+  return decodeWebpRaw(buf);
 }
 
 /** Encodes RGBA8 as a baseline JPEG (alpha ignored: flatten first). Deterministic for equal input. */

@@ -4,28 +4,21 @@
  * off its background and pasted, scaled, over the torso region of the person.
  *
  * Memory discipline (128 MB isolate, wasm memory never shrinks):
- * - inputs above `maxInputPixels` decoded pixels are never decoded here
- *   (@jsquash exposes no DCT-scaled JPEG decode): they are first downscaled
- *   outside the isolate by `shrink` (the Cloudflare Images binding), or, where
- *   no downscaler is configured, refused with IMAGE_PROCESSING_FAILED;
+ * - inputs above `maxInputPixels` pixels or the decode budget are never
+ *   decoded here (@jsquash exposes no DCT-scaled JPEG decode): they are first
+ *   downscaled outside the isolate by `shrink` (the Cloudflare Images
+ *   binding), or, where no downscaler is configured, refused with
+ *   IMAGE_PROCESSING_FAILED (composite-inputs.ts holds that gate);
  * - one image is decoded at a time and immediately area-averaged down
  *   (garment to ≤ 512 px, person to ≤ 1024 px long side), then dropped;
  * - everything after that works on ≤ 1024 px buffers.
  */
-import type { RuntimeErrorCode } from "../errors";
-import { decodeImage, encodeJpeg, headerSize } from "./codecs";
-import {
-  applyOrientation,
-  clampRect,
-  fitWithin,
-  orientedSize,
-  rectToStored,
-  resampleArea,
-  sniffFormat,
-  type Rect,
-  type Rgba,
-} from "./pixels";
+import { encodeJpeg } from "./codecs";
+import { EngineFailure, fail, loadInput, type Limits, type Shrinker } from "./composite-inputs";
+import { applyOrientation, clampRect, fitWithin, orientedSize, rectToStored, resampleArea, type Rect, type Rgba } from "./pixels";
 import type { Engine, EngineImage, EngineInput, EngineResult } from "./types";
+
+export { PRESHRINK_SIDE, type Shrinker } from "./composite-inputs";
 
 /** Default decoded-pixel cap (8 MP: 3264×2448 fits, a 12 MP phone photo does not). */
 export const COMPOSITE_DEFAULT_MAX_INPUT_PIXELS = 8_000_000;
@@ -46,39 +39,11 @@ const MIN_GARMENT_SHARE = 0.02;
 /** Luminance standard deviation below which an un-keyable garment image is blank. */
 const MIN_GARMENT_STDDEV = 6;
 
-/** Long side an over-cap photo is downscaled to outside the isolate before it is decoded. */
-export const PRESHRINK_SIDE = 2048;
-
-/**
- * A downscaler that runs outside the isolate (the Cloudflare Images binding):
- * returns the image upright (EXIF orientation applied), no larger than
- * `maxSide` on either side, as JPEG or PNG bytes.
- */
-export type Shrinker = (bytes: Uint8Array, maxSide: number) => Promise<Uint8Array>;
-
 export interface CompositeOptions {
   /** Inputs whose decoded size exceeds this many pixels are shrunk first (or refused without `shrink`). */
   maxInputPixels?: number;
   shrink?: Shrinker;
 }
-
-/** A decoded input, in the frame its orientation describes, and the scale from the original displayed frame. */
-interface Loaded {
-  rgba: Rgba;
-  orientation: number | null;
-  /** Decoded displayed width ÷ original displayed width (1 unless shrunk). */
-  scale: number;
-}
-
-class EngineFailure extends Error {
-  constructor(readonly code: RuntimeErrorCode, message: string) {
-    super(message);
-  }
-}
-
-const fail = (code: RuntimeErrorCode, message: string): never => {
-  throw new EngineFailure(code, message);
-};
 
 export function createCompositeEngine(opts: CompositeOptions = {}): Engine {
   const limits: Limits = { maxInputPixels: opts.maxInputPixels ?? COMPOSITE_DEFAULT_MAX_INPUT_PIXELS, shrink: opts.shrink ?? null };
@@ -94,108 +59,6 @@ export function createCompositeEngine(opts: CompositeOptions = {}): Engine {
       }
     },
   };
-}
-
-type Role = "person" | "garment";
-
-interface Limits {
-  maxInputPixels: number;
-  shrink: Shrinker | null;
-}
-
-/**
- * Decodes one input after checking its real format and header size. Within
- * the pixel cap it is decoded as stored (its EXIF orientation still to
- * apply); above it, it is shrunk outside the isolate first and comes back
- * upright, scaled by `scale`.
- */
-async function loadChecked(img: EngineImage, role: Role, limits: Limits): Promise<Loaded> {
-  const label = role === "person" ? "person image" : "garment (first product) image";
-  const format = sniffFormat(img.bytes);
-  if (format === "heic" || (format === null && img.format === "heic")) return loadHeic(img, label, limits);
-  if (format === null) {
-    return fail("IMAGE_PROCESSING_FAILED", `The ${label} could not be decoded: its bytes are not a JPEG, PNG or WebP image.`);
-  }
-  const size = headerSize(img.bytes);
-  if (!size) return fail("IMAGE_PROCESSING_FAILED", `The ${label} could not be decoded: its ${format.toUpperCase()} header is unreadable.`);
-  const pixels = size.width * size.height;
-  if (pixels <= limits.maxInputPixels) {
-    return { rgba: await decodeWithin(img.bytes, format, label, limits.maxInputPixels), orientation: img.orientation, scale: 1 };
-  }
-  const shown = orientedSize(size.width, size.height, img.orientation);
-  const tooBig = `The ${label} is ${size.width}×${size.height} (${(pixels / 1e6).toFixed(1)} MP); the composite engine decodes at most ${(limits.maxInputPixels / 1e6).toFixed(1)} MP to stay within Worker memory`;
-  const why: Record<ShrinkFailure, string> = {
-    unavailable: ", and no image downscaler (IMAGES binding) is configured. Send a smaller image.",
-    failed: ", and downscaling it first failed.",
-    unusable: ", and the downscaled copy was not usable.",
-  };
-  return shrinkAndDecode(img, shown, label, limits, { checkAspect: true }, (reason) => fail("IMAGE_PROCESSING_FAILED", `${tooBig}${why[reason]}`));
-}
-
-/**
- * HEIC has no WASM decoder here; the Images binding (Cloudflare Images reads
- * HEIC) converts it to an upright JPEG first. Without a binding, or where it
- * cannot read HEIC (locally, sharp is built without HEVC), it is a typed failure.
- */
-function loadHeic(img: EngineImage, label: string, limits: Limits): Promise<Loaded> {
-  const why: Record<ShrinkFailure, string> = {
-    unavailable: " (no Images binding is configured to convert it)",
-    failed: " (the Images binding could not convert it)",
-    unusable: " (its converted copy was not usable)",
-  };
-  const shown = orientedSize(img.width, img.height, img.orientation);
-  return shrinkAndDecode(img, shown, label, limits, { checkAspect: false }, (reason) =>
-    fail("IMAGE_PROCESSING_FAILED", `The ${label} is HEIC, which the composite engine cannot decode${why[reason]}. Send JPEG, PNG or WebP, or use an engine that accepts HEIC (fashn).`),
-  );
-}
-
-type ShrinkFailure = "unavailable" | "failed" | "unusable";
-
-/**
- * Has the Images binding make an upright copy that fits the pixel cap (long
- * side at most PRESHRINK_SIDE, less when that would still exceed the cap),
- * checks it (decodable format, the displayed aspect, within the cap) and
- * decodes it. `refuse` turns each way this can fail into the caller's message.
- */
-async function shrinkAndDecode(
-  img: EngineImage,
-  shown: { width: number; height: number },
-  label: string,
-  limits: Limits,
-  opts: { checkAspect: boolean },
-  refuse: (reason: ShrinkFailure) => never,
-): Promise<Loaded> {
-  if (!limits.shrink) return refuse("unavailable");
-  const longSide = Math.max(shown.width, shown.height);
-  const shortSide = Math.max(1, Math.min(shown.width, shown.height));
-  const maxSide = Math.min(PRESHRINK_SIDE, Math.floor(Math.sqrt((limits.maxInputPixels * longSide) / shortSide)));
-  let copy: Uint8Array;
-  try {
-    copy = await limits.shrink(img.bytes, maxSide);
-  } catch {
-    return refuse("failed");
-  }
-  const format = sniffFormat(copy);
-  const size = headerSize(copy);
-  // An over-cap JPEG/PNG/WebP's displayed aspect is known from its header and EXIF; a HEIC's is not
-  // (its rotation lives in the container), so its copy is not held to one.
-  const aspectOff = size !== null && opts.checkAspect && Math.abs(size.width / size.height - shown.width / Math.max(1, shown.height)) > 0.02;
-  if (!format || format === "heic" || !size || aspectOff || size.width * size.height > limits.maxInputPixels) return refuse("unusable");
-  return { rgba: await decodeWithin(copy, format, label, limits.maxInputPixels), orientation: 1, scale: size.width / Math.max(1, shown.width) };
-}
-
-async function decodeWithin(bytes: Uint8Array, format: "jpeg" | "png" | "webp", label: string, maxInputPixels: number): Promise<Rgba> {
-  let decoded: Rgba;
-  try {
-    decoded = await decodeImage(bytes, format);
-  } catch {
-    return fail("IMAGE_PROCESSING_FAILED", `The ${label} could not be decoded: the ${format.toUpperCase()} data is corrupt or truncated.`);
-  }
-  if (decoded.width * decoded.height > maxInputPixels) {
-    // The header lied about the size; we already paid for the decode, but refuse consistently.
-    fail("IMAGE_PROCESSING_FAILED", `The ${label} decodes to more than the composite engine's pixel limit.`);
-  }
-  return decoded;
 }
 
 async function renderPreview(input: EngineInput, limits: Limits): Promise<EngineResult> {
@@ -224,7 +87,7 @@ async function renderPreview(input: EngineInput, limits: Limits): Promise<Engine
 }
 
 async function preparePerson(img: EngineInput["person"], limits: Limits): Promise<Rgba> {
-  const loaded = await loadChecked(img, "person", limits);
+  const loaded = await loadInput(img, "person", limits);
   let full: Rgba | null = loaded.rgba;
   const orientation = loaded.orientation;
   const shown = orientedSize(full.width, full.height, orientation);
@@ -253,7 +116,7 @@ async function preparePerson(img: EngineInput["person"], limits: Limits): Promis
 
 /** Decodes the garment, reduces it, keys out a uniform border colour and trims to the garment's bounding box. */
 async function prepareGarment(img: EngineImage, limits: Limits): Promise<Rgba> {
-  const loaded = await loadChecked(img, "garment", limits);
+  const loaded = await loadInput(img, "garment", limits);
   let full: Rgba | null = loaded.rgba;
   const fullRect = { x: 0, y: 0, width: full.width, height: full.height };
   const t = fitWithin(full.width, full.height, GARMENT_WORK_SIDE, GARMENT_WORK_SIDE);

@@ -14,9 +14,8 @@
  * origin (never to the CDN) and never into messages or logs.
  */
 import type { RuntimeErrorCode } from "../errors";
-import { headerSize } from "./codecs";
+import { tryReadImageHeader } from "../lib/image-header";
 import { mapFashnRuntimeError } from "./fashn-errors";
-import { sniffFormat } from "./pixels";
 import type { Engine, EngineImage, EngineInput, EngineResult } from "./types";
 import { now as clockNow } from "../lib/clock";
 
@@ -212,12 +211,12 @@ export function createFashnEngine(opts: FashnEngineOptions): Engine {
       if (buf.byteLength > MAX_RESULT_BYTES) return failed("GENERATION_FAILED", "The FASHN result is larger than Drape accepts.");
       bytes = new Uint8Array(buf);
     }
-    const format = sniffFormat(bytes);
-    const size = headerSize(bytes);
-    if ((format !== "jpeg" && format !== "png") || !size) {
+    const header = tryReadImageHeader(bytes);
+    if (!header || (header.format !== "jpeg" && header.format !== "png")) {
       return failed("GENERATION_FAILED", "FASHN returned a result that is not a readable JPEG or PNG image.");
     }
-    return { kind: "completed", bytes, contentType: format === "png" ? "image/png" : "image/jpeg", format, width: size.width, height: size.height };
+    const { format, width, height } = header;
+    return { kind: "completed", bytes, contentType: format === "png" ? "image/png" : "image/jpeg", format, width, height };
   }
 
   async function poll(input: EngineInput, jobId: string): Promise<Outcome> {

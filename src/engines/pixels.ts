@@ -1,6 +1,6 @@
 /**
  * Plain-JS pixel operations for the composite engine: area-average resampling,
- * EXIF orientation, format sniffing. All work on RGBA8 buffers and allocate only
+ * EXIF orientation. All work on RGBA8 buffers and allocate only
  * their outputs (plus one row of accumulators), so a large decoded photo is never
  * copied whole. Deterministic: integer-stable arithmetic, no randomness.
  */
@@ -16,26 +16,6 @@ export interface Rect {
   y: number;
   width: number;
   height: number;
-}
-
-export type SniffedFormat = "jpeg" | "png" | "webp" | "heic" | null;
-
-/** Format from magic bytes (never from a name or a header someone sent). */
-export function sniffFormat(b: Uint8Array): SniffedFormat {
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "jpeg";
-  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return "png";
-  if (
-    b.length >= 12 &&
-    b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 &&
-    b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50
-  ) {
-    return "webp";
-  }
-  if (b.length >= 12 && b[4] === 0x66 && b[5] === 0x74 && b[6] === 0x79 && b[7] === 0x70) {
-    const brand = String.fromCharCode(b[8]!, b[9]!, b[10]!, b[11]!);
-    if (/^(heic|heix|hevc|hevx|heim|heis|mif1|msf1|avif)$/.test(brand)) return "heic";
-  }
-  return null;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Shrinker } from "./composite";
+import type { Shrinker } from "./composite-inputs";
 
 /**
  * The composite engine's downscaler backed by the Cloudflare Images binding:

@@ -234,8 +234,10 @@ export async function safeFetchImage(url: string, opts: SafeFetchOptions): Promi
       try {
         return { bytes, info: inspectImage(bytes) };
       } catch (err) {
-        if (err instanceof ApiError) throw fail(`intake:${err.code}`, `not an acceptable image (${err.code}: ${err.message})`);
-        throw err;
+        if (!(err instanceof ApiError)) throw err;
+        // The intake refusal's own details (detected type, accepted types, size limits) travel with the rule.
+        const intake = err.details !== null && typeof err.details === "object" && !Array.isArray(err.details) ? err.details : {};
+        throw new ApiError(code, `Could not fetch the ${what}: not an acceptable image (${err.code}: ${err.message}).`, { details: { rule: `intake:${err.code}`, ...intake } });
       }
     }
   };

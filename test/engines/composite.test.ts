@@ -156,12 +156,12 @@ describe("composite engine: a real, deterministic preview", () => {
     const r2 = failure(await engine.run(input(asPerson(truncated, "jpeg", 400, 500), garment)));
     expect(r2.code).toBe("IMAGE_PROCESSING_FAILED");
 
-    const r3 = failure(await engine.run(input(asPerson(heicLike(), "heic", 3024, 4032), garment)));
+    const r3 = failure(await engine.run(input(asPerson(heicLike(3024, 4032), "heic", 3024, 4032), garment)));
     expect(r3.code).toBe("IMAGE_PROCESSING_FAILED");
     expect(r3.message).toMatch(/HEIC/);
     expect(r3.message).toMatch(/cannot decode/);
 
-    const r4 = failure(await engine.run(input(asPerson(full, "jpeg", 400, 500), asGarment(heicLike(), "heic", 1000, 1000))));
+    const r4 = failure(await engine.run(input(asPerson(full, "jpeg", 400, 500), asGarment(heicLike(1000, 1000), "heic", 1000, 1000))));
     expect(r4.code).toBe("IMAGE_PROCESSING_FAILED");
     expect(r4.message).toMatch(/garment.*HEIC/);
   });
@@ -236,11 +236,11 @@ describe("composite engine: photos above the decode cap go through the Images bi
     const converted = await personJpeg(400, 500); // within the cap, as the binding returns it
     const asked: number[] = [];
     const heicReader = createCompositeEngine({ maxInputPixels: CAP, shrink: async (_bytes, maxSide) => (asked.push(maxSide), converted) });
-    const ok = completed(await heicReader.run(input(asPerson(heicLike(), "heic", 480, 600), asGarment(await garmentPng(), "png", 300, 300))));
+    const ok = completed(await heicReader.run(input(asPerson(heicLike(480, 600), "heic", 480, 600), asGarment(await garmentPng(), "png", 300, 300))));
     expect(asked).toHaveLength(1);
     expect([ok.width, ok.height]).toEqual([400, 500]);
     // The real local binding cannot read HEIC: the engine says so instead of crashing.
-    const r = failure(await shrinking.run(input(asPerson(heicLike(), "heic", 480, 600), asGarment(await garmentPng(), "png", 300, 300))));
+    const r = failure(await shrinking.run(input(asPerson(heicLike(480, 600), "heic", 480, 600), asGarment(await garmentPng(), "png", 300, 300))));
     expect(r.code).toBe("IMAGE_PROCESSING_FAILED");
     expect(r.message).toMatch(/HEIC.*could not convert/);
   });

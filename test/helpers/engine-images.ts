@@ -8,7 +8,7 @@ import webpEncWasm from "@jsquash/webp/codec/enc/webp_enc_simd.wasm";
 import { decodeImage, encodeJpeg } from "../../src/engines/codecs";
 import type { Rgba } from "../../src/engines/pixels";
 import type { EngineImage, EngineInput } from "../../src/engines/types";
-import { crc32 } from "./images";
+import { crc32, makeHeic } from "./images";
 
 export type Px = [number, number, number, number?];
 
@@ -98,13 +98,9 @@ export async function png(img: Rgba): Promise<Uint8Array> {
   return out;
 }
 
-/** Bytes shaped like a HEIC file (ftyp box, brand heic) — enough for magic-byte sniffing. */
-export function heicLike(): Uint8Array {
-  const out = new Uint8Array(64);
-  out.set([0, 0, 0, 0x18], 0);
-  out.set(new TextEncoder().encode("ftypheic"), 4);
-  out.set(new TextEncoder().encode("mif1heic"), 16);
-  return out;
+/** A HEIC header (no image data) of the given primary-image size: what intake accepts and records. */
+export function heicLike(width = 3024, height = 4032): Uint8Array {
+  return makeHeic(width, height);
 }
 
 /** Rewrites the SOF0/SOF2 dimensions of a JPEG (to test header-based refusals without encoding huge images). */

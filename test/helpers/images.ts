@@ -148,17 +148,30 @@ function box(type: string, ...payload: Uint8Array[]): Uint8Array {
 }
 
 /**
- * A HEIC header: `ftyp` (major brand heic; compatible mif1, heic) and
- * `meta` → `iprp` → `ipco` → `ispe` (full box: version/flags, width, height).
- * No image data: enough for header-only intake, not for a decoder.
+ * A HEIC header as phones write it: `ftyp` (major brand `brand`; compatible
+ * mif1, heic) and `meta` with `hdlr` pict, `pitm` (primary item 1) and
+ * `iprp` → `ipco` (a 320×240 thumbnail `ispe` first, then the primary's) +
+ * `ipma` (item 1 → property 2, item 2 → property 1). No image data: enough
+ * for header-only intake, not for a decoder. `primaryProps` overrides
+ * which properties item 1 points at (for crafted files).
  */
-export function makeHeic(width: number, height: number, brand = "heic"): Uint8Array {
+export function makeHeic(width: number, height: number, brand = "heic", opts: { primaryProps?: number[] } = {}): Uint8Array {
   const ftyp = box("ftyp", ascii(brand), u32(0), ascii("mif1"), ascii("heic"));
+  const thumb = box("ispe", u32(0), u32(320), u32(240));
   const ispe = box("ispe", u32(0), u32(width), u32(height));
-  const ipco = box("ipco", ispe);
-  const iprp = box("iprp", ipco);
+  const ipco = box("ipco", thumb, ispe);
+  const primary = opts.primaryProps ?? [2];
+  const ipma = box(
+    "ipma",
+    u32(0), // version 0, flags 0: 16-bit item ids, 7-bit property indexes
+    u32(2),
+    new Uint8Array([0, 1, primary.length, ...primary.map((p) => p & 0x7f)]),
+    new Uint8Array([0, 2, 1, 1]),
+  );
+  const iprp = box("iprp", ipco, ipma);
+  const pitm = box("pitm", u32(0), new Uint8Array([0, 1]));
   const hdlr = box("hdlr", u32(0), u32(0), ascii("pict"), u32(0), u32(0), u32(0), new Uint8Array([0]));
-  const meta = box("meta", u32(0), hdlr, iprp);
+  const meta = box("meta", u32(0), hdlr, pitm, iprp);
   return concat(ftyp, meta);
 }
 
