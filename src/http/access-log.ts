@@ -18,5 +18,7 @@ export const accessLog: MiddlewareHandler<AppEnv> = async (c, next) => {
     status: c.res.status,
     durationMs: Date.now() - started,
     accountId: c.get("accountId") ?? null,
+    // Set when a multipart body was read: the most body bytes held at once (docs/limits.md).
+    bodyPeakBytes: c.get("bodyPeakBytes"),
   });
 };

@@ -10,8 +10,6 @@ import { ImageIdParamSchema, ImageSchema, UploadFieldsSchema, UploadFormSchema }
 import { getImage, presentImage, storeImage, type KeepForDays } from "../services/images";
 
 const security = API_KEY_SECURITY;
-/** Room for the boundary lines and the small text fields around one 10 MB file. */
-const UPLOAD_OVERHEAD_BYTES = 64 * 1024;
 
 const upload = createRoute({
   method: "post",
@@ -68,7 +66,7 @@ export const imageRoutes = router
     const auth = authOf(c);
     const ctx = serviceContext(c);
     if (!isMultipart(c)) throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Upload the photo as multipart/form-data with a `file` part.");
-    const body = await parseMultipart(c, { maxBytes: IMAGE_MAX_BYTES + UPLOAD_OVERHEAD_BYTES });
+    const body = await parseMultipart(c);
     const file = body.files.get("file");
     if (!file) {
       throw new ApiError("FILE_REQUIRED", body.fields.has("file") ? "`file` must be a file part (with a filename), not a text field." : "The upload has no `file` part.");
@@ -82,8 +80,8 @@ export const imageRoutes = router
 
     const externalUserId = pick(fields.externalUserId, fields.customerId, "externalUserId", "customerId");
     const keepForDays = pick(fields.keepForDays, fields.retentionDays, "keepForDays", "retentionDays");
-    if (file.size > IMAGE_MAX_BYTES) throw new ApiError("FILE_TOO_LARGE", `The file is ${file.size} bytes; the limit is ${IMAGE_MAX_BYTES} bytes (10 MB).`);
-    const bytes = new Uint8Array(await file.arrayBuffer());
+    const bytes = file.bytes;
+    if (bytes.byteLength > IMAGE_MAX_BYTES) throw new ApiError("FILE_TOO_LARGE", `The file is ${bytes.byteLength} bytes; the limit is ${IMAGE_MAX_BYTES} bytes (10 MB).`);
     const info = inspectImage(bytes);
     const accountDefault = [1, 3, 7].includes(auth.retentionDays) ? (auth.retentionDays as KeepForDays) : ctx.config.DEFAULT_RETENTION_DAYS;
     const stored = await storeImage(ctx, {
