@@ -18,7 +18,7 @@ const upload = createRoute({
   security,
   summary: "Upload a person photo (multipart) → reusable imageId",
   description:
-    "multipart/form-data with `file` (required), `crop`, `externalUserId` (deprecated `customerId`), `keepForDays` 1|3|7 (deprecated `retentionDays`). The type is judged by the bytes (JPEG, PNG, WebP, HEIC); each side 240–7680 px; at most 10 MB.",
+    "multipart/form-data with `file` (required), `crop`, `externalUserId` (deprecated `customerId`), `keepForDays` 1|3|7 (deprecated `retentionDays`). The type is judged by the bytes (JPEG, PNG, WebP, HEIC); each side 240–7680 px; at most 10 MB (the whole form at most 10 MB + 64 KB; a text field over 64 KB is PAYLOAD_TOO_LARGE).",
   request: {
     body: { required: true, content: { "multipart/form-data": { schema: { $ref: "#/components/schemas/ImageUploadForm" } } } },
   },
@@ -31,6 +31,7 @@ const upload = createRoute({
       "UNSUPPORTED_IMAGE_TYPE",
       "IMAGE_DIMENSIONS_OUT_OF_RANGE",
       "FILE_TOO_LARGE",
+      "PAYLOAD_TOO_LARGE",
       "UNSUPPORTED_MEDIA_TYPE",
     ]),
   },
