@@ -1,4 +1,5 @@
 import type { AppConfig } from "./config";
+import type { FormRead } from "./lib/multipart-form";
 import type { AuthContext } from "./services/auth";
 
 /**
@@ -29,6 +30,10 @@ export interface AppVariables {
   accountId?: string;
   /** Fields the body schema ignored, reported in `x-ignored-fields`. */
   ignoredFields?: string[];
+  /** The one read of a multipart body (src/http/request-body.ts). */
+  formRead?: Promise<FormRead>;
+  /** Most body bytes that read held at once, for the request log line. */
+  bodyPeakBytes?: number;
 }
 
 export interface AppEnv {

@@ -19,5 +19,7 @@ export const accessLog: MiddlewareHandler<AppEnv> = async (c, next) => {
     status: c.res.status,
     durationMs: elapsedMs(started),
     accountId: c.get("accountId") ?? null,
+    // Set when a multipart body was read: the most body bytes held at once (docs/limits.md).
+    bodyPeakBytes: c.get("bodyPeakBytes"),
   });
 };

@@ -3,13 +3,13 @@ import { matchedRoutes } from "hono/route";
 import type { IdempotencyOutcome, RateState, StoredResponse } from "../durable/gate-types";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import { bodyFingerprint } from "../lib/fingerprint";
 import { randomBase62 } from "../lib/ids";
 import { rateLimitHeaders } from "../lib/rate-limit-headers";
 import { admit, completeIdempotent, countDeferred, parseIdempotencyKey, rateLimitedError } from "../services/admission";
 import { recordRateState, runInAdmissionScope, type AdmissionScope } from "../services/admission-scope";
 import { mayDeferCount } from "../services/rate-hint";
 import { rateLimitOf } from "../services/rate-limits";
+import { requestFingerprint } from "./request-body";
 import { matchedEndpointPath } from "./route-table";
 
 /**
@@ -72,12 +72,12 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
       owner = randomBase62(16);
       scope.idempotency = { key: idemKey, owner };
       const url = new URL(c.req.url);
-      const bytes = new Uint8Array(await c.req.raw.clone().arrayBuffer());
       idempotency = {
         key: idemKey,
         method,
         path: url.pathname + url.search,
-        fingerprint: await bodyFingerprint(c.req.header("content-type") ?? null, bytes),
+        // Reads the body once, for the route too: no clone, no second copy.
+        fingerprint: await requestFingerprint(c),
         owner,
         requestId: c.get("requestId"),
       };

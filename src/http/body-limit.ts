@@ -1,13 +1,61 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { IMAGE_MAX_BYTES } from "../lib/image-intake";
+import type { FormLimits } from "../lib/multipart-form";
+import { PRODUCT_MAX_IMAGES } from "../schemas/products";
+import { matchedEndpointPath } from "./route-table";
 
 export const JSON_MAX_BYTES = 1024 * 1024;
 export { IMAGE_MAX_BYTES };
-/** A multipart request may carry a few images plus the `data` JSON. */
-export const MULTIPART_MAX_BYTES = 4 * IMAGE_MAX_BYTES + JSON_MAX_BYTES;
+
+/**
+ * The most body bytes one request may bring: four 10 MB images and the JSON.
+ * A multipart body is held in memory once (its parts), so this bounds what a
+ * request costs the 128 MB isolate (docs/limits.md).
+ */
+export const MULTIPART_CEILING_BYTES = 4 * IMAGE_MAX_BYTES + JSON_MAX_BYTES;
+/** Room for an upload's small text fields (crop, externalUserId, keepForDays) and the boundary lines. */
+const UPLOAD_FIELDS_BYTES = 64 * 1024;
+/** Text fields beside the file parts: `data`, and a few a client may add (ignored and named). */
+const EXTRA_PARTS = 16;
+
+/** The routes that take file parts, and how many at most; every other route takes JSON only. */
+const FILE_ROUTES: Record<string, { fileParts: number; textBytes: number }> = {
+  "POST /tryon/v1/images/upload": { fileParts: 1, textBytes: UPLOAD_FIELDS_BYTES },
+  "POST /tryon/v1/products": { fileParts: PRODUCT_MAX_IMAGES, textBytes: JSON_MAX_BYTES },
+  // The person photo and the inline product's images.
+  "POST /tryon/v1/try-on": { fileParts: 1 + PRODUCT_MAX_IMAGES, textBytes: JSON_MAX_BYTES },
+  "POST /tryon/v1/try-on/sync": { fileParts: 1 + PRODUCT_MAX_IMAGES, textBytes: JSON_MAX_BYTES },
+};
+
+/** The multipart limits of a route, from what it accepts: file parts × 10 MB + its text, within the ceiling. */
+export function formLimitsOf(routeKey: string): FormLimits | null {
+  const route = FILE_ROUTES[routeKey];
+  if (!route) return null;
+  return {
+    maxBytes: Math.min(route.fileParts * IMAGE_MAX_BYTES + route.textBytes, MULTIPART_CEILING_BYTES),
+    maxFileBytes: IMAGE_MAX_BYTES,
+    maxTextBytes: Math.min(route.textBytes, JSON_MAX_BYTES),
+    maxParts: route.fileParts + EXTRA_PARTS,
+  };
+}
+
+/** `METHOD /full/route/pattern` of the endpoint this request matched ("" path when none). */
+export function routeKeyOf(c: Context<AppEnv>): string {
+  return `${c.req.method} ${matchedEndpointPath(matchedRoutes(c)) ?? ""}`;
+}
+
+export function isFormData(contentType: string | undefined | null): boolean {
+  return /^multipart\/form-data\b/i.test(contentType ?? "");
+}
+
+/** The limits that apply to this request's multipart body; null when it gets the JSON cap. */
+export function formLimitsFor(c: Context<AppEnv>): FormLimits | null {
+  return isFormData(c.req.header("content-type")) ? formLimitsOf(routeKeyOf(c)) : null;
+}
 
 const jsonLimit = bodyLimit({
   maxSize: JSON_MAX_BYTES,
@@ -16,20 +64,19 @@ const jsonLimit = bodyLimit({
   },
 });
 
-const multipartLimit = bodyLimit({
-  maxSize: MULTIPART_MAX_BYTES,
-  onError: () => {
-    throw new ApiError("FILE_TOO_LARGE", `Multipart bodies are limited to ${MULTIPART_MAX_BYTES} bytes (10 MB per image).`);
-  },
-});
-
 /**
- * Caps bodies by kind before anything reads them: Content-Length is checked
- * first, a chunked body is counted as it streams and abandoned past the cap.
- * Image-specific limits (10 MB per file) are enforced again by image intake.
+ * Caps bodies before anything reads them. A multipart body to a route that
+ * takes files is checked against that route's cap by Content-Length here, and
+ * counted while it streams by the one reader (src/http/request-body.ts), which
+ * stops past the cap without buffering the rest. Every other body (any route,
+ * any Content-Type, multipart included) gets the 1 MB JSON cap.
  */
 export const limitBodies: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const type = (c.req.header("content-type") ?? "").toLowerCase();
-  if (type.startsWith("multipart/")) return multipartLimit(c, next);
-  return jsonLimit(c, next);
+  const limits = formLimitsFor(c);
+  if (!limits) return jsonLimit(c, next);
+  const declared = Number(c.req.header("content-length") ?? "");
+  if (Number.isFinite(declared) && declared > limits.maxBytes) {
+    throw new ApiError("FILE_TOO_LARGE", `The request is ${declared} bytes; this route accepts multipart bodies up to ${limits.maxBytes} bytes (10 MB per image).`);
+  }
+  return next();
 };

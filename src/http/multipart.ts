@@ -1,7 +1,9 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import { readLimited } from "../lib/image-intake";
+import type { FilePart } from "../lib/multipart-form";
+import { isFormData } from "./body-limit";
+import { readForm } from "./request-body";
 
 export interface MultipartBody {
   /** The `data` field parsed as JSON; undefined when absent. */
@@ -9,59 +11,30 @@ export interface MultipartBody {
   /** Text fields other than `data` (first value wins). */
   fields: Map<string, string>;
   /** File parts by field name (first value wins). */
-  files: Map<string, File>;
+  files: Map<string, FilePart>;
 }
 
 export function isMultipart(c: Context<AppEnv>): boolean {
-  return /^multipart\/form-data\b/i.test(c.req.header("content-type") ?? "");
+  return isFormData(c.req.header("content-type"));
 }
 
 /**
- * Parses multipart/form-data (already capped by src/http/body-limit.ts).
- * `maxBytes` tightens the cap for routes that take one image (upload): the body
- * is then counted while it streams and abandoned with FILE_TOO_LARGE past it.
- * Returns the `data` field parsed as JSON (VALIDATION_FAILED at path "" if
- * malformed), the other text fields, and the file parts by field name.
+ * The multipart/form-data body of a route that takes files, read once as it
+ * streams (src/http/request-body.ts) within the route's caps
+ * (src/http/body-limit.ts). Returns the `data` field parsed as JSON
+ * (VALIDATION_FAILED at path "" if malformed), the other text fields, and the
+ * file parts by field name.
  */
-export async function parseMultipart(c: Context<AppEnv>, opts: { maxBytes?: number } = {}): Promise<MultipartBody> {
-  const contentType = c.req.header("content-type") ?? "";
+export async function parseMultipart(c: Context<AppEnv>): Promise<MultipartBody> {
   if (!isMultipart(c)) {
     throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "This request must be multipart/form-data.");
   }
-  let form: FormData;
-  try {
-    if (opts.maxBytes !== undefined) {
-      const max = opts.maxBytes;
-      const declared = Number(c.req.header("content-length") ?? "");
-      if (Number.isFinite(declared) && declared > max) throw new ApiError("FILE_TOO_LARGE", `The request is ${declared} bytes: an image may be at most 10 MB.`);
-      const bytes = await readLimited(c.req.raw.body, max, () => new ApiError("FILE_TOO_LARGE", `The request is over ${max} bytes: an image may be at most 10 MB.`));
-      form = await new Response(bytes, { headers: { "content-type": contentType } }).formData();
-    } else {
-      form = await c.req.raw.formData();
-    }
-  } catch (err) {
-    // Size errors (ours, or the body-limit middleware's) keep their meaning.
-    if (err instanceof ApiError || (err instanceof Error && err.name === "BodyLimitError")) throw err;
-    throw new ApiError("VALIDATION_FAILED", "The multipart body could not be parsed.", {
-      details: [{ path: "", message: "Malformed multipart/form-data body (check the boundary)." }],
-    });
-  }
+  const { form } = await readForm(c);
+  if (form instanceof ApiError) throw form;
 
-  const fields = new Map<string, string>();
-  const files = new Map<string, File>();
-  let dataText: string | undefined;
-  for (const [name, value] of form.entries()) {
-    if (typeof value === "string") {
-      if (name === "data") dataText ??= value;
-      else if (!fields.has(name)) fields.set(name, value);
-    } else if (name === "data" && dataText === undefined) {
-      // Some clients send the JSON as a file part with type application/json.
-      dataText = await value.text();
-    } else if (!files.has(name)) {
-      files.set(name, value);
-    }
-  }
-
+  const fields = new Map(form.fields);
+  const dataText = fields.get("data");
+  fields.delete("data");
   let data: unknown;
   if (dataText !== undefined) {
     try {
@@ -72,14 +45,14 @@ export async function parseMultipart(c: Context<AppEnv>, opts: { maxBytes?: numb
       });
     }
   }
-  return { data, fields, files };
+  return { data, fields, files: form.files };
 }
 
 /** A body that may be JSON, or multipart with its JSON in `data` and files beside it. */
 export interface JsonOrMultipartBody {
   raw: unknown;
   /** File parts by name; null for a JSON request (a fileKey then names no part). */
-  files: Map<string, File> | null;
+  files: Map<string, FilePart> | null;
   /** Names of multipart text fields other than `data`. */
   fields: string[];
 }

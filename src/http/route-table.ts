@@ -5,6 +5,8 @@
  */
 interface RouteEntry {
   method: string;
+  /** The pattern as registered, e.g. `/tryon/v1/products/:externalId`. */
+  path: string;
   regex: RegExp;
 }
 
@@ -25,7 +27,20 @@ function toRegex(path: string): RegExp {
 export function registerRouteTable(routes: ReadonlyArray<{ method: string; path: string }>): void {
   table = routes
     .filter((r) => r.method !== "ALL")
-    .map((r) => ({ method: r.method, regex: toRegex(r.path) }));
+    .map((r) => ({ method: r.method, path: r.path, regex: toRegex(r.path) }));
+}
+
+/** Every (method, path pattern) the app serves, once each (the fuzz test walks them all). */
+export function servedRoutes(): Array<{ method: string; path: string }> {
+  const seen = new Set<string>();
+  const out: Array<{ method: string; path: string }> = [];
+  for (const r of table) {
+    const key = `${r.method} ${r.path}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ method: r.method, path: r.path });
+  }
+  return out;
 }
 
 export function allowedMethods(path: string): string[] {

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { ApiError, type ErrorDetail } from "../errors";
+import { JSON_MAX_DEPTH } from "../lib/json-depth";
 
 /** Zod issues → Genlook-style details: dotted paths (`product.images.0.url`). */
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
@@ -20,19 +21,35 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.
   return result.data;
 }
 
-/** Deepest object level `ignoredFields` compares (request schemas are far shallower). */
-const IGNORED_FIELDS_MAX_DEPTH = 16;
+type Pair = [input: unknown, parsed: unknown, path: string];
 
 /**
  * Dotted paths of fields present in `input` that `schema` would drop, for the
  * `x-ignored-fields` header (SPEC §3: unknown fields are ignored but named).
+ * The walk is iterative (a stack of per-object iterators, so the order is the
+ * depth-first one) and stops JSON_MAX_DEPTH levels down: schemas nest a few
+ * levels, and deeper values are free-form JSON kept as sent (metadata,
+ * classifications), where nothing is dropped. No body can overflow the stack.
  */
-export function ignoredFields(input: unknown, parsed: unknown, prefix = "", depth = 0): string[] {
-  // Schemas nest a few levels; deeper values are free-form JSON kept as sent (metadata,
-  // classifications), where nothing is dropped. Stopping here keeps a deeply nested body
-  // from overflowing the stack (a 500).
-  if (depth > IGNORED_FIELDS_MAX_DEPTH || !isPlainObject(input) || !isPlainObject(parsed)) return [];
+export function ignoredFields(input: unknown, parsed: unknown): string[] {
   const out: string[] = [];
+  if (!isPlainObject(input) || !isPlainObject(parsed)) return out;
+  const stack: Array<{ pairs: Iterator<Pair>; depth: number }> = [{ pairs: compare(input, parsed, "", out), depth: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as { pairs: Iterator<Pair>; depth: number };
+    const step = top.pairs.next();
+    if (step.done) {
+      stack.pop();
+      continue;
+    }
+    const [a, b, path] = step.value;
+    if (top.depth + 1 <= JSON_MAX_DEPTH && isPlainObject(a) && isPlainObject(b)) stack.push({ pairs: compare(a, b, path, out), depth: top.depth + 1 });
+  }
+  return out;
+}
+
+/** Reports the keys of one object that `parsed` dropped; yields the pairs to compare below it. */
+function* compare(input: Record<string, unknown>, parsed: Record<string, unknown>, prefix: string, out: string[]): Generator<Pair, void> {
   for (const key of Object.keys(input)) {
     const path = prefix ? `${prefix}.${key}` : key;
     if (!(key in parsed)) {
@@ -42,12 +59,11 @@ export function ignoredFields(input: unknown, parsed: unknown, prefix = "", dept
     const a = input[key];
     const b = parsed[key];
     if (Array.isArray(a) && Array.isArray(b)) {
-      a.forEach((item, i) => out.push(...ignoredFields(item, b[i], `${path}.${i}`, depth + 1)));
+      for (const [i, item] of a.entries()) yield [item, b[i], `${path}.${i}`];
     } else {
-      out.push(...ignoredFields(a, b, path, depth + 1));
+      yield [a, b, path];
     }
   }
-  return out;
 }
 
 /** Longest `x-ignored-fields` value sent; past it the list ends with "..." (real proxies refuse huge headers). */

@@ -10,8 +10,6 @@ import { ImageIdParamSchema, ImageSchema, UploadFieldsSchema, UploadFormSchema }
 import { getImage, presentImage, storeImage, type KeepForDays } from "../services/images";
 
 const security = API_KEY_SECURITY;
-/** Room for the boundary lines and the small text fields around one 10 MB file. */
-const UPLOAD_OVERHEAD_BYTES = 64 * 1024;
 
 const upload = createRoute({
   method: "post",
@@ -20,7 +18,7 @@ const upload = createRoute({
   security,
   summary: "Upload a person photo (multipart) → reusable imageId",
   description:
-    "multipart/form-data with `file` (required), `crop`, `externalUserId` (deprecated `customerId`), `keepForDays` 1|3|7 (deprecated `retentionDays`). The type is judged by the bytes (JPEG, PNG, WebP, HEIC); each side 240–7680 px; at most 10 MB.",
+    "multipart/form-data with `file` (required), `crop`, `externalUserId` (deprecated `customerId`), `keepForDays` 1|3|7 (deprecated `retentionDays`). The type is judged by the bytes (JPEG, PNG, WebP, HEIC); each side 240–7680 px; at most 10 MB (the whole form at most 10 MB + 64 KB; a text field over 64 KB is PAYLOAD_TOO_LARGE).",
   request: {
     body: { required: true, content: { "multipart/form-data": { schema: { $ref: "#/components/schemas/ImageUploadForm" } } } },
   },
@@ -33,6 +31,7 @@ const upload = createRoute({
       "UNSUPPORTED_IMAGE_TYPE",
       "IMAGE_DIMENSIONS_OUT_OF_RANGE",
       "FILE_TOO_LARGE",
+      "PAYLOAD_TOO_LARGE",
       "UNSUPPORTED_MEDIA_TYPE",
     ]),
   },
@@ -68,7 +67,7 @@ export const imageRoutes = router
     const auth = authOf(c);
     const ctx = serviceContext(c);
     if (!isMultipart(c)) throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Upload the photo as multipart/form-data with a `file` part.");
-    const body = await parseMultipart(c, { maxBytes: IMAGE_MAX_BYTES + UPLOAD_OVERHEAD_BYTES });
+    const body = await parseMultipart(c);
     const file = body.files.get("file");
     if (!file) {
       throw new ApiError("FILE_REQUIRED", body.fields.has("file") ? "`file` must be a file part (with a filename), not a text field." : "The upload has no `file` part.");
@@ -82,8 +81,8 @@ export const imageRoutes = router
 
     const externalUserId = pick(fields.externalUserId, fields.customerId, "externalUserId", "customerId");
     const keepForDays = pick(fields.keepForDays, fields.retentionDays, "keepForDays", "retentionDays");
-    if (file.size > IMAGE_MAX_BYTES) throw new ApiError("FILE_TOO_LARGE", `The file is ${file.size} bytes; the limit is ${IMAGE_MAX_BYTES} bytes (10 MB).`);
-    const bytes = new Uint8Array(await file.arrayBuffer());
+    const bytes = file.bytes;
+    if (bytes.byteLength > IMAGE_MAX_BYTES) throw new ApiError("FILE_TOO_LARGE", `The file is ${bytes.byteLength} bytes; the limit is ${IMAGE_MAX_BYTES} bytes (10 MB).`);
     const info = inspectImage(bytes);
     const accountDefault = [1, 3, 7].includes(auth.retentionDays) ? (auth.retentionDays as KeepForDays) : ctx.config.DEFAULT_RETENTION_DAYS;
     const stored = await storeImage(ctx, {

@@ -7,6 +7,7 @@ import { authOf, serviceContext } from "../http/context";
 import { readJsonOrMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";
 import { ignoredFields, ignoredFieldsHeader, parseOrThrow } from "../http/validation";
+import type { FilePart } from "../lib/multipart-form";
 import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
 import { GenerationSchema } from "../schemas/generations";
 import { TryOnMultipartSchema, TryOnRequestSchema, type TryOnRequestBody } from "../schemas/tryon";
@@ -95,7 +96,7 @@ const tryOnSync = createRoute({
 });
 
 /** Reads the request as JSON or multipart and validates it; sets `x-ignored-fields`. */
-async function readTryOnBody(c: Context<AppEnv>): Promise<{ parsed: TryOnRequestBody; files: Map<string, File> | null }> {
+async function readTryOnBody(c: Context<AppEnv>): Promise<{ parsed: TryOnRequestBody; files: Map<string, FilePart> | null }> {
   const { raw, files, fields } = await readJsonOrMultipart(c, {
     missingData: "A multipart try-on carries its JSON body in the `data` field.",
     unsupported: "Send the try-on as application/json, or as multipart/form-data with a `data` field.",

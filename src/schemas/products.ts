@@ -1,6 +1,26 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
+import { JSON_MAX_DEPTH, nestsDeeperThan } from "../lib/json-depth";
 import { IsoDate } from "./common";
+
+const encoder = new TextEncoder();
+
+/**
+ * The checks of a free-form JSON field, depth first: only a value known to be
+ * at most JSON_MAX_DEPTH deep is serialized to measure it, so no nesting a
+ * client can send makes JSON.stringify overflow the stack (a 500).
+ */
+function freeFormJson(label: string, maxBytes: number) {
+  return (value: unknown, ctx: z.RefinementCtx): void => {
+    if (value === undefined) return;
+    if (nestsDeeperThan(value, JSON_MAX_DEPTH)) {
+      ctx.addIssue({ code: "custom", message: `too deeply nested (max ${JSON_MAX_DEPTH})` });
+      return;
+    }
+    const size = encoder.encode(JSON.stringify(value) ?? "").byteLength;
+    if (size > maxBytes) ctx.addIssue({ code: "custom", message: `${label} is ${size} bytes serialized; the limit is ${maxBytes}` });
+  };
+}
 
 /** Serialized `metadata` is capped so a product row stays small (D1 rows, list pages). */
 export const METADATA_MAX_BYTES = 16 * 1024;
@@ -15,12 +35,9 @@ const FileKey = z.string().min(1).max(200).openapi({ description: "Multipart onl
 export const CLASSIFICATIONS_MAX_BYTES = 4 * 1024;
 const Classifications = z
   .record(z.string(), z.unknown())
-  .superRefine((value, ctx) => {
-    const size = new TextEncoder().encode(JSON.stringify(value)).byteLength;
-    if (size > CLASSIFICATIONS_MAX_BYTES) ctx.addIssue({ code: "custom", message: `classifications is ${size} bytes serialized; the limit is ${CLASSIFICATIONS_MAX_BYTES}` });
-  })
+  .superRefine(freeFormJson("classifications", CLASSIFICATIONS_MAX_BYTES))
   .openapi({
-    description: `Free-form image classification hints for engines (e.g. \`{"view":"front","on_model":false}\`), at most ${CLASSIFICATIONS_MAX_BYTES} bytes serialized.`,
+    description: `Free-form image classification hints for engines (e.g. \`{"view":"front","on_model":false}\`), at most ${CLASSIFICATIONS_MAX_BYTES} bytes serialized and ${JSON_MAX_DEPTH} levels deep.`,
     example: { view: "front" },
   });
 
@@ -41,12 +58,11 @@ export const ProductImageInputSchema = z
 
 const Metadata = z
   .unknown()
-  .superRefine((v, ctx) => {
-    if (v === undefined) return;
-    const size = new TextEncoder().encode(JSON.stringify(v) ?? "").byteLength;
-    if (size > METADATA_MAX_BYTES) ctx.addIssue({ code: "custom", message: `metadata is ${size} bytes serialized; the limit is ${METADATA_MAX_BYTES}` });
-  })
-  .openapi({ description: `Free-form JSON kept with the product (at most ${METADATA_MAX_BYTES} bytes serialized).`, example: { sku: "SH-42", color: "navy" } });
+  .superRefine(freeFormJson("metadata", METADATA_MAX_BYTES))
+  .openapi({
+    description: `Free-form JSON kept with the product (at most ${METADATA_MAX_BYTES} bytes serialized and ${JSON_MAX_DEPTH} levels deep).`,
+    example: { sku: "SH-42", color: "navy" },
+  });
 
 /**
  * A product as sent to POST /products, or inline in a try-on. `externalId` is

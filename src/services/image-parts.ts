@@ -1,5 +1,6 @@
 import { ApiError } from "../errors";
 import { IMAGE_MAX_BYTES, inspectImage, type ImageInfo } from "../lib/image-intake";
+import type { FilePart } from "../lib/multipart-form";
 import { checkUrlSafety } from "../lib/safe-fetch";
 import type { NormalizedProductImage } from "../schemas/products";
 import type { ServiceContext } from "./context";
@@ -30,9 +31,9 @@ export function missingPart(key: string, at: InputPlace, isMultipart: boolean): 
 }
 
 /** Size-checks and sniffs one part (FILE_TOO_LARGE, UNSUPPORTED_IMAGE_TYPE, INVALID_IMAGE, …), naming it in the message. */
-export async function inspectPart(file: File, key: string, at: InputPlace): Promise<CheckedPart> {
-  if (file.size > IMAGE_MAX_BYTES) throw new ApiError("FILE_TOO_LARGE", `Part "${key}" is ${file.size} bytes; an image may be at most 10 MB.`);
-  const bytes = new Uint8Array(await file.arrayBuffer());
+export async function inspectPart(file: FilePart, key: string, at: InputPlace): Promise<CheckedPart> {
+  const bytes = file.bytes; // the form's own copy: nothing is copied again
+  if (bytes.byteLength > IMAGE_MAX_BYTES) throw new ApiError("FILE_TOO_LARGE", `Part "${key}" is ${bytes.byteLength} bytes; an image may be at most 10 MB.`);
   try {
     return { bytes, info: inspectImage(bytes) };
   } catch (err) {
@@ -50,7 +51,7 @@ export async function inspectPart(file: File, key: string, at: InputPlace): Prom
 export async function checkProductImages(
   ctx: ServiceContext,
   normalized: readonly NormalizedProductImage[],
-  files: Map<string, File> | null | undefined,
+  files: Map<string, FilePart> | null | undefined,
   at: (index: number) => InputPlace,
 ): Promise<Map<number, CheckedPart>> {
   const parts = new Map<number, CheckedPart>();

@@ -12,6 +12,7 @@ import {
 import { ApiError } from "../errors";
 import { base64UrlEncode, sha256Hex } from "../lib/crypto";
 import { randomBase62 } from "../lib/ids";
+import type { FilePart } from "../lib/multipart-form";
 import { safeFetchImage } from "../lib/safe-fetch";
 import { DAY, isLive, toIso } from "../lib/time";
 import { normalizeProductImages, type ProductInput, type ProductView } from "../schemas/products";
@@ -105,7 +106,7 @@ export async function upsertProduct(
   input: ProductInput,
   opts: {
     kind: ProductRecord["kind"];
-    files?: Map<string, File>;
+    files?: Map<string, FilePart>;
     /** The image parts `checkProductImages` already validated for this same input (skips reading them twice). */
     checked?: Map<number, CheckedPart>;
   },

@@ -6,6 +6,7 @@ import { newId } from "../lib/ids";
 import { isLive } from "../lib/time";
 import type { ImageInfo } from "../lib/image-intake";
 import { describeError, log } from "../lib/logger";
+import type { FilePart } from "../lib/multipart-form";
 import { safeFetchImage } from "../lib/safe-fetch";
 import { normalizeProductImages, type ProductInput } from "../schemas/products";
 import type { GenerationMessageInput } from "../schemas/generation-message";
@@ -50,7 +51,7 @@ export async function createTryOn(
   ctx: ServiceContext,
   auth: AuthContext,
   body: TryOnRequestBody,
-  files: Map<string, File> | null,
+  files: Map<string, FilePart> | null,
 ): Promise<TryOnAccepted> {
   const req = normalizeTryOnRequest(body);
   const productPath = body.products ? "products.0" : "product";
@@ -175,7 +176,7 @@ export async function createTryOn(
 async function prevalidateProduct(
   ctx: ServiceContext,
   input: ProductInput,
-  files: Map<string, File> | null,
+  files: Map<string, FilePart> | null,
   path: string,
   existsLive: boolean,
 ): Promise<Map<number, CheckedPart>> {
@@ -206,7 +207,7 @@ async function resolvePerson(
   ctx: ServiceContext,
   accountId: string,
   req: TryOnRequest,
-  files: Map<string, File> | null,
+  files: Map<string, FilePart> | null,
   imageRow: Parameters<typeof toStoredImage>[0] | undefined,
   now: number,
 ): Promise<PersonPlan> {

@@ -38,7 +38,7 @@ describe("retention purge", () => {
     const result3d = await storeImage(ctx, { accountId: acct.accountId, bytes, info, role: "result", keepForDays: 3 });
 
     // A registered product kept forever, a one-shot (7 d) with an uploaded image, an inline one (15 d).
-    const files = new Map([["a", new File([bytes], "a.png")]]);
+    const files = new Map([["a", { filename: "a.png", type: "image/png", bytes }]]);
     const forever = await upsertProduct(ctx, acct.accountId, { externalId: "forever", images: [{ fileKey: "a" }] }, { kind: "registered", files });
     const oneshot = await upsertProduct(ctx, acct.accountId, { images: [{ fileKey: "a" }] }, { kind: "oneshot", files });
     await upsertProduct(ctx, acct.accountId, { externalId: "inline", images: [{ url: "https://cdn.example.com/a.jpg" }] }, { kind: "inline" });

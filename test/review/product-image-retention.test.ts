@@ -48,8 +48,8 @@ describe("product image retention", () => {
     let clock = now();
     const ctx = { ...backgroundContext(env), now: () => clock };
     const files = new Map([
-      ["a", new File([await makePng(300, 300)], "a.png")],
-      ["b", new File([await makePng(260, 300)], "b.png")],
+      ["a", { filename: "a.png", type: "image/png", bytes: await makePng(300, 300) }],
+      ["b", { filename: "b.png", type: "image/png", bytes: await makePng(260, 300) }],
     ]);
     const before = await upsertProduct(ctx, acct.accountId, { externalId: "q", images: [{ fileKey: "a" }] }, { kind: "registered", files });
     const snapshotRef = before.images[0]!; // what a PENDING generation captured
