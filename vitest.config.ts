@@ -26,7 +26,7 @@ export default defineConfig(async () => {
                   ENVIRONMENT: "test",
                   ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
                   FILE_SIGNING_SECRET: "test-file-signing-secret-0123456789abcdef",
-                  WEBHOOK_ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+                  AT_REST_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
                   // Pinned so a developer's .dev.vars (written by `npm start`) cannot change test behaviour.
                   ALLOW_LOOPBACK_FETCH: "false",
                   MAINTENANCE_MODE: "false",
