@@ -5,6 +5,7 @@ import { accessLog } from "./http/access-log";
 import { admission } from "./http/admission";
 import { requireAdminToken, requireApiKey } from "./http/auth";
 import { limitBodies } from "./http/body-limit";
+import { deploymentGate } from "./http/deployment-gate";
 import { maintenanceGate } from "./http/maintenance";
 import { notFound, onError } from "./http/errors";
 import { mountOpenApi } from "./http/openapi";
@@ -38,7 +39,7 @@ const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
  */
 export function createApp() {
   const app = createRouter();
-  app.use("*", requestId, accessLog, withConfig);
+  app.use("*", requestId, accessLog, deploymentGate, withConfig);
   app.use("/tryon/v1/*", maintenanceGate);
   app.route("/", healthRoutes);
   mountOpenApi(app);
