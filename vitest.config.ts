@@ -1,5 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+// @ts-expect-error: a plain .mjs build script without type declarations
+import { buildAssets } from "./scripts/build-assets.mjs";
 
 // Two projects:
 // - "workers": the API's tests, inside workerd with the bindings of
@@ -8,6 +10,8 @@ import { defineConfig } from "vitest/config";
 // - "node": checks of checked-in artifacts that need Node tools (the OpenAPI
 //   validator reads its schemas from disk, which workerd cannot).
 export default defineConfig(async () => {
+  // wrangler's `[build] command` does not run under vitest: the static assets are copied here.
+  buildAssets();
   const migrations = await readD1Migrations("./migrations");
   return {
     test: {
