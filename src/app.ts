@@ -14,6 +14,7 @@ import { registerRouteTable } from "./http/route-table";
 import { createRouter } from "./http/router";
 import { accountRoutes } from "./routes/account";
 import { accountRoutes as adminAccountRoutes } from "./routes/admin/accounts";
+import { atRestKeyRoutes as adminAtRestKeyRoutes } from "./routes/admin/at-rest-key";
 import { creditRoutes as adminCreditRoutes } from "./routes/admin/credits";
 import { keyRoutes as adminKeyRoutes } from "./routes/admin/keys";
 import { maintenanceRoutes as adminMaintenanceRoutes } from "./routes/admin/maintenance";
@@ -64,6 +65,7 @@ export function createApp() {
   admin.route("/", adminKeyRoutes);
   admin.route("/", adminCreditRoutes);
   admin.route("/", adminMaintenanceRoutes);
+  admin.route("/", adminAtRestKeyRoutes);
   app.route("/admin/v1", admin);
 
   app.notFound(notFound);
