@@ -12,11 +12,12 @@ import type { AppEnv } from "../env";
 export const DOCS_SCRIPT_PATH = "/tryon/v1/docs/scalar.js";
 const OPENAPI_PATH = "/tryon/v1/openapi.json";
 
-/** Everything Scalar would fetch from elsewhere is off: fonts, telemetry, the AI agent. */
+/** Everything that would reach Scalar's services is off: fonts, telemetry, the AI agent, hosted MCP. */
 const SCALAR_CONFIGURATION = {
   withDefaultFonts: false,
   telemetry: false,
   agent: { disabled: true },
+  mcp: { disabled: true },
   showDeveloperTools: "never",
 };
 
