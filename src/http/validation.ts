@@ -25,7 +25,7 @@ const IGNORED_FIELDS_MAX_DEPTH = 16;
 
 /**
  * Dotted paths of fields present in `input` that `schema` would drop, for the
- * `x-ignored-fields` header (SPEC §3: unknown fields are ignored but named).
+ * `x-ignored-fields` header (unknown fields are ignored but named).
  */
 export function ignoredFields(input: unknown, parsed: unknown, prefix = "", depth = 0): string[] {
   // Schemas nest a few levels; deeper values are free-form JSON kept as sent (metadata,

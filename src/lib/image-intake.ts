@@ -2,7 +2,7 @@ import { HEIF } from "image-size/types/heif";
 import { ApiError } from "../errors";
 
 /**
- * The one image intake (SPEC §3/§5): every route or job that receives image
+ * The one image intake (docs/images-and-products.md): every route or job that receives image
  * bytes (upload, multipart products/try-on, fetched URLs) runs them through
  * `inspectImage`. The type is judged by magic bytes only; dimensions come from
  * the header (no pixel decode, no allocation proportional to the claimed size),
@@ -22,7 +22,7 @@ export interface ImageInfo {
 
 export const IMAGE_MIN_SIDE = 240;
 export const IMAGE_MAX_SIDE = 7680;
-/** 10 MB per image (SPEC §3); src/http/body-limit.ts re-exports this one value. */
+/** 10 MB per image; src/http/body-limit.ts re-exports this one value. */
 export const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
 
 const CONTENT_TYPES: Record<ImageFormat, string> = {

@@ -5,7 +5,7 @@ import { fundedAccount, registerProduct, runConsumer, tryOn, uploadPerson, usePi
 const queue = usePipelineQueues();
 
 /**
- * Counts what a request costs (SPEC §11): D1 round trips (a batch is one; a
+ * Counts what a request costs (the budgets in docs/try-on.md): D1 round trips (a batch is one; a
  * statement run outside a batch is one), Durable Object stubs taken (each
  * service call takes one stub for one RPC) and queue sends.
  */
@@ -37,7 +37,7 @@ function meter() {
   };
 }
 
-describe("hot-path budgets (SPEC §11)", () => {
+describe("hot-path budgets", () => {
   it("GET /generations/{id}: 1 D1 query + the rate-limit DO call (auth cached)", async () => {
     const acct = await fundedAccount(5);
     const imageId = await uploadPerson(acct);
