@@ -1,5 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+// @ts-expect-error: a plain .mjs build script without type declarations
+import { buildAssets } from "./scripts/build-assets.mjs";
 
 // This file runs in Node; the project's types are the Workers ones, which have no `process`.
 declare const process: { env: Record<string, string | undefined> };
@@ -11,6 +13,8 @@ declare const process: { env: Record<string, string | undefined> };
 // - "node": checks of checked-in artifacts that need Node tools (the OpenAPI
 //   validator reads its schemas from disk, which workerd cannot).
 export default defineConfig(async () => {
+  // wrangler's `[build] command` does not run under vitest: the static assets are copied here.
+  buildAssets();
   const migrations = await readD1Migrations("./migrations");
   return {
     test: {
@@ -29,7 +33,7 @@ export default defineConfig(async () => {
                   ENVIRONMENT: "test",
                   ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
                   FILE_SIGNING_SECRET: "test-file-signing-secret-0123456789abcdef",
-                  WEBHOOK_ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+                  AT_REST_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
                   // Pinned so a developer's .dev.vars (written by `npm start`) cannot change test behaviour.
                   ALLOW_LOOPBACK_FETCH: "false",
                   MAINTENANCE_MODE: "false",

@@ -7,6 +7,7 @@
 //    not 429s) and grants it credits;
 // 4. drives each endpoint with autocannon and prints req/s, p50, p99 and the ratio to the bare route.
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -75,11 +76,12 @@ async function startWorker(outdir) {
       modulesRoot: outdir,
       bindings: {
         ...(workerOptions.bindings ?? {}),
-        ENVIRONMENT: "bench",
+        // A local run: the deployment checks (public https base URL, strong secrets) do not apply.
+        ENVIRONMENT: "development",
         ENGINE_DEFAULT: "mock",
         ADMIN_TOKEN,
         FILE_SIGNING_SECRET: "bench-file-signing-secret-0123456789abcdef",
-        WEBHOOK_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
+        AT_REST_KEY: randomBytes(32).toString("base64"),
         ALLOW_LOOPBACK_FETCH: "true",
       },
     }),

@@ -1,14 +1,23 @@
 // Writes docs/openapi.json from the running Worker's own /tryon/v1/openapi.json
 // (the document is generated from the Zod schemas; this file is a checked-in
 // copy for readers and tools). `--check` fails when the copy is stale.
+import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { unstable_startWorker } from "wrangler";
 
 const check = process.argv.includes("--check");
 const target = new URL("../docs/openapi.json", import.meta.url);
 
+// A throwaway local run: without these the deployment check refuses to serve (no secrets on a fresh clone).
+const text = (value) => ({ type: "plain_text", value });
 const worker = await unstable_startWorker({
   config: "wrangler.toml",
+  bindings: {
+    ENVIRONMENT: text("development"),
+    ADMIN_TOKEN: text(randomBytes(32).toString("base64url")),
+    FILE_SIGNING_SECRET: text(randomBytes(32).toString("base64url")),
+    AT_REST_KEY: text(randomBytes(32).toString("base64")),
+  },
   dev: { server: { port: 0 }, inspector: false, persist: false, logLevel: "error" },
 });
 try {

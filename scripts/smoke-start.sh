@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 port="${SMOKE_PORT:-8911}"
 log=.tmp/smoke-start.log
 mkdir -p .tmp
-npm start -- --port "${port}" >"${log}" 2>&1 &
+# Its own process group, so the cleanup ends npm, start.mjs, wrangler and workerd by id, nothing else.
+setsid npm start -- --port "${port}" >"${log}" 2>&1 &
 pid=$!
-cleanup() { kill "${pid}" 2>/dev/null; pkill -f "wrangler.js dev --port ${port}" 2>/dev/null; wait "${pid}" 2>/dev/null; }
+cleanup() { kill -- "-${pid}" 2>/dev/null; wait "${pid}" 2>/dev/null; }
 trap cleanup EXIT
 for _ in $(seq 1 180); do
   grep -q "curl -s" "${log}" && break

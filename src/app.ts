@@ -5,6 +5,7 @@ import { accessLog } from "./http/access-log";
 import { admission } from "./http/admission";
 import { requireAdminToken, requireApiKey } from "./http/auth";
 import { limitBodies } from "./http/body-limit";
+import { deploymentGate } from "./http/deployment-gate";
 import { maintenanceGate } from "./http/maintenance";
 import { notFound, onError } from "./http/errors";
 import { mountOpenApi } from "./http/openapi";
@@ -13,6 +14,7 @@ import { registerRouteTable } from "./http/route-table";
 import { createRouter } from "./http/router";
 import { accountRoutes } from "./routes/account";
 import { accountRoutes as adminAccountRoutes } from "./routes/admin/accounts";
+import { atRestKeyRoutes as adminAtRestKeyRoutes } from "./routes/admin/at-rest-key";
 import { creditRoutes as adminCreditRoutes } from "./routes/admin/credits";
 import { keyRoutes as adminKeyRoutes } from "./routes/admin/keys";
 import { maintenanceRoutes as adminMaintenanceRoutes } from "./routes/admin/maintenance";
@@ -38,7 +40,7 @@ const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
  */
 export function createApp() {
   const app = createRouter();
-  app.use("*", requestId, accessLog, withConfig);
+  app.use("*", requestId, accessLog, deploymentGate, withConfig);
   app.use("/tryon/v1/*", maintenanceGate);
   app.route("/", healthRoutes);
   mountOpenApi(app);
@@ -63,6 +65,7 @@ export function createApp() {
   admin.route("/", adminKeyRoutes);
   admin.route("/", adminCreditRoutes);
   admin.route("/", adminMaintenanceRoutes);
+  admin.route("/", adminAtRestKeyRoutes);
   app.route("/admin/v1", admin);
 
   app.notFound(notFound);

@@ -10,6 +10,8 @@ const bool = z
   .transform((v) => v === "true" || v === "1");
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
+export const LOCAL_BASE_URL = "http://localhost:8787";
+
 export const ENGINE_NAMES = ["mock", "composite", "fashn"] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
@@ -29,8 +31,15 @@ const ConfigSchema = z.object({
         return z.NEVER;
       }
     }),
-  /** Origin for absolute URLs built outside a request (webhook payloads, queue consumers). */
-  PUBLIC_BASE_URL: z.string().url().default("http://localhost:8787"),
+  /**
+   * Origin for absolute URLs built outside a request (webhook payloads, engine
+   * input URLs). The local default is refused in a deployment (src/deployment-check.ts).
+   */
+  PUBLIC_BASE_URL: z
+    .string()
+    .url()
+    .default(LOCAL_BASE_URL)
+    .transform((s) => new URL(s).origin),
   FASHN_BASE_URL: z.string().url().default("https://api.fashn.ai"),
   FASHN_API_KEY: z.string().default(""),
   /** Composite engine: largest input it decodes as is (pixels, and never past the 64 MiB decode budget); bigger ones are downscaled by the Images binding first (docs/engines.md). */
@@ -52,22 +61,34 @@ const ConfigSchema = z.object({
 
 export type AppConfig = z.infer<typeof ConfigSchema>;
 
-const cache = new WeakMap<object, AppConfig>();
+export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; issues: Array<{ name: string; problem: string }> };
 
-/** Parsed configuration for this `env`; parsing happens once per env object, not per request. */
-export function getConfig(env: Env): AppConfig {
-  let cfg = cache.get(env);
-  if (!cfg) {
+const cache = new WeakMap<object, ConfigResult>();
+
+/** The vars of `env` parsed once per env object (not per request); issues name the var, never its value. */
+export function parseConfig(env: Env): ConfigResult {
+  let result = cache.get(env);
+  if (!result) {
     const source = env as unknown as Record<string, unknown>;
     const raw: Record<string, unknown> = {};
     for (const key of Object.keys(ConfigSchema.shape)) {
       const v = source[key];
       if (typeof v === "string" && v !== "") raw[key] = v;
     }
-    cfg = ConfigSchema.parse(raw);
-    cache.set(env, cfg);
+    const parsed = ConfigSchema.safeParse(raw);
+    result = parsed.success
+      ? { ok: true, config: parsed.data }
+      : { ok: false, issues: parsed.error.issues.map((i) => ({ name: String(i.path[0] ?? "config"), problem: i.message })) };
+    cache.set(env, result);
   }
-  return cfg;
+  return result;
+}
+
+/** Parsed configuration for this `env`. Throws on invalid vars; the deployment check refuses to serve before that. */
+export function getConfig(env: Env): AppConfig {
+  const result = parseConfig(env);
+  if (!result.ok) throw new Error(`invalid configuration: ${result.issues.map((i) => i.name).join(", ")}`);
+  return result.config;
 }
 
 /** Effective burst: 0 means "same as the per-minute rate". */

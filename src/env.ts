@@ -9,7 +9,12 @@ import type { AuthContext } from "./services/auth";
 interface DrapeSecrets {
   ADMIN_TOKEN: string;
   FILE_SIGNING_SECRET: string;
-  WEBHOOK_ENCRYPTION_KEY: string;
+  /** At-rest key (base64 of 32 random bytes): seals webhook secrets and stored idempotent responses. */
+  AT_REST_KEY?: string;
+  /** Keys that still open values sealed before a rotation (comma-separated). */
+  AT_REST_KEY_PREVIOUS?: string;
+  /** Former name of AT_REST_KEY, still accepted (src/lib/at-rest-keys.ts). */
+  WEBHOOK_ENCRYPTION_KEY?: string;
   FASHN_API_KEY?: string;
   ENGINE_BY_CATEGORY?: string;
   FASHN_BASE_URL?: string;

@@ -1,5 +1,6 @@
 import { createApp, type App } from "./app";
 import { runSweep } from "./cron/sweep";
+import { deploymentProblems } from "./deployment-check";
 import { dispatchQueue } from "./queues/dispatch";
 import { QUEUE_CONSUMERS } from "./queues";
 
@@ -8,15 +9,24 @@ export { AccountGate } from "./durable/account-gate";
 // Built on first use, not at import time, so isolate start-up stays cheap.
 let app: App | undefined;
 
+/** A misconfigured deployment holds its queue messages this long, then they come back (docs/deployment.md). */
+const MISCONFIGURED_RETRY_DELAY_SECONDS = 300;
+
 export default {
   fetch(request, env, ctx) {
     app ??= createApp();
     return app.fetch(request, env, ctx);
   },
   async queue(batch, env, ctx) {
+    // Background work would build localhost URLs or fail to open secrets: wait for the fix instead.
+    if (deploymentProblems(env).length > 0) {
+      batch.retryAll({ delaySeconds: MISCONFIGURED_RETRY_DELAY_SECONDS });
+      return;
+    }
     await dispatchQueue(QUEUE_CONSUMERS, batch, env, ctx);
   },
   async scheduled(controller, env, ctx) {
+    if (deploymentProblems(env).length > 0) return;
     ctx.waitUntil(runSweep(env, controller.scheduledTime));
   },
   // `satisfies` keeps the handler types checked while wrangler sees a plain default export.

@@ -8,7 +8,7 @@ export const RETENTION_BATCH = 100;
 export const RETENTION_MAX_BATCHES = 5;
 
 /**
- * Retention purge (SPEC §10), idempotent: expired products are deleted (their
+ * Retention purge (docs/privacy.md), idempotent: expired products are deleted (their
  * images are released with a grace period), then expired images lose their
  * row first and their R2 object second, so no live row ever points at a
  * deleted object; a crash between the two leaves only an unreferenced object,

@@ -7,7 +7,7 @@ import type { IdempotencyBegin, IdempotencyOutcome, StoredResponse } from "./gat
  * (except `purgeExpired`, which the alarm runs on its own).
  */
 
-/** Idempotency records are kept 24 h (SPEC §10), then a reused key starts a new request. */
+/** Idempotency records are kept 24 h (docs/credits-limits-idempotency.md), then a reused key starts a new request. */
 export const IDEMPOTENCY_TTL_MS = DAY;
 /** A record still "running" after this long belongs to a request that died; the key may be used again. */
 export const IDEMPOTENCY_LEASE_MS = 5 * MINUTE;

@@ -1,6 +1,6 @@
 /**
  * THE mapping from FASHN's runtime error names (status "failed", `error.name`)
- * onto Drape's runtime codes (SPEC §4). One table; docs/engines.md mirrors it and
+ * onto Drape's runtime codes (src/errors/catalog.ts). One table; docs/engines.md mirrors it and
  * test/engines/fashn.test.ts walks it row by row.
  */
 import type { RuntimeErrorCode } from "../errors";

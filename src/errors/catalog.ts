@@ -1,5 +1,5 @@
 /**
- * The single error catalog (SPEC §4). Every non-2xx the Worker returns and every
+ * The single error catalog. Every non-2xx the Worker returns and every
  * runtime failure stored on a generation uses a code from here; `/errors`, the
  * OpenAPI document and the README table are generated from this object.
  */
@@ -50,6 +50,8 @@ export const ERROR_CATALOG = {
   METHOD_NOT_ALLOWED: { status: 405, retryable: "no", kind: "api", description: "The path exists but not with this method; see the `Allow` header." },
   INTERNAL_ERROR: { status: 500, retryable: "yes", kind: "api", description: "Unexpected failure on our side; safe to retry with exponential backoff." },
   SERVICE_UNAVAILABLE: { status: 503, retryable: "yes", kind: "api", description: "Maintenance mode or a dependency is down; wait for `Retry-After` seconds." },
+  SERVICE_MISCONFIGURED: { status: 503, retryable: "yes", kind: "api", description: "The deployment refuses to serve until its operator fixes its configuration (e.g. a localhost `PUBLIC_BASE_URL`, a missing or weak secret); `details[]` names each setting, never its value." },
+  ENCRYPTED_DATA_UNREADABLE: { status: 503, retryable: "no", kind: "api", description: "A value stored encrypted (a webhook signing secret, or an Idempotency-Key's stored response) was sealed with an at-rest key this deployment no longer has. Rotate the webhook secret, or ask the operator to restore the key as `AT_REST_KEY_PREVIOUS`." },
   GARMENT_NOT_DETECTED: { status: 422, retryable: "after-fix", kind: "runtime", description: "No garment could be found in the product image (e.g. a blank or uniform image)." },
   MODEL_POSE_UNSUPPORTED: { status: 422, retryable: "after-fix", kind: "runtime", description: "The person's pose or framing is not supported by the engine." },
   NSFW_CONTENT_BLOCKED: { status: 422, retryable: "after-fix", kind: "runtime", description: "An input was blocked by content moderation." },

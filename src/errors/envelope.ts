@@ -1,7 +1,7 @@
 import type { ErrorCode } from "./catalog";
 import { ERROR_CATALOG } from "./catalog";
 
-/** SPEC §3 error envelope; HTTP status always equals `status`. */
+/** The error envelope of every non-2xx; HTTP status always equals `status`. */
 export interface ErrorEnvelope {
   code: ErrorCode;
   message: string;

@@ -15,7 +15,7 @@ import { matchedEndpointPath } from "./route-table";
 /**
  * Routes whose handler reserves a credit: their rate-limit count is deferred
  * to the reservation RPC, so an accepted try-on costs one Durable Object call
- * in all (SPEC §11). A request that fails before reserving is counted on the
+ * in all (the budget in docs/try-on.md). A request that fails before reserving is counted on the
  * way out. With an Idempotency-Key the count is made up front with the
  * idempotency check instead (that call is needed anyway).
  */

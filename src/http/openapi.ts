@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import type { AppEnv } from "../env";
+import { apiDocsPage, DOCS_SCRIPT_PATH } from "./api-docs";
 
 const DOC_CONFIG: Parameters<OpenAPIHono<AppEnv>["getOpenAPI31Document"]>[0] = {
   openapi: "3.1.0",
@@ -13,7 +13,7 @@ const DOC_CONFIG: Parameters<OpenAPIHono<AppEnv>["getOpenAPI31Document"]>[0] = {
   servers: [{ url: "/", description: "This deployment" }],
 };
 
-/** Registers security schemes and serves the document + Scalar reference. The document is built lazily, once per isolate. */
+/** Registers security schemes and serves the document + the reference UI. The document is built lazily, once per isolate. */
 export function mountOpenApi(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKeyHeader", { type: "apiKey", in: "header", name: "x-api-key" });
   app.openAPIRegistry.registerComponent("securitySchemes", "BearerAuth", { type: "http", scheme: "bearer", description: "The API key as a bearer token." });
@@ -24,5 +24,11 @@ export function mountOpenApi(app: OpenAPIHono<AppEnv>): void {
     cached ??= app.getOpenAPI31Document(DOC_CONFIG);
     return c.json(cached as Record<string, unknown>);
   });
-  app.get("/tryon/v1/docs", Scalar({ url: "/tryon/v1/openapi.json", pageTitle: "Drape API reference" }));
+  app.get("/tryon/v1/docs", apiDocsPage);
+  // Cloudflare answers this path from static assets before the Worker runs; this covers runs
+  // where the Worker comes first (the test pool), with the same bytes from the same binding.
+  app.get(DOCS_SCRIPT_PATH, async (c) => {
+    const asset = await c.env.ASSETS.fetch(new URL(DOCS_SCRIPT_PATH, c.req.url));
+    return new Response(asset.body, asset); // a mutable copy: middleware adds x-request-id
+  });
 }

@@ -25,7 +25,7 @@ type Pair = [input: unknown, parsed: unknown, path: string];
 
 /**
  * Dotted paths of fields present in `input` that `schema` would drop, for the
- * `x-ignored-fields` header (SPEC §3: unknown fields are ignored but named).
+ * `x-ignored-fields` header (unknown fields are ignored but named).
  * The walk is iterative (a stack of per-object iterators, so the order is the
  * depth-first one) and stops JSON_MAX_DEPTH levels down: schemas nest a few
  * levels, and deeper values are free-form JSON kept as sent (metadata,

@@ -22,7 +22,7 @@ export interface ImageInfo {
 
 export const IMAGE_MIN_SIDE = 240;
 export const IMAGE_MAX_SIDE = 7680;
-/** 10 MB per image (SPEC §3); src/http/body-limit.ts re-exports this one value. */
+/** 10 MB per image; src/http/body-limit.ts re-exports this one value. */
 export const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
 
 const CONTENT_TYPES: Readonly<Record<ImageFormat, string>> = ACCEPTED_MEDIA_TYPES;

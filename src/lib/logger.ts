@@ -1,7 +1,7 @@
 import { now } from "./clock";
 /**
  * Structured JSON logs, one object per line. Callers pass ids and numbers only:
- * never keys, secrets, image bytes or personal data (SPEC §10).
+ * never keys, secrets, image bytes or personal data (docs/privacy.md).
  */
 type Level = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, string | number | boolean | null | undefined>;

@@ -8,9 +8,12 @@ import { IMAGE_MAX_BYTES, inspectImage, readLimited, type ImageInfo } from "./im
  * A Worker cannot resolve DNS itself, so the checks here are URL-level: scheme,
  * credentials, port, IP literals in every encoding the WHATWG parser accepts
  * (it normalizes decimal, hex, octal and short forms to dotted quads), and
- * names that only make sense inside a private network. What a name resolves
- * to is filtered by Cloudflare's network (workerd's `globalOutbound` only
- * reaches public addresses), which also covers DNS rebinding.
+ * names that only make sense inside a private network (trailing dots stripped,
+ * empty labels refused). A public-looking name that RESOLVES to a private
+ * address is not caught here: on Cloudflare, a Worker's outbound fetch cannot
+ * reach private networks, so Cloudflare's egress stops it (DNS rebinding
+ * included). Under `wrangler dev` the fetch leaves from this machine and such
+ * a name is not stopped. docs/images-and-products.md states this boundary.
  */
 export type FetchPurpose = "customer" | "product";
 
@@ -40,8 +43,12 @@ export function checkUrlSafety(url: string, opts: { allowLoopback: boolean; allo
   }
   if (u.username !== "" || u.password !== "") return { ok: false, reason: "credentials in the URL are not allowed" };
 
-  const host = u.hostname.toLowerCase().replace(/\.$/, "");
+  // Every trailing dot goes (`localhost..` is `localhost`); an empty label inside (`a..b`, `.a`) is refused.
+  const host = u.hostname.toLowerCase().replace(/\.+$/, "");
   if (host === "") return { ok: false, reason: "the URL has no host" };
+  if (!host.startsWith("[") && host.split(".").some((label) => label === "")) {
+    return { ok: false, reason: `the host name "${host}" has an empty label` };
+  }
 
   const literal = classifyIpLiteral(host);
   const loopbackName = host === "localhost" || host.endsWith(".localhost");

@@ -18,7 +18,7 @@ export const ErrorSchema = z
     requestId: z.string().openapi({ example: "req_0Abc…" }),
     details: z.unknown().optional().openapi({ description: "For VALIDATION_FAILED: `[{path, message}]`; other codes may carry an object." }),
   })
-  .openapi("Error", { description: "The error envelope carried by every non-2xx response (SPEC §3)." });
+  .openapi("Error", { description: "The error envelope carried by every non-2xx response." });
 
 const ALWAYS: ErrorCode[] = ["INTERNAL_ERROR", "SERVICE_UNAVAILABLE"];
 const AUTHENTICATED: ErrorCode[] = ["MISSING_API_KEY", "INVALID_API_KEY", "RATE_LIMITED"];

@@ -42,7 +42,7 @@ const Classifications = z
   });
 
 /**
- * One product image in any accepted form (SPEC §2): `{source:{url|fileKey}, classifications?}`
+ * One product image in any accepted form: `{source:{url|fileKey}, classifications?}`
  * (current), or the deprecated flat `{url}` / `{fileKey, classifications?}`.
  * One permissive object is parsed, then `normalizeProductImages` decides; so an
  * entry with neither or both sources is INVALID_IMAGE_INPUT, as Genlook answers.

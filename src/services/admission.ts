@@ -2,8 +2,9 @@ import { accountGate } from "../durable/account-gate-client";
 import type { AdmitInput, AdmitResult, RateLimitSpec, RateState, StoredResponse } from "../durable/gate-types";
 import { ApiError } from "../errors";
 import { describeError, log } from "../lib/logger";
-import { openBytes, sealBytes } from "../lib/secret-box";
+import { atRestKeyring } from "../lib/at-rest-keys";
 import { rateLimitHeaders } from "../lib/rate-limit-headers";
+import { openBytes, sealBytes, UnreadableSealError } from "../lib/secret-box";
 import { admissionScopeFor, recordRateState } from "./admission-scope";
 import { gateCall } from "./gate-call";
 
@@ -30,12 +31,28 @@ function storedBodyAad(accountId: string, key: string): string {
   return `idempotency:${accountId}:${key}`;
 }
 
+const PURPOSE = "idempotency-response";
+
 async function sealStoredResponse(env: Env, accountId: string, key: string, response: StoredResponse): Promise<StoredResponse> {
-  return { ...response, body: await sealBytes(env.WEBHOOK_ENCRYPTION_KEY, response.body, storedBodyAad(accountId, key)) };
+  return { ...response, body: await sealBytes(await atRestKeyring(env), PURPOSE, response.body, storedBodyAad(accountId, key)) };
 }
 
+/**
+ * A stored response sealed with a key the ring no longer has cannot be
+ * replayed; answering anything else (re-running the request) could charge twice.
+ */
 async function openStoredBody(env: Env, accountId: string, key: string, body: Uint8Array): Promise<Uint8Array> {
-  return openBytes(env.WEBHOOK_ENCRYPTION_KEY, body, storedBodyAad(accountId, key));
+  try {
+    return await openBytes(await atRestKeyring(env), PURPOSE, body, storedBodyAad(accountId, key));
+  } catch (err) {
+    if (!(err instanceof UnreadableSealError)) throw err;
+    log("error", "stored idempotent response unreadable with the current at-rest keys", { accountId, keyId: err.keyId, reason: err.reason });
+    throw new ApiError(
+      "ENCRYPTED_DATA_UNREADABLE",
+      "The first response to this Idempotency-Key was processed and stored, but it is encrypted with an at-rest key this deployment no longer has, so it cannot be replayed. Do not resend the request under a new key before checking its effect.",
+      { details: { keyId: err.keyId, reason: err.reason } },
+    );
+  }
 }
 
 /** The refusal of a request its key's bucket cannot pay for, with the bucket's headers and exact Retry-After. */

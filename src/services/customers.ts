@@ -29,7 +29,7 @@ export interface EraseSummary {
 }
 
 /**
- * GDPR erase of one end user of an account (SPEC §10), idempotent:
+ * GDPR erase of one end user of an account (docs/privacy.md), idempotent:
  * 1. their PENDING/PROCESSING generations are cancelled (FAILED,
  *    GENERATION_CANCELLED, credit refunded, event emitted), so no engine
  *    result can be stored for them afterwards (a late one is discarded);

@@ -4,7 +4,7 @@ import type { ProductImageRef } from "./products";
 /**
  * The product as it was when a generation was accepted, stored on the
  * generation (`product_snapshot`): the run uses it even if the product is
- * updated or deleted meanwhile, and history keeps it (SPEC §5).
+ * updated or deleted meanwhile, and history keeps it (docs/images-and-products.md).
  */
 export interface ProductSnapshot {
   externalId: string;

@@ -68,7 +68,7 @@ function toPersonSource(s: RawSource, path: string): PersonSource {
 }
 
 /**
- * Resolves the aliases of SPEC §2 into one request. Sending an alias and its
+ * Resolves the Genlook field aliases (docs/try-on.md) into one request. Sending an alias and its
  * replacement is fine when they agree and VALIDATION_FAILED when they differ.
  */
 export function normalizeTryOnRequest(body: TryOnRequestBody): TryOnRequest {

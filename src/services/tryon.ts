@@ -239,8 +239,8 @@ function reprefix(err: unknown, prefix: string): unknown {
 }
 
 /**
- * The queue refused the message after the generation was written. SPEC §7:
- * release the reservation before answering an error — so the generation is
+ * The queue refused the message after the generation was written. A credit is
+ * never left reserved behind an error answer, so the generation is
  * withdrawn first (only while still PENDING), then refunded, and the client
  * gets a retryable 503 with nothing charged and nothing left behind. If even
  * the withdrawal fails, the row stays PENDING with its credit held and the

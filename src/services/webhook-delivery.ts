@@ -2,13 +2,14 @@ import * as repo from "../db/repo/webhooks";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { describeError, log } from "../lib/logger";
+import { UnreadableSealError } from "../lib/secret-box";
 import { DAY, MINUTE, toIso } from "../lib/time";
 import { webhookHeaders } from "../lib/webhook-signing";
 import type { WebhookEventType } from "../schemas/webhooks";
 import type { ServiceContext } from "./context";
 import { loadGenerationView } from "./generation-view";
 import { enqueueDeliveries, type WebhookMessage } from "./webhook-queue";
-import { defaultSigningSecrets, endpointSigningSecrets, parseEvents, webhookUrlVerdict } from "./webhooks";
+import { defaultSigningSecrets, endpointSigningSecrets, ensureDefaultSecret, parseEvents, webhookUrlVerdict } from "./webhooks";
 import { elapsedMs, now } from "../lib/clock";
 
 /**
@@ -80,7 +81,7 @@ export async function createGenerationDeliveries(ctx: ServiceContext, input: Gen
   }
   const now = ctx.now();
   const payload = JSON.stringify({ type: eventType, timestamp: toIso(now), data });
-  if (perRequestUrl?.ok) await defaultSigningSecrets(ctx, input.accountId); // created on first need, before the consumer races for it
+  if (perRequestUrl?.ok) await ensureDefaultSecret(ctx, input.accountId); // created on first need, before the consumer races for it
 
   const created = await repo.insertDeliveries(
     ctx.db,
@@ -111,7 +112,9 @@ export type AttemptOutcome = { action: "ack" } | { action: "retry"; delaySeconds
 
 interface Target {
   url: string;
-  secrets: string[];
+  /** null when the signing secret cannot be opened (`unsignable` says why): the attempt fails without sending. */
+  secrets: string[] | null;
+  unsignable: string | null;
   endpoint: repo.WebhookEndpointRow | null;
 }
 
@@ -139,7 +142,9 @@ export async function processWebhookMessage(ctx: ServiceContext, msg: WebhookMes
   const attemptNo = claimed.attemptCount;
 
   const body = attemptNo > 1 ? await refreshedPayload(ctx, delivery) : delivery.payload;
-  const result = await postOnce(ctx, target, delivery.id, body);
+  const result = target.secrets
+    ? await postOnce(ctx, target.url, target.secrets, delivery.id, body)
+    : { statusCode: null, latencyMs: 0, snippet: null, error: target.unsignable, retryAfterSeconds: null };
   const now = ctx.now();
 
   // Position in the schedule: attempts of this message, plus those made before it was (re-)enqueued.
@@ -149,8 +154,9 @@ export async function processWebhookMessage(ctx: ServiceContext, msg: WebhookMes
   let outcome: AttemptOutcome = { action: "ack" };
   const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
   // Only an enabled endpoint's health is tracked: a test event to a disabled endpoint (checking a
-  // fix before re-enabling) must not rewrite why it was disabled or start a failing streak.
-  const tracked = target.endpoint?.enabled ? target.endpoint : null;
+  // fix before re-enabling) must not rewrite why it was disabled or start a failing streak, and
+  // an attempt we could not sign is our fault, not the receiver's.
+  const tracked = target.endpoint?.enabled && target.secrets ? target.endpoint : null;
 
   if (ok) {
     status = "SUCCEEDED";
@@ -238,8 +244,21 @@ async function resolveTarget(ctx: ServiceContext, delivery: repo.WebhookDelivery
   }
   const verdict = webhookUrlVerdict(ctx, url);
   if (!verdict.ok) return { failure: `destination not allowed: ${verdict.reason}` };
-  const secrets = endpoint ? await endpointSigningSecrets(ctx, endpoint) : await defaultSigningSecrets(ctx, delivery.accountId);
-  return { url: verdict.url, secrets, endpoint };
+  try {
+    const secrets = endpoint ? await endpointSigningSecrets(ctx, endpoint) : await defaultSigningSecrets(ctx, delivery.accountId);
+    return { url: verdict.url, secrets, unsignable: null, endpoint };
+  } catch (err) {
+    if (!(err instanceof UnreadableSealError)) throw err;
+    // Retried on the normal schedule: restoring the key as AT_REST_KEY_PREVIOUS lets a later attempt through.
+    const which = err.keyId ? `at-rest key ${err.keyId}` : "an at-rest key";
+    log("error", "webhook signing secret unreadable; attempt not sent", { deliveryId: delivery.id, endpointId: delivery.endpointId, keyId: err.keyId, reason: err.reason });
+    return {
+      url: verdict.url,
+      secrets: null,
+      unsignable: `not sent: the signing secret is encrypted with ${which}, which this deployment no longer has (operator: restore it as AT_REST_KEY_PREVIOUS; owner: rotate the secret)`,
+      endpoint,
+    };
+  }
 }
 
 /** Later attempts carry a freshly signed result URL (the one in the first attempt may have expired); same type and timestamp. */
@@ -268,17 +287,17 @@ interface PostResult {
 }
 
 /** One signed POST: 10 s timeout, redirects not followed (a 3xx is a failure), first 1 KB of the answer kept. */
-async function postOnce(ctx: ServiceContext, target: Target, msgId: string, body: string): Promise<PostResult> {
+async function postOnce(ctx: ServiceContext, url: string, secrets: string[], msgId: string, body: string): Promise<PostResult> {
   const timestampSec = Math.floor(ctx.now() / 1000);
   const headers = {
-    ...(await webhookHeaders(target.secrets, msgId, timestampSec, body)),
+    ...(await webhookHeaders(secrets, msgId, timestampSec, body)),
     "content-type": "application/json",
     "user-agent": USER_AGENT,
   };
   const timeoutMs = ctx.config.WEBHOOK_TIMEOUT_SECONDS * 1000;
   const started = now();
   try {
-    const res = await fetch(target.url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
     const snippet = await readSnippet(res);
     const error = res.status >= 300 && res.status < 400 ? `redirect not followed (${res.status})` : res.status >= 200 && res.status < 300 ? null : `HTTP ${res.status}`;
     return {

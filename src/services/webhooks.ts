@@ -2,7 +2,9 @@ import * as repo from "../db/repo/webhooks";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { checkUrlSafety, classifyIpLiteral } from "../lib/safe-fetch";
-import { openSecret, sealSecret } from "../lib/secret-box";
+import { atRestKeyring } from "../lib/at-rest-keys";
+import { describeError, log } from "../lib/logger";
+import { openSecret, sealSecret, UnreadableSealError } from "../lib/secret-box";
 import { toIso } from "../lib/time";
 import { generateWebhookSecret } from "../lib/webhook-signing";
 import {
@@ -81,11 +83,41 @@ function previousActive(row: SecretRow, now: number): boolean {
   return row.previousSecretEnc !== null && row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt > now;
 }
 
-/** The secrets that sign a message now: the current one, plus the previous one during its overlap. */
+const PURPOSE = "webhook-secret";
+
+function seal(ctx: ServiceContext, secret: string, aad: string): Promise<string> {
+  return atRestKeyring(ctx.env).then((ring) => sealSecret(ring, PURPOSE, secret, aad));
+}
+
+async function open(ctx: ServiceContext, sealed: string, aad: string): Promise<string> {
+  return openSecret(await atRestKeyring(ctx.env), PURPOSE, sealed, aad);
+}
+
+/** A signing secret this deployment's at-rest keys cannot open: the envelope an owner sees. */
+function unreadable(err: UnreadableSealError): ApiError {
+  const which = err.keyId ? `at-rest key ${err.keyId}` : "an at-rest key";
+  return new ApiError(
+    "ENCRYPTED_DATA_UNREADABLE",
+    `This webhook signing secret was encrypted with ${which}, which this deployment no longer has. Rotate the secret to get a new one, or ask the operator to restore the key as AT_REST_KEY_PREVIOUS.`,
+    { details: { keyId: err.keyId, reason: err.reason } },
+  );
+}
+
+/**
+ * The secrets that sign a message now: the current one, plus the previous one
+ * during its overlap. A previous secret the keys cannot open is left out (the
+ * current one still signs); an unreadable current one throws UnreadableSealError.
+ */
 async function signingSecrets(ctx: ServiceContext, row: SecretRow, aad: string): Promise<string[]> {
-  const key = ctx.env.WEBHOOK_ENCRYPTION_KEY;
-  const out = [await openSecret(key, row.secretEnc, aad)];
-  if (previousActive(row, ctx.now()) && row.previousSecretEnc) out.push(await openSecret(key, row.previousSecretEnc, aad));
+  const out = [await open(ctx, row.secretEnc, aad)];
+  if (previousActive(row, ctx.now()) && row.previousSecretEnc) {
+    try {
+      out.push(await open(ctx, row.previousSecretEnc, aad));
+    } catch (err) {
+      if (!(err instanceof UnreadableSealError)) throw err;
+      log("warn", "previous webhook secret unreadable with the current at-rest keys; signing with the current secret only", { aad, error: describeError(err) });
+    }
+  }
   return out;
 }
 
@@ -105,7 +137,7 @@ async function rotationPatch(ctx: ServiceContext, row: SecretRow, aad: string, o
   return {
     secret,
     patch: {
-      secretEnc: await sealSecret(ctx.env.WEBHOOK_ENCRYPTION_KEY, secret, aad),
+      secretEnc: await seal(ctx, secret, aad),
       previousSecretEnc: overlapSeconds > 0 ? row.secretEnc : null,
       previousSecretExpiresAt: overlapSeconds > 0 ? now + overlapSeconds * 1000 : null,
       updatedAt: now,
@@ -119,10 +151,14 @@ export interface SecretView {
 }
 
 async function secretView(ctx: ServiceContext, row: SecretRow, aad: string): Promise<SecretView> {
-  return {
-    secret: await openSecret(ctx.env.WEBHOOK_ENCRYPTION_KEY, row.secretEnc, aad),
-    previousSecretExpiresAt: previousActive(row, ctx.now()) ? toIso(row.previousSecretExpiresAt) : null,
-  };
+  let secret: string;
+  try {
+    secret = await open(ctx, row.secretEnc, aad);
+  } catch (err) {
+    if (err instanceof UnreadableSealError) throw unreadable(err);
+    throw err;
+  }
+  return { secret, previousSecretExpiresAt: previousActive(row, ctx.now()) ? toIso(row.previousSecretExpiresAt) : null };
 }
 
 // ---- endpoints ------------------------------------------------------------------------
@@ -184,7 +220,7 @@ export async function createEndpoint(ctx: ServiceContext, accountId: string, inp
     events: JSON.stringify(input.events ?? [...WEBHOOK_EVENT_TYPES]),
     enabled,
     disabledReason: enabled ? null : "manual",
-    secretEnc: await sealSecret(ctx.env.WEBHOOK_ENCRYPTION_KEY, secret, endpointAad(id)),
+    secretEnc: await seal(ctx, secret, endpointAad(id)),
     createdAt: now,
     updatedAt: now,
   });
@@ -251,10 +287,15 @@ async function ensureDefaultSecretRow(ctx: ServiceContext, accountId: string): P
   const now = ctx.now();
   return repo.ensureDefaultSecret(ctx.db, {
     accountId,
-    secretEnc: await sealSecret(ctx.env.WEBHOOK_ENCRYPTION_KEY, generateWebhookSecret(), defaultAad(accountId)),
+    secretEnc: await seal(ctx, generateWebhookSecret(), defaultAad(accountId)),
     createdAt: now,
     updatedAt: now,
   });
+}
+
+/** Creates the account's default secret if it has none (without opening it). */
+export async function ensureDefaultSecret(ctx: ServiceContext, accountId: string): Promise<void> {
+  await ensureDefaultSecretRow(ctx, accountId);
 }
 
 /** The account's default signing secret, created on first need. */

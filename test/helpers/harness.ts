@@ -57,7 +57,7 @@ export interface Envelope {
   details?: unknown;
 }
 
-/** Asserts the SPEC §3 envelope and returns it. */
+/** Asserts the error envelope ({code, message, status, requestId, details?}) and returns it. */
 export async function expectEnvelope(res: Response, status: number, code: string): Promise<Envelope> {
   const text = await res.text();
   let body: Envelope;

@@ -2,7 +2,7 @@ import { vi } from "vitest";
 import { env } from "./harness";
 
 /**
- * Counts what a request costs (SPEC §11): D1 round trips (a batch is one; a
+ * Counts what a request costs (the budgets in docs/try-on.md): D1 round trips (a batch is one; a
  * statement run outside a batch is one), Durable Object stubs taken (each
  * service call takes one stub for one RPC) and queue sends.
  */

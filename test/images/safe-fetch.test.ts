@@ -48,6 +48,13 @@ async function refused(url: string, opts: { purpose?: "customer" | "product"; ro
 const BLOCKED_UPFRONT: Array<[string, string]> = [
   ["http://127.0.0.1/a.jpg", "loopback"],
   ["http://localhost/a.jpg", "loopback"],
+  ["http://localhost./a.jpg", "loopback"], // one trailing dot (the DNS root)
+  ["http://localhost../a.jpg", "loopback"], // every trailing dot is stripped, not just one
+  ["http://shop.localhost.../a.jpg", "loopback"],
+  ["http://printer.local../a.jpg", "*.local"],
+  ["http://fileserver../a.jpg", "single-label"],
+  ["http://images..example.com/a.jpg", "empty label"],
+  ["http://.example.com/a.jpg", "empty label"],
   ["http://shop.localhost/a.jpg", "loopback"],
   ["http://2130706433/a.jpg", "loopback"], // decimal 127.0.0.1
   ["http://0x7f000001/a.jpg", "loopback"], // hex
@@ -199,5 +206,14 @@ describe("checkUrlSafety (shared with webhooks)", () => {
     const r = checkUrlSafety("http://hooks.example.com/x", { allowLoopback: false, allowedSchemes: ["https:"] });
     expect(r).toEqual({ ok: false, reason: expect.stringContaining("scheme") });
     expect(checkUrlSafety("http://localhost:3000/hook", { allowLoopback: true }).ok).toBe(true);
+  });
+
+  it("trailing dots never hide a blocked name, and empty labels are refused (webhook destinations too)", () => {
+    const https = { allowLoopback: false, allowedSchemes: ["https:"] } as const;
+    expect(checkUrlSafety("https://localhost../hook", https)).toEqual({ ok: false, reason: expect.stringContaining("loopback") });
+    expect(checkUrlSafety("https://metadata.google.internal.../x", https)).toEqual({ ok: false, reason: expect.stringContaining("*.internal") });
+    expect(checkUrlSafety("https://hooks..example.com/x", https)).toEqual({ ok: false, reason: expect.stringContaining("empty label") });
+    // A public name with its DNS-root dot is still a public name.
+    expect(checkUrlSafety("https://hooks.example.com./x", https).ok).toBe(true);
   });
 });

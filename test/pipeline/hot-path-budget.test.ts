@@ -6,7 +6,7 @@ import { fundedAccount, registerProduct, runConsumer, tryOn, uploadPerson, usePi
 const queue = usePipelineQueues();
 const meter = () => meterCalls(() => queue.messages.length);
 
-describe("hot-path budgets (SPEC §11)", () => {
+describe("hot-path budgets", () => {
   it("GET /generations/{id}: 1 D1 query + the rate-limit DO call (auth cached)", async () => {
     const acct = await fundedAccount(5);
     const imageId = await uploadPerson(acct);

@@ -48,7 +48,7 @@ describe("endpoint CRUD", () => {
     expect(again).toEqual({ secret: body.secret, previousSecretExpiresAt: null });
     const stored = await env.DB.prepare("SELECT * FROM webhook_endpoints WHERE id = ?").bind(body.id).first<Record<string, unknown>>();
     expect(JSON.stringify(stored)).not.toContain(body.secret.slice(6));
-    expect(String(stored!.secret_enc)).toMatch(/^v1\./);
+    expect(String(stored!.secret_enc)).toMatch(/^v2\.[0-9a-f]{8}\./); // sealed under the current at-rest key, naming its id
   });
 
   it("get, list (cursor), update and delete", async () => {

@@ -10,7 +10,7 @@ export const webhookEndpoints = sqliteTable(
     /** JSON array of event types. */
     events: text("events").notNull(),
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
-    /** AES-GCM ciphertext (base64 iv.ct) of the current `whsec_…` secret. */
+    /** The current `whsec_…` secret, sealed at rest (format and key id: src/lib/secret-box.ts). */
     secretEnc: text("secret_enc").notNull(),
     /** The previous secret, still signing until `previousSecretExpiresAt` (rotation overlap). */
     previousSecretEnc: text("previous_secret_enc"),
