@@ -24,10 +24,10 @@ export interface AccountGateClient {
   admit(input: AdmitInput): Promise<AdmitResult>;
   countRequest(rate: RateLimitSpec): Promise<RateState>;
   completeIdempotency(key: string, owner: string, response: StoredResponse | null): Promise<boolean>;
-  checkpointIdempotency(key: string, owner: string, response: StoredResponse): Promise<boolean>;
   reserve(input: ReserveInput): Promise<ReserveResult>;
   commit(generationId: string): Promise<SettleResult>;
   refund(generationId: string, reason: string): Promise<SettleResult>;
+  withdraw(generationId: string, reason: string): Promise<SettleResult>;
   grant(input: GrantInput): Promise<GrantResult>;
   summary(): Promise<CreditSummary>;
   ledger(limit: number, beforeSeq?: number): Promise<{ entries: LedgerEntry[]; nextBefore: number | null }>;
@@ -45,10 +45,10 @@ export function accountGate(env: Env, accountId: string): AccountGateClient {
     admit: (input) => stub.admit(input) as unknown as Promise<AdmitResult>,
     countRequest: (rate) => stub.countRequest(rate) as unknown as Promise<RateState>,
     completeIdempotency: (key, owner, response) => stub.completeIdempotency(key, owner, response) as unknown as Promise<boolean>,
-    checkpointIdempotency: (key, owner, response) => stub.checkpointIdempotency(key, owner, response) as unknown as Promise<boolean>,
     reserve: (input) => stub.reserve(input) as unknown as Promise<ReserveResult>,
     commit: (id) => stub.commit(id) as unknown as Promise<SettleResult>,
     refund: (id, reason) => stub.refund(id, reason) as unknown as Promise<SettleResult>,
+    withdraw: (id, reason) => stub.withdraw(id, reason) as unknown as Promise<SettleResult>,
     grant: (input) => stub.grant(input) as unknown as Promise<GrantResult>,
     summary: () => stub.summary() as unknown as Promise<CreditSummary>,
     ledger: (limit, before) => stub.ledger(limit, before) as unknown as Promise<{ entries: LedgerEntry[]; nextBefore: number | null }>,

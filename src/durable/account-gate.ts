@@ -52,6 +52,17 @@ CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency (expires_at);
 `;
 
 /**
+ * Changes to tables that already exist in deployed objects, applied once per
+ * object in order; `meta.schema_version` records how many ran. Version 1 is
+ * `SCHEMA` above as first deployed.
+ */
+const MIGRATIONS: readonly string[] = [
+  // v2: the generation an idempotency record's provisional answer names (cleared when it is withdrawn).
+  `ALTER TABLE idempotency ADD COLUMN generation_id TEXT;
+   CREATE INDEX IF NOT EXISTS idempotency_generation ON idempotency (generation_id) WHERE generation_id IS NOT NULL;`,
+];
+
+/**
  * One object per account (SQLite-backed, `idFromName(accountId)`): the
  * account's per-key token buckets (gate-buckets.ts), its credit balance and
  * ledger (gate-ledger.ts), and its idempotency records (gate-idempotency.ts),
@@ -79,7 +90,17 @@ export class AccountGate extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
+    this.migrate();
     this.buckets = new GateBuckets(this.sql);
+  }
+
+  private migrate(): void {
+    const at = Number(this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'schema_version'").toArray()[0]?.v ?? "1");
+    if (at - 1 >= MIGRATIONS.length) return;
+    this.ctx.storage.transactionSync(() => {
+      for (const step of MIGRATIONS.slice(at - 1)) this.sql.exec(step);
+      this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('schema_version', ?)", String(MIGRATIONS.length + 1));
+    });
   }
 
   // ---------------------------------------------------------------- clock
@@ -138,23 +159,47 @@ export class AccountGate extends DurableObject<Env> {
     return this.ctx.storage.transactionSync(() => idempotency.complete(this.sql, key, owner, response, now));
   }
 
-  /**
-   * Records a provisional answer on a running record (POST /try-on/sync, once
-   * the generation is accepted and charged), keeping it running, so a retry
-   * after a dead request replays it instead of charging again. Only the owner
-   * may checkpoint.
-   */
-  checkpointIdempotency(key: string, owner: string, response: StoredResponse): boolean {
-    return this.ctx.storage.transactionSync(() => idempotency.checkpoint(this.sql, key, owner, response));
-  }
-
   // ------------------------------------------------------------ credits
 
+  /**
+   * Holds one credit for a generation. With `input.idempotency` (the request
+   * owns an Idempotency-Key record), the request's provisional answer (its
+   * 202) is written to that record in the same transaction: from the moment
+   * it is charged, a retry with the key replays that 202, whatever happens to
+   * the request afterwards. A request whose record was taken over (its lease
+   * ran out) is refused, so two runs of one key can never both charge.
+   */
   reserve(input: ReserveInput): ReserveResult {
     const now = this.now();
-    const out = this.ctx.storage.transactionSync((): ReserveResult => credits.reserve(this.sql, this.buckets, input, now));
+    const out = this.ctx.storage.transactionSync((): ReserveResult => {
+      const owned = input.idempotency;
+      if (owned && !idempotency.owns(this.sql, owned.key, owned.owner)) {
+        return { ok: false, code: "IDEMPOTENCY_KEY_IN_USE", message: "Another request with this Idempotency-Key took over; it answers for this key. Retry shortly to get its answer." };
+      }
+      const res = credits.reserve(this.sql, this.buckets, input, now);
+      if (res.ok && owned) idempotency.recordProvisional(this.sql, owned.key, owned.owner, input.generationId, owned.response);
+      return res;
+    });
     if (out.ok && !out.replayed) this.ensureAlarm(now);
     return out;
+  }
+
+  /**
+   * The try-on was never recorded (its D1 row is confirmed absent or was
+   * withdrawn before anyone ran it): refunds its held credit and clears the
+   * provisional answer naming it, so a retry with the same Idempotency-Key
+   * runs again, since nothing was charged. Only for a generation that does
+   * not exist; one that was recorded and FAILED is refunded with `refund`,
+   * whose replays keep answering its 202.
+   */
+  withdraw(generationId: string, reason: string): SettleResult {
+    const now = this.now();
+    return this.ctx.storage.transactionSync((): SettleResult => {
+      const res = credits.settle(this.sql, generationId, "refunded", reason || "try-on withdrawn", now);
+      // A committed credit means the generation ran after all: its answer stays.
+      if (res.state !== "committed") idempotency.clearProvisional(this.sql, generationId);
+      return res;
+    });
   }
 
   /** COMPLETED: the held credit becomes spent. Idempotent; a refunded reservation stays refunded. */
@@ -216,7 +261,8 @@ export class AccountGate extends DurableObject<Env> {
    * Housekeeping: purge expired idempotency records, and settle reservations
    * still held long after acceptance by asking D1 what became of their
    * generation (COMPLETED → commit, FAILED → refund, never recorded →
-   * refund). Reschedules itself while anything remains to watch.
+   * withdraw: refund and clear its provisional idempotent answer).
+   * Reschedules itself while anything remains to watch.
    */
   override async alarm(): Promise<void> {
     const now = this.now();
@@ -247,7 +293,7 @@ export class AccountGate extends DurableObject<Env> {
     for (const id of held) {
       const status = states.get(id);
       let r: SettleResult | null = null;
-      if (status === undefined) r = this.refund(id, "generation was never recorded");
+      if (status === undefined) r = this.withdraw(id, "generation was never recorded");
       else if (status === "COMPLETED") r = this.commit(id);
       else if (status === "FAILED") r = this.refund(id, "generation failed (reconciled)");
       if (r?.changed) settled++;

@@ -18,8 +18,8 @@ type Row = Record<string, SqlStorageValue>;
 export function begin(sql: SqlStorage, req: IdempotencyBegin, now: number): IdempotencyOutcome {
   const row = sql.exec("SELECT * FROM idempotency WHERE key = ?", req.key).toArray()[0] as Row | undefined;
   const leaseLost = row?.state === "running" && (row.lease_until as number) <= now;
-  // A request that died after recording a provisional answer (it had already charged) is
-  // answered from that answer, never re-run: re-running would charge a second time.
+  // A request that died after recording a provisional answer (it was charged in the same
+  // transaction) is answered from that answer, never re-run: re-running would charge again.
   const provisional = leaseLost && row?.status !== null && row?.status !== undefined;
   const live = row && (row.expires_at as number) > now && (!leaseLost || provisional);
   if (row && live) {
@@ -36,7 +36,7 @@ export function begin(sql: SqlStorage, req: IdempotencyBegin, now: number): Idem
     `INSERT INTO idempotency (key, method, path, fingerprint, state, owner, request_id, status, headers, body, created_at, lease_until, expires_at)
        VALUES (?, ?, ?, ?, 'running', ?, ?, NULL, NULL, NULL, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET method = excluded.method, path = excluded.path, fingerprint = excluded.fingerprint,
-         state = 'running', owner = excluded.owner, request_id = excluded.request_id, status = NULL, headers = NULL, body = NULL,
+         state = 'running', owner = excluded.owner, request_id = excluded.request_id, status = NULL, headers = NULL, body = NULL, generation_id = NULL,
          created_at = excluded.created_at, lease_until = excluded.lease_until, expires_at = excluded.expires_at`,
     req.key,
     req.method,
@@ -58,7 +58,7 @@ export function begin(sql: SqlStorage, req: IdempotencyBegin, now: number): Idem
  */
 export function complete(sql: SqlStorage, key: string, owner: string, response: StoredResponse | null, now: number): boolean {
   if (response === null) {
-    // After a checkpoint the request had an effect: its provisional answer becomes the final one.
+    // A request that recorded a provisional answer was charged: that answer becomes the final one.
     const kept = sql.exec(
       "UPDATE idempotency SET state = 'done', expires_at = ? WHERE key = ? AND owner = ? AND state = 'running' AND status IS NOT NULL",
       now + IDEMPOTENCY_TTL_MS,
@@ -81,24 +81,39 @@ export function complete(sql: SqlStorage, key: string, owner: string, response: 
   );
 }
 
+/** True while `owner` still holds the running record of `key` (no later request took it over). */
+export function owns(sql: SqlStorage, key: string, owner: string): boolean {
+  return sql.exec("SELECT 1 FROM idempotency WHERE key = ? AND owner = ? AND state = 'running'", key, owner).toArray().length > 0;
+}
+
 /**
- * Records a provisional answer on a running record (POST /try-on/sync, once
- * the generation is accepted and charged), keeping it running. If the
- * request then dies (client gone, isolate evicted) before completing, a
- * retry after the lease gets this answer instead of running (and charging)
- * again. Only the owner may checkpoint.
+ * Records the provisional answer of a try-on on its running record, in the
+ * transaction that reserves its credit (see AccountGate.reserve), keeping the
+ * record running. If the request then dies (client gone, isolate evicted) or
+ * cannot complete the record, a retry after the lease gets this answer
+ * instead of running (and charging) again.
  */
-export function checkpoint(sql: SqlStorage, key: string, owner: string, response: StoredResponse): boolean {
-  return (
-    sql.exec(
-      "UPDATE idempotency SET status = ?, headers = ?, body = ? WHERE key = ? AND owner = ? AND state = 'running'",
-      response.status,
-      JSON.stringify(response.headers),
-      response.body,
-      key,
-      owner,
-    ).rowsWritten > 0
+export function recordProvisional(sql: SqlStorage, key: string, owner: string, generationId: string, response: StoredResponse): void {
+  sql.exec(
+    "UPDATE idempotency SET status = ?, headers = ?, body = ?, generation_id = ? WHERE key = ? AND owner = ? AND state = 'running'",
+    response.status,
+    JSON.stringify(response.headers),
+    response.body,
+    generationId,
+    key,
+    owner,
   );
+}
+
+/**
+ * The generation a provisional answer names was withdrawn (never recorded,
+ * nothing charged): a running record forgets the answer (its owner, if still
+ * alive, completes it with what it finally answers; a dead one's key is free
+ * after the lease); a completed record is dropped, so the key runs again.
+ */
+export function clearProvisional(sql: SqlStorage, generationId: string): void {
+  sql.exec("DELETE FROM idempotency WHERE generation_id = ? AND state = 'done'", generationId);
+  sql.exec("UPDATE idempotency SET status = NULL, headers = NULL, body = NULL, generation_id = NULL WHERE generation_id = ? AND state = 'running'", generationId);
 }
 
 /** Alarm housekeeping: drops records past their 24 h retention. */

@@ -89,11 +89,20 @@ export interface ReserveInput {
   accountSpendCapPerDay: number | null;
   /** When the rate-limit count was deferred to this call (POST /try-on), the bucket to count. */
   rate?: RateLimitSpec;
+  /** The Idempotency-Key record the request owns, and the answer (sealed) to record on it with the charge. */
+  idempotency?: ProvisionalAnswer;
+}
+
+/** A try-on's 202, recorded on its request's idempotency record in the transaction that charges it. */
+export interface ProvisionalAnswer {
+  key: string;
+  owner: string;
+  response: StoredResponse;
 }
 
 export type ReserveResult =
   | { ok: true; balance: number; replayed: boolean; rate?: RateState }
-  | { ok: false; code: "INSUFFICIENT_CREDITS" | "QUOTA_EXCEEDED" | "RATE_LIMITED"; message: string; rate?: RateState };
+  | { ok: false; code: "INSUFFICIENT_CREDITS" | "QUOTA_EXCEEDED" | "RATE_LIMITED" | "IDEMPOTENCY_KEY_IN_USE"; message: string; rate?: RateState };
 
 export type ReservationState = "held" | "committed" | "refunded";
 

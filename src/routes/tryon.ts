@@ -13,7 +13,6 @@ import { GenerationSchema } from "../schemas/generations";
 import { TryOnMultipartSchema, TryOnRequestSchema, type TryOnRequestBody } from "../schemas/tryon";
 import { SyncQuerySchema, TryOnAcceptedSchema } from "../schemas/tryon-generations";
 import { waitAfterAcceptance } from "../services/generations";
-import { checkpointIdempotent } from "../services/admission";
 import { createTryOn, type TryOnAccepted } from "../services/tryon";
 
 const security = API_KEY_SECURITY;
@@ -110,7 +109,11 @@ async function readTryOnBody(c: Context<AppEnv>): Promise<{ parsed: TryOnRequest
   return { parsed, files };
 }
 
-/** The 202 the sync route gives when its wait runs out, as an idempotency record stores it. */
+/**
+ * The 202 of an accepted try-on exactly as POST /try-on answers it (and
+ * /try-on/sync when its wait runs out), as an idempotency record stores it:
+ * recorded with the charge, so a retry after any failure replays it.
+ */
 function acceptedResponse(c: Context<AppEnv>, accepted: TryOnAccepted): StoredResponse {
   const headers: Array<[string, string]> = [
     ["content-type", "application/json"],
@@ -128,7 +131,7 @@ router.openAPIRegistry.register("TryOnMultipart", TryOnMultipartSchema);
 export const tryOnRoutes = router
   .openapi(tryOn, async (c) => {
     const { parsed, files } = await readTryOnBody(c);
-    const accepted = await createTryOn(serviceContext(c), authOf(c), parsed, files);
+    const accepted = await createTryOn(serviceContext(c), authOf(c), parsed, files, (a) => acceptedResponse(c, a));
     c.header("location", `/tryon/v1/generations/${accepted.generationId}`);
     return c.json(accepted, 202);
   })
@@ -137,10 +140,8 @@ export const tryOnRoutes = router
     const { parsed, files } = await readTryOnBody(c);
     const ctx = serviceContext(c);
     const auth = authOf(c);
-    const accepted = await createTryOn(ctx, auth, parsed, files);
-    // Charged from here on: should this request die while it waits, an Idempotency-Key retry
-    // gets this 202 instead of starting (and charging) a second generation.
-    await checkpointIdempotent(c.env, auth.accountId, acceptedResponse(c, accepted));
+    // Should this request die while it waits, an Idempotency-Key retry gets the 202 recorded with the charge.
+    const accepted = await createTryOn(ctx, auth, parsed, files, (a) => acceptedResponse(c, a));
     const view = await waitAfterAcceptance(ctx, auth.accountId, accepted.generationId, wait);
     if (view && (view.status === "COMPLETED" || view.status === "FAILED")) return c.json(view, 200);
     c.header("location", `/tryon/v1/generations/${accepted.generationId}`);

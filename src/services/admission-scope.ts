@@ -16,7 +16,7 @@ export interface AdmissionScope {
   countPending: boolean;
   state: RateState | null;
   credits: CreditSummary | null;
-  /** The Idempotency-Key record this request owns (POST with a key), for checkpoints. */
+  /** The Idempotency-Key record this request owns (POST with a key): a charge records its provisional answer there. */
   idempotency?: { key: string; owner: string };
 }
 

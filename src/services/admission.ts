@@ -1,5 +1,5 @@
 import { accountGate } from "../durable/account-gate-client";
-import type { AdmitInput, AdmitResult, RateLimitSpec, RateState, StoredResponse } from "../durable/gate-types";
+import type { AdmitInput, AdmitResult, ProvisionalAnswer, RateLimitSpec, RateState, StoredResponse } from "../durable/gate-types";
 import { ApiError } from "../errors";
 import { describeError, log } from "../lib/logger";
 import { atRestKeyring } from "../lib/at-rest-keys";
@@ -101,18 +101,13 @@ export async function completeIdempotent(env: Env, accountId: string, key: strin
 }
 
 /**
- * Records a provisional answer for the Idempotency-Key the current request owns
- * (no-op without one). Best effort: if it fails, the request still completes
- * the record normally on the way out.
+ * The answer to record, sealed, on the Idempotency-Key record the current
+ * request owns, for the call that charges it (undefined without a key).
  */
-export async function checkpointIdempotent(env: Env, accountId: string, response: StoredResponse): Promise<void> {
+export async function provisionalAnswer(env: Env, accountId: string, response: StoredResponse): Promise<ProvisionalAnswer | undefined> {
   const owned = admissionScopeFor(accountId)?.idempotency;
-  if (!owned) return;
-  try {
-    await accountGate(env, accountId).checkpointIdempotency(owned.key, owned.owner, await sealStoredResponse(env, accountId, owned.key, response));
-  } catch (err) {
-    log("error", "idempotency checkpoint failed", { accountId, error: describeError(err) });
-  }
+  if (!owned) return undefined;
+  return { key: owned.key, owner: owned.owner, response: await sealStoredResponse(env, accountId, owned.key, response) };
 }
 
 export const IDEMPOTENCY_KEY_MAX = 255;

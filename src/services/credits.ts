@@ -1,9 +1,10 @@
 import { accountGate } from "../durable/account-gate-client";
-import type { CreditSummary, GrantResult, LedgerEntry, SettleResult } from "../durable/gate-types";
+import type { CreditSummary, GrantResult, LedgerEntry, SettleResult, StoredResponse } from "../durable/gate-types";
 import { ApiError } from "../errors";
 import { log } from "../lib/logger";
 import { rateLimitHeaders } from "../lib/rate-limit-headers";
 import { getAccount } from "./accounts";
+import { provisionalAnswer } from "./admission";
 import { admissionScopeFor, recordRateState } from "./admission-scope";
 import type { ServiceContext } from "./context";
 import { gateCall } from "./gate-call";
@@ -24,6 +25,12 @@ export interface ReserveCreditInput {
   generationId: string;
   keySpendCap: number | null;
   accountSpendCapPerDay: number | null;
+  /**
+   * What the request answers once accepted (the try-on's 202). When the
+   * request owns an Idempotency-Key record it is recorded there with the
+   * charge, so a retry replays it instead of charging again.
+   */
+  provisional?: StoredResponse;
 }
 
 /**
@@ -35,6 +42,7 @@ export interface ReserveCreditInput {
 export async function reserveCredit(env: Env, input: ReserveCreditInput): Promise<void> {
   const scope = admissionScopeFor(input.accountId);
   const deferred = scope?.countPending && scope.rate.keyId === input.keyId ? scope.rate : undefined;
+  const idempotency = input.provisional ? await provisionalAnswer(env, input.accountId, input.provisional) : undefined;
   const res = await gateCall("reserve", () =>
     accountGate(env, input.accountId).reserve({
       accountId: input.accountId,
@@ -43,6 +51,7 @@ export async function reserveCredit(env: Env, input: ReserveCreditInput): Promis
       keySpendCap: input.keySpendCap,
       accountSpendCapPerDay: input.accountSpendCapPerDay,
       ...(deferred ? { rate: deferred } : {}),
+      ...(idempotency ? { idempotency } : {}),
     }),
   );
   if (scope && deferred) {
@@ -50,7 +59,8 @@ export async function reserveCredit(env: Env, input: ReserveCreditInput): Promis
     if (res.rate) recordRateState(scope, res.rate);
   }
   if (!res.ok) {
-    throw new ApiError(res.code, res.message, { headers: res.rate ? rateLimitHeaders(res.rate) : {} });
+    const headers = { ...(res.rate ? rateLimitHeaders(res.rate) : {}), ...(res.code === "IDEMPOTENCY_KEY_IN_USE" ? { "retry-after": "1" } : {}) };
+    throw new ApiError(res.code, res.message, { headers });
   }
 }
 
@@ -60,6 +70,16 @@ export async function commitCredit(env: Env, accountId: string, generationId: st
 
 export async function refundCredit(env: Env, accountId: string, generationId: string, reason: string): Promise<void> {
   await settle(env, accountId, generationId, "refund", reason);
+}
+
+/**
+ * For a try-on that was NOT recorded (its D1 row is confirmed absent, or was
+ * withdrawn before anyone ran it): refunds its credit and clears the
+ * provisional idempotent answer naming it, so a retry with the same key runs
+ * again. Never for a generation that exists (use refundCredit).
+ */
+export async function withdrawCredit(env: Env, accountId: string, generationId: string, reason: string): Promise<SettleResult> {
+  return gateCall("withdraw", () => accountGate(env, accountId).withdraw(generationId, reason));
 }
 
 /**

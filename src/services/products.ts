@@ -69,6 +69,10 @@ function toRecord(row: ProductRow): ProductRecord {
   };
 }
 
+/** A fresh `_anon_…` id for a one-shot product. */
+export function newOneshotExternalId(): string {
+  return `${RESERVED_PREFIX}${randomBase62(20)}`;
+}
 
 /** Lifetime per kind, counted from `from` (creation, update or last use). */
 export function expiryFor(kind: ProductRecord["kind"], validForDays: number | null, from: number): number | null {
@@ -109,6 +113,8 @@ export async function upsertProduct(
     files?: Map<string, FilePart>;
     /** The image parts `checkProductImages` already validated for this same input (skips reading them twice). */
     checked?: Map<number, CheckedPart>;
+    /** A one-shot product's id when the caller had to name it beforehand (a try-on's answer names it before it charges). */
+    oneshotId?: string;
   },
 ): Promise<ProductRecord> {
   const now = ctx.now();
@@ -116,7 +122,7 @@ export async function upsertProduct(
     throw new ApiError("RESERVED_EXTERNAL_ID", `External ids starting with "${RESERVED_PREFIX}" are reserved for one-shot products.`);
   }
   let externalId: string;
-  if (opts.kind === "oneshot") externalId = `${RESERVED_PREFIX}${randomBase62(20)}`;
+  if (opts.kind === "oneshot") externalId = opts.oneshotId ?? newOneshotExternalId();
   else if (input.externalId) externalId = input.externalId;
   else throw new ApiError("EXTERNAL_ID_REQUIRED", "A product needs an `externalId`.");
 

@@ -1,5 +1,14 @@
 import type { EngineName } from "../config";
-import { findTryOnRefs, insertGenerationBatch, productUsageStatement, withdrawPendingGeneration, type NewGenerationRow } from "../db/repo/generations";
+import {
+  findTryOnRefs,
+  insertGenerationBatch,
+  productUsageStatement,
+  withdrawPendingGeneration,
+  type NewGenerationRow,
+  type RepoBatchItem,
+  type Withdrawal,
+} from "../db/repo/generations";
+import type { StoredResponse } from "../durable/gate-types";
 import { selectEngineName } from "../engines/registry";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
@@ -15,9 +24,9 @@ import type { AuthContext } from "./auth";
 import type { ServiceContext } from "./context";
 import { checkProductImages, inspectPart, missingPart, type CheckedPart } from "./image-parts";
 import { countBeforeCostlyWork } from "./admission";
-import { refundCredit, reserveCredit } from "./credits";
+import { reserveCredit, withdrawCredit } from "./credits";
 import { storeImage, toStoredImage, type KeepForDays, type StoredImage } from "./images";
-import { expiryFor, RESERVED_PREFIX, upsertProduct, type ProductImageRef, type ProductRecord } from "./products";
+import { expiryFor, newOneshotExternalId, RESERVED_PREFIX, upsertProduct, type ProductImageRef, type ProductRecord } from "./products";
 import { snapshotOf, type ProductSnapshot } from "./product-snapshot";
 import { isBareReference, normalizeTryOnRequest, type TryOnRequest } from "./tryon-request";
 import { validateWebhookUrl } from "./webhooks";
@@ -34,7 +43,7 @@ type PersonPlan = { kind: "stored"; image: StoredImage } | { kind: "bytes"; byte
 /** How the product is obtained once validated. */
 type ProductPlan =
   | { kind: "reference"; product: ProductSnapshot & { validForDays: number | null } }
-  | { kind: "upsert"; mode: "inline" | "oneshot"; input: ProductInput; title: string | null; checked: Map<number, CheckedPart> };
+  | { kind: "upsert"; mode: "inline" | "oneshot"; externalId: string; input: ProductInput; title: string | null; checked: Map<number, CheckedPart> };
 
 /**
  * POST /try-on: validates EVERYTHING that can be validated (shape, aliases,
@@ -42,6 +51,12 @@ type ProductPlan =
  * charge or write; then reserves one credit, writes what the request creates
  * (inline product, person bytes), records the generation PENDING in one D1
  * batch with the product's lifetime refresh, and enqueues it.
+ *
+ * `answer` builds the HTTP answer of an accepted try-on (the route's 202): it
+ * is fixed before the charge and, when the request owns an Idempotency-Key
+ * record, recorded there in the same AccountGate transaction as the charge,
+ * so no failure after it can make a retry charge twice. A try-on that then
+ * turns out not to be recorded is withdrawn: refunded, answer cleared.
  *
  * Round trips with a referenced product and an uploaded image id: one D1 batch
  * read (product + image), one DO call (reserve), one D1 batch write
@@ -52,6 +67,7 @@ export async function createTryOn(
   auth: AuthContext,
   body: TryOnRequestBody,
   files: Map<string, FilePart> | null,
+  answer?: (accepted: TryOnAccepted) => StoredResponse,
 ): Promise<TryOnAccepted> {
   const req = normalizeTryOnRequest(body);
   const productPath = body.products ? "products.0" : "product";
@@ -83,7 +99,8 @@ export async function createTryOn(
     const mode = externalId === null ? "oneshot" : "inline";
     const checked = await prevalidateProduct(ctx, req.product, files, productPath, mode === "inline" && existing !== undefined);
     const title = req.product.title !== undefined ? req.product.title : (existing?.title ?? null);
-    plan = { kind: "upsert", mode, input: req.product, title, checked };
+    // A one-shot product's id is chosen now: the answer names it, and the answer is recorded with the charge.
+    plan = { kind: "upsert", mode, externalId: externalId ?? newOneshotExternalId(), input: req.product, title, checked };
   }
 
   // ---- person -------------------------------------------------------------------------------
@@ -98,18 +115,27 @@ export async function createTryOn(
 
   // ---- charge, then write ---------------------------------------------------------------------
   const generationId = newId("generation", now);
+  const accepted: TryOnAccepted = {
+    generationId,
+    status: "PENDING",
+    productExternalId: plan.kind === "reference" ? plan.product.externalId : plan.externalId,
+  };
   await reserveCredit(ctx.env, {
     accountId: auth.accountId,
     keyId: auth.keyId,
     generationId,
     keySpendCap: auth.keySpendCap,
     accountSpendCapPerDay: auth.accountSpendCapPerDay,
+    ...(answer ? { provisional: answer(accepted) } : {}),
   });
 
-  let snapshot: ProductSnapshot & { validForDays: number | null };
+  let row: NewGenerationRow;
+  let touch: RepoBatchItem;
   try {
+    let snapshot: ProductSnapshot & { validForDays: number | null };
     if (plan.kind === "upsert") {
-      const record: ProductRecord = await upsertProduct(ctx, auth.accountId, plan.input, { kind: plan.mode, checked: plan.checked });
+      const oneshot = plan.mode === "oneshot" ? { oneshotId: plan.externalId } : {};
+      const record: ProductRecord = await upsertProduct(ctx, auth.accountId, plan.input, { kind: plan.mode, checked: plan.checked, ...oneshot });
       snapshot = { ...record };
     } else {
       snapshot = plan.product;
@@ -120,7 +146,7 @@ export async function createTryOn(
         : await storeImage(ctx, { accountId: auth.accountId, bytes: person.bytes, info: person.info, role: "person", keepForDays, externalUserId, crop: true });
 
     const written = ctx.now();
-    const row: NewGenerationRow = {
+    row = {
       id: generationId,
       accountId: auth.accountId,
       apiKeyId: auth.keyId,
@@ -144,18 +170,17 @@ export async function createTryOn(
       deadlineAt: now + ctx.config.GENERATION_DEADLINE_SECONDS * 1000,
     };
     // Every use refreshes the product's lifetime, in the same transaction as the generation.
-    const touch = productUsageStatement(ctx.db, auth.accountId, snapshot.externalId, written, expiryFor(snapshot.kind, snapshot.validForDays, written));
+    touch = productUsageStatement(ctx.db, auth.accountId, snapshot.externalId, written, expiryFor(snapshot.kind, snapshot.validForDays, written));
+  } catch (err) {
+    // The generation was never written: nothing to run, so nothing is charged.
+    await withdrawQuietly(ctx, auth.accountId, generationId, "try-on not recorded");
+    throw err;
+  }
+
+  try {
     await insertGenerationBatch(ctx.db, row, [touch]);
   } catch (err) {
-    // Nothing was recorded for this generation: release the reservation before answering.
-    await refundCredit(ctx.env, auth.accountId, generationId, "try-on not recorded").catch((refundErr: unknown) =>
-      log("error", "refund after a failed try-on write failed; credit reconciliation will release it", {
-        requestId: ctx.requestId,
-        generationId,
-        error: describeError(refundErr),
-      }),
-    );
-    throw err;
+    await settleUnconfirmedWrite(ctx, auth.accountId, generationId, err);
   }
 
   const message: GenerationMessageInput = { generationId, accountId: auth.accountId };
@@ -165,7 +190,7 @@ export async function createTryOn(
     await withdrawUnqueued(ctx, auth.accountId, generationId, err);
   }
   log("info", "generation accepted", { requestId: ctx.requestId, generationId, accountId: auth.accountId, engine });
-  return { generationId, status: "PENDING", productExternalId: snapshot.externalId };
+  return accepted;
 }
 
 /**
@@ -239,18 +264,79 @@ function reprefix(err: unknown, prefix: string): unknown {
 }
 
 /**
+ * Refunds a try-on that was not recorded and clears its provisional answer
+ * (credits.withdrawCredit). If the AccountGate cannot be reached, the credit
+ * stays held and the answer stays recorded: the gate's alarm finds the
+ * generation absent from D1 after 15 minutes and withdraws it then.
+ */
+async function withdrawQuietly(ctx: ServiceContext, accountId: string, generationId: string, reason: string): Promise<void> {
+  try {
+    await withdrawCredit(ctx.env, accountId, generationId, reason);
+  } catch (err) {
+    log("error", "withdrawing an unrecorded try-on failed; the account gate's reconciler will release it", {
+      requestId: ctx.requestId,
+      generationId,
+      error: describeError(err),
+    });
+  }
+}
+
+/**
+ * The generation batch threw, and D1 may have committed it anyway (the error
+ * came after the commit). Asks D1, in the same step that withdraws a PENDING
+ * row (docs/credits-limits-idempotency.md has the table of outcomes):
+ * - removed now, or confirmed absent → refund, clear the provisional answer,
+ *   answer the write's error (nothing charged; a retry runs again);
+ * - there in another status (someone already runs it) → accepted after all
+ *   (the message sent next is then a duplicate, which a claim ignores);
+ * - D1 cannot answer → the credit stays held and the provisional 202 stays
+ *   recorded (a retry with the same key replays it), answer a retryable 503;
+ *   the gate's reconciler settles it after 15 minutes: never recorded →
+ *   withdraw; PENDING → the sweep's lost-message recovery enqueues it.
+ */
+async function settleUnconfirmedWrite(ctx: ServiceContext, accountId: string, generationId: string, writeError: unknown): Promise<void> {
+  let found: Withdrawal;
+  try {
+    found = await withdrawPendingGeneration(ctx.db, accountId, generationId);
+  } catch (err) {
+    log("error", "generation write and its withdrawal both failed; the credit stays held for reconciliation", {
+      requestId: ctx.requestId,
+      generationId,
+      writeError: describeError(writeError),
+      error: describeError(err),
+    });
+    throw new ApiError(
+      "SERVICE_UNAVAILABLE",
+      "Storage could not confirm whether the try-on was recorded. If it was, it runs; if not, its held credit is released within 15 minutes. A retry with the same Idempotency-Key gets this try-on's answer.",
+      { headers: { "retry-after": "5" } },
+    );
+  }
+  if (found === "exists") {
+    log("warn", "generation write reported a failure but the generation is recorded and running", {
+      requestId: ctx.requestId,
+      generationId,
+      error: describeError(writeError),
+    });
+    return;
+  }
+  await withdrawQuietly(ctx, accountId, generationId, "try-on not recorded");
+  throw writeError;
+}
+
+/**
  * The queue refused the message after the generation was written. A credit is
  * never left reserved behind an error answer, so the generation is
- * withdrawn first (only while still PENDING), then refunded, and the client
- * gets a retryable 503 with nothing charged and nothing left behind. If even
- * the withdrawal fails, the row stays PENDING with its credit held and the
- * sweep's lost-message recovery enqueues it: then the request did succeed, so
- * it answers 202 as usual.
+ * withdrawn first (only while still PENDING), then refunded with its
+ * provisional answer cleared, and the client gets a retryable 503 with
+ * nothing charged and nothing left behind. If even the withdrawal fails, the
+ * row stays PENDING with its credit held and the sweep's lost-message
+ * recovery enqueues it: then the request did succeed, so it answers 202 as
+ * usual (as it does if someone already runs the generation).
  */
 async function withdrawUnqueued(ctx: ServiceContext, accountId: string, generationId: string, sendError: unknown): Promise<void> {
-  let withdrawn = false;
+  let found: Withdrawal | null = null;
   try {
-    withdrawn = await withdrawPendingGeneration(ctx.db, accountId, generationId);
+    found = await withdrawPendingGeneration(ctx.db, accountId, generationId);
   } catch (err) {
     log("error", "enqueue and withdrawal both failed; lost-message recovery will enqueue the generation", {
       requestId: ctx.requestId,
@@ -258,8 +344,8 @@ async function withdrawUnqueued(ctx: ServiceContext, accountId: string, generati
       error: describeError(err),
     });
   }
-  if (!withdrawn) return;
-  await refundCredit(ctx.env, accountId, generationId, "try-on not queued");
+  if (found === null || found === "exists") return;
+  await withdrawQuietly(ctx, accountId, generationId, "try-on not queued");
   log("error", "enqueue failed; generation withdrawn and refunded", { requestId: ctx.requestId, generationId, error: describeError(sendError) });
   throw new ApiError("SERVICE_UNAVAILABLE", "The generation could not be queued; nothing was charged. Retry shortly.", { headers: { "retry-after": "5" } });
 }

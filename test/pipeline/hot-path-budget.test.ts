@@ -40,4 +40,23 @@ describe("hot-path budgets", () => {
     expect(cost.doCalls).toBe(1);
     expect(cost.queueSends).toBe(1);
   });
+
+  for (const route of ["/try-on", "/try-on/sync?wait=0"]) {
+    it(`POST ${route} with an Idempotency-Key: 3 DO calls (admit, reserve with its recorded answer, complete)`, async () => {
+      const acct = await fundedAccount(5);
+      const imageId = await uploadPerson(acct);
+      await registerProduct(acct, "budget-key");
+      expect((await api(acct, "/account")).status).toBe(200); // warms the auth cache
+
+      const m = meter();
+      const res = await tryOn(acct, { products: [{ externalId: "budget-key" }], person: { image: { source: { id: imageId } } } }, route, {
+        "idempotency-key": crypto.randomUUID(),
+      });
+      const cost = m.read();
+      m.stop();
+      expect(res.status).toBe(202);
+      expect(cost.doCalls).toBe(3);
+      expect(cost.queueSends).toBe(1);
+    });
+  }
 });

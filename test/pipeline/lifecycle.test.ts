@@ -294,7 +294,8 @@ describe("scheduled sweep", () => {
     const before = await expectLedgerBalances(acct.accountId);
     const realBatch = env.DB.batch.bind(env.DB);
     let calls = 0;
-    // The first batch is the read (product + image); the second is the write.
+    // The first batch is the read (product + image); the second is the write (it fails before committing);
+    // the third withdraws the row if it was written after all, and finds none.
     const batchSpy = vi.spyOn(env.DB, "batch").mockImplementation(async (stmts) => {
       calls++;
       if (calls === 2) throw new Error("D1_ERROR: simulated outage");
@@ -302,7 +303,7 @@ describe("scheduled sweep", () => {
     });
     const res = await tryOn(acct, { products: [{ externalId }], person: { image: { source: { id: imageId } } } });
     await expectEnvelope(res, 500, "INTERNAL_ERROR");
-    expect(calls).toBe(2);
+    expect(calls).toBe(3);
     batchSpy.mockRestore();
     expect(await expectLedgerBalances(acct.accountId)).toEqual(before);
     const n = await env.DB.prepare("SELECT count(*) AS n FROM generations WHERE account_id = ?").bind(acct.accountId).first<{ n: number }>();

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { accountGate, accountGateStub } from "../../src/durable/account-gate-client";
 import { IDEMPOTENCY_LEASE_MS } from "../../src/durable/account-gate";
-import { expectLedgerBalances, grantCredits } from "../credits/helpers";
+import { expectLedgerBalances, genId, grantCredits } from "../credits/helpers";
 import { createAccount, env } from "../helpers/harness";
 import { captureGenerationQueue, registerProduct, silenceWebhookQueue, tryOn, uploadPerson } from "../pipeline/helpers";
 
@@ -61,15 +61,26 @@ describe("an idempotent POST /try-on/sync that dies while it waits", () => {
     expect(n?.n).toBe(1);
   });
 
-  it("a checkpointed record released by its owner (a later 5xx) keeps the provisional answer", async () => {
+  it("a provisional answer recorded with the charge survives its owner's release (a later 5xx); a stranger cannot charge on the key", async () => {
     const acct = await createAccount();
+    await grantCredits(acct.accountId, 2);
     const gate = accountGate(env, acct.accountId);
     const idempotency = { key: "k-1", method: "POST", path: "/tryon/v1/try-on/sync", fingerprint: "f", owner: "first", requestId: "req_first" };
     const rate = { keyId: acct.keyId, perMinute: 100, burst: 100 };
     expect((await gate.admit({ rate, idempotency })).idempotency).toEqual({ state: "new" });
     const body = new TextEncoder().encode('{"generationId":"gen_x","status":"PENDING","productExternalId":"p"}');
-    expect(await gate.checkpointIdempotency("k-1", "first", { status: 202, headers: [["content-type", "application/json"]], body })).toBe(true);
-    expect(await gate.checkpointIdempotency("k-1", "someone-else", { status: 500, headers: [], body: new Uint8Array(0) })).toBe(false);
+    const reserve = (generationId: string, owner: string) =>
+      gate.reserve({
+        accountId: acct.accountId,
+        generationId,
+        keyId: acct.keyId,
+        keySpendCap: null,
+        accountSpendCapPerDay: null,
+        idempotency: { key: "k-1", owner, response: { status: 202, headers: [["content-type", "application/json"]], body } },
+      });
+    expect(await reserve(genId(), "someone-else")).toMatchObject({ ok: false, code: "IDEMPOTENCY_KEY_IN_USE" });
+    expect(await reserve(genId(), "first")).toMatchObject({ ok: true });
+    expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 1, reserved: 1, spent: 0 });
     expect(await gate.completeIdempotency("k-1", "first", null)).toBe(true);
     const again = await gate.admit({ rate, idempotency: { ...idempotency, owner: "second", requestId: "req_second" } });
     expect(again.idempotency).toMatchObject({ state: "replay", originalRequestId: "req_first", response: { status: 202, body } });

@@ -64,16 +64,28 @@ export async function insertGenerationBatch(db: Db, row: NewGenerationRow, extra
   await db.batch([insert, ...extra] as [RepoBatchItem, ...RepoBatchItem[]]);
 }
 
+/** What `withdrawPendingGeneration` found: removed now, never there (or already gone), or there in another status. */
+export type Withdrawal = "withdrawn" | "absent" | "exists";
+
 /**
  * Removes a generation that was recorded but never enqueued, only while it is
- * still PENDING (nobody has claimed it). True when this call removed it.
+ * still PENDING (nobody has claimed it), and says what it found, in one round
+ * trip: "absent" (confirmed not there: never written, or already removed) is
+ * told apart from "exists" (there, in another status: someone runs it).
  */
-export async function withdrawPendingGeneration(db: Db, accountId: string, id: string): Promise<boolean> {
-  const rows = await db
-    .delete(generations)
-    .where(and(eq(generations.accountId, accountId), eq(generations.id, id), eq(generations.status, "PENDING")))
-    .returning({ id: generations.id });
-  return rows.length === 1;
+export async function withdrawPendingGeneration(db: Db, accountId: string, id: string): Promise<Withdrawal> {
+  const [deleted, left] = await db.batch([
+    db
+      .delete(generations)
+      .where(and(eq(generations.accountId, accountId), eq(generations.id, id), eq(generations.status, "PENDING")))
+      .returning({ id: generations.id }),
+    db
+      .select({ id: generations.id })
+      .from(generations)
+      .where(and(eq(generations.accountId, accountId), eq(generations.id, id))),
+  ]);
+  if (deleted.length === 1) return "withdrawn";
+  return left.length === 0 ? "absent" : "exists";
 }
 
 /**
