@@ -65,3 +65,20 @@ export const IsoDate = z.string().openapi({ format: "date-time", example: "2026-
 /** OpenAPI security for integrator routes: the key in `x-api-key` or as a bearer token. */
 export const API_KEY_SECURITY: Array<Record<string, string[]>> = [{ ApiKeyHeader: [] }, { BearerAuth: [] }];
 export const ADMIN_SECURITY: Array<Record<string, string[]>> = [{ AdminToken: [] }];
+
+/** A UTF-16 code unit of a surrogate pair that has no partner: not a character, and not storable as text. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * An identifier the client chooses (product `externalId`, `externalUserId`):
+ * 1–256 characters of text. Control characters and lone surrogates are refused,
+ * because the id is stored, compared and put in URLs as UTF-8 text, where a lone
+ * surrogate would be replaced and two different ids could become one.
+ */
+export const ClientIdSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters")
+  .refine((s) => !LONE_SURROGATE.test(s), "must be well-formed Unicode (no lone surrogates)");
+

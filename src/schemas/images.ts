@@ -1,13 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { IsoDate } from "./common";
+import { ClientIdSchema, IsoDate } from "./common";
 
 const BoolText = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const DaysText = z.enum(["1", "3", "7"]).transform((v) => Number(v) as 1 | 3 | 7);
-const UserId = z
-  .string()
-  .min(1)
-  .max(256)
-  .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters");
+const UserId = ClientIdSchema;
 
 /** Text fields of POST /images/upload, as strings from the form (parsed by hand from multipart). */
 export const UploadFieldsSchema = z.object({

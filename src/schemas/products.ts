@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
 import { JSON_MAX_DEPTH, nestsDeeperThan } from "../lib/json-depth";
-import { IsoDate } from "./common";
+import { ClientIdSchema, IsoDate } from "./common";
 
 const encoder = new TextEncoder();
 
@@ -71,12 +71,7 @@ const Metadata = z
  */
 export const ProductInputSchema = z
   .object({
-    externalId: z
-      .string()
-      .min(1)
-      .max(256)
-      .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters")
-      .optional()
+    externalId: ClientIdSchema.optional()
       .openapi({ description: "Your id for the product; products are matched on (account, externalId). `_anon_…` is reserved.", example: "shirt-42" }),
     title: z.string().max(500).nullable().optional().openapi({ example: "Oxford shirt" }),
     description: z.string().max(5000).nullable().optional().openapi({ example: "Slim-fit cotton oxford shirt, navy." }),
@@ -184,7 +179,7 @@ export const ProductStatsQuerySchema = z.object({
 });
 
 export const ProductIdParamSchema = z.object({
-  externalId: z.string().min(1).max(256).openapi({ param: { name: "externalId", in: "path" }, example: "shirt-42" }),
+  externalId: ClientIdSchema.openapi({ param: { name: "externalId", in: "path" }, example: "shirt-42" }),
 });
 
 export const ProductDeletedSchema = z

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ClientIdSchema } from "./common";
 import { ProductInputSchema } from "./products";
 
 /**
@@ -29,7 +30,7 @@ const DeprecatedCustomerSchema = PersonImageSourceSchema.extend({
 
 const Category = z.enum(["auto", "tops", "bottoms", "one-pieces"]);
 const Mode = z.enum(["performance", "balanced", "quality"]);
-const UserId = z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters");
+const UserId = ClientIdSchema;
 const WebhookUrl = z.url({ protocol: /^https?$/ }).max(2048);
 
 export const TryOnRequestSchema = z
