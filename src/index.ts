@@ -1,10 +1,10 @@
 import { createApp, type App } from "./app";
 import { runSweep } from "./cron/sweep";
-import { deploymentProblems } from "./deployment-check";
+import { deploymentProblems } from "./config/deployment-check";
 import { dispatchQueue } from "./queues/dispatch";
 import { QUEUE_CONSUMERS } from "./queues";
 
-export { AccountGate } from "./durable/account-gate";
+export { AccountGate } from "./durable/account-gate/gate";
 
 // Built on first use, not at import time, so isolate start-up stays cheap.
 let app: App | undefined;

@@ -1,5 +1,5 @@
-import { backgroundContext } from "../services/background-context";
-import { reconcileCredits } from "../services/credit-reconcile";
+import { backgroundContext } from "../context/background";
+import { reconcileCredits } from "../services/credits/reconcile";
 import type { SweepStep } from "./sweep";
 
 /** Settles reservations of terminal generations left unsettled (bounded batch, idempotent). */

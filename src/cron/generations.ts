@@ -1,6 +1,6 @@
 import type { SweepStep } from "./sweep";
-import { backgroundContext } from "../services/background-context";
-import { recoverLostMessages, settleStragglers, timeOutOverdue } from "../services/generation-sweep";
+import { backgroundContext } from "../context/background";
+import { recoverLostMessages, settleStragglers, timeOutOverdue } from "../services/generations/sweep";
 
 /**
  * Generation steps of the every-minute sweep. Each is bounded (a batch per

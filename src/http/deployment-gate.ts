@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { deploymentProblems } from "../deployment-check";
+import { deploymentProblems } from "../config/deployment-check";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 
@@ -8,7 +8,7 @@ const RETRY_AFTER_SECONDS = 300;
 
 /**
  * First gate of every request, /healthz included: a deployment that fails its
- * checks (src/deployment-check.ts) answers 503 SERVICE_MISCONFIGURED naming the
+ * checks (src/config/deployment-check.ts) answers 503 SERVICE_MISCONFIGURED naming the
  * settings at fault, instead of serving localhost URLs or weak secrets.
  */
 export const deploymentGate: MiddlewareHandler<AppEnv> = async (c, next) => {

@@ -1,12 +1,12 @@
 import { describeError, log } from "../lib/logger";
-import { backgroundContext } from "../services/background-context";
+import { backgroundContext } from "../context/background";
 import {
   PoisonMessageError,
   backoffSeconds,
   processDeadLetter,
   processGenerationMessage,
   type RunnerDeps,
-} from "../services/generation-runner";
+} from "../services/generations/runner";
 import type { QueueConsumer } from "./dispatch";
 
 /**

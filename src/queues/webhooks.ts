@@ -1,7 +1,7 @@
 import { describeError, log } from "../lib/logger";
-import { backgroundContext } from "../services/background-context";
-import { abandonDelivery, processWebhookMessage } from "../services/webhook-delivery";
-import { isWebhookMessage } from "../services/webhook-queue";
+import { backgroundContext } from "../context/background";
+import { abandonDelivery, processWebhookMessage } from "../services/webhooks/delivery";
+import { isWebhookMessage } from "../services/webhooks/enqueue";
 import type { QueueConsumer } from "./dispatch";
 
 /**

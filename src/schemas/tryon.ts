@@ -5,7 +5,7 @@ import { ProductInputSchema } from "./products";
 /**
  * POST /try-on (and /try-on/sync) body: Genlook's current shape (1.4+) and
  * every deprecated alias (docs/try-on.md). The schema is deliberately permissive
- * about WHICH alias is used; `normalizeTryOnRequest` (services/tryon-request)
+ * about WHICH alias is used; `normalizeTryOnRequest` (services/generations/try-on-request.ts)
  * resolves them into one canonical request and rejects conflicting pairs.
  */
 const KeepForDays = z

@@ -5,8 +5,8 @@
  */
 import encodeWebpRaw, { init as initWebpEnc } from "@jsquash/webp/encode.js";
 import webpEncWasm from "@jsquash/webp/codec/enc/webp_enc_simd.wasm";
-import { decodeImage, encodeJpeg } from "../../src/engines/codecs";
-import type { Rgba } from "../../src/engines/pixels";
+import { decodeImage, encodeJpeg } from "../../src/engines/composite/codecs";
+import type { Rgba } from "../../src/engines/composite/pixels";
 import type { EngineImage, EngineInput } from "../../src/engines/types";
 import { crc32, makeHeic } from "./images";
 

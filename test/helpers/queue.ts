@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, type QueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import worker from "../../src/index";
+import worker from "../../src";
 
 export interface ConsumerRun extends QueueResult {
   /** `message.retry()` calls with their options (the harness's QueueResult drops `delaySeconds`). */

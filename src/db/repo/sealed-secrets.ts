@@ -4,7 +4,7 @@ import { webhookDefaultSecrets, webhookEndpoints } from "../schema";
 
 /**
  * Webhook signing secrets as sealed values, for re-sealing them under the
- * current at-rest key (src/services/at-rest-reseal.ts). A value is current when
+ * current at-rest key (src/services/at-rest/reseal.ts). A value is current when
  * it starts `v2.<current key id>.`; an expired previous secret is never used
  * again, so it does not count.
  */

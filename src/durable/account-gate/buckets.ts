@@ -1,0 +1,77 @@
+import type { RateLimitSpec, RateState } from "./types";
+
+/** Tolerance for float refill arithmetic, so waiting exactly Retry-After always yields a token. */
+const EPSILON = 1e-6;
+
+type Bucket = { tokens: number; updatedAt: number; persisted: boolean };
+
+/**
+ * The account's per-key token buckets. `take` is synchronous SQL and is
+ * called inside the AccountGate's `transactionSync`, so a read and its write
+ * are never split by an await.
+ *
+ * Token buckets live in memory while the object is alive (no write per request); a bucket under half
+ * full is also persisted so it survives eviction. A key whose bucket was not persisted starts full
+ * after an eviction, which happens only after inactivity that refilled much of it anyway.
+ */
+export class GateBuckets {
+  private readonly sql: SqlStorage;
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+  }
+
+  /** Counts one request against the key's bucket. */
+  take(spec: RateLimitSpec, now: number): RateState {
+    const capacity = Math.max(1, Math.floor(spec.burst));
+    const perMs = Math.max(1, spec.perMinute) / 60_000;
+    const row = this.bucket(spec.keyId);
+    let tokens = capacity;
+    if (row) {
+      const elapsed = Math.max(0, now - row.updatedAt);
+      tokens = Math.min(capacity, row.tokens + elapsed * perMs);
+    }
+    const allowed = tokens + EPSILON >= 1;
+    if (allowed) tokens = Math.max(0, tokens - 1);
+    // Persist only a bucket under half full: a restart or eviction then cannot hand a throttled key a fresh
+    // burst, while the common case (plenty of tokens) costs no storage write on the hot path.
+    const persist = tokens < capacity / 2;
+    if (persist) {
+      this.sql.exec(
+        "INSERT INTO buckets (key_id, tokens, updated_at) VALUES (?, ?, ?) ON CONFLICT (key_id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
+        spec.keyId,
+        tokens,
+        now,
+      );
+    } else if (row?.persisted) {
+      this.sql.exec("DELETE FROM buckets WHERE key_id = ?", spec.keyId);
+    }
+    if (this.buckets.size >= 10_000) this.clear();
+    this.buckets.set(spec.keyId, { tokens, updatedAt: now, persisted: persist });
+    const secondsFor = (missing: number) => (missing <= EPSILON ? 0 : Math.ceil(missing / perMs / 1000 - EPSILON));
+    return {
+      allowed,
+      limit: capacity,
+      remaining: Math.floor(tokens + EPSILON),
+      resetSeconds: secondsFor(capacity - tokens),
+      retryAfterSeconds: allowed ? 0 : Math.max(1, secondsFor(1 - tokens)),
+      windowSeconds: Math.max(1, Math.ceil(capacity / perMs / 1000 - EPSILON)),
+    };
+  }
+
+  /**
+   * Forgets the in-memory buckets, as an eviction does; persisted (under half full) ones are read back
+   * from SQL. Also used by tests, via `runInDurableObject`, to simulate an eviction.
+   */
+  clear(): void {
+    this.buckets.clear();
+  }
+
+  private bucket(keyId: string): Bucket | undefined {
+    const mem = this.buckets.get(keyId);
+    if (mem) return mem;
+    const row = this.sql.exec<{ tokens: number; updated_at: number }>("SELECT tokens, updated_at FROM buckets WHERE key_id = ?", keyId).toArray()[0];
+    return row ? { tokens: row.tokens, updatedAt: row.updated_at, persisted: true } : undefined;
+  }
+}

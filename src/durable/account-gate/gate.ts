@@ -1,0 +1,303 @@
+import { DurableObject } from "cloudflare:workers";
+import { getDb } from "../../db/client";
+import { findGenerationCreditStates } from "../../db/repo/generation-credits";
+import { describeError, log } from "../../lib/logger";
+import { MINUTE } from "../../lib/time";
+import { GateBuckets } from "./buckets";
+import * as idempotency from "./idempotency";
+import * as credits from "./ledger";
+import type {
+  AdmitInput,
+  AdmitResult,
+  CreditSummary,
+  GrantInput,
+  GrantResult,
+  LedgerEntry,
+  RateLimitSpec,
+  RateState,
+  ReservationState,
+  ReserveInput,
+  ReserveResult,
+  SettleResult,
+  StoredResponse,
+} from "./types";
+import { now as clockNow } from "../../lib/clock";
+
+// Re-exported so existing importers of this module keep working; the records themselves live in idempotency.ts.
+export { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from "./idempotency";
+
+/** Held reservations older than this are checked against D1 by the alarm (crash between steps). */
+export const ORPHAN_AFTER_MS = 15 * MINUTE;
+const ALARM_EVERY_MS = 15 * MINUTE;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS buckets (key_id TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS totals (id INTEGER PRIMARY KEY CHECK (id = 1), balance INTEGER NOT NULL, granted INTEGER NOT NULL,
+  held INTEGER NOT NULL, committed INTEGER NOT NULL, refunded INTEGER NOT NULL);
+INSERT OR IGNORE INTO totals (id, balance, granted, held, committed, refunded) VALUES (1, 0, 0, 0, 0, 0);
+CREATE TABLE IF NOT EXISTS reservations (generation_id TEXT PRIMARY KEY, key_id TEXT, state TEXT NOT NULL,
+  amount INTEGER NOT NULL, day TEXT NOT NULL, created_at INTEGER NOT NULL, settled_at INTEGER);
+CREATE INDEX IF NOT EXISTS reservations_key ON reservations (key_id, state);
+CREATE INDEX IF NOT EXISTS reservations_day ON reservations (day, state);
+CREATE INDEX IF NOT EXISTS reservations_state ON reservations (state, created_at);
+CREATE TABLE IF NOT EXISTS ledger (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+  amount INTEGER NOT NULL, balance_after INTEGER NOT NULL, generation_id TEXT, key_id TEXT, reason TEXT NOT NULL,
+  reference TEXT UNIQUE, created_at INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS ledger_once_per_generation ON ledger (generation_id, kind) WHERE generation_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, method TEXT NOT NULL, path TEXT NOT NULL,
+  fingerprint TEXT NOT NULL, state TEXT NOT NULL, owner TEXT NOT NULL, request_id TEXT NOT NULL, status INTEGER, headers TEXT, body BLOB,
+  created_at INTEGER NOT NULL, lease_until INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency (expires_at);
+`;
+
+/**
+ * Changes to tables that already exist in deployed objects, applied once per
+ * object in order; `meta.schema_version` records how many ran. Version 1 is
+ * `SCHEMA` above as first deployed.
+ */
+const MIGRATIONS: readonly string[] = [
+  // v2: the generation an idempotency record's provisional answer names (cleared when it is withdrawn).
+  `ALTER TABLE idempotency ADD COLUMN generation_id TEXT;
+   CREATE INDEX IF NOT EXISTS idempotency_generation ON idempotency (generation_id) WHERE generation_id IS NOT NULL;`,
+];
+
+/**
+ * One object per account (SQLite-backed, `idFromName(accountId)`): the
+ * account's per-key token buckets (buckets.ts), its credit balance and
+ * ledger (ledger.ts), and its idempotency records (idempotency.ts),
+ * so a request needs one RPC for everything it must decide. This class owns
+ * the schema, the clock, the transactions and the alarm; the RPC methods
+ * delegate to those modules.
+ *
+ * Every RPC is synchronous SQL inside `transactionSync`: no await between a
+ * read and its write, so the input gate serializes callers and N concurrent
+ * reservations against K credits accept exactly K. The only external I/O (the
+ * alarm's D1 read) happens before its transaction, and the state is re-read
+ * inside it.
+ *
+ * Ledger invariant: granted − committed − held = balance, and the sum of
+ * ledger amounts = balance.
+ */
+export class AccountGate extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  /** Test-only fixed clock (ENVIRONMENT=test); null = real time. */
+  private fixedNow: number | null = null;
+  private alarmKnown = false;
+  private readonly buckets: GateBuckets;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(SCHEMA);
+    this.migrate();
+    this.buckets = new GateBuckets(this.sql);
+  }
+
+  private migrate(): void {
+    const at = Number(this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'schema_version'").toArray()[0]?.v ?? "1");
+    if (at - 1 >= MIGRATIONS.length) return;
+    this.ctx.storage.transactionSync(() => {
+      for (const step of MIGRATIONS.slice(at - 1)) this.sql.exec(step);
+      this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('schema_version', ?)", String(MIGRATIONS.length + 1));
+    });
+  }
+
+  // ---------------------------------------------------------------- clock
+
+  private now(): number {
+    return this.fixedNow ?? clockNow();
+  }
+
+  /** Tests only: freeze this object's clock at `ms` (null = real time again). */
+  testSetClock(ms: number | null): number {
+    if (this.env.ENVIRONMENT !== "test") throw new Error("testSetClock is only available in tests");
+    this.fixedNow = ms;
+    return this.now();
+  }
+
+  /** Tests only: move the frozen clock forward (freezing it at real time first). */
+  testAdvanceClock(ms: number): number {
+    return this.testSetClock((this.fixedNow ?? clockNow()) + ms);
+  }
+
+  // ------------------------------------------------------- the hot path
+
+  /**
+   * Counts one request against the key's bucket and, for a POST carrying an
+   * Idempotency-Key, begins (or answers from) its record. A refused request
+   * does not touch the idempotency record.
+   */
+  admit(input: AdmitInput): AdmitResult {
+    const now = this.now();
+    const out = this.ctx.storage.transactionSync((): AdmitResult => {
+      const rate = this.buckets.take(input.rate, now);
+      const result: AdmitResult = { rate };
+      if (rate.allowed && input.idempotency) result.idempotency = idempotency.begin(this.sql, input.idempotency, now);
+      if (input.withCredits) result.credits = credits.summaryAt(this.sql, now);
+      return result;
+    });
+    if (out.idempotency?.state === "new") this.ensureAlarm(now);
+    return out;
+  }
+
+  /** Counts a request whose count was deferred and that never reached `reserve` (it failed earlier). */
+  countRequest(rate: RateLimitSpec): RateState {
+    const now = this.now();
+    return this.ctx.storage.transactionSync(() => this.buckets.take(rate, now));
+  }
+
+  // -------------------------------------------------------- idempotency
+
+  /**
+   * Stores the first response for replay, or (response = null) releases the
+   * key so the request may be retried with it. Only the owning request may do
+   * either; a late owner whose lease was taken over changes nothing.
+   */
+  completeIdempotency(key: string, owner: string, response: StoredResponse | null): boolean {
+    const now = this.now();
+    return this.ctx.storage.transactionSync(() => idempotency.complete(this.sql, key, owner, response, now));
+  }
+
+  // ------------------------------------------------------------ credits
+
+  /**
+   * Holds one credit for a generation. With `input.idempotency` (the request
+   * owns an Idempotency-Key record), the request's provisional answer (its
+   * 202) is written to that record in the same transaction: from the moment
+   * it is charged, a retry with the key replays that 202, whatever happens to
+   * the request afterwards. A request whose record was taken over (its lease
+   * ran out) is refused, so two runs of one key can never both charge.
+   */
+  reserve(input: ReserveInput): ReserveResult {
+    const now = this.now();
+    const out = this.ctx.storage.transactionSync((): ReserveResult => {
+      const owned = input.idempotency;
+      if (owned && !idempotency.owns(this.sql, owned.key, owned.owner)) {
+        return { ok: false, code: "IDEMPOTENCY_KEY_IN_USE", message: "Another request with this Idempotency-Key took over; it answers for this key. Retry shortly to get its answer." };
+      }
+      const res = credits.reserve(this.sql, this.buckets, input, now);
+      if (res.ok && owned) idempotency.recordProvisional(this.sql, owned.key, owned.owner, input.generationId, owned.response);
+      return res;
+    });
+    if (out.ok && !out.replayed) this.ensureAlarm(now);
+    return out;
+  }
+
+  /**
+   * The try-on was never recorded (its D1 row is confirmed absent or was
+   * withdrawn before anyone ran it): refunds its held credit and clears the
+   * provisional answer naming it, so a retry with the same Idempotency-Key
+   * runs again, since nothing was charged. Only for a generation that does
+   * not exist; one that was recorded and FAILED is refunded with `refund`,
+   * whose replays keep answering its 202.
+   */
+  withdraw(generationId: string, reason: string): SettleResult {
+    const now = this.now();
+    return this.ctx.storage.transactionSync((): SettleResult => {
+      const res = credits.settle(this.sql, generationId, "refunded", reason || "try-on withdrawn", now);
+      // A committed credit means the generation ran after all: its answer stays.
+      if (res.state !== "committed") idempotency.clearProvisional(this.sql, generationId);
+      return res;
+    });
+  }
+
+  /** COMPLETED: the held credit becomes spent. Idempotent; a refunded reservation stays refunded. */
+  commit(generationId: string): SettleResult {
+    return this.settle(generationId, "committed", "generation completed");
+  }
+
+  /** FAILED (any cause, cancel included): the held credit returns to the balance, exactly once. */
+  refund(generationId: string, reason: string): SettleResult {
+    return this.settle(generationId, "refunded", reason || "generation failed");
+  }
+
+  private settle(generationId: string, to: "committed" | "refunded", reason: string): SettleResult {
+    const now = this.now();
+    return this.ctx.storage.transactionSync((): SettleResult => credits.settle(this.sql, generationId, to, reason, now));
+  }
+
+  /**
+   * Operator grant (amount > 0) or adjustment (amount < 0, never below a zero
+   * balance). A `reference` makes it idempotent: the same reference again
+   * returns the first entry; with another amount it is refused.
+   */
+  grant(input: GrantInput): GrantResult {
+    const now = this.now();
+    return this.ctx.storage.transactionSync((): GrantResult => credits.grant(this.sql, input, now));
+  }
+
+  summary(): CreditSummary {
+    return credits.summaryAt(this.sql, this.now());
+  }
+
+  /** Newest first; `beforeSeq` pages back. */
+  ledger(limit: number, beforeSeq?: number): { entries: LedgerEntry[]; nextBefore: number | null } {
+    return credits.page(this.sql, limit, beforeSeq);
+  }
+
+  /** For tests and audits: the sum of ledger amounts (must equal the balance). */
+  ledgerSum(): { sum: number; rows: number } {
+    return credits.sum(this.sql);
+  }
+
+  /** Reservation state of one generation (reconciliation and tests). */
+  reservation(generationId: string): ReservationState | "none" {
+    return credits.reservationState(this.sql, generationId);
+  }
+
+  // -------------------------------------------------------------- alarm
+
+  /** Schedules the housekeeping alarm once if none is pending (checked once per object lifetime). */
+  private ensureAlarm(now: number): void {
+    if (this.alarmKnown) return;
+    this.alarmKnown = true;
+    void this.ctx.storage.getAlarm().then((at) => {
+      if (at === null) return this.ctx.storage.setAlarm(now + ALARM_EVERY_MS);
+    });
+  }
+
+  /**
+   * Housekeeping: purge expired idempotency records, and settle reservations
+   * still held long after acceptance by asking D1 what became of their
+   * generation (COMPLETED → commit, FAILED → refund, never recorded →
+   * withdraw: refund and clear its provisional idempotent answer).
+   * Reschedules itself while anything remains to watch.
+   */
+  override async alarm(): Promise<void> {
+    const now = this.now();
+    idempotency.purgeExpired(this.sql, now);
+    try {
+      await this.settleOrphans(now);
+    } catch (err) {
+      log("error", "account gate orphan check failed", { error: describeError(err) });
+    }
+    const pending =
+      this.sql.exec<{ n: number }>("SELECT (SELECT COUNT(*) FROM idempotency) + (SELECT COUNT(*) FROM reservations WHERE state = 'held') AS n").one().n;
+    this.alarmKnown = pending > 0;
+    if (pending > 0) await this.ctx.storage.setAlarm(this.now() + ALARM_EVERY_MS);
+  }
+
+  /** Exposed for tests: the orphan check the alarm runs. Returns how many reservations it settled. */
+  async settleOrphans(now: number = this.now()): Promise<number> {
+    const accountId = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'account_id'").toArray()[0]?.v;
+    if (!accountId) return 0;
+    const held = this.sql
+      .exec<{ generation_id: string }>("SELECT generation_id FROM reservations WHERE state = 'held' AND created_at <= ? ORDER BY created_at LIMIT 50", now - ORPHAN_AFTER_MS)
+      .toArray()
+      .map((r) => r.generation_id);
+    if (held.length === 0) return 0;
+    // External I/O first; each settle below re-reads the reservation inside its own transaction.
+    const states = await findGenerationCreditStates(getDb(this.env.DB), accountId, held);
+    let settled = 0;
+    for (const id of held) {
+      const status = states.get(id);
+      let r: SettleResult | null = null;
+      if (status === undefined) r = this.withdraw(id, "generation was never recorded");
+      else if (status === "COMPLETED") r = this.commit(id);
+      else if (status === "FAILED") r = this.refund(id, "generation failed (reconciled)");
+      if (r?.changed) settled++;
+    }
+    return settled;
+  }
+}

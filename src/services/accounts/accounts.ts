@@ -1,0 +1,134 @@
+import * as repo from "../../db/repo/accounts";
+import { ApiError } from "../../errors";
+import { newId } from "../../lib/ids";
+import type { ServiceContext } from "../../context/service-context";
+import { displayPrefix, generateApiKey, hashApiKey } from "./api-keys";
+import { evictAccountFromAuthCache, evictKeyFromAuthCache } from "./auth";
+
+export type Account = repo.AccountRow;
+export type ApiKeyRecord = repo.ApiKeyRow;
+
+export interface CreateAccountInput {
+  name: string;
+  engine?: string | null;
+  rateLimitPerMinute?: number | null;
+  rateLimitBurst?: number | null;
+  spendCapPerDay?: number | null;
+  retentionDays?: 1 | 3 | 7;
+}
+
+/** Operator verb: a new active account with no keys and no credits. */
+export async function createAccount(ctx: ServiceContext, input: CreateAccountInput): Promise<Account> {
+  const now = ctx.now();
+  return repo.insertAccount(ctx.db, {
+    id: newId("account", now),
+    name: input.name,
+    status: "active",
+    engine: input.engine ?? null,
+    rateLimitPerMinute: input.rateLimitPerMinute ?? null,
+    rateLimitBurst: input.rateLimitBurst ?? null,
+    spendCapPerDay: input.spendCapPerDay ?? null,
+    retentionDays: input.retentionDays ?? ctx.config.DEFAULT_RETENTION_DAYS,
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+export async function getAccount(ctx: ServiceContext, accountId: string): Promise<Account> {
+  const row = await repo.findAccount(ctx.db, accountId);
+  if (!row) throw new ApiError("ACCOUNT_NOT_FOUND", `No account ${accountId}.`);
+  return row;
+}
+
+export async function listAccounts(
+  ctx: ServiceContext,
+  input: { limit: number; cursor?: string | undefined },
+): Promise<{ items: Account[]; nextCursor: string | null; hasMore: boolean }> {
+  const rows = await repo.listAccounts(ctx.db, input.limit + 1, input.cursor);
+  const hasMore = rows.length > input.limit;
+  const items = rows.slice(0, input.limit);
+  return { items, hasMore, nextCursor: hasMore ? (items.at(-1)?.id ?? null) : null };
+}
+
+export interface UpdateAccountInput {
+  name?: string;
+  status?: "active" | "disabled";
+  engine?: string | null;
+  rateLimitPerMinute?: number | null;
+  rateLimitBurst?: number | null;
+  spendCapPerDay?: number | null;
+  retentionDays?: 1 | 3 | 7;
+}
+
+/** Disabling an account or changing its limits takes effect in this isolate at once, elsewhere within 30 s. */
+export async function updateAccount(ctx: ServiceContext, accountId: string, patch: UpdateAccountInput): Promise<Account> {
+  const row = await repo.updateAccount(ctx.db, accountId, { ...patch, updatedAt: ctx.now() });
+  if (!row) throw new ApiError("ACCOUNT_NOT_FOUND", `No account ${accountId}.`);
+  evictAccountFromAuthCache(accountId);
+  return row;
+}
+
+export interface IssueKeyInput {
+  name: string;
+  rateLimitPerMinute?: number | null;
+  rateLimitBurst?: number | null;
+  spendCap?: number | null;
+}
+
+/** Issues a key; the plaintext is returned here once and never stored. */
+export async function issueApiKey(
+  ctx: ServiceContext,
+  accountId: string,
+  input: IssueKeyInput,
+): Promise<{ record: ApiKeyRecord; plaintext: string }> {
+  await getAccount(ctx, accountId);
+  const plaintext = generateApiKey();
+  const record = await repo.insertApiKey(ctx.db, {
+    id: newId("apiKey", ctx.now()),
+    accountId,
+    name: input.name,
+    keyHash: await hashApiKey(plaintext),
+    displayPrefix: displayPrefix(plaintext),
+    rateLimitPerMinute: input.rateLimitPerMinute ?? null,
+    rateLimitBurst: input.rateLimitBurst ?? null,
+    spendCap: input.spendCap ?? null,
+    createdAt: ctx.now(),
+    revokedAt: null,
+  });
+  return { record, plaintext };
+}
+
+export async function listApiKeys(ctx: ServiceContext, accountId: string): Promise<ApiKeyRecord[]> {
+  await getAccount(ctx, accountId);
+  return repo.listApiKeys(ctx.db, accountId);
+}
+
+export async function getApiKey(ctx: ServiceContext, accountId: string, keyId: string): Promise<ApiKeyRecord> {
+  const row = await repo.findApiKey(ctx.db, accountId, keyId);
+  if (!row) throw new ApiError("API_KEY_NOT_FOUND", `No key ${keyId} on account ${accountId}.`);
+  return row;
+}
+
+export async function updateApiKey(
+  ctx: ServiceContext,
+  accountId: string,
+  keyId: string,
+  patch: Omit<IssueKeyInput, "name"> & { name?: string },
+): Promise<ApiKeyRecord> {
+  // An empty patch changes nothing (and SQL has no empty SET): answer the key as it is.
+  if (Object.values(patch).every((v) => v === undefined)) return getApiKey(ctx, accountId, keyId);
+  const row = await repo.updateApiKey(ctx.db, accountId, keyId, patch);
+  if (!row) throw new ApiError("API_KEY_NOT_FOUND", `No key ${keyId} on account ${accountId}.`);
+  evictKeyFromAuthCache(row.keyHash);
+  return row;
+}
+
+/** Idempotent: revoking a revoked key keeps its first revocation time. */
+export async function revokeApiKey(ctx: ServiceContext, accountId: string, keyId: string): Promise<ApiKeyRecord> {
+  const existing = await getApiKey(ctx, accountId, keyId);
+  if (existing.revokedAt !== null) return existing;
+  const row = await repo.updateApiKey(ctx.db, accountId, keyId, { revokedAt: ctx.now() });
+  if (!row) throw new ApiError("API_KEY_NOT_FOUND", `No key ${keyId} on account ${accountId}.`);
+  evictKeyFromAuthCache(row.keyHash);
+  return row;
+}

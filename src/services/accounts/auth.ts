@@ -1,0 +1,96 @@
+import { findKeyWithAccountByHash } from "../../db/repo/accounts";
+import { ApiError } from "../../errors";
+import type { ServiceContext } from "../../context/service-context";
+import { hashApiKey, isWellFormedKey } from "./api-keys";
+
+/** What an authenticated request knows about its caller. */
+export interface AuthContext {
+  accountId: string;
+  keyId: string;
+  /** Effective limits: key override, else account override, else null (configuration default). */
+  rateLimitPerMinute: number | null;
+  rateLimitBurst: number | null;
+  keySpendCap: number | null;
+  accountSpendCapPerDay: number | null;
+  engineOverride: string | null;
+  retentionDays: number;
+}
+
+interface CacheEntry {
+  value: AuthContext | null;
+  expiresAt: number;
+}
+
+/**
+ * Per-isolate cache of key lookups. Entries live at most AUTH_CACHE_TTL_SECONDS
+ * (≤ 30 s), which bounds how long a revoked key or disabled account can still
+ * pass in an isolate that saw it. Unknown keys are cached briefly too, so a
+ * flood of one bad key costs one query per window, not one per request.
+ */
+const cache = new Map<string, CacheEntry>();
+const MAX_ENTRIES = 10_000;
+const NEGATIVE_TTL_MS = 5_000;
+
+export function clearAuthCache(): void {
+  cache.clear();
+}
+
+/** Extracts the presented key from `x-api-key` or `Authorization: Bearer`. */
+export function readPresentedKey(headers: Headers): string | null {
+  const direct = headers.get("x-api-key");
+  if (direct !== null && direct.trim() !== "") return direct.trim();
+  const authz = headers.get("authorization");
+  if (authz) {
+    const m = /^Bearer\s+(.+)$/i.exec(authz.trim());
+    if (m?.[1]) return m[1].trim();
+  }
+  return null;
+}
+
+export async function authenticate(ctx: ServiceContext, presented: string | null): Promise<AuthContext> {
+  if (presented === null) throw new ApiError("MISSING_API_KEY", "Send your API key in the x-api-key header or as Authorization: Bearer <key>.");
+  if (!isWellFormedKey(presented)) throw new ApiError("INVALID_API_KEY", "The API key is malformed.");
+  const hash = await hashApiKey(presented);
+  const now = ctx.now();
+  const hit = cache.get(hash);
+  let value: AuthContext | null;
+  if (hit && hit.expiresAt > now) {
+    value = hit.value;
+  } else {
+    value = await lookup(ctx, hash);
+    const ttl = Math.min(ctx.config.AUTH_CACHE_TTL_SECONDS * 1000, value ? Infinity : NEGATIVE_TTL_MS);
+    if (ttl > 0) {
+      if (cache.size >= MAX_ENTRIES) cache.clear();
+      cache.set(hash, { value, expiresAt: now + ttl });
+    }
+  }
+  if (!value) throw new ApiError("INVALID_API_KEY", "The API key is unknown, revoked, or its account is disabled.");
+  return value;
+}
+
+async function lookup(ctx: ServiceContext, hash: string): Promise<AuthContext | null> {
+  const row = await findKeyWithAccountByHash(ctx.db, hash);
+  if (!row || row.key.revokedAt !== null || row.account.status !== "active") return null;
+  return {
+    accountId: row.account.id,
+    keyId: row.key.id,
+    rateLimitPerMinute: row.key.rateLimitPerMinute ?? row.account.rateLimitPerMinute,
+    rateLimitBurst: row.key.rateLimitBurst ?? row.account.rateLimitBurst,
+    keySpendCap: row.key.spendCap,
+    accountSpendCapPerDay: row.account.spendCapPerDay,
+    engineOverride: row.account.engine,
+    retentionDays: row.account.retentionDays,
+  };
+}
+
+/** Drops a key's cached lookup in this isolate (others expire within the TTL). */
+export function evictKeyFromAuthCache(keyHash: string): void {
+  cache.delete(keyHash);
+}
+
+/** Drops every cached key of an account in this isolate (after disabling it or changing limits). */
+export function evictAccountFromAuthCache(accountId: string): void {
+  for (const [hash, entry] of cache) {
+    if (entry.value?.accountId === accountId) cache.delete(hash);
+  }
+}

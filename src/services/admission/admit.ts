@@ -1,0 +1,126 @@
+import { accountGate } from "../../durable/account-gate/client";
+import type { AdmitInput, AdmitResult, ProvisionalAnswer, RateLimitSpec, RateState, StoredResponse } from "../../durable/account-gate/types";
+import { ApiError } from "../../errors";
+import { describeError, log } from "../../lib/logger";
+import { atRestKeyring } from "../../lib/at-rest-keys";
+import { rateLimitHeaders } from "../../lib/rate-limit-headers";
+import { openBytes, sealBytes, UnreadableSealError } from "../../lib/secret-box";
+import { admissionScopeFor, recordRateState } from "./scope";
+import { gateCall } from "../../durable/account-gate/gate-call";
+
+/**
+ * Admission verbs (HTTP-free): the one AccountGate call a request makes on
+ * the way in, the deferred count on the way out, and the idempotency
+ * completion. The middleware in src/http/admission.ts does the HTTP part.
+ */
+export async function admit(env: Env, accountId: string, input: AdmitInput): Promise<AdmitResult> {
+  const result = await gateCall("admit", () => accountGate(env, accountId).admit(input));
+  if (result.idempotency?.state === "replay" && input.idempotency) {
+    const { response } = result.idempotency;
+    response.body = await openStoredBody(env, accountId, input.idempotency.key, response.body);
+  }
+  return result;
+}
+
+/**
+ * Stored responses are encrypted at rest (AES-GCM with the at-rest key, bound
+ * to account and Idempotency-Key): some carry secrets shown once, such as a
+ * new webhook endpoint's `whsec_…`, which must never sit in plaintext.
+ */
+function storedBodyAad(accountId: string, key: string): string {
+  return `idempotency:${accountId}:${key}`;
+}
+
+const PURPOSE = "idempotency-response";
+
+async function sealStoredResponse(env: Env, accountId: string, key: string, response: StoredResponse): Promise<StoredResponse> {
+  return { ...response, body: await sealBytes(await atRestKeyring(env), PURPOSE, response.body, storedBodyAad(accountId, key)) };
+}
+
+/**
+ * A stored response sealed with a key the ring no longer has cannot be
+ * replayed; answering anything else (re-running the request) could charge twice.
+ */
+async function openStoredBody(env: Env, accountId: string, key: string, body: Uint8Array): Promise<Uint8Array> {
+  try {
+    return await openBytes(await atRestKeyring(env), PURPOSE, body, storedBodyAad(accountId, key));
+  } catch (err) {
+    if (!(err instanceof UnreadableSealError)) throw err;
+    log("error", "stored idempotent response unreadable with the current at-rest keys", { accountId, keyId: err.keyId, reason: err.reason });
+    throw new ApiError(
+      "ENCRYPTED_DATA_UNREADABLE",
+      "The first response to this Idempotency-Key was processed and stored, but it is encrypted with an at-rest key this deployment no longer has, so it cannot be replayed. Do not resend the request under a new key before checking its effect.",
+      { details: { keyId: err.keyId, reason: err.reason } },
+    );
+  }
+}
+
+/** The refusal of a request its key's bucket cannot pay for, with the bucket's headers and exact Retry-After. */
+export function rateLimitedError(rate: RateLimitSpec, state: RateState): ApiError {
+  return new ApiError(
+    "RATE_LIMITED",
+    `Rate limit exceeded for this key: ${rate.perMinute} requests per minute, bursts of ${rate.burst}. Retry after ${state.retryAfterSeconds} s.`,
+    { headers: rateLimitHeaders(state) },
+  );
+}
+
+/**
+ * Makes the current request's deferred rate-limit count now, before work the
+ * limit must gate (fetching a URL the body names: up to 10 MB and 10 s each),
+ * and refuses the request if its key's bucket is empty. A no-op when the count
+ * was already made. Costs one AccountGate call, on URL-sourced try-ons only.
+ */
+export async function countBeforeCostlyWork(env: Env, accountId: string): Promise<void> {
+  const scope = admissionScopeFor(accountId);
+  if (!scope?.countPending) return;
+  scope.countPending = false;
+  const state = await gateCall("count", () => accountGate(env, accountId).countRequest(scope.rate));
+  recordRateState(scope, state);
+  if (!state.allowed) throw rateLimitedError(scope.rate, state);
+}
+
+/** The count owed by a request whose count was deferred to a reservation it never reached. */
+export async function countDeferred(env: Env, accountId: string, rate: RateLimitSpec): Promise<RateState | null> {
+  try {
+    return await accountGate(env, accountId).countRequest(rate);
+  } catch (err) {
+    log("warn", "deferred rate-limit count failed", { accountId, error: describeError(err) });
+    return null;
+  }
+}
+
+/** Stores the first response for replay, or releases the key (response = null). Never fails the request. */
+export async function completeIdempotent(env: Env, accountId: string, key: string, owner: string, response: StoredResponse | null): Promise<void> {
+  try {
+    const sealed = response ? await sealStoredResponse(env, accountId, key, response) : null;
+    await accountGate(env, accountId).completeIdempotency(key, owner, sealed);
+  } catch (err) {
+    // The record stays "running" until its lease ends (5 min), then the key may be used again.
+    log("error", "idempotency completion failed", { accountId, error: describeError(err) });
+  }
+}
+
+/**
+ * The answer to record, sealed, on the Idempotency-Key record the current
+ * request owns, for the call that charges it (undefined without a key).
+ */
+export async function provisionalAnswer(env: Env, accountId: string, response: StoredResponse): Promise<ProvisionalAnswer | undefined> {
+  const owned = admissionScopeFor(accountId)?.idempotency;
+  if (!owned) return undefined;
+  return { key: owned.key, owner: owned.owner, response: await sealStoredResponse(env, accountId, owned.key, response) };
+}
+
+export const IDEMPOTENCY_KEY_MAX = 255;
+const KEY_SHAPE = /^[\x21-\x7e]+$/;
+
+/** The Idempotency-Key of a request (null when absent); a malformed one is VALIDATION_FAILED. */
+export function parseIdempotencyKey(raw: string | null): string | null {
+  if (raw === null) return null;
+  const key = raw.trim();
+  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX || !KEY_SHAPE.test(key)) {
+    throw new ApiError("VALIDATION_FAILED", `Idempotency-Key must be 1–${IDEMPOTENCY_KEY_MAX} visible ASCII characters (a UUID v4 is a good choice).`, {
+      details: [{ path: "headers.idempotency-key", message: "Invalid Idempotency-Key" }],
+    });
+  }
+  return key;
+}

@@ -1,0 +1,131 @@
+import { accountGate } from "../../durable/account-gate/client";
+import type { CreditSummary, GrantResult, LedgerEntry, SettleResult, StoredResponse } from "../../durable/account-gate/types";
+import { ApiError } from "../../errors";
+import { log } from "../../lib/logger";
+import { rateLimitHeaders } from "../../lib/rate-limit-headers";
+import { getAccount } from "../accounts/accounts";
+import { provisionalAnswer } from "../admission/admit";
+import { admissionScopeFor, recordRateState } from "../admission/scope";
+import type { ServiceContext } from "../../context/service-context";
+import { gateCall } from "../../durable/account-gate/gate-call";
+
+/**
+ * The credits seam: reserve one credit when a generation is accepted, commit it
+ * on COMPLETED, refund it on FAILED (any cause, cancel included). Each call is
+ * idempotent by generation id and writes one ledger row with a reason. The
+ * truth lives in the account's AccountGate Durable Object, which serializes
+ * every movement, so N parallel reservations against K credits accept exactly K.
+ *
+ * Reading a balance, listing generations, failed and cancelled generations
+ * are free: only a COMPLETED generation spends a credit.
+ */
+export interface ReserveCreditInput {
+  accountId: string;
+  keyId: string;
+  generationId: string;
+  keySpendCap: number | null;
+  accountSpendCapPerDay: number | null;
+  /**
+   * What the request answers once accepted (the try-on's 202). When the
+   * request owns an Idempotency-Key record it is recorded there with the
+   * charge, so a retry replays it instead of charging again.
+   */
+  provisional?: StoredResponse;
+}
+
+/**
+ * Throws ApiError INSUFFICIENT_CREDITS or QUOTA_EXCEEDED when the credit cannot
+ * be reserved. On POST /try-on the admission middleware defers the request's
+ * rate-limit count to this call (one DO round trip for the whole request), so
+ * it may also throw RATE_LIMITED.
+ */
+export async function reserveCredit(env: Env, input: ReserveCreditInput): Promise<void> {
+  const scope = admissionScopeFor(input.accountId);
+  const deferred = scope?.countPending && scope.rate.keyId === input.keyId ? scope.rate : undefined;
+  const idempotency = input.provisional ? await provisionalAnswer(env, input.accountId, input.provisional) : undefined;
+  const res = await gateCall("reserve", () =>
+    accountGate(env, input.accountId).reserve({
+      accountId: input.accountId,
+      generationId: input.generationId,
+      keyId: input.keyId,
+      keySpendCap: input.keySpendCap,
+      accountSpendCapPerDay: input.accountSpendCapPerDay,
+      ...(deferred ? { rate: deferred } : {}),
+      ...(idempotency ? { idempotency } : {}),
+    }),
+  );
+  if (scope && deferred) {
+    scope.countPending = false;
+    if (res.rate) recordRateState(scope, res.rate);
+  }
+  if (!res.ok) {
+    const headers = { ...(res.rate ? rateLimitHeaders(res.rate) : {}), ...(res.code === "IDEMPOTENCY_KEY_IN_USE" ? { "retry-after": "1" } : {}) };
+    throw new ApiError(res.code, res.message, { headers });
+  }
+}
+
+export async function commitCredit(env: Env, accountId: string, generationId: string): Promise<void> {
+  await settle(env, accountId, generationId, "commit");
+}
+
+export async function refundCredit(env: Env, accountId: string, generationId: string, reason: string): Promise<void> {
+  await settle(env, accountId, generationId, "refund", reason);
+}
+
+/**
+ * For a try-on that was NOT recorded (its D1 row is confirmed absent, or was
+ * withdrawn before anyone ran it): refunds its credit and clears the
+ * provisional idempotent answer naming it, so a retry with the same key runs
+ * again. Never for a generation that exists (use refundCredit).
+ */
+export async function withdrawCredit(env: Env, accountId: string, generationId: string, reason: string): Promise<SettleResult> {
+  return gateCall("withdraw", () => accountGate(env, accountId).withdraw(generationId, reason));
+}
+
+/**
+ * What D1's `credit_state` should record after a settle call: the ledger's own
+ * answer, which can differ from the operation asked for (a refund of a credit
+ * already committed stays committed; "none" when no credit was ever held).
+ */
+export function creditStateAfter(res: SettleResult): "committed" | "refunded" | "none" {
+  return res.state === "held" ? "none" : res.state;
+}
+
+/** Like commit/refund but reports what happened (reconciliation, tests). */
+export async function settle(env: Env, accountId: string, generationId: string, op: "commit" | "refund", reason = "generation failed"): Promise<SettleResult> {
+  const gate = accountGate(env, accountId);
+  return gateCall(op, () => (op === "commit" ? gate.commit(generationId) : gate.refund(generationId, reason)));
+}
+
+/** Balance, held, spent and today's usage; reuses the figures the admission call fetched for this request. */
+export async function getCreditSummary(ctx: ServiceContext, accountId: string): Promise<CreditSummary> {
+  const prefetched = admissionScopeFor(accountId)?.credits;
+  if (prefetched) return prefetched;
+  return gateCall("summary", () => accountGate(ctx.env, accountId).summary());
+}
+
+export interface GrantCreditsInput {
+  amount: number;
+  reason: string;
+  reference?: string | null | undefined;
+}
+
+/** Operator verb: grant (amount > 0) or adjust (amount < 0); idempotent by `reference`. */
+export async function grantCredits(ctx: ServiceContext, accountId: string, input: GrantCreditsInput): Promise<Extract<GrantResult, { ok: true }>> {
+  await getAccount(ctx, accountId);
+  const res = await gateCall("grant", () => accountGate(ctx.env, accountId).grant({ amount: input.amount, reason: input.reason, reference: input.reference ?? null }));
+  if (!res.ok) throw new ApiError(res.code, res.message);
+  log("info", "credits granted", { requestId: ctx.requestId, accountId, amount: input.amount, duplicate: res.duplicate });
+  return res;
+}
+
+export async function getCreditLedger(
+  ctx: ServiceContext,
+  accountId: string,
+  page: { limit: number; before?: number | undefined },
+): Promise<{ summary: CreditSummary; entries: LedgerEntry[]; nextBefore: number | null }> {
+  await getAccount(ctx, accountId);
+  const gate = accountGate(ctx.env, accountId);
+  const [summary, ledger] = await gateCall("ledger", () => Promise.all([gate.summary(), gate.ledger(page.limit, page.before)]));
+  return { summary, entries: ledger.entries, nextBefore: ledger.nextBefore };
+}

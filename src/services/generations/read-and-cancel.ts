@@ -1,0 +1,113 @@
+import { findGeneration, listGenerations, type GenerationFilters } from "../../db/repo/generations";
+import type { EngineName } from "../../config";
+import { createEngine } from "../../engines/registry";
+import { ApiError } from "../../errors";
+import { isId } from "../../lib/ids";
+import { describeError, log } from "../../lib/logger";
+import type { GenerationView } from "../../schemas/generations";
+import type { ServiceContext } from "../../context/service-context";
+import { failGeneration } from "./lifecycle";
+import { presentGeneration } from "./view";
+
+export interface GenerationListQuery extends GenerationFilters {
+  limit: number;
+  cursor?: string;
+}
+
+export interface GenerationPage {
+  items: GenerationView[];
+  nextCursor: string | null;
+  hasMore: boolean;
+  count: number;
+}
+
+/** One page of the account's generations, newest first; the cursor is the last id of the page. */
+export async function listGenerationViews(ctx: ServiceContext, accountId: string, q: GenerationListQuery): Promise<GenerationPage> {
+  if (q.cursor !== undefined && !isId("generation", q.cursor)) {
+    throw new ApiError("VALIDATION_FAILED", "The cursor is not one this API returned.", { details: [{ path: "cursor", message: "Invalid cursor" }] });
+  }
+  if (q.from !== undefined && q.to !== undefined && q.from > q.to) {
+    throw new ApiError("VALIDATION_FAILED", "`from` must not be after `to`.", { details: [{ path: "from", message: "from is after to" }] });
+  }
+  const rows = await listGenerations(ctx.db, accountId, q, q.limit, q.cursor);
+  const hasMore = rows.length > q.limit;
+  const page = hasMore ? rows.slice(0, q.limit) : rows;
+  const items = await Promise.all(page.map((row) => presentGeneration(ctx, row)));
+  return { items, nextCursor: hasMore ? (page[page.length - 1]?.id ?? null) : null, hasMore, count: items.length };
+}
+
+/**
+ * Cancels a PENDING or PROCESSING generation: FAILED with GENERATION_CANCELLED
+ * (so four-status clients keep working), credit refunded, event emitted. A
+ * running engine's late result is discarded by the consumer's conditional
+ * UPDATE; a remote job is also cancelled upstream, best effort.
+ */
+export async function cancelGeneration(ctx: ServiceContext, accountId: string, id: string): Promise<GenerationView> {
+  const row = await failGeneration(ctx, accountId, id, ["PENDING", "PROCESSING"], {
+    code: "GENERATION_CANCELLED",
+    message: "The generation was cancelled by the client.",
+  });
+  if (!row) {
+    const existing = await findGeneration(ctx.db, accountId, id);
+    if (!existing) throw new ApiError("GENERATION_NOT_FOUND", `No generation ${id} on this account.`);
+    throw new ApiError("GENERATION_NOT_CANCELLABLE", `The generation is already ${existing.status}.`);
+  }
+  if (row.engineJobId) {
+    try {
+      const engine = createEngine(row.engine as EngineName, { config: ctx.config });
+      await engine.cancel?.(row.engineJobId);
+    } catch (err) {
+      log("warn", "upstream cancel failed (ignored)", { requestId: ctx.requestId, generationId: id, error: describeError(err) });
+    }
+  }
+  return presentGeneration(ctx, row);
+}
+
+export const SYNC_WAIT_DEFAULT_SECONDS = 60;
+export const SYNC_WAIT_MAX_SECONDS = 90;
+const SYNC_POLL_INTERVAL_MS = 1000;
+
+/**
+ * Holds until the generation is terminal or `waitSeconds` pass, reading D1 at
+ * most once a second. Returns the presented generation either way; the route
+ * answers 200 when it is terminal and 202 otherwise.
+ */
+export async function waitForGeneration(
+  ctx: ServiceContext,
+  accountId: string,
+  id: string,
+  waitSeconds: number,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<GenerationView> {
+  const deadline = ctx.now() + waitSeconds * 1000;
+  for (;;) {
+    // The generation was just accepted: sleep first, then look.
+    const remaining = deadline - ctx.now();
+    if (remaining > 0) await sleep(Math.min(SYNC_POLL_INTERVAL_MS, remaining));
+    const row = await findGeneration(ctx.db, accountId, id);
+    if (!row) throw new ApiError("GENERATION_NOT_FOUND", `No generation ${id} on this account.`);
+    if (row.status === "COMPLETED" || row.status === "FAILED" || deadline - ctx.now() <= 0) return presentGeneration(ctx, row);
+  }
+}
+
+/**
+ * The wait of POST /try-on/sync, after the generation was accepted (credit
+ * held, message queued). From here the request must not fail with a 5xx: the
+ * Idempotency-Key would be released and the client's retry would start, and
+ * charge, a second generation. A failure while waiting (D1 unreachable…) just
+ * ends the wait: null, and the route answers 202 with the accepted generation.
+ */
+export async function waitAfterAcceptance(
+  ctx: ServiceContext,
+  accountId: string,
+  id: string,
+  waitSeconds: number,
+  sleep?: (ms: number) => Promise<void>,
+): Promise<GenerationView | null> {
+  try {
+    return await waitForGeneration(ctx, accountId, id, waitSeconds, sleep);
+  } catch (err) {
+    log("warn", "sync wait failed after acceptance; answering 202", { requestId: ctx.requestId, generationId: id, error: describeError(err) });
+    return null;
+  }
+}

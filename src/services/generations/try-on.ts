@@ -1,0 +1,351 @@
+import type { EngineName } from "../../config";
+import {
+  findTryOnRefs,
+  insertGenerationBatch,
+  productUsageStatement,
+  withdrawPendingGeneration,
+  type NewGenerationRow,
+  type RepoBatchItem,
+  type Withdrawal,
+} from "../../db/repo/generations";
+import type { StoredResponse } from "../../durable/account-gate/types";
+import { selectEngineName } from "../../engines/registry";
+import { ApiError } from "../../errors";
+import { newId } from "../../lib/ids";
+import { isLive } from "../../lib/time";
+import type { ImageInfo } from "../../lib/image-intake";
+import { describeError, log } from "../../lib/logger";
+import type { FilePart } from "../../lib/multipart-form";
+import { safeFetchImage } from "../../lib/safe-fetch";
+import { normalizeProductImages, type ProductInput } from "../../schemas/products";
+import type { GenerationMessageInput } from "../../queues/messages";
+import type { TryOnRequestBody } from "../../schemas/tryon";
+import type { AuthContext } from "../accounts/auth";
+import type { ServiceContext } from "../../context/service-context";
+import { checkProductImages, inspectPart, missingPart, type CheckedPart } from "../images/parts";
+import { countBeforeCostlyWork } from "../admission/admit";
+import { reserveCredit, withdrawCredit } from "../credits/credits";
+import { storeImage, toStoredImage, type KeepForDays, type StoredImage } from "../images/images";
+import { expiryFor, newOneshotExternalId, RESERVED_PREFIX, upsertProduct, type ProductImageRef, type ProductRecord } from "../products/products";
+import { snapshotOf, type ProductSnapshot } from "./product-snapshot";
+import { isBareReference, normalizeTryOnRequest, type TryOnRequest } from "./try-on-request";
+import { validateWebhookUrl } from "../webhooks/endpoints";
+
+export interface TryOnAccepted {
+  generationId: string;
+  status: "PENDING";
+  productExternalId: string;
+}
+
+/** Where the person photo comes from once validated (bytes are only stored after the credit is reserved). */
+type PersonPlan = { kind: "stored"; image: StoredImage } | { kind: "bytes"; bytes: Uint8Array; info: ImageInfo };
+
+/** How the product is obtained once validated. */
+type ProductPlan =
+  | { kind: "reference"; product: ProductSnapshot & { validForDays: number | null } }
+  | { kind: "upsert"; mode: "inline" | "oneshot"; externalId: string; input: ProductInput; title: string | null; checked: Map<number, CheckedPart> };
+
+/**
+ * POST /try-on: validates EVERYTHING that can be validated (shape, aliases,
+ * product reference or inline images, person image, webhook URL) before any
+ * charge or write; then reserves one credit, writes what the request creates
+ * (inline product, person bytes), records the generation PENDING in one D1
+ * batch with the product's lifetime refresh, and enqueues it.
+ *
+ * `answer` builds the HTTP answer of an accepted try-on (the route's 202): it
+ * is fixed before the charge and, when the request owns an Idempotency-Key
+ * record, recorded there in the same AccountGate transaction as the charge,
+ * so no failure after it can make a retry charge twice. A try-on that then
+ * turns out not to be recorded is withdrawn: refunded, answer cleared.
+ *
+ * Round trips with a referenced product and an uploaded image id: one D1 batch
+ * read (product + image), one DO call (reserve), one D1 batch write
+ * (generation + product touch), one queue send.
+ */
+export async function createTryOn(
+  ctx: ServiceContext,
+  auth: AuthContext,
+  body: TryOnRequestBody,
+  files: Map<string, FilePart> | null,
+  answer?: (accepted: TryOnAccepted) => StoredResponse,
+): Promise<TryOnAccepted> {
+  const req = normalizeTryOnRequest(body);
+  const productPath = body.products ? "products.0" : "product";
+  const webhookUrl = req.webhookUrl === null ? null : validateWebhookUrl(ctx, req.webhookUrl, body.webhookUrl ? "webhookUrl" : "webhook_url");
+  const now = ctx.now();
+
+  // ---- reads (one round trip) ------------------------------------------------------------
+  const externalId = req.product.externalId ?? null;
+  const personId = "id" in req.person ? req.person.id : null;
+  const refs = await findTryOnRefs(ctx.db, auth.accountId, externalId, personId !== null && personId.length <= 64 ? personId : null);
+  const existing = refs.product && isLive(refs.product, now) ? refs.product : undefined;
+
+  // ---- product ------------------------------------------------------------------------------
+  let plan: ProductPlan;
+  if (isBareReference(req.product)) {
+    if (!existing) throw new ApiError("PRODUCT_NOT_FOUND", `No product "${req.product.externalId.slice(0, 256)}" on this account (or it expired). Send it inline with its images.`);
+    plan = {
+      kind: "reference",
+      product: {
+        externalId: existing.externalId,
+        kind: existing.kind,
+        title: existing.title,
+        description: existing.description,
+        images: JSON.parse(existing.images) as ProductImageRef[],
+        validForDays: existing.validForDays,
+      },
+    };
+  } else {
+    const mode = externalId === null ? "oneshot" : "inline";
+    const checked = await prevalidateProduct(ctx, req.product, files, productPath, mode === "inline" && existing !== undefined);
+    const title = req.product.title !== undefined ? req.product.title : (existing?.title ?? null);
+    // A one-shot product's id is chosen now: the answer names it, and the answer is recorded with the charge.
+    plan = { kind: "upsert", mode, externalId: externalId ?? newOneshotExternalId(), input: req.product, title, checked };
+  }
+
+  // ---- person -------------------------------------------------------------------------------
+  const person = await resolvePerson(ctx, auth.accountId, req, files, refs.image, now);
+
+  const productTitle = plan.kind === "reference" ? plan.product.title : plan.title;
+  const engine: EngineName = selectEngineName({ config: ctx.config, accountEngine: auth.engineOverride, category: req.category, productTitle });
+  const accountDefault: KeepForDays = [1, 3, 7].includes(auth.retentionDays) ? (auth.retentionDays as KeepForDays) : ctx.config.DEFAULT_RETENTION_DAYS;
+  const keepForDays: KeepForDays =
+    req.keepForDays ?? (person.kind === "stored" ? ((person.image.keepForDays as KeepForDays | null) ?? accountDefault) : accountDefault);
+  const externalUserId = req.externalUserId ?? (person.kind === "stored" ? person.image.externalUserId : null);
+
+  // ---- charge, then write ---------------------------------------------------------------------
+  const generationId = newId("generation", now);
+  const accepted: TryOnAccepted = {
+    generationId,
+    status: "PENDING",
+    productExternalId: plan.kind === "reference" ? plan.product.externalId : plan.externalId,
+  };
+  await reserveCredit(ctx.env, {
+    accountId: auth.accountId,
+    keyId: auth.keyId,
+    generationId,
+    keySpendCap: auth.keySpendCap,
+    accountSpendCapPerDay: auth.accountSpendCapPerDay,
+    ...(answer ? { provisional: answer(accepted) } : {}),
+  });
+
+  let row: NewGenerationRow;
+  let touch: RepoBatchItem;
+  try {
+    let snapshot: ProductSnapshot & { validForDays: number | null };
+    if (plan.kind === "upsert") {
+      const oneshot = plan.mode === "oneshot" ? { oneshotId: plan.externalId } : {};
+      const record: ProductRecord = await upsertProduct(ctx, auth.accountId, plan.input, { kind: plan.mode, checked: plan.checked, ...oneshot });
+      snapshot = { ...record };
+    } else {
+      snapshot = plan.product;
+    }
+    const personImage =
+      person.kind === "stored"
+        ? person.image
+        : await storeImage(ctx, { accountId: auth.accountId, bytes: person.bytes, info: person.info, role: "person", keepForDays, externalUserId, crop: true });
+
+    const written = ctx.now();
+    row = {
+      id: generationId,
+      accountId: auth.accountId,
+      apiKeyId: auth.keyId,
+      status: "PENDING",
+      productExternalId: snapshot.externalId,
+      productSnapshot: snapshotOf(snapshot),
+      personImageId: personImage.id,
+      externalUserId,
+      engine,
+      category: req.category,
+      mode: req.mode,
+      seed: req.seed,
+      watermark: req.watermark,
+      keepForDays,
+      webhookUrl,
+      attempts: 0,
+      creditState: "reserved",
+      requestId: ctx.requestId,
+      createdAt: now,
+      updatedAt: now,
+      deadlineAt: now + ctx.config.GENERATION_DEADLINE_SECONDS * 1000,
+    };
+    // Every use refreshes the product's lifetime, in the same transaction as the generation.
+    touch = productUsageStatement(ctx.db, auth.accountId, snapshot.externalId, written, expiryFor(snapshot.kind, snapshot.validForDays, written));
+  } catch (err) {
+    // The generation was never written: nothing to run, so nothing is charged.
+    await withdrawQuietly(ctx, auth.accountId, generationId, "try-on not recorded");
+    throw err;
+  }
+
+  try {
+    await insertGenerationBatch(ctx.db, row, [touch]);
+  } catch (err) {
+    await settleUnconfirmedWrite(ctx, auth.accountId, generationId, err);
+  }
+
+  const message: GenerationMessageInput = { generationId, accountId: auth.accountId };
+  try {
+    await ctx.env.GENERATIONS_QUEUE.send(message);
+  } catch (err) {
+    await withdrawUnqueued(ctx, auth.accountId, generationId, err);
+  }
+  log("info", "generation accepted", { requestId: ctx.requestId, generationId, accountId: auth.accountId, engine });
+  return accepted;
+}
+
+/**
+ * The checks upsertProduct makes before it stores anything, made here BEFORE
+ * the credit is reserved, with paths relative to the try-on body. The checked
+ * parts are handed to upsertProduct, so each part is read and sniffed once.
+ */
+async function prevalidateProduct(
+  ctx: ServiceContext,
+  input: ProductInput,
+  files: Map<string, FilePart> | null,
+  path: string,
+  existsLive: boolean,
+): Promise<Map<number, CheckedPart>> {
+  if (input.externalId?.startsWith(RESERVED_PREFIX)) {
+    throw new ApiError("RESERVED_EXTERNAL_ID", `External ids starting with "${RESERVED_PREFIX}" are reserved; reference a one-shot product with {externalId} alone.`);
+  }
+  let normalized;
+  try {
+    normalized = normalizeProductImages(input);
+  } catch (err) {
+    throw reprefix(err, path);
+  }
+  if (normalized !== undefined && normalized.length === 0) {
+    throw new ApiError("PRODUCT_IMAGES_REQUIRED", "`images` cannot be empty: a product needs at least one image.");
+  }
+  if (normalized === undefined && !existsLive) {
+    throw new ApiError(
+      "PRODUCT_IMAGES_REQUIRED",
+      input.externalId === undefined
+        ? "A one-shot product (no externalId) needs at least one image."
+        : `Product ${input.externalId} does not exist (or expired): send at least one image.`,
+    );
+  }
+  return checkProductImages(ctx, normalized ?? [], files, (i) => ({ label: `${path}.images.${i}`, path: `${path}.images.${i}` }));
+}
+
+async function resolvePerson(
+  ctx: ServiceContext,
+  accountId: string,
+  req: TryOnRequest,
+  files: Map<string, FilePart> | null,
+  imageRow: Parameters<typeof toStoredImage>[0] | undefined,
+  now: number,
+): Promise<PersonPlan> {
+  const p = req.person;
+  if ("id" in p) {
+    // Person photos and earlier results (to chain try-ons) are accepted; product images are not.
+    if (!imageRow || !isLive(imageRow, now) || imageRow.role === "product") {
+      throw new ApiError("IMAGE_NOT_FOUND", `No person image ${p.id.slice(0, 64)} on this account (or it expired): upload it again.`);
+    }
+    return { kind: "stored", image: toStoredImage(imageRow) };
+  }
+  if ("url" in p) {
+    // A fetch costs up to 10 MB and 10 s: the key's rate limit is counted before it, not after.
+    await countBeforeCostlyWork(ctx.env, accountId);
+    const { bytes, info } = await safeFetchImage(p.url, { purpose: "customer", allowLoopback: ctx.config.ALLOW_LOOPBACK_FETCH });
+    return { kind: "bytes", bytes, info };
+  }
+  const file = files?.get(p.fileKey);
+  const at = { label: "person.image.source.fileKey", path: "person.image.source.fileKey" };
+  if (!file) throw missingPart(p.fileKey, at, files !== null);
+  return { kind: "bytes", ...(await inspectPart(file, p.fileKey, at)) };
+}
+
+/** Re-roots `details[].path` of a product-level error under the try-on body path. */
+function reprefix(err: unknown, prefix: string): unknown {
+  if (!(err instanceof ApiError) || !Array.isArray(err.details)) return err;
+  const details = (err.details as { path: string; message: string }[]).map((d) => ({ ...d, path: d.path ? `${prefix}.${d.path}` : prefix }));
+  return new ApiError(err.code, err.message, { details, headers: err.headers });
+}
+
+/**
+ * Refunds a try-on that was not recorded and clears its provisional answer
+ * (credits.withdrawCredit). If the AccountGate cannot be reached, the credit
+ * stays held and the answer stays recorded: the gate's alarm finds the
+ * generation absent from D1 after 15 minutes and withdraws it then.
+ */
+async function withdrawQuietly(ctx: ServiceContext, accountId: string, generationId: string, reason: string): Promise<void> {
+  try {
+    await withdrawCredit(ctx.env, accountId, generationId, reason);
+  } catch (err) {
+    log("error", "withdrawing an unrecorded try-on failed; the account gate's reconciler will release it", {
+      requestId: ctx.requestId,
+      generationId,
+      error: describeError(err),
+    });
+  }
+}
+
+/**
+ * The generation batch threw, and D1 may have committed it anyway (the error
+ * came after the commit). Asks D1, in the same step that withdraws a PENDING
+ * row (docs/credits-limits-idempotency.md has the table of outcomes):
+ * - removed now, or confirmed absent → refund, clear the provisional answer,
+ *   answer the write's error (nothing charged; a retry runs again);
+ * - there in another status (someone already runs it) → accepted after all
+ *   (the message sent next is then a duplicate, which a claim ignores);
+ * - D1 cannot answer → the credit stays held and the provisional 202 stays
+ *   recorded (a retry with the same key replays it), answer a retryable 503;
+ *   the gate's reconciler settles it after 15 minutes: never recorded →
+ *   withdraw; PENDING → the sweep's lost-message recovery enqueues it.
+ */
+async function settleUnconfirmedWrite(ctx: ServiceContext, accountId: string, generationId: string, writeError: unknown): Promise<void> {
+  let found: Withdrawal;
+  try {
+    found = await withdrawPendingGeneration(ctx.db, accountId, generationId);
+  } catch (err) {
+    log("error", "generation write and its withdrawal both failed; the credit stays held for reconciliation", {
+      requestId: ctx.requestId,
+      generationId,
+      writeError: describeError(writeError),
+      error: describeError(err),
+    });
+    throw new ApiError(
+      "SERVICE_UNAVAILABLE",
+      "Storage could not confirm whether the try-on was recorded. If it was, it runs; if not, its held credit is released within 15 minutes. A retry with the same Idempotency-Key gets this try-on's answer.",
+      { headers: { "retry-after": "5" } },
+    );
+  }
+  if (found === "exists") {
+    log("warn", "generation write reported a failure but the generation is recorded and running", {
+      requestId: ctx.requestId,
+      generationId,
+      error: describeError(writeError),
+    });
+    return;
+  }
+  await withdrawQuietly(ctx, accountId, generationId, "try-on not recorded");
+  throw writeError;
+}
+
+/**
+ * The queue refused the message after the generation was written. A credit is
+ * never left reserved behind an error answer, so the generation is
+ * withdrawn first (only while still PENDING), then refunded with its
+ * provisional answer cleared, and the client gets a retryable 503 with
+ * nothing charged and nothing left behind. If even the withdrawal fails, the
+ * row stays PENDING with its credit held and the sweep's lost-message
+ * recovery enqueues it: then the request did succeed, so it answers 202 as
+ * usual (as it does if someone already runs the generation).
+ */
+async function withdrawUnqueued(ctx: ServiceContext, accountId: string, generationId: string, sendError: unknown): Promise<void> {
+  let found: Withdrawal | null = null;
+  try {
+    found = await withdrawPendingGeneration(ctx.db, accountId, generationId);
+  } catch (err) {
+    log("error", "enqueue and withdrawal both failed; lost-message recovery will enqueue the generation", {
+      requestId: ctx.requestId,
+      generationId,
+      error: describeError(err),
+    });
+  }
+  if (found === null || found === "exists") return;
+  await withdrawQuietly(ctx, accountId, generationId, "try-on not queued");
+  log("error", "enqueue failed; generation withdrawn and refunded", { requestId: ctx.requestId, generationId, error: describeError(sendError) });
+  throw new ApiError("SERVICE_UNAVAILABLE", "The generation could not be queued; nothing was charged. Retry shortly.", { headers: { "retry-after": "5" } });
+}

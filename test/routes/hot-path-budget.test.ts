@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { api } from "../helpers/harness";
+import { meter as meterCalls } from "../helpers/meter";
+import { fundedAccount, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "../helpers/pipeline";
+
+const queue = usePipelineQueues();
+const meter = () => meterCalls(() => queue.messages.length);
+
+describe("hot-path budgets", () => {
+  it("GET /generations/{id}: 1 D1 query + the rate-limit DO call (auth cached)", async () => {
+    const acct = await fundedAccount(5);
+    const imageId = await uploadPerson(acct);
+    await registerProduct(acct, "budget-get");
+    const res = await tryOn(acct, { products: [{ externalId: "budget-get" }], person: { image: { source: { id: imageId } } } });
+    const { generationId } = (await res.json()) as { generationId: string };
+    await runConsumer([{ body: queue.messages.at(-1) }]);
+    expect((await api(acct, `/generations/${generationId}`)).status).toBe(200); // warms the auth cache
+
+    const m = meter();
+    const hot = await api(acct, `/generations/${generationId}`);
+    const cost = m.read();
+    m.stop();
+    expect(hot.status).toBe(200);
+    expect(await hot.json()).toMatchObject({ generationId, status: "COMPLETED" });
+    expect(cost).toEqual({ d1: 1, doCalls: 1, queueSends: 0 });
+  });
+
+  it("POST /try-on with a referenced product and an uploaded image: ≤ 2 D1 round trips + 1 DO call + 1 queue send", async () => {
+    const acct = await fundedAccount(5);
+    const imageId = await uploadPerson(acct);
+    await registerProduct(acct, "budget-post");
+    expect((await api(acct, "/account")).status).toBe(200); // warms the auth cache
+
+    const m = meter();
+    const res = await tryOn(acct, { products: [{ externalId: "budget-post" }], person: { image: { source: { id: imageId } } } });
+    const cost = m.read();
+    m.stop();
+    expect(res.status).toBe(202);
+    expect(cost.d1).toBe(2); // one batched read (product + image), one batched write (generation + product touch)
+    expect(cost.doCalls).toBe(1);
+    expect(cost.queueSends).toBe(1);
+  });
+
+  for (const route of ["/try-on", "/try-on/sync?wait=0"]) {
+    it(`POST ${route} with an Idempotency-Key: 3 DO calls (admit, reserve with its recorded answer, complete)`, async () => {
+      const acct = await fundedAccount(5);
+      const imageId = await uploadPerson(acct);
+      await registerProduct(acct, "budget-key");
+      expect((await api(acct, "/account")).status).toBe(200); // warms the auth cache
+
+      const m = meter();
+      const res = await tryOn(acct, { products: [{ externalId: "budget-key" }], person: { image: { source: { id: imageId } } } }, route, {
+        "idempotency-key": crypto.randomUUID(),
+      });
+      const cost = m.read();
+      m.stop();
+      expect(res.status).toBe(202);
+      expect(cost.doCalls).toBe(3);
+      expect(cost.queueSends).toBe(1);
+    });
+  }
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it, vi } from "vitest";
+import { createAccount, env } from "../../helpers/harness";
+import { expectLedgerBalances, grantCredits } from "../credits/helpers";
+import { registerProduct, tryOn, uploadPerson } from "../../helpers/pipeline";
+
+// In its own file: it renames a table (storage is per test file).
+describe("POST /try-on/sync when the wait fails after acceptance", () => {
+  it("answers 202 (not a 5xx that frees the Idempotency-Key), so a retry replays instead of charging again", async () => {
+    const acct = await createAccount();
+    await registerProduct(acct, "mock-shirt", "mock");
+    const imageId = await uploadPerson(acct);
+    await grantCredits(acct.accountId, 5);
+    const body = { person: { image: { source: { id: imageId } } }, products: [{ externalId: "mock-shirt" }] };
+    // The generation is accepted and queued; then D1 becomes unreadable for the wait.
+    const spy = vi.spyOn(env.GENERATIONS_QUEUE, "send").mockImplementation(async () => {
+      await env.DB.exec("ALTER TABLE generations RENAME TO generations_away");
+      return undefined as never;
+    });
+    const key = crypto.randomUUID();
+    let first: Response;
+    try {
+      first = await tryOn(acct, body, "/try-on/sync?wait=1", { "idempotency-key": key });
+    } finally {
+      spy.mockRestore();
+      await env.DB.exec("ALTER TABLE generations_away RENAME TO generations");
+    }
+    expect(first.status).toBe(202);
+    const accepted = (await first.json()) as { generationId: string; status: string };
+    expect(accepted).toMatchObject({ generationId: expect.stringMatching(/^gen_/), status: "PENDING", productExternalId: "mock-shirt" });
+    expect(first.headers.get("location")).toBe(`/tryon/v1/generations/${accepted.generationId}`);
+
+    const again = await tryOn(acct, body, "/try-on/sync?wait=1", { "idempotency-key": key });
+    expect(again.status).toBe(202);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(((await again.json()) as { generationId: string }).generationId).toBe(accepted.generationId);
+    expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 4, reserved: 1, spent: 0 });
+    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM generations WHERE account_id = ?").bind(acct.accountId).first<{ n: number }>();
+    expect(n?.n).toBe(1);
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { admin, api, call, createAccount, expectEnvelope } from "../../helpers/harness";
+
+describe("maintenance mode", () => {
+  it("answers 503 SERVICE_UNAVAILABLE + Retry-After on /tryon/v1, keeps health and operator routes, and turns off", async () => {
+    const acct = await createAccount();
+    expect((await api(acct, "/account")).status).toBe(200);
+
+    const on = await admin("/admin/v1/maintenance", { method: "PUT", json: { enabled: true, retryAfterSeconds: 300 } });
+    expect(on.status).toBe(200);
+    expect(await on.json()).toMatchObject({ enabled: true, retryAfterSeconds: 300, source: "operator" });
+
+    for (const res of [
+      await api(acct, "/account"),
+      await api(acct, "/account/credits"),
+      await api(acct, "/webhooks", { method: "POST", json: { url: "https://x.example.com/h" } }),
+      await call("/tryon/v1/account"), // before auth: no key needed to learn it is down
+      await call("/tryon/v1/errors"),
+    ]) {
+      await expectEnvelope(res, 503, "SERVICE_UNAVAILABLE");
+      expect(res.headers.get("retry-after")).toBe("300");
+    }
+    expect((await call("/healthz")).status).toBe(200);
+    expect((await admin("/admin/v1/accounts")).status).toBe(200);
+    expect(await (await admin("/admin/v1/maintenance")).json()).toMatchObject({ enabled: true });
+
+    const off = await admin("/admin/v1/maintenance", { method: "PUT", json: { enabled: false } });
+    expect(off.status).toBe(200);
+    expect((await api(acct, "/account")).status).toBe(200);
+  });
+
+  it("default Retry-After comes from configuration; bad bodies are refused", async () => {
+    expect((await admin("/admin/v1/maintenance", { method: "PUT", json: { enabled: true } })).status).toBe(200);
+    const res = await call("/tryon/v1/account");
+    await expectEnvelope(res, 503, "SERVICE_UNAVAILABLE");
+    expect(res.headers.get("retry-after")).toBe("120");
+    expect((await admin("/admin/v1/maintenance", { method: "PUT", json: { enabled: false } })).status).toBe(200);
+    await expectEnvelope(await admin("/admin/v1/maintenance", { method: "PUT", json: { enabled: "yes" } }), 400, "VALIDATION_FAILED");
+    await expectEnvelope(await call("/admin/v1/maintenance", { method: "PUT" }), 401, "MISSING_API_KEY");
+  });
+});
