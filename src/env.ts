@@ -1,6 +1,6 @@
 import type { AppConfig } from "./config";
 import type { FormRead } from "./lib/multipart-form";
-import type { AuthContext } from "./services/accounts/auth";
+import type { AuthContext } from "./services/accounts";
 
 /**
  * Secrets are not in wrangler.toml, so `wrangler types` cannot see them in CI;

@@ -1,10 +1,9 @@
 import { createApp, type App } from "./app";
 import { runSweep } from "./cron/sweep";
-import { deploymentProblems } from "./config/deployment-check";
-import { dispatchQueue } from "./queues/dispatch";
-import { QUEUE_CONSUMERS } from "./queues";
+import { deploymentProblems } from "./config";
+import { dispatchQueue, QUEUE_CONSUMERS } from "./queues";
 
-export { AccountGate } from "./durable/account-gate/gate";
+export { AccountGate } from "./durable/account-gate";
 
 // Built on first use, not at import time, so isolate start-up stays cheap.
 let app: App | undefined;

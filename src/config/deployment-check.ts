@@ -1,4 +1,4 @@
-import { parseConfig, type AppConfig } from ".";
+import { parseConfig, type AppConfig } from "./config";
 import { atRestKeyUnusable, atRestKeyWeakness, readAtRestKeySettings } from "../lib/at-rest-keys";
 import { log } from "../lib/logger";
 import { classifyIpLiteral } from "../lib/safe-fetch";

@@ -1,5 +1,5 @@
-import { backgroundContext } from "../context/background";
-import { reconcileCredits } from "../services/credits/reconcile";
+import { backgroundContext } from "../context";
+import { reconcileCredits } from "../services/credits";
 import type { SweepStep } from "./sweep";
 
 /** Settles reservations of terminal generations left unsettled (bounded batch, idempotent). */

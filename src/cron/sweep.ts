@@ -2,7 +2,7 @@ import { describeError, log } from "../lib/logger";
 import { sweepCreditReconciliation } from "./credits";
 import { sweepGenerationSettlements, sweepGenerationTimeouts, sweepLostGenerationMessages } from "./generations";
 import { sweepWebhooks } from "./webhooks";
-import { sweepRetention } from "../services/retention/purge";
+import { sweepRetention } from "../services/retention";
 
 /** One scheduled job: a named step the cron runs; each step is bounded and idempotent. */
 export type SweepStep = (env: Env, now: number) => Promise<Record<string, number>>;

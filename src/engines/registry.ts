@@ -6,10 +6,9 @@
  *   4. ENGINE_DEFAULT (composite unless configured).
  */
 import { ENGINE_NAMES, type AppConfig, type EngineName } from "../config";
-import { createCompositeEngine } from "./composite/engine";
-import { createFashnEngine, type FetchLike } from "./fashn/engine";
+import { createCompositeEngine, imagesBindingShrinker } from "./composite";
+import { createFashnEngine, type FetchLike } from "./fashn";
 import { createMockEngine } from "./mock";
-import { imagesBindingShrinker } from "./composite/shrink";
 import type { Engine, EngineInput } from "./types";
 
 export type { EngineName };

@@ -1,14 +1,11 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
-import type { IdempotencyOutcome, RateState, StoredResponse } from "../durable/account-gate/types";
+import type { IdempotencyOutcome, RateState, StoredResponse } from "../durable/account-gate";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { randomBase62 } from "../lib/ids";
 import { rateLimitHeaders } from "../lib/rate-limit-headers";
-import { admit, completeIdempotent, countDeferred, parseIdempotencyKey, rateLimitedError } from "../services/admission/admit";
-import { recordRateState, runInAdmissionScope, type AdmissionScope } from "../services/admission/scope";
-import { mayDeferCount } from "../services/admission/rate-hint";
-import { rateLimitOf } from "../services/admission/rate-limits";
+import { admit, completeIdempotent, countDeferred, parseIdempotencyKey, rateLimitedError, recordRateState, runInAdmissionScope, type AdmissionScope, mayDeferCount, rateLimitOf } from "../services/admission";
 import { requestFingerprint } from "./request-body";
 import { matchedEndpointPath } from "./route-table";
 

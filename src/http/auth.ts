@@ -3,7 +3,7 @@ import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
-import { authenticate, readPresentedKey } from "../services/accounts/auth";
+import { authenticate, readPresentedKey } from "../services/accounts";
 import { serviceContext } from "./context";
 import { matchedEndpointPath } from "./route-table";
 

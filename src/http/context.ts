@@ -2,8 +2,8 @@ import type { Context } from "hono";
 import { getDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import type { AuthContext } from "../services/accounts/auth";
-import type { ServiceContext } from "../context/service-context";
+import type { AuthContext } from "../services/accounts";
+import type { ServiceContext } from "../context";
 import { now } from "../lib/clock";
 
 /** Builds the service context for a request (routes → services; services never see Hono). */

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { deploymentProblems } from "../config/deployment-check";
+import { deploymentProblems } from "../config";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 

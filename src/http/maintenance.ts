@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import { getMaintenance } from "../services/maintenance/maintenance";
+import { getMaintenance } from "../services/maintenance";
 import { serviceContext } from "./context";
 
 /** Mounted on /tryon/v1/* before auth: in maintenance every integrator route answers 503 + Retry-After. */

@@ -1,12 +1,12 @@
 import { describeError, log } from "../lib/logger";
-import { backgroundContext } from "../context/background";
+import { backgroundContext } from "../context";
 import {
   PoisonMessageError,
   backoffSeconds,
   processDeadLetter,
   processGenerationMessage,
   type RunnerDeps,
-} from "../services/generations/runner";
+} from "../services/generations";
 import type { QueueConsumer } from "./dispatch";
 
 /**

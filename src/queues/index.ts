@@ -14,3 +14,6 @@ export const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {
 };
 
 export { QUEUE_NAMES };
+export { dispatchQueue } from "./dispatch";
+export { GenerationMessageSchema } from "./messages";
+export type { GenerationMessage, GenerationMessageInput } from "./messages";

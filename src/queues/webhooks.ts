@@ -1,7 +1,6 @@
 import { describeError, log } from "../lib/logger";
-import { backgroundContext } from "../context/background";
-import { abandonDelivery, processWebhookMessage } from "../services/webhooks/delivery";
-import { isWebhookMessage } from "../services/webhooks/enqueue";
+import { backgroundContext } from "../context";
+import { abandonDelivery, processWebhookMessage, isWebhookMessage } from "../services/webhooks";
 import type { QueueConsumer } from "./dispatch";
 
 /**

@@ -3,7 +3,7 @@ import { authOf, serviceContext } from "../http/context";
 import { createRouter } from "../http/router";
 import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
 import { CustomerParamSchema } from "../schemas/customers";
-import { eraseCustomer } from "../services/customers/erase";
+import { eraseCustomer } from "../services/customers";
 
 const erase = createRoute({
   method: "delete",

@@ -3,7 +3,7 @@ import { createRouter } from "../http/router";
 import { ApiError } from "../errors";
 import { FILES_PATH_PREFIX, verifyFileSignature } from "../lib/signing";
 import { errorResponses } from "../schemas/common";
-import { RETENTION_CLASSES } from "../services/images/images";
+import { RETENTION_CLASSES } from "../services/images";
 import { now } from "../lib/clock";
 
 /**

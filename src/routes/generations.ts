@@ -4,8 +4,7 @@ import { createRouter } from "../http/router";
 import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
 import { GenerationSchema } from "../schemas/generations";
 import { GenerationIdParamSchema, GenerationListQuerySchema, GenerationPageSchema } from "../schemas/tryon-generations";
-import { loadGenerationView } from "../services/generations/view";
-import { cancelGeneration, listGenerationViews } from "../services/generations/read-and-cancel";
+import { loadGenerationView, cancelGeneration, listGenerationViews } from "../services/generations";
 
 const security = API_KEY_SECURITY;
 const tags = ["Generations"];

@@ -7,7 +7,7 @@ import { ApiError } from "../errors";
 import { IMAGE_MAX_BYTES, inspectImage } from "../lib/image-intake";
 import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
 import { ImageIdParamSchema, ImageSchema, UploadFieldsSchema, UploadFormSchema } from "../schemas/images";
-import { getImage, presentImage, storeImage, type KeepForDays } from "../services/images/images";
+import { getImage, presentImage, storeImage, type KeepForDays } from "../services/images";
 
 const security = API_KEY_SECURITY;
 

@@ -13,7 +13,7 @@ import {
   ProductStatsQuerySchema,
   ProductStatsSchema,
 } from "../schemas/products";
-import { deleteProduct, getProduct, listProducts, presentProduct, productStats, upsertProduct } from "../services/products/products";
+import { deleteProduct, getProduct, listProducts, presentProduct, productStats, upsertProduct } from "../services/products";
 
 const security = API_KEY_SECURITY;
 const ProductListSchema = paginated(ProductSchema, "ProductList");

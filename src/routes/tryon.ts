@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { StoredResponse } from "../durable/account-gate/types";
+import type { StoredResponse } from "../durable/account-gate";
 import type { AppEnv } from "../env";
 import { ApiError, type ErrorCode } from "../errors";
 import { authOf, serviceContext } from "../http/context";
@@ -12,8 +12,7 @@ import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
 import { GenerationSchema } from "../schemas/generations";
 import { TryOnMultipartSchema, TryOnRequestSchema, type TryOnRequestBody } from "../schemas/tryon";
 import { SyncQuerySchema, TryOnAcceptedSchema } from "../schemas/tryon-generations";
-import { waitAfterAcceptance } from "../services/generations/read-and-cancel";
-import { createTryOn, type TryOnAccepted } from "../services/generations/try-on";
+import { waitAfterAcceptance, createTryOn, type TryOnAccepted } from "../services/generations";
 
 const security = API_KEY_SECURITY;
 const tags = ["Try-on"];

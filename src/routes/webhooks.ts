@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { authOf, serviceContext } from "../http/context";
 import { createRouter } from "../http/router";
-import * as webhooks from "../services/webhooks/endpoints";
+import * as webhooks from "../services/webhooks";
 import { API_KEY_SECURITY, errorResponses, paginated, PaginationQuerySchema } from "../schemas/common";
 import {
   CreatedWebhookEndpointSchema,

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getConfig } from "../../src/config";
+import { getConfig } from "../../src/config/config";
 import { ERROR_CATALOG } from "../../src/errors";
 import { createEngine } from "../../src/engines/registry";
 import type { EngineInput } from "../../src/engines/types";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../../http/context";
 import { createRouter } from "../../http/router";
-import * as accounts from "../../services/accounts/accounts";
+import * as accounts from "../../services/accounts";
 import { AccountIdParam, AccountSchema, CreateAccountBody, UpdateAccountBody } from "../../schemas/admin";
 import { ADMIN_SECURITY, errorResponses, paginated, PaginationQuerySchema } from "../../schemas/common";
 import { presentAccount } from "./presenters";

@@ -3,7 +3,7 @@ import { serviceContext } from "../../http/context";
 import { createRouter } from "../../http/router";
 import { AtRestKeyStatusSchema, ResealBody, ResealResultSchema } from "../../schemas/at-rest-key";
 import { ADMIN_SECURITY, errorResponses } from "../../schemas/common";
-import * as reseal from "../../services/at-rest/reseal";
+import * as reseal from "../../services/at-rest";
 
 const security = ADMIN_SECURITY;
 const tags = ["Operator"];

@@ -1,12 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { CreditSummary, LedgerEntry } from "../../durable/account-gate/types";
+import type { CreditSummary, LedgerEntry } from "../../durable/account-gate";
 import { serviceContext } from "../../http/context";
 import { createRouter } from "../../http/router";
 import { toIso } from "../../lib/time";
 import { AccountIdParam } from "../../schemas/admin";
 import { ADMIN_SECURITY, errorResponses } from "../../schemas/common";
 import { CreditLedgerSchema, GrantCreditsBody, GrantCreditsResponse, LedgerQuerySchema } from "../../schemas/credits";
-import * as credits from "../../services/credits/credits";
+import * as credits from "../../services/credits";
 
 const security = ADMIN_SECURITY;
 const tags = ["Operator"];

@@ -4,7 +4,7 @@ import { createRouter } from "../../http/router";
 import { toIso } from "../../lib/time";
 import { ADMIN_SECURITY, errorResponses } from "../../schemas/common";
 import { MaintenanceBody, MaintenanceSchema } from "../../schemas/credits";
-import * as maintenance from "../../services/maintenance/maintenance";
+import * as maintenance from "../../services/maintenance";
 
 const security = ADMIN_SECURITY;
 const tags = ["Operator"];

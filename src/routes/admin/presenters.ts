@@ -1,6 +1,6 @@
 import type { z } from "@hono/zod-openapi";
 import { toIso } from "../../lib/time";
-import type { Account, ApiKeyRecord } from "../../services/accounts/accounts";
+import type { Account, ApiKeyRecord } from "../../services/accounts";
 import type { AccountSchema, ApiKeySchema } from "../../schemas/admin";
 
 export function presentAccount(a: Account): z.infer<typeof AccountSchema> {

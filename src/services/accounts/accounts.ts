@@ -1,7 +1,7 @@
 import * as repo from "../../db/repo/accounts";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
-import type { ServiceContext } from "../../context/service-context";
+import type { ServiceContext } from "../../context";
 import { displayPrefix, generateApiKey, hashApiKey } from "./api-keys";
 import { evictAccountFromAuthCache, evictKeyFromAuthCache } from "./auth";
 

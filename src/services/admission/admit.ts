@@ -1,12 +1,10 @@
-import { accountGate } from "../../durable/account-gate/client";
-import type { AdmitInput, AdmitResult, ProvisionalAnswer, RateLimitSpec, RateState, StoredResponse } from "../../durable/account-gate/types";
+import { accountGate, type AdmitInput, type AdmitResult, type ProvisionalAnswer, type RateLimitSpec, type RateState, type StoredResponse, gateCall } from "../../durable/account-gate";
 import { ApiError } from "../../errors";
 import { describeError, log } from "../../lib/logger";
 import { atRestKeyring } from "../../lib/at-rest-keys";
 import { rateLimitHeaders } from "../../lib/rate-limit-headers";
 import { openBytes, sealBytes, UnreadableSealError } from "../../lib/secret-box";
 import { admissionScopeFor, recordRateState } from "./scope";
-import { gateCall } from "../../durable/account-gate/gate-call";
 
 /**
  * Admission verbs (HTTP-free): the one AccountGate call a request makes on

@@ -1,4 +1,4 @@
-import type { RateState } from "../../durable/account-gate/types";
+import type { RateState } from "../../durable/account-gate";
 import { now } from "../../lib/clock";
 
 /**

@@ -1,7 +1,6 @@
-import type { AppConfig } from "../../config";
-import { effectiveBurst } from "../../config";
-import type { RateLimitSpec } from "../../durable/account-gate/types";
-import type { AuthContext } from "../accounts/auth";
+import { type AppConfig, effectiveBurst } from "../../config";
+import type { RateLimitSpec } from "../../durable/account-gate";
+import type { AuthContext } from "../accounts";
 
 /**
  * The key's effective bucket. Rate: key override, else account override, else

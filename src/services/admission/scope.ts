@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { CreditSummary, RateLimitSpec, RateState } from "../../durable/account-gate/types";
+import type { CreditSummary, RateLimitSpec, RateState } from "../../durable/account-gate";
 import { noteRateState } from "./rate-hint";
 
 /**

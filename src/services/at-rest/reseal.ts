@@ -2,7 +2,7 @@ import * as repo from "../../db/repo/sealed-secrets";
 import { atRestKeyring } from "../../lib/at-rest-keys";
 import { describeError, log } from "../../lib/logger";
 import { openSecret, sealSecret, UnreadableSealError, type Keyring } from "../../lib/secret-box";
-import type { ServiceContext } from "../../context/service-context";
+import type { ServiceContext } from "../../context";
 
 /**
  * Completes an at-rest key rotation: webhook signing secrets (an endpoint's,

@@ -1,13 +1,10 @@
-import { accountGate } from "../../durable/account-gate/client";
-import type { CreditSummary, GrantResult, LedgerEntry, SettleResult, StoredResponse } from "../../durable/account-gate/types";
+import { accountGate, type CreditSummary, type GrantResult, type LedgerEntry, type SettleResult, type StoredResponse, gateCall } from "../../durable/account-gate";
 import { ApiError } from "../../errors";
 import { log } from "../../lib/logger";
 import { rateLimitHeaders } from "../../lib/rate-limit-headers";
-import { getAccount } from "../accounts/accounts";
-import { provisionalAnswer } from "../admission/admit";
-import { admissionScopeFor, recordRateState } from "../admission/scope";
-import type { ServiceContext } from "../../context/service-context";
-import { gateCall } from "../../durable/account-gate/gate-call";
+import { getAccount } from "../accounts";
+import { provisionalAnswer, admissionScopeFor, recordRateState } from "../admission";
+import type { ServiceContext } from "../../context";
 
 /**
  * The credits seam: reserve one credit when a generation is accepted, commit it

@@ -1,6 +1,6 @@
 import { listUnsettledTerminalGenerations, markGenerationCreditState } from "../../db/repo/generation-credits";
 import { describeError, log } from "../../lib/logger";
-import type { ServiceContext } from "../../context/service-context";
+import type { ServiceContext } from "../../context";
 import { creditStateAfter, settle } from "./credits";
 
 /** Terminal rows left unsettled this long are settled here (the pipeline normally does it at once). */

@@ -7,10 +7,10 @@ import {
   listActiveUserGenerations,
   scrubUserWebhookPayloads,
 } from "../../db/repo/customers";
-import { createEngine } from "../../engines/registry";
+import { createEngine } from "../../engines";
 import { describeError, log } from "../../lib/logger";
-import type { ServiceContext } from "../../context/service-context";
-import { failGeneration } from "../generations/lifecycle";
+import type { ServiceContext } from "../../context";
+import { failGeneration } from "../generations";
 
 /** Image rows deleted per statement, and statements per request: bounded work per call. */
 export const ERASE_BATCH = 100;

@@ -1,5 +1,5 @@
-import { backgroundContext } from "../../context/background";
-import { createGenerationDeliveries } from "../webhooks/delivery";
+import { backgroundContext } from "../../context";
+import { createGenerationDeliveries } from "../webhooks";
 
 /**
  * The "generation finished" seam: the pipeline calls this exactly once per

@@ -1,11 +1,11 @@
 import type { GenerationRow } from "../../db/repo/generations";
-import type { EngineImage, EngineInput, EngineResult } from "../../engines/types";
+import type { EngineImage, EngineInput, EngineResult } from "../../engines";
 import { isApiError, type RuntimeErrorCode } from "../../errors";
 import { inspectImage, type ImageInfo } from "../../lib/image-intake";
 import { describeError, log } from "../../lib/logger";
-import type { ServiceContext } from "../../context/service-context";
-import { discardImage, getImage, readImageBytes, signedImageUrl, storeImage, type KeepForDays } from "../images/images";
-import { resolveProductImage } from "../products/products";
+import type { ServiceContext } from "../../context";
+import { discardImage, getImage, readImageBytes, signedImageUrl, storeImage, type KeepForDays } from "../images";
+import { resolveProductImage } from "../products";
 import { parseProductSnapshot } from "./product-snapshot";
 
 /** Product images handed to an engine: the first is the primary garment; more are context (bounded for memory). */

@@ -8,8 +8,8 @@ import {
 import type { GenerationStatus } from "../../db/schema/generations";
 import { isRetryable, type RuntimeErrorCode } from "../../errors";
 import { describeError, log } from "../../lib/logger";
-import type { ServiceContext } from "../../context/service-context";
-import { creditStateAfter, settle } from "../credits/credits";
+import type { ServiceContext } from "../../context";
+import { creditStateAfter, settle } from "../credits";
 import { onGenerationFinished } from "./events";
 
 /**

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ProductImageRef } from "../products/products";
+import type { ProductImageRef } from "../products";
 
 /**
  * The product as it was when a generation was accepted, stored on the

@@ -1,11 +1,10 @@
 import type { EngineName } from "../../config";
 import { claimForPoll, claimForRun, recordEngineJob, type GenerationRow } from "../../db/repo/generations";
-import { createEngine as defaultCreateEngine } from "../../engines/registry";
-import type { Engine, EngineResult } from "../../engines/types";
+import { createEngine as defaultCreateEngine, type Engine, type EngineResult } from "../../engines";
 import type { RuntimeErrorCode } from "../../errors";
 import { describeError, log } from "../../lib/logger";
-import { GenerationMessageSchema, type GenerationMessage, type GenerationMessageInput } from "../../queues/messages";
-import type { ServiceContext } from "../../context/service-context";
+import { GenerationMessageSchema, type GenerationMessage, type GenerationMessageInput } from "../../queues";
+import type { ServiceContext } from "../../context";
 import { loadEngineInput, storeResult } from "./inputs";
 import { completeGeneration, failGeneration } from "./lifecycle";
 

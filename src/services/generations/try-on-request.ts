@@ -1,7 +1,7 @@
 import { ApiError } from "../../errors";
 import type { ProductInput } from "../../schemas/products";
 import type { TryOnRequestBody } from "../../schemas/tryon";
-import type { KeepForDays } from "../images/images";
+import type { KeepForDays } from "../images";
 
 export type PersonSource = { id: string } | { url: string } | { fileKey: string };
 

@@ -8,8 +8,8 @@ import {
   type RepoBatchItem,
   type Withdrawal,
 } from "../../db/repo/generations";
-import type { StoredResponse } from "../../durable/account-gate/types";
-import { selectEngineName } from "../../engines/registry";
+import type { StoredResponse } from "../../durable/account-gate";
+import { selectEngineName } from "../../engines";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
 import { isLive } from "../../lib/time";
@@ -18,18 +18,17 @@ import { describeError, log } from "../../lib/logger";
 import type { FilePart } from "../../lib/multipart-form";
 import { safeFetchImage } from "../../lib/safe-fetch";
 import { normalizeProductImages, type ProductInput } from "../../schemas/products";
-import type { GenerationMessageInput } from "../../queues/messages";
+import type { GenerationMessageInput } from "../../queues";
 import type { TryOnRequestBody } from "../../schemas/tryon";
-import type { AuthContext } from "../accounts/auth";
-import type { ServiceContext } from "../../context/service-context";
-import { checkProductImages, inspectPart, missingPart, type CheckedPart } from "../images/parts";
-import { countBeforeCostlyWork } from "../admission/admit";
-import { reserveCredit, withdrawCredit } from "../credits/credits";
-import { storeImage, toStoredImage, type KeepForDays, type StoredImage } from "../images/images";
-import { expiryFor, newOneshotExternalId, RESERVED_PREFIX, upsertProduct, type ProductImageRef, type ProductRecord } from "../products/products";
+import type { AuthContext } from "../accounts";
+import type { ServiceContext } from "../../context";
+import { checkProductImages, inspectPart, missingPart, type CheckedPart, storeImage, toStoredImage, type KeepForDays, type StoredImage } from "../images";
+import { countBeforeCostlyWork } from "../admission";
+import { reserveCredit, withdrawCredit } from "../credits";
+import { expiryFor, newOneshotExternalId, RESERVED_PREFIX, upsertProduct, type ProductImageRef, type ProductRecord } from "../products";
 import { snapshotOf, type ProductSnapshot } from "./product-snapshot";
 import { isBareReference, normalizeTryOnRequest, type TryOnRequest } from "./try-on-request";
-import { validateWebhookUrl } from "../webhooks/endpoints";
+import { validateWebhookUrl } from "../webhooks";
 
 export interface TryOnAccepted {
   generationId: string;

@@ -1,10 +1,9 @@
-import type { GenerationRow } from "../../db/repo/generations";
-import { findGeneration } from "../../db/repo/generations";
+import { type GenerationRow, findGeneration } from "../../db/repo/generations";
 import { ApiError, type ErrorCode } from "../../errors";
 import { signedFileUrl } from "../../lib/signing";
 import { toIso } from "../../lib/time";
 import type { GenerationView } from "../../schemas/generations";
-import type { ServiceContext } from "../../context/service-context";
+import type { ServiceContext } from "../../context";
 
 /**
  * The one presenter of a generation: GET /generations/:id, lists, sync replies

@@ -5,7 +5,7 @@ import { extensionOf, type ImageFormat, type ImageInfo } from "../../lib/image-i
 import { signedFileUrl } from "../../lib/signing";
 import { DAY, isLive, toIso } from "../../lib/time";
 import type { ImageView } from "../../schemas/images";
-import type { ServiceContext } from "../../context/service-context";
+import type { ServiceContext } from "../../context";
 
 export interface CropBox {
   x: number;

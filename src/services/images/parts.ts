@@ -3,7 +3,7 @@ import { IMAGE_MAX_BYTES, inspectImage, type ImageInfo } from "../../lib/image-i
 import type { FilePart } from "../../lib/multipart-form";
 import { checkUrlSafety } from "../../lib/safe-fetch";
 import type { NormalizedProductImage } from "../../schemas/products";
-import type { ServiceContext } from "../../context/service-context";
+import type { ServiceContext } from "../../context";
 
 /**
  * Image inputs that arrive as multipart parts (named by `fileKey`) or URLs,

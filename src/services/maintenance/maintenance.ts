@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { AppConfig } from "../../config";
 import { getSetting, putSetting } from "../../db/repo/settings";
 import { describeError, log } from "../../lib/logger";
-import type { ServiceContext } from "../../context/service-context";
+import type { ServiceContext } from "../../context";
 
 /**
  * Maintenance mode: when on, every /tryon/v1 route answers 503

@@ -16,9 +16,8 @@ import type { FilePart } from "../../lib/multipart-form";
 import { safeFetchImage } from "../../lib/safe-fetch";
 import { DAY, isLive, toIso } from "../../lib/time";
 import { normalizeProductImages, type ProductInput, type ProductView } from "../../schemas/products";
-import type { ServiceContext } from "../../context/service-context";
-import { checkProductImages, type CheckedPart } from "../images/parts";
-import { storeImage, toStoredImage, type StoredImage } from "../images/images";
+import type { ServiceContext } from "../../context";
+import { checkProductImages, type CheckedPart, storeImage, toStoredImage, type StoredImage } from "../images";
 
 export interface ProductImageRef {
   /** The URL, or "upload://<imageId>" for bytes sent in a multipart request. */

@@ -15,7 +15,7 @@ import {
   type WebhookEndpointView,
   type WebhookEventType,
 } from "../../schemas/webhooks";
-import type { ServiceContext } from "../../context/service-context";
+import type { ServiceContext } from "../../context";
 import { enqueueDeliveries } from "./enqueue";
 
 /**

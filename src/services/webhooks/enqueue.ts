@@ -1,4 +1,4 @@
-import type { ServiceContext } from "../../context/service-context";
+import type { ServiceContext } from "../../context";
 
 /**
  * What travels on the `drape-webhooks` queue: only ids (the payload stays in

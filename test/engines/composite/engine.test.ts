@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getConfig } from "../../../src/config";
+import { getConfig } from "../../../src/config/config";
 import { COMPOSITE_DEFAULT_MAX_INPUT_PIXELS, createCompositeEngine } from "../../../src/engines/composite/engine";
 import { createEngine } from "../../../src/engines/registry";
 import { imagesBindingShrinker } from "../../../src/engines/composite/shrink";

@@ -2,7 +2,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { sweepWebhooks } from "../../../src/cron/webhooks";
-import { getConfig } from "../../../src/config";
+import { getConfig } from "../../../src/config/config";
 import worker from "../../../src";
 import { backgroundContext } from "../../../src/context/background";
 import { validateWebhookUrl } from "../../../src/services/webhooks/endpoints";

@@ -1,0 +1,2 @@
+export { backgroundContext } from "./background";
+export type { ServiceContext } from "./service-context";

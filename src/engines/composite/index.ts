@@ -1,0 +1,2 @@
+export { createCompositeEngine } from "./engine";
+export { imagesBindingShrinker } from "./shrink";

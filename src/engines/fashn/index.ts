@@ -1,0 +1,2 @@
+export { createFashnEngine } from "./engine";
+export type { FetchLike } from "./engine";

@@ -1,0 +1,2 @@
+export { createEngine, selectEngineName } from "./registry";
+export type { EngineImage, EngineInput, EngineResult, Engine } from "./types";

@@ -1,0 +1,1 @@
+export { atRestKeyStatus, resealWebhookSecrets } from "./reseal";

@@ -1,0 +1,2 @@
+export { getCreditSummary, creditStateAfter, settle, reserveCredit, withdrawCredit, getCreditLedger, grantCredits } from "./credits";
+export { reconcileCredits } from "./reconcile";
