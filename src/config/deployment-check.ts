@@ -49,7 +49,7 @@ export function findDeploymentProblems(env: Env): DeploymentProblem[] {
 
   for (const name of ["ADMIN_TOKEN", "FILE_SIGNING_SECRET"] as const) {
     const value = text(src, name);
-    if (!value) problems.push({ name, problem: "is not set (`wrangler secret put " + name + "`)" });
+    if (!value) problems.push({ name, problem: `is not set (\`wrangler secret put ${name}\`)` });
     else if (deployed) {
       const weak = secretWeakness(value);
       if (weak) problems.push({ name, problem: weak });

@@ -26,7 +26,7 @@ function isRuntimeCode(code: string): code is RuntimeErrorCode {
 /** The directive after `mock:` in a product title, upper-cased, or null. */
 export function mockDirective(title: string | null): string | null {
   const m = /^\s*mock:(.+)$/i.exec(title ?? "");
-  return m ? m[1]!.trim().toUpperCase() : null;
+  return m?.[1]?.trim().toUpperCase() ?? null;
 }
 
 /** The person image unchanged, in its own format (WebP and HEIC included). */

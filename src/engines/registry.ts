@@ -32,7 +32,7 @@ export function selectEngineName(args: {
 }): EngineName {
   if (isMockTitle(args.productTitle)) return "mock";
   if (isEngineName(args.accountEngine)) return args.accountEngine;
-  const byCategory = Object.prototype.hasOwnProperty.call(args.config.ENGINE_BY_CATEGORY, args.category)
+  const byCategory = Object.hasOwn(args.config.ENGINE_BY_CATEGORY, args.category)
     ? args.config.ENGINE_BY_CATEGORY[args.category]
     : undefined;
   if (isEngineName(byCategory)) return byCategory;

@@ -1,11 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
-import type { IdempotencyOutcome, RateState, StoredResponse } from "../durable/account-gate";
+import type { IdempotencyBegin, IdempotencyOutcome, RateState, StoredResponse } from "../durable/account-gate";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { randomBase62 } from "../lib/ids";
-import { rateLimitHeaders } from "../lib/rate-limit-headers";
-import { admit, completeIdempotent, countDeferred, parseIdempotencyKey, rateLimitedError, recordRateState, runInAdmissionScope, type AdmissionScope, mayDeferCount, rateLimitOf } from "../services/admission";
+import { admit, completeIdempotent, countDeferred, parseIdempotencyKey, rateLimitedError, recordRateState, runInAdmissionScope, type AdmissionScope, mayDeferCount, rateLimitOf, rateLimitHeaders } from "../services/admission";
 import { requestFingerprint } from "./request-body";
 import { matchedEndpointPath } from "./route-table";
 
@@ -64,7 +63,7 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (idemKey === null && badKey === null && CHARGING_ROUTES.has(routeKey) && mayDeferCount(rate.keyId)) {
     scope.countPending = true;
   } else {
-    let idempotency;
+    let idempotency: IdempotencyBegin | undefined;
     if (idemKey !== null) {
       owner = randomBase62(16);
       scope.idempotency = { key: idemKey, owner };

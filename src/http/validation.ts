@@ -75,6 +75,7 @@ export const IGNORED_FIELDS_HEADER_MAX = 2048;
  * threw and answered 500) are written as `\uXXXX`, and the list is capped.
  */
 export function ignoredFieldsHeader(names: readonly string[]): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this escapes.
   const escaped = names.map((n) => n.replace(/[\u0000-\u001f\u007f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`));
   let out = "";
   for (const name of escaped) {

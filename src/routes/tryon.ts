@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { StoredResponse } from "../durable/account-gate";
 import type { AppEnv } from "../env";
-import { ApiError, type ErrorCode } from "../errors";
+import type { ErrorCode } from "../errors";
 import { authOf, serviceContext } from "../http/context";
 import { readJsonOrMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";

@@ -79,6 +79,7 @@ export const ClientIdSchema = z
   .string()
   .min(1)
   .max(256)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses.
   .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters")
   .refine((s) => !LONE_SURROGATE.test(s), "must be well-formed Unicode (no lone surrogates)");
 

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { GENERATION_STATUSES } from "../db/schema/generations";
+import { GENERATION_STATUSES } from "./generation-status";
 import { ErrorCodeSchema, IsoDate } from "./common";
 
 /** The generation as GET /generations/:id returns it; webhook events carry exactly this as `data`. */

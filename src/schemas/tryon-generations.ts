@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { GENERATION_STATUSES } from "../db/schema/generations";
+import { GENERATION_STATUSES } from "./generation-status";
 import { PaginationQuerySchema, paginated } from "./common";
 import { GenerationSchema } from "./generations";
 

@@ -13,7 +13,12 @@ export function meter(queueSends: () => number = () => 0) {
   const wrap = (stmt: D1PreparedStatement): D1PreparedStatement => {
     for (const m of ["run", "all", "first", "raw"] as const) {
       const orig = stmt[m].bind(stmt) as (...a: unknown[]) => unknown;
-      Object.defineProperty(stmt, m, { value: (...a: unknown[]) => (d1++, orig(...a)) });
+      Object.defineProperty(stmt, m, {
+        value: (...a: unknown[]) => {
+          d1++;
+          return orig(...a);
+        },
+      });
     }
     const origBind = stmt.bind.bind(stmt);
     Object.defineProperty(stmt, "bind", { value: (...values: unknown[]) => wrap(origBind(...values)) });
@@ -21,7 +26,10 @@ export function meter(queueSends: () => number = () => 0) {
   };
   const prepare = vi.spyOn(env.DB, "prepare").mockImplementation((sql: string) => wrap(realPrepare(sql)));
   const realBatch = env.DB.batch.bind(env.DB);
-  const batch = vi.spyOn(env.DB, "batch").mockImplementation((stmts) => (d1++, realBatch(stmts)));
+  const batch = vi.spyOn(env.DB, "batch").mockImplementation((stmts) => {
+    d1++;
+    return realBatch(stmts);
+  });
   const stubs = vi.spyOn(env.ACCOUNT_GATE, "get");
   const sendsBefore = queueSends();
   return {

@@ -23,7 +23,8 @@ describe("one clock for the isolate and the AccountGate", () => {
 
   it("runs at the configured offset (TEST_CLOCK_OFFSET_DAYS)", () => {
     const offsetDays = Number(env.TEST_CLOCK_OFFSET_DAYS ?? "0");
-    // 2026-01-01 is before any day this suite was ever run on; a shifted clock is that much further on.
-    expect(now()).toBeGreaterThan(Date.UTC(2026, 0, 1) + offsetDays * DAY);
+    // 2026-01-01T00:00Z, before any day this suite was ever run on; a shifted clock is that much further on.
+    const SUITE_WRITTEN_AFTER_MS = 1_767_225_600_000;
+    expect(now()).toBeGreaterThan(SUITE_WRITTEN_AFTER_MS + offsetDays * DAY);
   });
 });

@@ -64,7 +64,7 @@ const NASTY = [
 /** Header values: a header carries bytes, so a lone surrogate arrives as its (invalid) UTF-8 bytes. */
 const NASTY_HEADER = ["\xed\xa0\x80", "\xed\xb0\x80abc", "\x01\x02", "\t\t", "ü", "k".repeat(300), "", " x ", "a,b", "\x7f"];
 
-const PATH_JUNK = ["x", "..", "%2e%2e", "%ED%A0%80", "%EF%BF%BD", "%00", "%0A", "%ZZ", "\ud800", "gen_" + "A".repeat(24), "img_" + "0".repeat(20), "_anon_1", "ü", "a".repeat(300)];
+const PATH_JUNK = ["x", "..", "%2e%2e", "%ED%A0%80", "%EF%BF%BD", "%00", "%0A", "%ZZ", "\ud800", `gen_${"A".repeat(24)}`, `img_${"0".repeat(20)}`, "_anon_1", "ü", "a".repeat(300)];
 
 const QUERIES = [
   "?limit=-5&cursor=%ZZ&wait=1e99&from=yesterday",
@@ -77,7 +77,7 @@ const QUERIES = [
   "?wait=91",
   "?from=2026-13-45T99:00:00Z&to=x",
   "?status=%F0%9F%98%80",
-  "?q=" + "%41".repeat(500),
+  `?q=${"%41".repeat(500)}`,
 ];
 
 function wrongValue(rand: Rand, depth = 0): unknown {
@@ -101,7 +101,7 @@ function wrongValue(rand: Rand, depth = 0): unknown {
     case 8:
       return "https://10.0.0.1/a.jpg";
     case 9:
-      return "https://cdn.example.com/" + pick(rand, NASTY) + ".jpg";
+      return `https://cdn.example.com/${pick(rand, NASTY)}.jpg`;
     case 10:
       return nested(rand, int(rand, 30, 40));
     default:
@@ -136,7 +136,7 @@ function template(rand: Rand): Record<string, unknown> {
     case 1:
       return product();
     case 2:
-      return { url: pick(rand, ["https://hooks.example.com/" + pick(rand, NASTY), "https://10.1.1.1/h"]), description: pick(rand, NASTY), events: [pick(rand, ["generation.completed", "nope", ""])] };
+      return { url: pick(rand, [`https://hooks.example.com/${pick(rand, NASTY)}`, "https://10.1.1.1/h"]), description: pick(rand, NASTY), events: [pick(rand, ["generation.completed", "nope", ""])] };
     case 3:
       return { name: pick(rand, NASTY), rateLimitPerMinute: pick(rand, [0, 1, 100001, -1]), retentionDays: pick(rand, [1, 2, 7]) };
     default:
@@ -192,7 +192,7 @@ function body(rand: Rand): { body: BodyInit | undefined; forceType?: string } {
     // Deep nesting, from just over the 32-level bound up to what a 1 MB body allows.
     const depth = pick(rand, [33, int(rand, 34, 2000), int(rand, 2000, 50_000), int(rand, 400_000, 524_000)]);
     const where = pick(rand, ["metadata", "classifications", "data", "unknown"]);
-    const deep = rand() < 0.5 ? "[".repeat(depth) + "]".repeat(depth) : '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+    const deep = rand() < 0.5 ? "[".repeat(depth) + "]".repeat(depth) : `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
     if (where === "metadata") return { body: `{"externalId":"deep","images":[{"url":"https://cdn.example.com/a.jpg"}],"metadata":${deep}}` };
     if (where === "classifications") return { body: `{"products":[{"images":[{"url":"https://cdn.example.com/a.jpg","classifications":{"k":${deep}}}]}]}` };
     if (where === "data") return { body: multipart(rand, [["data", `{"products":[{"metadata":${deep}}]}`]]), forceType: `multipart/form-data; boundary=${BOUNDARY}` };
@@ -244,7 +244,7 @@ async function fuzz(seed: number, acct: TestAccount): Promise<Outcome> {
     const who = rand();
     if (who < 0.6) headers.set("x-api-key", acct.key);
     else if (who < 0.8) headers.set("authorization", `Bearer ${ADMIN_TOKEN}`);
-    else if (who < 0.9) headers.set("x-api-key", "dr_live_" + pick(rand, NASTY_HEADER));
+    else if (who < 0.9) headers.set("x-api-key", `dr_live_${pick(rand, NASTY_HEADER)}`);
     if (rand() < 0.25) headers.set("idempotency-key", rand() < 0.5 ? crypto.randomUUID() : pick(rand, NASTY_HEADER));
     if (rand() < 0.1) headers.set("x-request-id", pick(rand, NASTY_HEADER));
     const path = fillPath(route.path, rand) + (rand() < 0.3 ? pick(rand, QUERIES) : "");

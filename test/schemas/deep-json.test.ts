@@ -10,7 +10,7 @@ import { captureGenerationQueue } from "../helpers/pipeline";
 // Free-form JSON (product `metadata`, image `classifications`) is bounded to JSON_MAX_DEPTH
 // levels by an iterative walk, so no nesting a 1 MB body can carry reaches JSON.stringify
 // (which recurses, and overflows the stack where it is small: a 500).
-const objects = (depth: number) => '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+const objects = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
 const arrays = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
 /** The deepest `[[…]]` that fits in a 1 MB body after `prefix` and `suffix`. */
 const deepestFor = (prefix: string, suffix: string) => Math.floor((JSON_MAX_BYTES - prefix.length - suffix.length) / 2);
@@ -47,13 +47,13 @@ describe("deeply nested free-form JSON", () => {
     const metaPrefix = '{"externalId":"deep","images":[{"url":"https://cdn.example.com/a.jpg"}],"metadata":';
     const deepest = deepestFor(metaPrefix, "}");
     expect(deepest).toBeGreaterThan(500_000);
-    const body = metaPrefix + arrays(deepest) + "}";
+    const body = `${metaPrefix + arrays(deepest)}}`;
     expect(body.length).toBeLessThanOrEqual(JSON_MAX_BYTES);
     await expectTooDeep(await api(acct, "/products", { method: "POST", headers: { "content-type": "application/json" }, body }), "metadata");
 
     const clsPrefix = '{"externalId":"deep","images":[{"url":"https://cdn.example.com/a.jpg","classifications":{"k":';
     await expectTooDeep(
-      await api(acct, "/products", { method: "POST", headers: { "content-type": "application/json" }, body: clsPrefix + arrays(deepestFor(clsPrefix, "}}]}")) + "}}]}" }),
+      await api(acct, "/products", { method: "POST", headers: { "content-type": "application/json" }, body: `${clsPrefix + arrays(deepestFor(clsPrefix, "}}]}"))}}}]}` }),
       "images.0.classifications",
     );
     const stored = await env.DB.prepare("SELECT metadata FROM products WHERE account_id = ? AND external_id = 'deep'").bind(acct.accountId).first<{ metadata: string }>();
@@ -64,10 +64,10 @@ describe("deeply nested free-form JSON", () => {
     const acct = await createAccount();
     await grantCredits(acct.accountId, 3);
     const prefix = '{"person":{"image":{"source":{"url":"https://cdn.example.com/me.jpg"}}},"products":[{"externalId":"p","images":[{"url":"https://cdn.example.com/a.jpg"}],"metadata":';
-    const json = prefix + arrays(deepestFor(prefix, "}]}")) + "}]}";
+    const json = `${prefix + arrays(deepestFor(prefix, "}]}"))}}]}`;
     await expectTooDeep(await api(acct, "/try-on", { method: "POST", headers: { "content-type": "application/json" }, body: json }), "products.0.metadata");
     const form = new FormData();
-    form.set("data", prefix + objects(1000) + "}]}");
+    form.set("data", `${prefix + objects(1000)}}]}`);
     await expectTooDeep(await api(acct, "/try-on/sync", { method: "POST", body: form }), "products.0.metadata");
     const { entries } = await accountGate(env, acct.accountId).ledger(50);
     expect(entries.filter((e) => e.kind === "reserve")).toEqual([]);

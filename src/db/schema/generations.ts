@@ -1,7 +1,8 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-export const GENERATION_STATUSES = ["PENDING", "PROCESSING", "COMPLETED", "FAILED"] as const;
-export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
+import { GENERATION_STATUSES, type GenerationStatus } from "../../schemas/generation-status";
+
+export { GENERATION_STATUSES, type GenerationStatus };
 
 export const generations = sqliteTable(
   "generations",

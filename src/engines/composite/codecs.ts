@@ -64,7 +64,7 @@ export async function decodeImage(bytes: Uint8Array, expected?: DecodableFormat)
   decodeStats.started++;
   decodeStats.largestStartedPixels = Math.max(decodeStats.largestStartedPixels, header.width * header.height);
   const img = await runCodec(toArrayBuffer(bytes.subarray(0, header.end)), header.format);
-  if (!img || !img.width || !img.height || img.data.length < img.width * img.height * 4) throw new Error("decoder returned no pixels");
+  if (!img?.width || !img.height || img.data.length < img.width * img.height * 4) throw new Error("decoder returned no pixels");
   if (img.width !== header.width || img.height !== header.height) {
     // Cannot happen while the header reader follows the format as the codec does; refuse rather than trust either.
     throw new Error(`the decoder read ${img.width}×${img.height} where the header says ${header.width}×${header.height}`);

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/noNonNullAssertion: typed-array reads inside loops bounded by the array's own size; a fallback would cost the pixel loops for nothing.
 /**
  * The "composite" engine: a deterministic try-on PREVIEW computed in the Worker.
  * It is a compositing preview, not a neural try-on: the garment photo is keyed

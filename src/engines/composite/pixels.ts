@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/noNonNullAssertion: typed-array reads inside loops bounded by the array's own size; a fallback would cost the pixel loops for nothing.
 /**
  * Plain-JS pixel operations for the composite engine: area-average resampling,
  * EXIF orientation. All work on RGBA8 buffers and allocate only

@@ -43,7 +43,7 @@ export function imageLoadCode(message: string): "PRODUCT_IMAGE_FETCH_FAILED" | "
 export type MappedFashnError = { kind: "failed"; code: RuntimeErrorCode } | { kind: "retry" };
 
 export function mapFashnRuntimeError(name: string, message: string): MappedFashnError {
-  const row = Object.prototype.hasOwnProperty.call(FASHN_ERROR_TABLE, name) ? FASHN_ERROR_TABLE[name] : undefined;
+  const row = Object.hasOwn(FASHN_ERROR_TABLE, name) ? FASHN_ERROR_TABLE[name] : undefined;
   if (!row) return { kind: "failed", code: FASHN_UNKNOWN_ERROR_CODE };
   if (row.kind === "image-load") return { kind: "failed", code: imageLoadCode(message) };
   return row;

@@ -34,7 +34,7 @@ export function parsePng(b: Uint8Array): ParsedHeader {
   const interlace = u8(b, 28);
   if (width === 0 || height === 0 || width > MAX_CHUNK || height > MAX_CHUNK) throw new Malformed(`IHDR says ${width}×${height}`);
   const colour = COLOUR_TYPES[colorType];
-  if (!colour || !colour.depths.includes(bitDepth)) throw new Malformed(`IHDR has colour type ${colorType} with bit depth ${bitDepth}`);
+  if (!colour?.depths.includes(bitDepth)) throw new Malformed(`IHDR has colour type ${colorType} with bit depth ${bitDepth}`);
   if (u8(b, 26) !== 0 || u8(b, 27) !== 0 || interlace > 1) throw new Malformed("IHDR names an unknown compression, filter or interlace method");
   try {
     const minRaw = Math.ceil((width * height * colour.samples * bitDepth) / 8);

@@ -2,7 +2,7 @@ import { accountGate, type AdmitInput, type AdmitResult, type ProvisionalAnswer,
 import { ApiError } from "../../errors";
 import { describeError, log } from "../../lib/logger";
 import { atRestKeyring } from "../../lib/at-rest-keys";
-import { rateLimitHeaders } from "../../lib/rate-limit-headers";
+import { rateLimitHeaders } from "./rate-limit-headers";
 import { openBytes, sealBytes, UnreadableSealError } from "../../lib/secret-box";
 import { admissionScopeFor, recordRateState } from "./scope";
 

@@ -3,3 +3,4 @@ export { mayDeferCount } from "./rate-hint";
 export { rateLimitOf } from "./rate-limits";
 export { recordRateState, runInAdmissionScope, admissionScopeFor } from "./scope";
 export type { AdmissionScope } from "./scope";
+export { rateLimitHeaders } from "./rate-limit-headers";

@@ -1,7 +1,7 @@
 import { accountGate, type CreditSummary, type GrantResult, type LedgerEntry, type SettleResult, type StoredResponse, gateCall } from "../../durable/account-gate";
 import { ApiError } from "../../errors";
 import { log } from "../../lib/logger";
-import { rateLimitHeaders } from "../../lib/rate-limit-headers";
+import { rateLimitHeaders } from "../admission";
 import { getAccount } from "../accounts";
 import { provisionalAnswer, admissionScopeFor, recordRateState } from "../admission";
 import type { ServiceContext } from "../../context";

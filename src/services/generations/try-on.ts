@@ -17,7 +17,7 @@ import type { ImageInfo } from "../../lib/image-intake";
 import { describeError, log } from "../../lib/logger";
 import type { FilePart } from "../../lib/multipart-form";
 import { safeFetchImage } from "../../lib/safe-fetch";
-import { normalizeProductImages, type ProductInput } from "../../schemas/products";
+import { type NormalizedProductImage, normalizeProductImages, type ProductInput } from "../../schemas/products";
 import type { GenerationMessageInput } from "../../queues";
 import type { TryOnRequestBody } from "../../schemas/tryon";
 import type { AuthContext } from "../accounts";
@@ -207,7 +207,7 @@ async function prevalidateProduct(
   if (input.externalId?.startsWith(RESERVED_PREFIX)) {
     throw new ApiError("RESERVED_EXTERNAL_ID", `External ids starting with "${RESERVED_PREFIX}" are reserved; reference a one-shot product with {externalId} alone.`);
   }
-  let normalized;
+  let normalized: NormalizedProductImage[] | undefined;
   try {
     normalized = normalizeProductImages(input);
   } catch (err) {

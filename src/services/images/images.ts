@@ -1,7 +1,7 @@
 import { deleteImage, findImage, insertImage, type ImageRow } from "../../db/repo/images";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
-import { extensionOf, type ImageFormat, type ImageInfo } from "../../lib/image-intake";
+import { extensionOf, type ImageInfo } from "../../lib/image-intake";
 import { signedFileUrl } from "../../lib/signing";
 import { DAY, isLive, toIso } from "../../lib/time";
 import type { ImageView } from "../../schemas/images";

@@ -8,6 +8,7 @@ import { webhookHeaders } from "../../lib/webhook-signing";
 import type { WebhookEventType } from "../../schemas/webhooks";
 import type { ServiceContext } from "../../context";
 import { loadGenerationView } from "../generations";
+import type { GenerationView } from "../../schemas/generations";
 import { enqueueDeliveries, type WebhookMessage } from "./enqueue";
 import { defaultSigningSecrets, endpointSigningSecrets, ensureDefaultSecret, parseEvents, webhookUrlVerdict } from "./endpoints";
 import { elapsedMs, now } from "../../lib/clock";
@@ -69,7 +70,7 @@ export async function createGenerationDeliveries(ctx: ServiceContext, input: Gen
   if (perRequestUrl?.ok) targets.push({ endpointId: null, url: perRequestUrl.url, dedupeKey: `gen:${input.generationId}:request` });
   if (targets.length === 0) return [];
 
-  let data;
+  let data: GenerationView | undefined;
   try {
     data = await loadGenerationView(ctx, input.accountId, input.generationId);
   } catch (err) {
@@ -126,7 +127,7 @@ interface Target {
  */
 export async function processWebhookMessage(ctx: ServiceContext, msg: WebhookMessage, messageAttempts: number): Promise<AttemptOutcome> {
   const delivery = await repo.findDelivery(ctx.db, msg.accountId, msg.deliveryId);
-  if (!delivery || delivery.status !== "PENDING") return { action: "ack" };
+  if (delivery?.status !== "PENDING") return { action: "ack" };
   // A scheduled message arriving well before the delivery's next attempt is a stale copy
   // (its retry was already re-enqueued by the sweep and made): drop it.
   if (!msg.manual && delivery.nextAttemptAt !== null && delivery.nextAttemptAt > ctx.now() + STALE_SLACK_MS) return { action: "ack" };
@@ -366,7 +367,7 @@ export function parseRetryAfter(value: string | null, now: number): number | nul
 /** A message that exhausted the queue's own retries (repeated internal errors): the delivery ends FAILED. */
 export async function abandonDelivery(ctx: ServiceContext, msg: WebhookMessage): Promise<void> {
   const row = await repo.findDelivery(ctx.db, msg.accountId, msg.deliveryId);
-  if (!row || row.status !== "PENDING") return;
+  if (row?.status !== "PENDING") return;
   await repo.updateDelivery(ctx.db, msg.accountId, msg.deliveryId, {
     status: "FAILED",
     nextAttemptAt: null,

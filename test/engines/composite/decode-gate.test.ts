@@ -70,7 +70,11 @@ describe("composite engine: a crafted image never starts a decode above the cap"
     const crafted = await jpegFillByteBeforeSof();
     const asked: number[] = [];
     const copy = await realJpeg(1024, 1024);
-    const engine = createCompositeEngine({ shrink: async (_bytes, maxSide) => (asked.push(maxSide), copy) });
+    const engine = createCompositeEngine({ shrink: async (_bytes, maxSide) => {
+        asked.push(maxSide);
+        return copy;
+      },
+    });
     const { result, largest } = await watchingDecodes(async () => engine.run(engineInput({ person: person(crafted, "jpeg", 7680, 7680), productImages: [await garment()] })));
     expect(result.kind).toBe("completed");
     expect(asked).toEqual([2048]);
@@ -81,7 +85,11 @@ describe("composite engine: a crafted image never starts a decode above the cap"
     // A row recorded 240×240 (what image-size 2.1.0 read for this file) over bytes that are 7680×7680.
     const crafted = await jpegFillByteBeforeSof();
     let shrinkCalls = 0;
-    const engine = createCompositeEngine({ shrink: async () => (shrinkCalls++, new Uint8Array()) });
+    const engine = createCompositeEngine({ shrink: async () => {
+        shrinkCalls++;
+        return new Uint8Array();
+      },
+    });
     const { result, started } = await watchingDecodes(async () => engine.run(engineInput({ person: person(crafted, "jpeg", 240, 240), productImages: [await garment()] })));
     const r = failed(result);
     expect(r.code).toBe("IMAGE_PROCESSING_FAILED");

@@ -235,7 +235,11 @@ describe("composite engine: photos above the decode cap go through the Images bi
     // that returns what Cloudflare Images would: an upright JPEG within the size asked for.
     const converted = await personJpeg(400, 500); // within the cap, as the binding returns it
     const asked: number[] = [];
-    const heicReader = createCompositeEngine({ maxInputPixels: CAP, shrink: async (_bytes, maxSide) => (asked.push(maxSide), converted) });
+    const heicReader = createCompositeEngine({ maxInputPixels: CAP, shrink: async (_bytes, maxSide) => {
+        asked.push(maxSide);
+        return converted;
+      },
+    });
     const ok = completed(await heicReader.run(input(asPerson(heicLike(480, 600), "heic", 480, 600), asGarment(await garmentPng(), "png", 300, 300))));
     expect(asked).toHaveLength(1);
     expect([ok.width, ok.height]).toEqual([400, 500]);

@@ -21,7 +21,7 @@ const EXPECTED: Record<number, (g: Grid) => Grid> = {
 function fromGrid(g: Grid): Rgba {
   const h = g.length, w = g[0]!.length;
   const data = new Uint8ClampedArray(w * h * 4);
-  g.forEach((row, y) => row.forEach((v, x) => data.set([v, v, v, 255], (y * w + x) * 4)));
+  for (const [y, row] of g.entries()) for (const [x, v] of row.entries()) data.set([v, v, v, 255], (y * w + x) * 4);
   return { data, width: w, height: h };
 }
 const toGrid = (img: Rgba): Grid =>

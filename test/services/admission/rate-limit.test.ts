@@ -139,7 +139,7 @@ describe("per-key token bucket", () => {
     const notFound = await api(acct, "/webhooks/whe_000000000000000000000000");
     expect(notFound.status).toBeGreaterThanOrEqual(400);
     expect(parseRateLimit(notFound).r).toBe(99);
-    const badKey = await api(acct, "/webhooks", { method: "POST", json: {}, headers: { "idempotency-key": "" + "x".repeat(300) } });
+    const badKey = await api(acct, "/webhooks", { method: "POST", json: {}, headers: { "idempotency-key": `${"x".repeat(300)}` } });
     await expectEnvelope(badKey.clone(), 400, "VALIDATION_FAILED");
     expect(parseRateLimit(badKey).r).toBe(98);
     // Unauthenticated responses carry none (nothing to count against).

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import * as events from "../../../src/services/generations/events";
 import { expectLedgerBalances } from "../credits/helpers";
-import { api, expectEnvelope, type TestAccount } from "../../helpers/harness";
+import { api, expectEnvelope, } from "../../helpers/harness";
 import {
   env,
   fundedAccount,
@@ -31,10 +31,6 @@ async function scenario(title: string, credits = 5) {
     return { generationId, message };
   };
   return { acct, imageId, externalId, start };
-}
-
-async function view(acct: TestAccount, id: string) {
-  return (await (await api(acct, `/generations/${id}`)).json()) as Record<string, unknown>;
 }
 
 describe("exactly one terminal transition", () => {

@@ -238,7 +238,7 @@ describe("GET /files/… (signed URLs)", () => {
     const up = await uploadOk(acct, uploadForm(await makePng(300, 300)));
     const u = new URL(up.imageUrl);
     const key = decodeURIComponent(u.pathname.slice("/tryon/v1/files/".length));
-    const [cls, account, role, file] = key.split("/");
+    const [cls, account, role] = key.split("/");
     const secret = env.FILE_SIGNING_SECRET;
     const q = u.search;
     // `..` to reach another account's object with this URL's signature: the key changes, the signature does not match.

@@ -1,4 +1,4 @@
-import type { RateState } from "../durable/account-gate";
+import type { RateState } from "../../durable/account-gate";
 
 /**
  * Rate-limit headers (IETF draft-ietf-httpapi-ratelimit-headers), one policy
