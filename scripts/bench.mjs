@@ -89,7 +89,9 @@ async function startWorker(outdir) {
   const url = await mf.ready;
   const db = await mf.getD1Database("DB");
   const migrationsDir = join(root, "migrations");
-  for (const file of readdirSync(migrationsDir).filter((f) => f.endsWith(".sql")).sort()) {
+  for (const file of readdirSync(migrationsDir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
     for (const stmt of readFileSync(join(migrationsDir, file), "utf8").split("--> statement-breakpoint")) {
       if (stmt.trim()) await db.prepare(stmt).run();
     }
@@ -108,7 +110,9 @@ async function json(res) {
 
 async function seed(base) {
   const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
-  const acct = await json(await fetch(`${base}/admin/v1/accounts`, { method: "POST", headers: adminHeaders, body: JSON.stringify({ name: "Bench shop", engine: "mock" }) }));
+  const acct = await json(
+    await fetch(`${base}/admin/v1/accounts`, { method: "POST", headers: adminHeaders, body: JSON.stringify({ name: "Bench shop", engine: "mock" }) }),
+  );
   if (!acct.id) throw new Error(`account create failed: ${JSON.stringify(acct)}`);
   const key = await json(
     await fetch(`${base}/admin/v1/accounts/${acct.id}/keys`, {
@@ -172,7 +176,12 @@ function personPng() {
   ihdr.writeUInt32BE(h, 4);
   ihdr[8] = 8;
   ihdr[9] = 2;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", gzipSync(rawPix).subarray(0)), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", gzipSync(rawPix).subarray(0)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 /** Prepares a try-on request with the mock engine: an uploaded person image and a referenced product titled "mock". */
@@ -233,7 +242,9 @@ async function main() {
     const auth = { "x-api-key": key };
 
     const results = [];
-    log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}; ${CONNECTIONS} connections, ${SECONDS} s per endpoint`);
+    log(
+      `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}; ${CONNECTIONS} connections, ${SECONDS} s per endpoint`,
+    );
     const bare = await run({ url: `${base}/healthz` });
     results.push(["GET /healthz (bare, no auth)", bare]);
     results.push(["GET /tryon/v1/account/credits", await run({ url: `${base}/tryon/v1/account/credits`, headers: auth })]);
@@ -248,7 +259,10 @@ async function main() {
     // load, whose queued generations keep the engine busy for a while afterwards.
     results.push(["GET /healthz (bare, again)", await run({ url: `${base}/healthz` })]);
     if (tryOn.body) {
-      results.push(["POST /tryon/v1/try-on (mock engine)", await run({ url: `${base}/tryon/v1/try-on`, method: "POST", headers: { ...auth, "content-type": "application/json" }, body: tryOn.body })]);
+      results.push([
+        "POST /tryon/v1/try-on (mock engine)",
+        await run({ url: `${base}/tryon/v1/try-on`, method: "POST", headers: { ...auth, "content-type": "application/json" }, body: tryOn.body }),
+      ]);
     } else {
       log(`note: POST /tryon/v1/try-on skipped (${tryOn.skip})`);
     }

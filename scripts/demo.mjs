@@ -91,7 +91,15 @@ console.log(`uploaded person photo → ${image.imageId} (${image.width}×${image
 // 2. The garment: a registered product with its image sent as a multipart part.
 t0 = performance.now();
 const product = new FormData();
-product.set("data", JSON.stringify({ externalId: "demo-striped-tee", title: "Striped tee", description: "Navy and mustard stripes, red pocket.", images: [{ source: { fileKey: "front" } }] }));
+product.set(
+  "data",
+  JSON.stringify({
+    externalId: "demo-striped-tee",
+    title: "Striped tee",
+    description: "Navy and mustard stripes, red pocket.",
+    images: [{ source: { fileKey: "front" } }],
+  }),
+);
 product.set("front", new Blob([asset("garment.png")], { type: "image/png" }), "garment.png");
 await call("POST", "/tryon/v1/products", { form: product });
 timings.productMs = ms(t0);

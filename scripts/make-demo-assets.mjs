@@ -3,8 +3,8 @@
 // white studio background (PNG, 512×512). Drawn pixel by pixel: no network, no
 // photos of real people. `node scripts/make-demo-assets.mjs`
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { deflateSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
+import { deflateSync } from "node:zlib";
 import encodeJpeg, { init as initJpegEnc } from "@jsquash/jpeg/encode.js";
 
 const outDir = fileURLToPath(new URL("./assets/", import.meta.url));
@@ -39,7 +39,8 @@ function person(w, h) {
     const u = x / w;
     const v = y / h;
     let c;
-    if (v > 0.9) c = mix([170, 150, 120], [140, 120, 95], (v - 0.9) / 0.1); // floor
+    if (v > 0.9)
+      c = mix([170, 150, 120], [140, 120, 95], (v - 0.9) / 0.1); // floor
     else c = mix([214, 222, 230], [188, 198, 210], v); // wall
     const cx = 0.5;
     if (inEllipse(u, v, cx, 0.12, 0.075, 0.075)) c = hair;
@@ -115,7 +116,12 @@ function png(img) {
   ihdr.writeUInt32BE(img.width, 0);
   ihdr.writeUInt32BE(img.height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw, { level: 9 })), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw, { level: 9 })),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 const wasm = readFileSync(fileURLToPath(new URL("../node_modules/@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm", import.meta.url)));

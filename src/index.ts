@@ -1,6 +1,6 @@
-import { createApp, type App } from "./app";
-import { runSweep } from "./cron/sweep";
+import { type App, createApp } from "./app";
 import { deploymentProblems } from "./config";
+import { runSweep } from "./cron/sweep";
 import { dispatchQueue, QUEUE_CONSUMERS } from "./queues";
 
 export { AccountGate } from "./durable/account-gate";

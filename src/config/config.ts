@@ -5,9 +5,7 @@ import { z } from "zod";
  * object. Vars are strings (wrangler.toml `[vars]`, `.dev.vars`, or secrets);
  * an absent var takes the default below.
  */
-const bool = z
-  .enum(["true", "false", "1", "0", ""])
-  .transform((v) => v === "true" || v === "1");
+const bool = z.enum(["true", "false", "1", "0", ""]).transform((v) => v === "true" || v === "1");
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
 export const LOCAL_BASE_URL = "http://localhost:8787";
@@ -52,7 +50,10 @@ const ConfigSchema = z.object({
   GENERATION_DEADLINE_SECONDS: int(600, 30, 86400),
   RATE_LIMIT_PER_MINUTE: int(100, 1, 100000),
   RATE_LIMIT_BURST: int(0, 0, 100000),
-  DEFAULT_RETENTION_DAYS: z.coerce.number().pipe(z.union([z.literal(1), z.literal(3), z.literal(7)])).default(7),
+  DEFAULT_RETENTION_DAYS: z.coerce
+    .number()
+    .pipe(z.union([z.literal(1), z.literal(3), z.literal(7)]))
+    .default(7),
   AUTH_CACHE_TTL_SECONDS: int(30, 0, 30),
   /** Webhooks: per-attempt timeout, and how long delivery logs (with attempts) are kept. */
   WEBHOOK_TIMEOUT_SECONDS: int(10, 1, 30),

@@ -1,7 +1,7 @@
-import { parseConfig, type AppConfig } from "./config";
 import { atRestKeyUnusable, atRestKeyWeakness, readAtRestKeySettings } from "../lib/at-rest-keys";
 import { log } from "../lib/logger";
 import { classifyIpLiteral } from "../lib/safe-fetch";
+import { type AppConfig, parseConfig } from "./config";
 
 /**
  * Refuses a deployment that would misbehave quietly. On Workers there is no
@@ -80,7 +80,8 @@ function deployedConfigProblems(config: AppConfig, baseUrlSet: boolean): Deploym
   if (!baseUrlSet) {
     problems.push({
       name: "PUBLIC_BASE_URL",
-      problem: "is not set: webhook payloads and engine input URLs would point at localhost (set it to the Worker's public origin, e.g. https://drape.example.com)",
+      problem:
+        "is not set: webhook payloads and engine input URLs would point at localhost (set it to the Worker's public origin, e.g. https://drape.example.com)",
     });
   } else if (isLocalHost(url.hostname)) {
     problems.push({ name: "PUBLIC_BASE_URL", problem: "is a loopback or private-network origin, unreachable for webhook receivers and engines" });

@@ -1,3 +1,3 @@
-export { getConfig, ENGINE_NAMES, effectiveBurst } from "./config";
 export type { AppConfig, EngineName } from "./config";
+export { ENGINE_NAMES, effectiveBurst, getConfig } from "./config";
 export { deploymentProblems } from "./deployment-check";

@@ -1,8 +1,8 @@
 import { getConfig } from "../config";
 import { getDb } from "../db/client";
+import { now } from "../lib/clock";
 import { newId } from "../lib/ids";
 import type { ServiceContext } from "./service-context";
-import { now } from "../lib/clock";
 
 /** A service context for work outside a request (queue consumers, cron). */
 export function backgroundContext(env: Env, requestId: string = newId("request")): ServiceContext {

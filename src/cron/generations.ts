@@ -1,6 +1,6 @@
-import type { SweepStep } from "./sweep";
 import { backgroundContext } from "../context";
 import { recoverLostMessages, settleStragglers, timeOutOverdue } from "../services/generations";
+import type { SweepStep } from "./sweep";
 
 /**
  * Generation steps of the every-minute sweep. Each is bounded (a batch per

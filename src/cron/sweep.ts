@@ -1,8 +1,8 @@
 import { describeError, log } from "../lib/logger";
+import { sweepRetention } from "../services/retention";
 import { sweepCreditReconciliation } from "./credits";
 import { sweepGenerationSettlements, sweepGenerationTimeouts, sweepLostGenerationMessages } from "./generations";
 import { sweepWebhooks } from "./webhooks";
-import { sweepRetention } from "../services/retention";
 
 /** One scheduled job: a named step the cron runs; each step is bounded and idempotent. */
 export type SweepStep = (env: Env, now: number) => Promise<Record<string, number>>;
@@ -21,7 +21,11 @@ export const SWEEP_STEPS: Readonly<Record<string, SweepStep>> = {
   creditReconciliation: sweepCreditReconciliation,
 };
 
-export async function runSweep(env: Env, now: number, steps: Readonly<Record<string, SweepStep>> = SWEEP_STEPS): Promise<Record<string, Record<string, number> | { error: string }>> {
+export async function runSweep(
+  env: Env,
+  now: number,
+  steps: Readonly<Record<string, SweepStep>> = SWEEP_STEPS,
+): Promise<Record<string, Record<string, number> | { error: string }>> {
   const results: Record<string, Record<string, number> | { error: string }> = {};
   for (const [name, step] of Object.entries(steps)) {
     try {

@@ -1,2 +1,2 @@
 export { createEngine, selectEngineName } from "./registry";
-export type { EngineImage, EngineInput, EngineResult, Engine } from "./types";
+export type { Engine, EngineImage, EngineInput, EngineResult } from "./types";

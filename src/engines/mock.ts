@@ -46,9 +46,7 @@ export function createMockEngine(): Engine {
       }
       if (directive === "RETRY") return { kind: "retry", message: "Forced transient failure (mock:retry).", retryAfterSeconds: 5 };
       if (directive === "PENDING") {
-        return input.jobId === null
-          ? { kind: "pending", jobId: `mock_${input.generationId}`, pollAfterSeconds: MOCK_POLL_AFTER_SECONDS }
-          : personResult(input);
+        return input.jobId === null ? { kind: "pending", jobId: `mock_${input.generationId}`, pollAfterSeconds: MOCK_POLL_AFTER_SECONDS } : personResult(input);
       }
       if (directive === "PENDING-FOREVER") {
         return { kind: "pending", jobId: input.jobId ?? `mock_${input.generationId}`, pollAfterSeconds: MOCK_POLL_AFTER_SECONDS };

@@ -5,7 +5,7 @@
  *   3. ENGINE_BY_CATEGORY[category] (JSON var, e.g. {"bottoms":"fashn"});
  *   4. ENGINE_DEFAULT (composite unless configured).
  */
-import { ENGINE_NAMES, type AppConfig, type EngineName } from "../config";
+import { type AppConfig, ENGINE_NAMES, type EngineName } from "../config";
 import { createCompositeEngine, imagesBindingShrinker } from "./composite";
 import { createFashnEngine, type FetchLike } from "./fashn";
 import { createMockEngine } from "./mock";
@@ -32,9 +32,7 @@ export function selectEngineName(args: {
 }): EngineName {
   if (isMockTitle(args.productTitle)) return "mock";
   if (isEngineName(args.accountEngine)) return args.accountEngine;
-  const byCategory = Object.hasOwn(args.config.ENGINE_BY_CATEGORY, args.category)
-    ? args.config.ENGINE_BY_CATEGORY[args.category]
-    : undefined;
+  const byCategory = Object.hasOwn(args.config.ENGINE_BY_CATEGORY, args.category) ? args.config.ENGINE_BY_CATEGORY[args.category] : undefined;
   if (isEngineName(byCategory)) return byCategory;
   return args.config.ENGINE_DEFAULT;
 }

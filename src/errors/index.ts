@@ -1,6 +1,6 @@
-export { ERROR_CATALOG, ERROR_CODES, catalogEntry, isRetryable } from "./catalog";
-export type { ErrorCode, Retryable, RuntimeErrorCode, ErrorKind } from "./catalog";
+export type { ApiErrorOptions, ErrorDetail } from "./api-error";
 export { ApiError, isApiError } from "./api-error";
-export type { ErrorDetail, ApiErrorOptions } from "./api-error";
-export { errorEnvelope, errorResponse } from "./envelope";
+export type { ErrorCode, ErrorKind, Retryable, RuntimeErrorCode } from "./catalog";
+export { catalogEntry, ERROR_CATALOG, ERROR_CODES, isRetryable } from "./catalog";
 export type { ErrorEnvelope } from "./envelope";
+export { errorEnvelope, errorResponse } from "./envelope";

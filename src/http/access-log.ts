@@ -1,9 +1,9 @@
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../env";
+import { elapsedMs, now } from "../lib/clock";
 import { log } from "../lib/logger";
 import { matchedEndpointPath } from "./route-table";
-import { elapsedMs, now } from "../lib/clock";
 
 /**
  * One structured line per request: id, method, matched route (the pattern, not

@@ -4,7 +4,19 @@ import type { IdempotencyBegin, IdempotencyOutcome, RateState, StoredResponse } 
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { randomBase62 } from "../lib/ids";
-import { admit, completeIdempotent, countDeferred, parseIdempotencyKey, rateLimitedError, recordRateState, runInAdmissionScope, type AdmissionScope, mayDeferCount, rateLimitOf, rateLimitHeaders } from "../services/admission";
+import {
+  type AdmissionScope,
+  admit,
+  completeIdempotent,
+  countDeferred,
+  mayDeferCount,
+  parseIdempotencyKey,
+  rateLimitedError,
+  rateLimitHeaders,
+  rateLimitOf,
+  recordRateState,
+  runInAdmissionScope,
+} from "../services/admission";
 import { requestFingerprint } from "./request-body";
 import { matchedEndpointPath } from "./route-table";
 
@@ -106,9 +118,13 @@ function idempotencyAnswer(outcome: IdempotencyOutcome, rate: RateState): Respon
     case "new":
       return null;
     case "mismatch":
-      throw new ApiError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used with a different request (method, path or body). Use a new key for a new request.", {
-        headers: rateLimitHeaders(rate),
-      });
+      throw new ApiError(
+        "IDEMPOTENCY_KEY_REUSED",
+        "This Idempotency-Key was already used with a different request (method, path or body). Use a new key for a new request.",
+        {
+          headers: rateLimitHeaders(rate),
+        },
+      );
     case "in_use":
       throw new ApiError("IDEMPOTENCY_KEY_IN_USE", "A request with this Idempotency-Key is still being processed. Retry shortly.", {
         headers: { ...rateLimitHeaders(rate), "retry-after": "1" },

@@ -76,7 +76,10 @@ export const limitBodies: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!limits) return jsonLimit(c, next);
   const declared = Number(c.req.header("content-length") ?? "");
   if (Number.isFinite(declared) && declared > limits.maxBytes) {
-    throw new ApiError("FILE_TOO_LARGE", `The request is ${declared} bytes; this route accepts multipart bodies up to ${limits.maxBytes} bytes (10 MB per image).`);
+    throw new ApiError(
+      "FILE_TOO_LARGE",
+      `The request is ${declared} bytes; this route accepts multipart bodies up to ${limits.maxBytes} bytes (10 MB per image).`,
+    );
   }
   return next();
 };

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
+import type { ServiceContext } from "../context";
 import { getDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import type { AuthContext } from "../services/accounts";
-import type { ServiceContext } from "../context";
 import { now } from "../lib/clock";
+import type { AuthContext } from "../services/accounts";
 
 /** Builds the service context for a request (routes → services; services never see Hono). */
 export function serviceContext(c: Context<AppEnv>): ServiceContext {

@@ -1,7 +1,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
-import { ApiError, errorResponse, type ErrorCode } from "../errors";
+import { ApiError, type ErrorCode, errorResponse } from "../errors";
 import { describeError, log } from "../lib/logger";
 import { allowedMethods } from "./route-table";
 

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { bodyFingerprint } from "../lib/fingerprint";
-import { readMultipartForm, type FormRead } from "../lib/multipart-form";
+import { type FormRead, readMultipartForm } from "../lib/multipart-form";
 import { formLimitsFor } from "./body-limit";
 
 /**

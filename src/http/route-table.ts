@@ -25,9 +25,7 @@ function toRegex(path: string): RegExp {
 }
 
 export function registerRouteTable(routes: ReadonlyArray<{ method: string; path: string }>): void {
-  table = routes
-    .filter((r) => r.method !== "ALL")
-    .map((r) => ({ method: r.method, path: r.path, regex: toRegex(r.path) }));
+  table = routes.filter((r) => r.method !== "ALL").map((r) => ({ method: r.method, path: r.path, regex: toRegex(r.path) }));
 }
 
 /** Every (method, path pattern) the app serves, once each (the fuzz test walks them all). */

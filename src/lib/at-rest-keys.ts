@@ -1,4 +1,4 @@
-import { decodeMasterKey, loadKeyring, type Keyring } from "./secret-box";
+import { decodeMasterKey, type Keyring, loadKeyring } from "./secret-box";
 
 /**
  * Where the at-rest keys come from (Worker secrets):

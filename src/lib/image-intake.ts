@@ -1,5 +1,5 @@
 import { ApiError } from "../errors";
-import { ACCEPTED_MEDIA_TYPES, ImageHeaderError, readImageHeader, type AcceptedFormat, type ImageHeader } from "./image-header";
+import { ACCEPTED_MEDIA_TYPES, type AcceptedFormat, type ImageHeader, ImageHeaderError, readImageHeader } from "./image-header";
 
 /**
  * The one image intake: every route or job that receives image bytes (upload,
@@ -102,7 +102,11 @@ function outOfRange({ width, height }: { width: number; height: number }): boole
 }
 
 function dimensionsError({ width, height }: { width: number; height: number }): ApiError {
-  return new ApiError("IMAGE_DIMENSIONS_OUT_OF_RANGE", `The image is ${width}×${height} px; each side must be between ${IMAGE_MIN_SIDE} and ${IMAGE_MAX_SIDE} px.`, {
-    details: { width, height, min: IMAGE_MIN_SIDE, max: IMAGE_MAX_SIDE },
-  });
+  return new ApiError(
+    "IMAGE_DIMENSIONS_OUT_OF_RANGE",
+    `The image is ${width}×${height} px; each side must be between ${IMAGE_MIN_SIDE} and ${IMAGE_MAX_SIDE} px.`,
+    {
+      details: { width, height, min: IMAGE_MIN_SIDE, max: IMAGE_MAX_SIDE },
+    },
+  );
 }

@@ -1,4 +1,5 @@
 import { now } from "./clock";
+
 /**
  * Structured JSON logs, one object per line. Callers pass ids and numbers only:
  * never keys, secrets, image bytes or personal data (docs/privacy.md).

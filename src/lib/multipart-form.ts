@@ -136,7 +136,10 @@ function take(part: MultipartPart, form: MultipartForm, limits: FormLimits): voi
   const isText = filename === undefined || name === "data";
   if (isText) {
     if (part.size > limits.maxTextBytes) {
-      throw new ApiError("PAYLOAD_TOO_LARGE", `The text part "${name.slice(0, 64)}" is ${part.size} bytes; text parts (the \`data\` JSON included) are limited to ${limits.maxTextBytes} bytes.`);
+      throw new ApiError(
+        "PAYLOAD_TOO_LARGE",
+        `The text part "${name.slice(0, 64)}" is ${part.size} bytes; text parts (the \`data\` JSON included) are limited to ${limits.maxTextBytes} bytes.`,
+      );
     }
     if (!form.fields.has(name)) form.fields.set(name, decoder.decode(part.bytes));
   } else if (!form.files.has(name)) {

@@ -1,5 +1,5 @@
 import { ApiError } from "../errors";
-import { IMAGE_MAX_BYTES, inspectImage, readLimited, type ImageInfo } from "./image-intake";
+import { IMAGE_MAX_BYTES, type ImageInfo, inspectImage, readLimited } from "./image-intake";
 
 /**
  * The one module that fetches user-supplied URLs (person image URLs, product
@@ -113,7 +113,7 @@ function classifyV4([a, b, c, d]: [number, number, number, number]): IpClass {
   const v = ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
   for (const [base, bits, cls, range] of V4_RANGES) {
     const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    if (((v & mask) >>> 0) === base) return { cls, range };
+    if ((v & mask) >>> 0 === base) return { cls, range };
   }
   return { cls: "public", range: `${a}.${b}.${c}.${d}` };
 }
@@ -154,7 +154,9 @@ function classifyV6(g: number[]): IpClass {
   if (zeroTo(7) && g7 === 1) return { cls: "loopback", range: "::1/128" };
   const embedded = (): IpClass => {
     const inner = classifyV4([g6 >> 8, g6 & 0xff, g7 >> 8, g7 & 0xff]);
-    return inner.cls === "public" ? { cls: "IPv4-embedded", range: "an IPv6 form of an IPv4 address" } : { cls: inner.cls, range: `${inner.range} inside IPv6` };
+    return inner.cls === "public"
+      ? { cls: "IPv4-embedded", range: "an IPv6 form of an IPv4 address" }
+      : { cls: inner.cls, range: `${inner.range} inside IPv6` };
   };
   // ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible), 64:ff9b::/96 (NAT64).
   if (zeroTo(5) && (g5 === 0xffff || g5 === 0)) return embedded();
@@ -244,7 +246,9 @@ export async function safeFetchImage(url: string, opts: SafeFetchOptions): Promi
         if (!(err instanceof ApiError)) throw err;
         // The intake refusal's own details (detected type, accepted types, size limits) travel with the rule.
         const intake = err.details !== null && typeof err.details === "object" && !Array.isArray(err.details) ? err.details : {};
-        throw new ApiError(code, `Could not fetch the ${what}: not an acceptable image (${err.code}: ${err.message}).`, { details: { rule: `intake:${err.code}`, ...intake } });
+        throw new ApiError(code, `Could not fetch the ${what}: not an acceptable image (${err.code}: ${err.message}).`, {
+          details: { rule: `intake:${err.code}`, ...intake },
+        });
       }
     }
   };

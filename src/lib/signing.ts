@@ -1,5 +1,5 @@
-import { base64UrlEncode, hmacSha256, timingSafeEqualStrings } from "./crypto";
 import { now } from "./clock";
+import { base64UrlEncode, hmacSha256, timingSafeEqualStrings } from "./crypto";
 
 /**
  * Signed, expiring file URLs: `/tryon/v1/files/<key>?exp=<unix>&sig=<b64url HMAC-SHA256("<key>\n<exp>")>`.
@@ -12,12 +12,7 @@ export async function signFileKey(secret: string, key: string, exp: number): Pro
 }
 
 /** A relative signed URL for `key`, valid `ttlSeconds` from `nowMs`. */
-export async function signedFileUrl(
-  secret: string,
-  key: string,
-  ttlSeconds: number,
-  nowMs: number = now(),
-): Promise<{ url: string; expiresAt: number }> {
+export async function signedFileUrl(secret: string, key: string, ttlSeconds: number, nowMs: number = now()): Promise<{ url: string; expiresAt: number }> {
   const exp = Math.floor(nowMs / 1000) + ttlSeconds;
   const sig = await signFileKey(secret, key, exp);
   const path = key.split("/").map(encodeURIComponent).join("/");

@@ -1,12 +1,6 @@
-import { describeError, log } from "../lib/logger";
 import { backgroundContext } from "../context";
-import {
-  PoisonMessageError,
-  backoffSeconds,
-  processDeadLetter,
-  processGenerationMessage,
-  type RunnerDeps,
-} from "../services/generations";
+import { describeError, log } from "../lib/logger";
+import { backoffSeconds, PoisonMessageError, processDeadLetter, processGenerationMessage, type RunnerDeps } from "../services/generations";
 import type { QueueConsumer } from "./dispatch";
 
 /**

@@ -13,7 +13,7 @@ export const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {
   [QUEUE_NAMES.webhooksDlq]: consumeWebhooksDlq,
 };
 
-export { QUEUE_NAMES };
 export { dispatchQueue } from "./dispatch";
-export { GenerationMessageSchema } from "./messages";
 export type { GenerationMessage, GenerationMessageInput } from "./messages";
+export { GenerationMessageSchema } from "./messages";
+export { QUEUE_NAMES };

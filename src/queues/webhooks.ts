@@ -1,6 +1,6 @@
-import { describeError, log } from "../lib/logger";
 import { backgroundContext } from "../context";
-import { abandonDelivery, processWebhookMessage, isWebhookMessage } from "../services/webhooks";
+import { describeError, log } from "../lib/logger";
+import { abandonDelivery, isWebhookMessage, processWebhookMessage } from "../services/webhooks";
 import type { QueueConsumer } from "./dispatch";
 
 /**

@@ -1,12 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { authOf, serviceContext } from "../http/context";
 import { createRouter } from "../http/router";
-import * as accounts from "../services/accounts";
-import { getCreditSummary } from "../services/credits";
-import { rateLimitOf } from "../services/admission";
 import { AccountViewSchema } from "../schemas/account";
 import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
 import { CreditBalanceSchema } from "../schemas/credits";
+import * as accounts from "../services/accounts";
+import { rateLimitOf } from "../services/admission";
+import { getCreditSummary } from "../services/credits";
 
 const security = API_KEY_SECURITY;
 

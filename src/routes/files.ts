@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter } from "../http/router";
 import { ApiError } from "../errors";
+import { createRouter } from "../http/router";
+import { now } from "../lib/clock";
 import { FILES_PATH_PREFIX, verifyFileSignature } from "../lib/signing";
 import { errorResponses } from "../schemas/common";
 import { RETENTION_CLASSES } from "../services/images";
-import { now } from "../lib/clock";
 
 /**
  * GET /tryon/v1/files/<key>?exp=&sig= — public (the signature is the

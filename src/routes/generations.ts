@@ -4,7 +4,7 @@ import { createRouter } from "../http/router";
 import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
 import { GenerationSchema } from "../schemas/generations";
 import { GenerationIdParamSchema, GenerationListQuerySchema, GenerationPageSchema } from "../schemas/tryon-generations";
-import { loadGenerationView, cancelGeneration, listGenerationViews } from "../services/generations";
+import { cancelGeneration, listGenerationViews, loadGenerationView } from "../services/generations";
 
 const security = API_KEY_SECURITY;
 const tags = ["Generations"];

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../http/router";
+import { now } from "../lib/clock";
 import { errorResponses } from "../schemas/common";
 import { HealthSchema } from "../schemas/meta";
-import { now } from "../lib/clock";
 
 const health = createRoute({
   method: "get",

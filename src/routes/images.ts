@@ -1,13 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
+import { ApiError } from "../errors";
 import { authOf, serviceContext } from "../http/context";
 import { isMultipart, parseMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";
 import { ignoredFieldsHeader, parseOrThrow } from "../http/validation";
-import { ApiError } from "../errors";
 import { IMAGE_MAX_BYTES, inspectImage } from "../lib/image-intake";
 import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
 import { ImageIdParamSchema, ImageSchema, UploadFieldsSchema, UploadFormSchema } from "../schemas/images";
-import { getImage, presentImage, storeImage, type KeepForDays } from "../services/images";
+import { getImage, type KeepForDays, presentImage, storeImage } from "../services/images";
 
 const security = API_KEY_SECURITY;
 
@@ -70,7 +70,10 @@ export const imageRoutes = router
     const body = await parseMultipart(c);
     const file = body.files.get("file");
     if (!file) {
-      throw new ApiError("FILE_REQUIRED", body.fields.has("file") ? "`file` must be a file part (with a filename), not a text field." : "The upload has no `file` part.");
+      throw new ApiError(
+        "FILE_REQUIRED",
+        body.fields.has("file") ? "`file` must be a file part (with a filename), not a text field." : "The upload has no `file` part.",
+      );
     }
     const raw = Object.fromEntries(body.fields);
     const fields = parseOrThrow(UploadFieldsSchema, raw);
@@ -82,7 +85,8 @@ export const imageRoutes = router
     const externalUserId = pick(fields.externalUserId, fields.customerId, "externalUserId", "customerId");
     const keepForDays = pick(fields.keepForDays, fields.retentionDays, "keepForDays", "retentionDays");
     const bytes = file.bytes;
-    if (bytes.byteLength > IMAGE_MAX_BYTES) throw new ApiError("FILE_TOO_LARGE", `The file is ${bytes.byteLength} bytes; the limit is ${IMAGE_MAX_BYTES} bytes (10 MB).`);
+    if (bytes.byteLength > IMAGE_MAX_BYTES)
+      throw new ApiError("FILE_TOO_LARGE", `The file is ${bytes.byteLength} bytes; the limit is ${IMAGE_MAX_BYTES} bytes (10 MB).`);
     const info = inspectImage(bytes);
     const accountDefault = [1, 3, 7].includes(auth.retentionDays) ? (auth.retentionDays as KeepForDays) : ctx.config.DEFAULT_RETENTION_DAYS;
     const stored = await storeImage(ctx, {

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import { createRouter } from "../http/router";
 import { ERROR_CATALOG, ERROR_CODES } from "../errors";
-import { ErrorCatalogSchema } from "../schemas/meta";
+import { createRouter } from "../http/router";
 import { errorResponses } from "../schemas/common";
+import { ErrorCatalogSchema } from "../schemas/meta";
 
 const errors = createRoute({
   method: "get",

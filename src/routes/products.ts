@@ -4,7 +4,7 @@ import { authOf, serviceContext } from "../http/context";
 import { readJsonOrMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";
 import { ignoredFields, ignoredFieldsHeader, parseOrThrow } from "../http/validation";
-import { API_KEY_SECURITY, errorResponses, paginated, PaginationQuerySchema } from "../schemas/common";
+import { API_KEY_SECURITY, errorResponses, PaginationQuerySchema, paginated } from "../schemas/common";
 import {
   ProductDeletedSchema,
   ProductIdParamSchema,

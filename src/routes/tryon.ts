@@ -10,9 +10,9 @@ import { ignoredFields, ignoredFieldsHeader, parseOrThrow } from "../http/valida
 import type { FilePart } from "../lib/multipart-form";
 import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
 import { GenerationSchema } from "../schemas/generations";
-import { TryOnMultipartSchema, TryOnRequestSchema, type TryOnRequestBody } from "../schemas/tryon";
+import { TryOnMultipartSchema, type TryOnRequestBody, TryOnRequestSchema } from "../schemas/tryon";
 import { SyncQuerySchema, TryOnAcceptedSchema } from "../schemas/tryon-generations";
-import { waitAfterAcceptance, createTryOn, type TryOnAccepted } from "../services/generations";
+import { createTryOn, type TryOnAccepted, waitAfterAcceptance } from "../services/generations";
 
 const security = API_KEY_SECURITY;
 const tags = ["Try-on"];

@@ -1,9 +1,8 @@
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { authOf, serviceContext } from "../http/context";
 import { createRouter } from "../http/router";
-import * as webhooks from "../services/webhooks";
-import { API_KEY_SECURITY, errorResponses, paginated, PaginationQuerySchema } from "../schemas/common";
+import { API_KEY_SECURITY, errorResponses, PaginationQuerySchema, paginated } from "../schemas/common";
 import {
   CreatedWebhookEndpointSchema,
   CreateWebhookBody,
@@ -18,6 +17,7 @@ import {
   WebhookSecretSchema,
   WebhookTestEventSchema,
 } from "../schemas/webhooks";
+import * as webhooks from "../services/webhooks";
 
 const security = API_KEY_SECURITY;
 const tags = ["Webhooks"];

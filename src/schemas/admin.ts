@@ -73,9 +73,17 @@ export const UpdateApiKeyBody = z
   .openapi("UpdateApiKey");
 
 export const AccountIdParam = z.object({
-  accountId: z.string().min(1).max(64).openapi({ param: { name: "accountId", in: "path" }, example: "acc_0Abc…" }),
+  accountId: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "accountId", in: "path" }, example: "acc_0Abc…" }),
 });
 
 export const KeyIdParams = AccountIdParam.extend({
-  keyId: z.string().min(1).max(64).openapi({ param: { name: "keyId", in: "path" }, example: "key_0Abc…" }),
+  keyId: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "keyId", in: "path" }, example: "key_0Abc…" }),
 });

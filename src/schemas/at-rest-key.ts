@@ -1,6 +1,9 @@
 import { z } from "@hono/zod-openapi";
 
-const KeyId = z.string().regex(/^[0-9a-f]{8}$/).openapi({ description: "First 8 hex characters of SHA-256 of the key bytes.", example: "3f9a0c21" });
+const KeyId = z
+  .string()
+  .regex(/^[0-9a-f]{8}$/)
+  .openapi({ description: "First 8 hex characters of SHA-256 of the key bytes.", example: "3f9a0c21" });
 const Table = z.enum(["webhook_endpoints", "webhook_default_secrets"]);
 
 export const AtRestKeyStatusSchema = z

@@ -45,8 +45,18 @@ export function errorResponses(codes: ErrorCode[], opts: { authenticated?: boole
 }
 
 export const PaginationQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ param: { name: "limit", in: "query" }, example: 50 }),
-  cursor: z.string().max(512).optional().openapi({ param: { name: "cursor", in: "query" } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(50)
+    .openapi({ param: { name: "limit", in: "query" }, example: 50 }),
+  cursor: z
+    .string()
+    .max(512)
+    .optional()
+    .openapi({ param: { name: "cursor", in: "query" } }),
 });
 
 export function paginated<T extends z.ZodType>(item: T, name: string) {
@@ -82,4 +92,3 @@ export const ClientIdSchema = z
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses.
   .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters")
   .refine((s) => !LONE_SURROGATE.test(s), "must be well-formed Unicode (no lone surrogates)");
-

@@ -73,7 +73,13 @@ export const CreditLedgerSchema = AdminCreditsSchema.extend({
 }).openapi("CreditLedger");
 
 export const LedgerQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ param: { name: "limit", in: "query" } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(50)
+    .openapi({ param: { name: "limit", in: "query" } }),
   cursor: z
     .string()
     .regex(/^[0-9]{1,15}$/)
@@ -84,7 +90,14 @@ export const LedgerQuerySchema = z.object({
 export const MaintenanceBody = z
   .object({
     enabled: z.boolean(),
-    retryAfterSeconds: z.number().int().min(1).max(86400).nullable().optional().openapi({ description: "Retry-After sent with the 503s; default MAINTENANCE_RETRY_AFTER_SECONDS (120)." }),
+    retryAfterSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(86400)
+      .nullable()
+      .optional()
+      .openapi({ description: "Retry-After sent with the 503s; default MAINTENANCE_RETRY_AFTER_SECONDS (120)." }),
   })
   .openapi("MaintenanceUpdate");
 
@@ -92,7 +105,9 @@ export const MaintenanceSchema = z
   .object({
     enabled: z.boolean(),
     retryAfterSeconds: z.number().int(),
-    source: z.enum(["environment", "operator"]).openapi({ description: "environment: MAINTENANCE_MODE forces it on and the operator switch cannot turn it off." }),
+    source: z
+      .enum(["environment", "operator"])
+      .openapi({ description: "environment: MAINTENANCE_MODE forces it on and the operator switch cannot turn it off." }),
     updatedAt: IsoDate.nullable(),
   })
   .openapi("Maintenance");

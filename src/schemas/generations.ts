@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { GENERATION_STATUSES } from "./generation-status";
 import { ErrorCodeSchema, IsoDate } from "./common";
+import { GENERATION_STATUSES } from "./generation-status";
 
 /** The generation as GET /generations/:id returns it; webhook events carry exactly this as `data`. */
 export const GenerationSchema = z

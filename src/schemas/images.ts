@@ -52,5 +52,9 @@ export const ImageSchema = z
 export type ImageView = z.infer<typeof ImageSchema>;
 
 export const ImageIdParamSchema = z.object({
-  imageId: z.string().min(1).max(64).openapi({ param: { name: "imageId", in: "path" }, example: "img_0Q3xY2aB9f86d081abCDEFGHij" }),
+  imageId: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "imageId", in: "path" }, example: "img_0Q3xY2aB9f86d081abCDEFGHij" }),
 });

@@ -29,7 +29,10 @@ export const PRODUCT_MAX_IMAGES = 10;
 const ImageUrl = z
   .url({ protocol: /^https?$/ })
   .max(2048)
-  .openapi({ description: "A public http(s) URL of the image; fetched once into storage when first needed.", example: "https://cdn.example.com/shirt-42-front.jpg" });
+  .openapi({
+    description: "A public http(s) URL of the image; fetched once into storage when first needed.",
+    example: "https://cdn.example.com/shirt-42-front.jpg",
+  });
 const FileKey = z.string().min(1).max(200).openapi({ description: "Multipart only: the name of the form part holding this image's bytes.", example: "front" });
 /** Serialized `classifications` of one image is capped like `metadata`: hints, not documents. */
 export const CLASSIFICATIONS_MAX_BYTES = 4 * 1024;
@@ -71,14 +74,23 @@ const Metadata = z
  */
 export const ProductInputSchema = z
   .object({
-    externalId: ClientIdSchema.optional()
-      .openapi({ description: "Your id for the product; products are matched on (account, externalId). `_anon_…` is reserved.", example: "shirt-42" }),
+    externalId: ClientIdSchema.optional().openapi({
+      description: "Your id for the product; products are matched on (account, externalId). `_anon_…` is reserved.",
+      example: "shirt-42",
+    }),
     title: z.string().max(500).nullable().optional().openapi({ example: "Oxford shirt" }),
     description: z.string().max(5000).nullable().optional().openapi({ example: "Slim-fit cotton oxford shirt, navy." }),
     images: z.array(ProductImageInputSchema).max(PRODUCT_MAX_IMAGES).optional().openapi({ description: "Replaces the whole list on update." }),
     imageUrls: z.array(ImageUrl).max(PRODUCT_MAX_IMAGES).optional().openapi({ deprecated: true, description: "Deprecated alias: plain image URLs." }),
     metadata: Metadata.optional(),
-    validForDays: z.number().int().min(1).max(365).nullable().optional().openapi({ description: "Days the product lives after its last use; null (default) = forever.", example: null }),
+    validForDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(365)
+      .nullable()
+      .optional()
+      .openapi({ description: "Days the product lives after its last use; null (default) = forever.", example: null }),
   })
   .openapi("ProductInput");
 
@@ -141,7 +153,10 @@ export function normalizeProductImages(input: ProductInput): NormalizedProductIm
 
 export const ProductImageSchema = z
   .object({
-    sourceUrl: z.string().openapi({ description: "The image URL, or an opaque `upload://<imageId>` for bytes sent in a multipart request.", example: "https://cdn.example.com/shirt-42-front.jpg" }),
+    sourceUrl: z.string().openapi({
+      description: "The image URL, or an opaque `upload://<imageId>` for bytes sent in a multipart request.",
+      example: "https://cdn.example.com/shirt-42-front.jpg",
+    }),
     order: z.number().int().openapi({ example: 0 }),
     classifications: z.record(z.string(), z.unknown()).nullable().optional(),
   })
@@ -174,14 +189,18 @@ export const ProductStatsSchema = z
   .openapi("ProductStats");
 
 export const ProductStatsQuerySchema = z.object({
-  from: z.iso.datetime({ offset: true }).optional().openapi({ param: { name: "from", in: "query" }, example: "2026-11-01T00:00:00Z" }),
-  to: z.iso.datetime({ offset: true }).optional().openapi({ param: { name: "to", in: "query" }, example: "2026-12-01T00:00:00Z" }),
+  from: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ param: { name: "from", in: "query" }, example: "2026-11-01T00:00:00Z" }),
+  to: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ param: { name: "to", in: "query" }, example: "2026-12-01T00:00:00Z" }),
 });
 
 export const ProductIdParamSchema = z.object({
   externalId: ClientIdSchema.openapi({ param: { name: "externalId", in: "path" }, example: "shirt-42" }),
 });
 
-export const ProductDeletedSchema = z
-  .object({ externalId: z.string(), deleted: z.literal(true) })
-  .openapi("ProductDeleted");
+export const ProductDeletedSchema = z.object({ externalId: z.string(), deleted: z.literal(true) }).openapi("ProductDeleted");

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { GENERATION_STATUSES } from "./generation-status";
 import { PaginationQuerySchema, paginated } from "./common";
+import { GENERATION_STATUSES } from "./generation-status";
 import { GenerationSchema } from "./generations";
 
 export const GenerationIdParamSchema = z.object({
@@ -18,9 +18,22 @@ const isoInstant = z
   .transform((s) => Date.parse(s));
 
 export const GenerationListQuerySchema = PaginationQuerySchema.extend({
-  status: z.enum(GENERATION_STATUSES).optional().openapi({ param: { name: "status", in: "query" } }),
-  externalUserId: z.string().min(1).max(256).optional().openapi({ param: { name: "externalUserId", in: "query" } }),
-  productExternalId: z.string().min(1).max(256).optional().openapi({ param: { name: "productExternalId", in: "query" } }),
+  status: z
+    .enum(GENERATION_STATUSES)
+    .optional()
+    .openapi({ param: { name: "status", in: "query" } }),
+  externalUserId: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .openapi({ param: { name: "externalUserId", in: "query" } }),
+  productExternalId: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .openapi({ param: { name: "productExternalId", in: "query" } }),
   from: isoInstant.optional().openapi({ param: { name: "from", in: "query" }, description: "createdAt ≥ from (ISO 8601)", type: "string" }),
   to: isoInstant.optional().openapi({ param: { name: "to", in: "query" }, description: "createdAt ≤ to (ISO 8601)", type: "string" }),
 });

@@ -35,14 +35,10 @@ const WebhookUrl = z.url({ protocol: /^https?$/ }).max(2048);
 
 export const TryOnRequestSchema = z
   .object({
-    products: z
-      .array(ProductInputSchema)
-      .length(1, "products must hold exactly one item (multi-product try-on is not available yet)")
-      .optional()
-      .openapi({
-        description:
-          "Exactly one product: `{externalId}` alone references a stored product; `{externalId, title?, images…}` upserts it inline (lives 15 days from last use); no `externalId` makes a one-shot `_anon_…` product (7 days).",
-      }),
+    products: z.array(ProductInputSchema).length(1, "products must hold exactly one item (multi-product try-on is not available yet)").optional().openapi({
+      description:
+        "Exactly one product: `{externalId}` alone references a stored product; `{externalId, title?, images…}` upserts it inline (lives 15 days from last use); no `externalId` makes a one-shot `_anon_…` product (7 days).",
+    }),
     product: ProductInputSchema.optional().openapi({ description: "Deprecated: use `products: [ … ]`." }),
     person: z
       .object({ image: z.object({ source: PersonImageSourceSchema.optional() }).optional() })

@@ -19,10 +19,18 @@ const Events = z
   .openapi({ description: "Event types to receive; default both." });
 
 export const WebhookIdParam = z.object({
-  id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" }, example: "whe_0Abc…" }),
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" }, example: "whe_0Abc…" }),
 });
 export const WebhookDeliveryParams = WebhookIdParam.extend({
-  deliveryId: z.string().min(1).max(64).openapi({ param: { name: "deliveryId", in: "path" }, example: "msg_0Abc…" }),
+  deliveryId: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "deliveryId", in: "path" }, example: "msg_0Abc…" }),
 });
 
 export const CreateWebhookBody = z
@@ -118,7 +126,10 @@ export const WebhookDeliverySchema = z
   .openapi("WebhookDelivery");
 
 export const DeliveryListQuery = PaginationQuerySchema.extend({
-  status: z.enum(["PENDING", "SUCCEEDED", "FAILED"]).optional().openapi({ param: { name: "status", in: "query" } }),
+  status: z
+    .enum(["PENDING", "SUCCEEDED", "FAILED"])
+    .optional()
+    .openapi({ param: { name: "status", in: "query" } }),
 });
 
 /** The body of every generation event (what the receiver gets). */

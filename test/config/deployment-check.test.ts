@@ -1,9 +1,9 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import worker from "../../src";
 import { findDeploymentProblems } from "../../src/config/deployment-check";
 import { readAtRestKeySettings } from "../../src/lib/at-rest-keys";
-import worker from "../../src";
 import { base64Encode } from "../../src/lib/crypto";
 import { randomKey, TEST_KEY } from "../helpers/at-rest-keys";
 
@@ -41,10 +41,20 @@ describe("deployment check (unit)", () => {
   it("PUBLIC_BASE_URL: unset, loopback, private or plain http is refused in production", () => {
     expect(names(production({ PUBLIC_BASE_URL: undefined }))).toEqual(["PUBLIC_BASE_URL"]);
     expect(names(production({ PUBLIC_BASE_URL: "" }))).toEqual(["PUBLIC_BASE_URL"]);
-    for (const url of ["http://localhost:8787", "https://localhost", "https://127.0.0.1", "https://[::1]:8443", "https://api.localhost", "https://10.0.0.5", "https://drape"]) {
+    for (const url of [
+      "http://localhost:8787",
+      "https://localhost",
+      "https://127.0.0.1",
+      "https://[::1]:8443",
+      "https://api.localhost",
+      "https://10.0.0.5",
+      "https://drape",
+    ]) {
       expect(names(production({ PUBLIC_BASE_URL: url })), url).toEqual(["PUBLIC_BASE_URL"]);
     }
-    expect(findDeploymentProblems(production({ PUBLIC_BASE_URL: "http://drape.example.com" }))).toEqual([{ name: "PUBLIC_BASE_URL", problem: "must be an https origin" }]);
+    expect(findDeploymentProblems(production({ PUBLIC_BASE_URL: "http://drape.example.com" }))).toEqual([
+      { name: "PUBLIC_BASE_URL", problem: "must be an https origin" },
+    ]);
     expect(findDeploymentProblems(production({ PUBLIC_BASE_URL: undefined }))[0]?.problem).toMatch(/not set.*localhost/);
   });
 
@@ -138,7 +148,9 @@ describe("a misconfigured deployment refuses to serve (through the Worker entry)
 
   it("queue messages wait (retried later, nothing processed) and the cron does nothing", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
-    const batch = createMessageBatch("drape-generations", [{ id: "m1", timestamp: new Date(), attempts: 1, body: { generationId: "gen_x", accountId: "acc_x" } }]);
+    const batch = createMessageBatch("drape-generations", [
+      { id: "m1", timestamp: new Date(), attempts: 1, body: { generationId: "gen_x", accountId: "acc_x" } },
+    ]);
     const retryAll = vi.spyOn(batch, "retryAll");
     const ctx = createExecutionContext();
     await worker.queue(batch, bad(), ctx);

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getConfig } from "../../src/config/config";
-import { ERROR_CATALOG } from "../../src/errors";
 import { createEngine } from "../../src/engines/registry";
 import type { EngineInput } from "../../src/engines/types";
+import { ERROR_CATALOG } from "../../src/errors";
 import { engineImage, engineInput, heicLike, jpeg, makeRgba, personPattern, webp } from "../helpers/engine-images";
 
 const engine = createEngine("mock", { config: getConfig(env) });
@@ -35,7 +35,10 @@ describe("mock engine", () => {
   it("returns WebP and HEIC persons unchanged too, with their own content type", async () => {
     const w = await webp(makeRgba(64, 64, personPattern(64, 64)));
     const heic = heicLike();
-    for (const [bytes, format] of [[w, "webp"], [heic, "heic"]] as const) {
+    for (const [bytes, format] of [
+      [w, "webp"],
+      [heic, "heic"],
+    ] as const) {
       const input = await inputWith("mock");
       input.person = { ...engineImage(bytes, format, 64, 64), crop: null };
       const r = await engine.run(input);

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getConfig, type AppConfig } from "../../src/config/config";
+import { type AppConfig, getConfig } from "../../src/config/config";
 import { createEngine, isMockTitle, selectEngineName } from "../../src/engines/registry";
 import { engineInput } from "../helpers/engine-images";
 

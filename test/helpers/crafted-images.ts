@@ -4,8 +4,9 @@
  * inconsistent, truncated files of each accepted format, and small samples of
  * types Drape refuses (GIF, BMP, TIFF, AVIF, SVG, ICO).
  */
-import { concat, crc32, GIF_BYTES, makeHeic, makePng, makeWebp } from "./images";
+
 import { jpeg as baselineJpeg, makeRgba, personPattern } from "./engine-images";
+import { concat, crc32, GIF_BYTES, makeHeic, makePng, makeWebp } from "./images";
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 const u16be = (n: number) => new Uint8Array([(n >>> 8) & 255, n & 255]);
@@ -38,7 +39,12 @@ function eoiAt(jpeg: Uint8Array): number {
 }
 
 function sof0(width: number, height: number): Uint8Array {
-  return concat(new Uint8Array([0xff, 0xc0, 0x00, 0x11, 0x08]), u16be(height), u16be(width), new Uint8Array([0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]));
+  return concat(
+    new Uint8Array([0xff, 0xc0, 0x00, 0x11, 0x08]),
+    u16be(height),
+    u16be(width),
+    new Uint8Array([0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]),
+  );
 }
 
 /**
@@ -48,17 +54,22 @@ function sof0(width: number, height: number): Uint8Array {
  * 2.1.0) loses alignment at the SOF, resynchronises byte by byte and reports
  * the decoy; libjpeg/mozjpeg, and Drape's reader, see `claimed`.
  */
-export async function jpegFillByteBeforeSof(
-  claimed = { width: 7680, height: 7680 },
-  decoy = { width: 240, height: 240 },
-): Promise<Uint8Array> {
+export async function jpegFillByteBeforeSof(claimed = { width: 7680, height: 7680 }, decoy = { width: 240, height: 240 }): Promise<Uint8Array> {
   const base = await realJpeg();
   const sof = markerAt(base, 0xc0);
   const patched = base.slice();
   patched.set(u16be(claimed.height), sof + 5);
   patched.set(u16be(claimed.width), sof + 7);
   const end = eoiAt(patched) + 2;
-  return concat(patched.subarray(0, sof), new Uint8Array([0xff]), patched.subarray(sof, end), new Uint8Array(65_536), new Uint8Array([0x00, 0x02]), sof0(decoy.width, decoy.height), new Uint8Array([0xff, 0xd9]));
+  return concat(
+    patched.subarray(0, sof),
+    new Uint8Array([0xff]),
+    patched.subarray(sof, end),
+    new Uint8Array(65_536),
+    new Uint8Array([0x00, 0x02]),
+    sof0(decoy.width, decoy.height),
+    new Uint8Array([0xff, 0xd9]),
+  );
 }
 
 /** A real JPEG followed, after its EOI, by bytes holding a fake SOF (as appended previews and videos do). */
@@ -172,7 +183,9 @@ export function avifSample(): Uint8Array {
   return concat(ftyp, heicLike.subarray(ftypLen));
 }
 
-export const SVG_SAMPLE = ascii('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300"><rect width="300" height="300" fill="red"/></svg>\n');
+export const SVG_SAMPLE = ascii(
+  '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300"><rect width="300" height="300" fill="red"/></svg>\n',
+);
 
 /** An ICO with one 16×16 32-bit entry (PNG payload). */
 export async function icoSample(): Promise<Uint8Array> {

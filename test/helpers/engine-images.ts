@@ -3,8 +3,9 @@
  * CompressionStream("deflate")), WebP (libwebp encoder), plus a HEIC-shaped blob.
  * Also an EngineInput builder for engine tests.
  */
-import encodeWebpRaw, { init as initWebpEnc } from "@jsquash/webp/encode.js";
+
 import webpEncWasm from "@jsquash/webp/codec/enc/webp_enc_simd.wasm";
+import encodeWebpRaw, { init as initWebpEnc } from "@jsquash/webp/encode.js";
 import { decodeImage, encodeJpeg } from "../../src/engines/composite/codecs";
 import type { Rgba } from "../../src/engines/composite/pixels";
 import type { EngineImage, EngineInput } from "../../src/engines/types";
@@ -28,17 +29,17 @@ export function makeRgba(width: number, height: number, fn: (x: number, y: numbe
 }
 
 /** A "person": a smooth blue/green gradient (non-uniform, nothing red). */
-export const personPattern = (w: number, h: number) => (x: number, y: number): Px => [
-  20,
-  Math.round(60 + (120 * x) / w),
-  Math.round(120 + (100 * y) / h),
-];
+export const personPattern =
+  (w: number, h: number) =>
+  (x: number, y: number): Px => [20, Math.round(60 + (120 * x) / w), Math.round(120 + (100 * y) / h)];
 
 /** A "garment": a red shirt-ish block on a white studio background. */
-export const garmentPattern = (w: number, h: number) => (x: number, y: number): Px => {
-  const inside = x > w * 0.2 && x < w * 0.8 && y > h * 0.15 && y < h * 0.9;
-  return inside ? [200, 20 + ((x * 7) % 20), 30] : [250, 250, 250];
-};
+export const garmentPattern =
+  (w: number, h: number) =>
+  (x: number, y: number): Px => {
+    const inside = x > w * 0.2 && x < w * 0.8 && y > h * 0.15 && y < h * 0.9;
+    return inside ? [200, 20 + ((x * 7) % 20), 30] : [250, 250, 250];
+  };
 
 export async function jpeg(img: Rgba, quality = 90): Promise<Uint8Array> {
   return encodeJpeg(img, quality);
@@ -48,10 +49,7 @@ let webpReady: Promise<unknown> | undefined;
 export async function webp(img: Rgba): Promise<Uint8Array> {
   webpReady ??= initWebpEnc(webpEncWasm as unknown as Parameters<typeof initWebpEnc>[0]);
   await webpReady;
-  const out = await encodeWebpRaw(
-    { data: img.data, width: img.width, height: img.height } as unknown as Parameters<typeof encodeWebpRaw>[0],
-    { quality: 90 },
-  );
+  const out = await encodeWebpRaw({ data: img.data, width: img.width, height: img.height } as unknown as Parameters<typeof encodeWebpRaw>[0], { quality: 90 });
   return new Uint8Array(out);
 }
 
@@ -132,13 +130,7 @@ export function colourDiff(a: readonly number[], b: readonly number[]): number {
   return Math.max(Math.abs(a[0]! - b[0]!), Math.abs(a[1]! - b[1]!), Math.abs(a[2]! - b[2]!));
 }
 
-export function engineImage(
-  bytes: Uint8Array,
-  format: EngineImage["format"],
-  width: number,
-  height: number,
-  extra: Partial<EngineImage> = {},
-): EngineImage {
+export function engineImage(bytes: Uint8Array, format: EngineImage["format"], width: number, height: number, extra: Partial<EngineImage> = {}): EngineImage {
   return { bytes, format, width, height, orientation: null, ...extra };
 }
 

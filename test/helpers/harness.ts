@@ -1,5 +1,4 @@
-import { exports } from "cloudflare:workers";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 export const BASE = "https://drape.test";

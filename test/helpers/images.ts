@@ -5,10 +5,11 @@
  * - a HEIC container by hand (ftyp heic + meta/iprp/ipco/ispe, no image data),
  * plus crafted/forged headers for the rejection cases.
  */
-import encodeJpegRaw, { init as initJpegEnc } from "@jsquash/jpeg/encode.js";
+
 import jpegEncWasm from "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm";
-import encodeWebpRaw, { init as initWebpEnc } from "@jsquash/webp/encode.js";
+import encodeJpegRaw, { init as initJpegEnc } from "@jsquash/jpeg/encode.js";
 import webpEncWasm from "@jsquash/webp/codec/enc/webp_enc.wasm";
+import encodeWebpRaw, { init as initWebpEnc } from "@jsquash/webp/encode.js";
 
 export type Rgba = [number, number, number, number];
 export type ColorFn = (x: number, y: number) => Rgba;
@@ -122,10 +123,32 @@ export async function makeWebp(width: number, height: number, colorFn: ColorFn =
 /** Inserts an APP1 Exif segment (little-endian TIFF, IFD0 with Orientation) right after SOI. */
 export function withExifOrientation(jpeg: Uint8Array, orientation: number): Uint8Array {
   const tiff = new Uint8Array([
-    0x49, 0x49, 0x2a, 0x00, 0x08, 0x00, 0x00, 0x00, // "II*\0", IFD0 at 8
-    0x01, 0x00, // one entry
-    0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, orientation & 255, 0x00, 0x00, 0x00, // 0x0112 SHORT ×1
-    0x00, 0x00, 0x00, 0x00, // next IFD
+    0x49,
+    0x49,
+    0x2a,
+    0x00,
+    0x08,
+    0x00,
+    0x00,
+    0x00, // "II*\0", IFD0 at 8
+    0x01,
+    0x00, // one entry
+    0x12,
+    0x01,
+    0x03,
+    0x00,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    orientation & 255,
+    0x00,
+    0x00,
+    0x00, // 0x0112 SHORT ×1
+    0x00,
+    0x00,
+    0x00,
+    0x00, // next IFD
   ]);
   const payload = concat(ascii("Exif\0\0"), tiff);
   const len = payload.length + 2;
@@ -177,7 +200,10 @@ export function makeHeic(width: number, height: number, brand = "heic", opts: { 
 
 // ---------------------------------------------------------------- other types
 
-export const GIF_BYTES = concat(ascii("GIF89a"), new Uint8Array([0xf0, 0x00, 0x40, 0x01, 0x80, 0, 0, 0, 0, 0, 255, 255, 255, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0x00, 0x3b]));
+export const GIF_BYTES = concat(
+  ascii("GIF89a"),
+  new Uint8Array([0xf0, 0x00, 0x40, 0x01, 0x80, 0, 0, 0, 0, 0, 255, 255, 255, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0x00, 0x3b]),
+);
 export const PDF_BYTES = ascii("%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n");
 
 /** Multipart helper: a FormData with `file` and text fields. */

@@ -6,7 +6,7 @@ import type { GenerationMessageInput } from "../../src/queues/messages";
 import { grantCredits } from "../services/credits/helpers";
 import { garmentPattern, jpeg, makeRgba, personPattern, png } from "./engine-images";
 import { api, call, createAccount, type TestAccount } from "./harness";
-import { runQueueBatch, type ConsumerRun } from "./queue";
+import { type ConsumerRun, runQueueBatch } from "./queue";
 
 export type { ConsumerRun };
 

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
-import { vi, type MockInstance } from "vitest";
+import { type MockInstance, vi } from "vitest";
 import { newId } from "../../src/lib/ids";
 import type { WebhookMessage } from "../../src/services/webhooks/enqueue";
 import { api, type TestAccount } from "./harness";
-import { runQueueBatch, type ConsumerRun } from "./queue";
+import { type ConsumerRun, runQueueBatch } from "./queue";
 
 export type { ConsumerRun };
 
@@ -141,7 +141,9 @@ export async function deliveriesOf(accountId: string): Promise<DeliveryRowLite[]
   return results;
 }
 
-export async function attemptsOf(deliveryId: string): Promise<Array<{ attempt_no: number; status_code: number | null; error: string | null; response_snippet: string | null; latency_ms: number }>> {
+export async function attemptsOf(
+  deliveryId: string,
+): Promise<Array<{ attempt_no: number; status_code: number | null; error: string | null; response_snippet: string | null; latency_ms: number }>> {
   const { results } = await env.DB.prepare("SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt_no").bind(deliveryId).all<{
     attempt_no: number;
     status_code: number | null;

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { accountGate } from "../../src/durable/account-gate/client";
 import { formLimitsOf, IMAGE_MAX_BYTES, JSON_MAX_BYTES, MULTIPART_CEILING_BYTES } from "../../src/http/body-limit";
-import { grantCredits } from "../services/credits/helpers";
 import { api, createAccount, env, expectEnvelope, type TestAccount } from "../helpers/harness";
 import { concat, crc32, makePng } from "../helpers/images";
 import { captureGenerationQueue, silenceWebhookQueue } from "../helpers/pipeline";
+import { grantCredits } from "../services/credits/helpers";
 
 const enc = new TextEncoder();
 const MB = 1024 * 1024;
@@ -27,7 +27,12 @@ function formBody(boundary: string, parts: Part[]): Uint8Array {
   const pieces: Uint8Array[] = [];
   for (const p of parts) {
     if ("text" in p) pieces.push(enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n${p.text}\r\n`));
-    else pieces.push(enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: image/png\r\n\r\n`), p.bytes, enc.encode("\r\n"));
+    else
+      pieces.push(
+        enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: image/png\r\n\r\n`),
+        p.bytes,
+        enc.encode("\r\n"),
+      );
   }
   pieces.push(enc.encode(`--${boundary}--\r\n`));
   return concat(...pieces);
@@ -115,7 +120,10 @@ describe("Idempotency-Key on a multipart try-on", () => {
     await grantCredits(acct.accountId, 5);
     const person = await pngOfSize(600_000, 1);
     const front = await pngOfSize(500_000, 2);
-    const data = JSON.stringify({ person: { image: { source: { fileKey: "person" } } }, products: [{ title: "Shirt", images: [{ source: { fileKey: "front" } }] }] });
+    const data = JSON.stringify({
+      person: { image: { source: { fileKey: "person" } } },
+      products: [{ title: "Shirt", images: [{ source: { fileKey: "front" } }] }],
+    });
     const form = (boundary: string, frontBytes = front) =>
       formBody(boundary, [
         { name: "data", text: data },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/errors";
 import { BodyHasher, bodyFingerprint } from "../../src/lib/fingerprint";
-import { readMultipartForm, type FormLimits } from "../../src/lib/multipart-form";
+import { type FormLimits, readMultipartForm } from "../../src/lib/multipart-form";
 import { prng } from "../helpers/prng";
 
 const enc = new TextEncoder();
@@ -50,7 +50,11 @@ function formBody(boundary: string, data: string, files: Array<[string, number]>
   for (const [name, size] of files) {
     const bytes = new Uint8Array(size);
     for (let i = 0; i < size; i += 4096) bytes[i] = (i / 4096 + name.length) & 255;
-    pieces.push(enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}.png"\r\nContent-Type: image/png\r\n\r\n`), bytes, enc.encode("\r\n"));
+    pieces.push(
+      enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}.png"\r\nContent-Type: image/png\r\n\r\n`),
+      bytes,
+      enc.encode("\r\n"),
+    );
   }
   pieces.push(enc.encode(`${extra}--${boundary}--\r\n`));
   const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
@@ -89,7 +93,10 @@ describe("idempotency fingerprint, streamed", () => {
   it("writes views of the chunks it is given, never a copy (only a tail shorter than the boundary may be joined)", async () => {
     const rand = prng(0x5eed_0006);
     const boundary = "b0undary-xyz";
-    const body = formBody(boundary, '{"a":1}', [["front", 300_000], ["back", 200_000]]);
+    const body = formBody(boundary, '{"a":1}', [
+      ["front", 300_000],
+      ["back", 200_000],
+    ]);
     const chunks = chunked(body, rand, 64 * 1024);
     const written: Uint8Array[] = [];
     const sink = new WritableStream<Uint8Array>({ write: (v) => void written.push(v) });
@@ -106,7 +113,12 @@ describe("idempotency fingerprint, streamed", () => {
 describe("readMultipartForm: one read, parts as the only copy", () => {
   it("the largest accepted form (4 × 10 MB + data) holds at most body + one part, and each part is its own exact buffer", async () => {
     const boundary = "largest-form-boundary";
-    const body = formBody(boundary, JSON.stringify({ products: [{ title: "x" }] }), [["person", 10 * MB], ["p0", 10 * MB], ["p1", 10 * MB], ["p2", 10 * MB - 4096]]);
+    const body = formBody(boundary, JSON.stringify({ products: [{ title: "x" }] }), [
+      ["person", 10 * MB],
+      ["p0", 10 * MB],
+      ["p1", 10 * MB],
+      ["p2", 10 * MB - 4096],
+    ]);
     expect(body.length).toBeLessThanOrEqual(LIMITS.maxBytes);
     const chunks = chunked(body, prng(0x5eed_0007), 64 * 1024);
     const read = await readMultipartForm(streamOf(chunks), `multipart/form-data; boundary=${boundary}`, LIMITS, { fingerprint: true });
@@ -123,7 +135,12 @@ describe("readMultipartForm: one read, parts as the only copy", () => {
     expect(read.peakHeldBytes).toBeLessThanOrEqual(body.length + LIMITS.maxFileBytes);
     // Same fingerprint as the body hashed whole, and as a resend with a fresh boundary.
     expect(read.fingerprint).toBe(await bodyFingerprint(`multipart/form-data; boundary=${boundary}`, body));
-    const again = formBody("another-boundary-42", JSON.stringify({ products: [{ title: "x" }] }), [["person", 10 * MB], ["p0", 10 * MB], ["p1", 10 * MB], ["p2", 10 * MB - 4096]]);
+    const again = formBody("another-boundary-42", JSON.stringify({ products: [{ title: "x" }] }), [
+      ["person", 10 * MB],
+      ["p0", 10 * MB],
+      ["p1", 10 * MB],
+      ["p2", 10 * MB - 4096],
+    ]);
     expect(read.fingerprint).toBe(await bodyFingerprint("multipart/form-data; boundary=another-boundary-42", again));
   });
 
@@ -155,7 +172,11 @@ describe("readMultipartForm: one read, parts as the only copy", () => {
     await expect(readMultipartForm(streamOf([big]), ct, LIMITS, { fingerprint: false })).rejects.toMatchObject({ code: "FILE_TOO_LARGE" });
     const longData = formBody("q", "x".repeat(MB + 1), []);
     await expect(readMultipartForm(streamOf([longData]), ct, LIMITS, { fingerprint: false })).rejects.toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
-    const many = formBody("q", "{}", Array.from({ length: 30 }, (_, i): [string, number] => [`f${i}`, 10]));
+    const many = formBody(
+      "q",
+      "{}",
+      Array.from({ length: 30 }, (_, i): [string, number] => [`f${i}`, 10]),
+    );
     const read = await readMultipartForm(streamOf([many]), ct, LIMITS, { fingerprint: false });
     expect(read.form).toMatchObject({ code: "VALIDATION_FAILED" });
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { api, createAccount } from "../helpers/harness";
 import { IGNORED_FIELDS_HEADER_MAX } from "../../src/http/validation";
+import { api, createAccount } from "../helpers/harness";
 
 function post(acct: { key: string }, path: string, json: unknown): Promise<Response> {
   return api(acct, path, { method: "POST", body: JSON.stringify(json), headers: { "content-type": "application/json" } });

@@ -1,5 +1,5 @@
-import decodeJpegRaw, { init as initJpegDec } from "@jsquash/jpeg/decode.js";
 import jpegDecWasm from "@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm";
+import decodeJpegRaw, { init as initJpegDec } from "@jsquash/jpeg/decode.js";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/errors";
 import { readImageHeader } from "../../src/lib/image-header";
@@ -97,7 +97,11 @@ describe("PNG, WebP, HEIC: the same class of lie", () => {
     expect(err.code).toBe("INVALID_IMAGE");
     expect(err.message).toMatch(/canvas says 7680×7680 but its frame is 300×300/);
     // An honest extended file reads as its canvas.
-    expect(inspectImage(await webpCanvasLies({ width: 300, height: 300 }, { width: 300, height: 300 }))).toMatchObject({ format: "webp", width: 300, height: 300 });
+    expect(inspectImage(await webpCanvasLies({ width: 300, height: 300 }, { width: 300, height: 300 }))).toMatchObject({
+      format: "webp",
+      width: 300,
+      height: 300,
+    });
   });
 
   it("HEIC: the primary item's size, never a thumbnail's; two sizes for the primary → INVALID_IMAGE", () => {

@@ -36,7 +36,12 @@ const image = () => new Response(png, { headers: { "content-type": "image/png" }
 async function refused(url: string, opts: { purpose?: "customer" | "product"; route?: Route; timeoutMs?: number; allowLoopback?: boolean } = {}) {
   const up = upstream(opts.route ?? (() => image()));
   try {
-    await safeFetchImage(url, { purpose: opts.purpose ?? "customer", allowLoopback: opts.allowLoopback ?? false, fetcher: up.fetcher, timeoutMs: opts.timeoutMs });
+    await safeFetchImage(url, {
+      purpose: opts.purpose ?? "customer",
+      allowLoopback: opts.allowLoopback ?? false,
+      fetcher: up.fetcher,
+      timeoutMs: opts.timeoutMs,
+    });
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     return { err, calls: up.calls };
@@ -80,10 +85,10 @@ const BLOCKED_UPFRONT: Array<[string, string]> = [
   ["http://nas.home.arpa/a.jpg", "*.home.arpa"],
   ["http://fileserver/a.jpg", "single-label"],
   ["http://127.0.0.1.nip.io/a.jpg", "wildcard DNS"],
-  ["ftp://example.com/a.jpg", "scheme \"ftp\""],
-  ["file:///etc/passwd", "scheme \"file\""],
-  ["data:image/png;base64,iVBORw0KGgo=", "scheme \"data\""],
-  ["javascript:alert(1)", "scheme \"javascript\""],
+  ["ftp://example.com/a.jpg", 'scheme "ftp"'],
+  ["file:///etc/passwd", 'scheme "file"'],
+  ["data:image/png;base64,iVBORw0KGgo=", 'scheme "data"'],
+  ["javascript:alert(1)", 'scheme "javascript"'],
   ["http://user:secret@example.com/a.jpg", "credentials"],
   ["http://example.com:6379/a.jpg", "port 6379"],
   ["http://example.com:22/a.jpg", "port 22"],
@@ -184,7 +189,9 @@ describe("safeFetchImage: the SSRF table", () => {
         })
       ).err.message,
     ).toContain("request failed");
-    const html = await refused("https://cdn.example.com/a.png", { route: () => new Response("<!doctype html><html><body>not an image</body></html>", { headers: { "content-type": "image/png" } }) });
+    const html = await refused("https://cdn.example.com/a.png", {
+      route: () => new Response("<!doctype html><html><body>not an image</body></html>", { headers: { "content-type": "image/png" } }),
+    });
     expect(html.err.message).toContain("UNSUPPORTED_IMAGE_TYPE");
     const tiny = await refused("https://cdn.example.com/a.png", { route: async () => new Response(await makePng(100, 100)) });
     expect(tiny.err.message).toContain("IMAGE_DIMENSIONS_OUT_OF_RANGE");

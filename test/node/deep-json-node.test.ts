@@ -8,7 +8,11 @@ import { ProductInputSchema } from "../../src/schemas/products";
 describe("free-form JSON depth in Node", () => {
   it("a 500 000-level metadata is a validation issue, not a RangeError", () => {
     const deep = JSON.parse("[".repeat(500_000) + "]".repeat(500_000)) as unknown;
-    const result = ProductInputSchema.safeParse({ externalId: "x", metadata: deep, images: [{ url: "https://cdn.example.com/a.jpg", classifications: { k: deep } }] });
+    const result = ProductInputSchema.safeParse({
+      externalId: "x",
+      metadata: deep,
+      images: [{ url: "https://cdn.example.com/a.jpg", classifications: { k: deep } }],
+    });
     expect(result.success).toBe(false);
     const issues = result.error?.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
     expect(issues).toEqual([

@@ -31,7 +31,7 @@ describe("envelope on every non-2xx", () => {
     expect(res2.headers.get("allow")).toBe("GET, HEAD, POST");
   });
 
-  it("malformed JSON → VALIDATION_FAILED with a detail at path \"\"", async () => {
+  it('malformed JSON → VALIDATION_FAILED with a detail at path ""', async () => {
     const res = await admin("/admin/v1/accounts", { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
     const env1 = await expectEnvelope(res, 400, "VALIDATION_FAILED");
     expect(env1.details).toEqual([{ path: "", message: expect.any(String) }]);
@@ -46,7 +46,11 @@ describe("envelope on every non-2xx", () => {
 
   it("JSON over 1 MB → PAYLOAD_TOO_LARGE, by header and by stream", async () => {
     const big = JSON.stringify({ name: "x".repeat(1024 * 1024 + 10) });
-    await expectEnvelope(await admin("/admin/v1/accounts", { method: "POST", headers: { "content-type": "application/json" }, body: big }), 413, "PAYLOAD_TOO_LARGE");
+    await expectEnvelope(
+      await admin("/admin/v1/accounts", { method: "POST", headers: { "content-type": "application/json" }, body: big }),
+      413,
+      "PAYLOAD_TOO_LARGE",
+    );
     const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
     let sent = 0;
     const stream = new ReadableStream<Uint8Array>({
@@ -56,7 +60,12 @@ describe("envelope on every non-2xx", () => {
         controller.enqueue(chunk);
       },
     });
-    const res = await admin("/admin/v1/accounts", { method: "POST", headers: { "content-type": "application/json" }, body: stream, duplex: "half" } as RequestInit);
+    const res = await admin("/admin/v1/accounts", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
     await expectEnvelope(res, 413, "PAYLOAD_TOO_LARGE");
   });
 

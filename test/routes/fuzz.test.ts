@@ -3,9 +3,9 @@ import { accountGate } from "../../src/durable/account-gate/client";
 import { ERROR_CATALOG, type ErrorCode } from "../../src/errors";
 import { IMAGE_MAX_BYTES, JSON_MAX_BYTES } from "../../src/http/body-limit";
 import { servedRoutes } from "../../src/http/route-table";
-import { grantCredits } from "../services/credits/helpers";
 import { ADMIN_TOKEN, call, createAccount, env, type TestAccount } from "../helpers/harness";
 import { prng } from "../helpers/prng";
+import { grantCredits } from "../services/credits/helpers";
 
 // Seeded, reproducible fuzzing of every route the router serves: malformed, deep, large,
 // unicode (lone surrogates and control characters included), wrongly typed and wrongly
@@ -17,7 +17,7 @@ const REQUESTS_PER_SEED = 300;
 const CREDITS = 5;
 
 type Rand = () => number;
-const pick = <T,>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
 const int = (rand: Rand, lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
@@ -64,7 +64,22 @@ const NASTY = [
 /** Header values: a header carries bytes, so a lone surrogate arrives as its (invalid) UTF-8 bytes. */
 const NASTY_HEADER = ["\xed\xa0\x80", "\xed\xb0\x80abc", "\x01\x02", "\t\t", "ü", "k".repeat(300), "", " x ", "a,b", "\x7f"];
 
-const PATH_JUNK = ["x", "..", "%2e%2e", "%ED%A0%80", "%EF%BF%BD", "%00", "%0A", "%ZZ", "\ud800", `gen_${"A".repeat(24)}`, `img_${"0".repeat(20)}`, "_anon_1", "ü", "a".repeat(300)];
+const PATH_JUNK = [
+  "x",
+  "..",
+  "%2e%2e",
+  "%ED%A0%80",
+  "%EF%BF%BD",
+  "%00",
+  "%0A",
+  "%ZZ",
+  "\ud800",
+  `gen_${"A".repeat(24)}`,
+  `img_${"0".repeat(20)}`,
+  "_anon_1",
+  "ü",
+  "a".repeat(300),
+];
 
 const QUERIES = [
   "?limit=-5&cursor=%ZZ&wait=1e99&from=yesterday",
@@ -122,8 +137,16 @@ function nested(rand: Rand, depth: number): unknown {
  * private address), so none may be charged; product and webhook bodies may legitimately succeed.
  */
 function template(rand: Rand): Record<string, unknown> {
-  const image = () => ({ source: pick(rand, [{ url: "https://cdn.example.com/a.jpg" }, { fileKey: "front" }, { url: "https://192.168.1.1/x.png" }]), classifications: { view: pick(rand, NASTY) } });
-  const product = () => ({ externalId: pick(rand, NASTY), title: pick(rand, NASTY), images: [image()], metadata: { sku: pick(rand, NASTY), tags: [pick(rand, NASTY)] } });
+  const image = () => ({
+    source: pick(rand, [{ url: "https://cdn.example.com/a.jpg" }, { fileKey: "front" }, { url: "https://192.168.1.1/x.png" }]),
+    classifications: { view: pick(rand, NASTY) },
+  });
+  const product = () => ({
+    externalId: pick(rand, NASTY),
+    title: pick(rand, NASTY),
+    images: [image()],
+    metadata: { sku: pick(rand, NASTY), tags: [pick(rand, NASTY)] },
+  });
   switch (int(rand, 0, 4)) {
     case 0:
       return {
@@ -136,7 +159,11 @@ function template(rand: Rand): Record<string, unknown> {
     case 1:
       return product();
     case 2:
-      return { url: pick(rand, [`https://hooks.example.com/${pick(rand, NASTY)}`, "https://10.1.1.1/h"]), description: pick(rand, NASTY), events: [pick(rand, ["generation.completed", "nope", ""])] };
+      return {
+        url: pick(rand, [`https://hooks.example.com/${pick(rand, NASTY)}`, "https://10.1.1.1/h"]),
+        description: pick(rand, NASTY),
+        events: [pick(rand, ["generation.completed", "nope", ""])],
+      };
     case 3:
       return { name: pick(rand, NASTY), rateLimitPerMinute: pick(rand, [0, 1, 100001, -1]), retentionDays: pick(rand, [1, 2, 7]) };
     default:
@@ -162,7 +189,11 @@ function multipart(rand: Rand, parts: Array<[string, string | Uint8Array]>): Uin
   const pieces: Uint8Array[] = [];
   for (const [name, value] of parts) {
     const file = typeof value !== "string";
-    pieces.push(enc.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"${file ? `; filename="${pick(rand, NASTY)}.png"` : ""}\r\n${file ? "Content-Type: image/png\r\n" : ""}\r\n`));
+    pieces.push(
+      enc.encode(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"${file ? `; filename="${pick(rand, NASTY)}.png"` : ""}\r\n${file ? "Content-Type: image/png\r\n" : ""}\r\n`,
+      ),
+    );
     pieces.push(typeof value === "string" ? enc.encode(value) : value, enc.encode("\r\n"));
   }
   if (rand() < 0.85) pieces.push(enc.encode(`--${BOUNDARY}--\r\n`)); // sometimes cut short
@@ -195,7 +226,8 @@ function body(rand: Rand): { body: BodyInit | undefined; forceType?: string } {
     const deep = rand() < 0.5 ? "[".repeat(depth) + "]".repeat(depth) : `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
     if (where === "metadata") return { body: `{"externalId":"deep","images":[{"url":"https://cdn.example.com/a.jpg"}],"metadata":${deep}}` };
     if (where === "classifications") return { body: `{"products":[{"images":[{"url":"https://cdn.example.com/a.jpg","classifications":{"k":${deep}}}]}]}` };
-    if (where === "data") return { body: multipart(rand, [["data", `{"products":[{"metadata":${deep}}]}`]]), forceType: `multipart/form-data; boundary=${BOUNDARY}` };
+    if (where === "data")
+      return { body: multipart(rand, [["data", `{"products":[{"metadata":${deep}}]}`]]), forceType: `multipart/form-data; boundary=${BOUNDARY}` };
     return { body: `{"zzz":${deep}}` };
   }
   if (r < 0.5) {
@@ -211,7 +243,8 @@ function body(rand: Rand): { body: BodyInit | undefined; forceType?: string } {
   if (r < 0.65) {
     const parts: Array<[string, string | Uint8Array]> = [];
     if (rand() < 0.8) parts.push(["data", rand() < 0.7 ? JSON.stringify(mutate(rand, template(rand))) : "{bad"]);
-    for (let n = int(rand, 0, 3); n > 0; n--) parts.push([pick(rand, ["file", "front", "person", "missing-part", pick(rand, NASTY)]), crypto.getRandomValues(new Uint8Array(int(rand, 0, 4096)))]);
+    for (let n = int(rand, 0, 3); n > 0; n--)
+      parts.push([pick(rand, ["file", "front", "person", "missing-part", pick(rand, NASTY)]), crypto.getRandomValues(new Uint8Array(int(rand, 0, 4096)))]);
     if (rand() < 0.3) parts.push([pick(rand, ["crop", "keepForDays", "externalUserId"]), pick(rand, NASTY)]);
     return { body: multipart(rand, parts), forceType: rand() < 0.8 ? `multipart/form-data; boundary=${BOUNDARY}` : undefined };
   }
@@ -272,7 +305,13 @@ async function fuzz(seed: number, acct: TestAccount): Promise<Outcome> {
       continue;
     }
     const entry = typeof parsed.code === "string" ? ERROR_CATALOG[parsed.code as ErrorCode] : undefined;
-    if (!entry || entry.status !== res.status || parsed.status !== res.status || typeof parsed.message !== "string" || parsed.requestId !== res.headers.get("x-request-id")) {
+    if (
+      !entry ||
+      entry.status !== res.status ||
+      parsed.status !== res.status ||
+      typeof parsed.message !== "string" ||
+      parsed.requestId !== res.headers.get("x-request-id")
+    ) {
       failures.push(`${label} → ${res.status} not the envelope with a catalog code: ${text.slice(0, 200)}`);
     }
   }

@@ -25,7 +25,10 @@ describe("client-chosen ids must be well-formed text", () => {
 
   it("a well-formed astral character (a surrogate pair) is an ordinary id", async () => {
     const acct = await createAccount();
-    const res = await api(acct, "/products", { method: "POST", json: { externalId: "shirt-👕", images: [{ source: { url: "https://cdn.example.com/a.jpg" } }] } });
+    const res = await api(acct, "/products", {
+      method: "POST",
+      json: { externalId: "shirt-👕", images: [{ source: { url: "https://cdn.example.com/a.jpg" } }] },
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { externalId: string }).externalId).toBe("shirt-👕");
   });

@@ -3,9 +3,9 @@ import { accountGate } from "../../src/durable/account-gate/client";
 import { JSON_MAX_BYTES } from "../../src/http/body-limit";
 import { ignoredFields } from "../../src/http/validation";
 import { JSON_MAX_DEPTH, nestsDeeperThan } from "../../src/lib/json-depth";
-import { grantCredits } from "../services/credits/helpers";
 import { api, createAccount, env, expectEnvelope } from "../helpers/harness";
 import { captureGenerationQueue } from "../helpers/pipeline";
+import { grantCredits } from "../services/credits/helpers";
 
 // Free-form JSON (product `metadata`, image `classifications`) is bounded to JSON_MAX_DEPTH
 // levels by an iterative walk, so no nesting a 1 MB body can carry reaches JSON.stringify
@@ -53,17 +53,24 @@ describe("deeply nested free-form JSON", () => {
 
     const clsPrefix = '{"externalId":"deep","images":[{"url":"https://cdn.example.com/a.jpg","classifications":{"k":';
     await expectTooDeep(
-      await api(acct, "/products", { method: "POST", headers: { "content-type": "application/json" }, body: `${clsPrefix + arrays(deepestFor(clsPrefix, "}}]}"))}}}]}` }),
+      await api(acct, "/products", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: `${clsPrefix + arrays(deepestFor(clsPrefix, "}}]}"))}}}]}`,
+      }),
       "images.0.classifications",
     );
-    const stored = await env.DB.prepare("SELECT metadata FROM products WHERE account_id = ? AND external_id = 'deep'").bind(acct.accountId).first<{ metadata: string }>();
+    const stored = await env.DB.prepare("SELECT metadata FROM products WHERE account_id = ? AND external_id = 'deep'")
+      .bind(acct.accountId)
+      .first<{ metadata: string }>();
     expect(JSON.parse(stored?.metadata ?? "null")).toEqual(JSON.parse(objects(32)));
   });
 
   it("POST /try-on (JSON and multipart `data`): an over-deep inline product is VALIDATION_FAILED at its path, nothing charged", async () => {
     const acct = await createAccount();
     await grantCredits(acct.accountId, 3);
-    const prefix = '{"person":{"image":{"source":{"url":"https://cdn.example.com/me.jpg"}}},"products":[{"externalId":"p","images":[{"url":"https://cdn.example.com/a.jpg"}],"metadata":';
+    const prefix =
+      '{"person":{"image":{"source":{"url":"https://cdn.example.com/me.jpg"}}},"products":[{"externalId":"p","images":[{"url":"https://cdn.example.com/a.jpg"}],"metadata":';
     const json = `${prefix + arrays(deepestFor(prefix, "}]}"))}}]}`;
     await expectTooDeep(await api(acct, "/try-on", { method: "POST", headers: { "content-type": "application/json" }, body: json }), "products.0.metadata");
     const form = new FormData();

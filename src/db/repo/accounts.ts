@@ -28,11 +28,7 @@ export async function listAccounts(db: Db, limit: number, before?: string): Prom
     .all();
 }
 
-export async function updateAccount(
-  db: Db,
-  id: string,
-  patch: Partial<Omit<NewAccountRow, "id" | "createdAt">>,
-): Promise<AccountRow | undefined> {
+export async function updateAccount(db: Db, id: string, patch: Partial<Omit<NewAccountRow, "id" | "createdAt">>): Promise<AccountRow | undefined> {
   const [row] = await db.update(accounts).set(patch).where(eq(accounts.id, id)).returning();
   return row;
 }
@@ -70,10 +66,7 @@ export async function updateApiKey(
 }
 
 /** The auth lookup: one query joining the key to its account. */
-export async function findKeyWithAccountByHash(
-  db: Db,
-  keyHash: string,
-): Promise<{ key: ApiKeyRow; account: AccountRow } | undefined> {
+export async function findKeyWithAccountByHash(db: Db, keyHash: string): Promise<{ key: ApiKeyRow; account: AccountRow } | undefined> {
   const row = await db
     .select({ key: apiKeys, account: accounts })
     .from(apiKeys)

@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNotNull, isNull, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, isNull, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { generations, images, webhookDeliveries } from "../schema";
 
@@ -73,7 +73,11 @@ export async function clearUserResultRefs(db: Db, accountId: string, externalUse
  * an unreferenced object for the retention purge, never a dangling row).
  */
 export async function deleteUserImageBatch(db: Db, accountId: string, externalUserId: string, limit: number): Promise<string[]> {
-  const batch = db.select({ id: images.id }).from(images).where(userImages(db, accountId, externalUserId)).limit(limit);
+  const batch = db
+    .select({ id: images.id })
+    .from(images)
+    .where(userImages(db, accountId, externalUserId))
+    .limit(limit);
   const rows = await db
     .delete(images)
     .where(and(eq(images.accountId, accountId), inArray(images.id, batch)))
@@ -102,11 +106,7 @@ export async function expireUserImages(db: Db, accountId: string, externalUserId
  * survive. Runs LAST: the image subqueries above follow this link.
  */
 export async function anonymizeUserGenerations(db: Db, accountId: string, externalUserId: string): Promise<number> {
-  const rows = await db
-    .update(generations)
-    .set({ externalUserId: null })
-    .where(userGenerations(accountId, externalUserId))
-    .returning({ id: generations.id });
+  const rows = await db.update(generations).set({ externalUserId: null }).where(userGenerations(accountId, externalUserId)).returning({ id: generations.id });
   return rows.length;
 }
 

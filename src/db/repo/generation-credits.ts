@@ -1,6 +1,6 @@
 import { and, eq, inArray, lt } from "drizzle-orm";
 import type { Db } from "../client";
-import { generations, type GenerationStatus } from "../schema";
+import { type GenerationStatus, generations } from "../schema";
 
 export type CreditState = "none" | "reserved" | "committed" | "refunded";
 
@@ -39,13 +39,7 @@ export async function listUnsettledTerminalGenerations(db: Db, updatedBefore: nu
 }
 
 /** Records what the ledger was told; conditional on the expected prior state so it never moves backwards. */
-export async function markGenerationCreditState(
-  db: Db,
-  accountId: string,
-  id: string,
-  from: CreditState,
-  to: CreditState,
-): Promise<boolean> {
+export async function markGenerationCreditState(db: Db, accountId: string, id: string, from: CreditState, to: CreditState): Promise<boolean> {
   const res = await db
     .update(generations)
     .set({ creditState: to })

@@ -1,7 +1,7 @@
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
-import { generations, images, products, type GenerationStatus } from "../schema";
+import { type GenerationStatus, generations, images, products } from "../schema";
 
 export type GenerationRow = typeof generations.$inferSelect;
 export type NewGenerationRow = typeof generations.$inferInsert;
@@ -147,25 +147,11 @@ export async function claimForPoll(db: Db, accountId: string, id: string, jobId:
  * lease to `nextLease` for the poll message. Undefined if the generation was
  * cancelled, timed out or taken over meanwhile.
  */
-export async function recordEngineJob(
-  db: Db,
-  accountId: string,
-  id: string,
-  jobId: string,
-  heldLease: number,
-  nextLease: number,
-): Promise<number | undefined> {
+export async function recordEngineJob(db: Db, accountId: string, id: string, jobId: string, heldLease: number, nextLease: number): Promise<number | undefined> {
   const [row] = await db
     .update(generations)
     .set({ engineJobId: jobId, updatedAt: nextLease })
-    .where(
-      and(
-        eq(generations.accountId, accountId),
-        eq(generations.id, id),
-        eq(generations.status, "PROCESSING"),
-        eq(generations.updatedAt, heldLease),
-      ),
-    )
+    .where(and(eq(generations.accountId, accountId), eq(generations.id, id), eq(generations.status, "PROCESSING"), eq(generations.updatedAt, heldLease)))
     .returning({ updatedAt: generations.updatedAt });
   return row?.updatedAt;
 }
@@ -284,7 +270,15 @@ export async function takeOverStalledPoll(db: Db, accountId: string, id: string,
   const rows = await db
     .update(generations)
     .set({ updatedAt: now })
-    .where(and(eq(generations.accountId, accountId), eq(generations.id, id), eq(generations.status, "PROCESSING"), isNotNull(generations.engineJobId), eq(generations.updatedAt, seen)))
+    .where(
+      and(
+        eq(generations.accountId, accountId),
+        eq(generations.id, id),
+        eq(generations.status, "PROCESSING"),
+        isNotNull(generations.engineJobId),
+        eq(generations.updatedAt, seen),
+      ),
+    )
     .returning({ id: generations.id });
   return rows.length > 0;
 }
@@ -308,13 +302,7 @@ export async function findUnemitted(db: Db, before: number, limit: number): Prom
   return db
     .select()
     .from(generations)
-    .where(
-      and(
-        inArray(generations.status, ["COMPLETED", "FAILED"]),
-        isNull(generations.eventEmittedAt),
-        lt(generations.updatedAt, before),
-      ),
-    )
+    .where(and(inArray(generations.status, ["COMPLETED", "FAILED"]), isNull(generations.eventEmittedAt), lt(generations.updatedAt, before)))
     .limit(limit)
     .all();
 }

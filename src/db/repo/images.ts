@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, isNull, lte, gt, or } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, isNull, lte, or } from "drizzle-orm";
 import type { Db } from "../client";
 import { images } from "../schema";
 
@@ -25,13 +25,7 @@ export async function findImageBySourceHash(db: Db, accountId: string, sourceUrl
   return db
     .select()
     .from(images)
-    .where(
-      and(
-        eq(images.accountId, accountId),
-        eq(images.sourceUrlHash, sourceUrlHash),
-        or(isNull(images.expiresAt), gt(images.expiresAt, now)),
-      ),
-    )
+    .where(and(eq(images.accountId, accountId), eq(images.sourceUrlHash, sourceUrlHash), or(isNull(images.expiresAt), gt(images.expiresAt, now))))
     .get();
 }
 

@@ -97,14 +97,7 @@ export async function listExpiredProducts(db: Db, now: number, limit: number): P
 export async function deleteProductIfExpired(db: Db, accountId: string, externalId: string, now: number): Promise<boolean> {
   const rows = await db
     .delete(products)
-    .where(
-      and(
-        eq(products.accountId, accountId),
-        eq(products.externalId, externalId),
-        isNotNull(products.expiresAt),
-        lte(products.expiresAt, now),
-      ),
-    )
+    .where(and(eq(products.accountId, accountId), eq(products.externalId, externalId), isNotNull(products.expiresAt), lte(products.expiresAt, now)))
     .returning({ externalId: products.externalId });
   return rows.length > 0;
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNotNull, isNull, not, like, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, isNotNull, isNull, like, not, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { webhookDefaultSecrets, webhookEndpoints } from "../schema";
 
@@ -23,16 +23,21 @@ type Cols = typeof webhookEndpoints | typeof webhookDefaultSecrets;
 
 function staleWhere(t: Cols, keyId: string, now: number): SQL | undefined {
   const current = `v2.${keyId}.%`;
-  return or(
-    not(like(t.secretEnc, current)),
-    and(isNotNull(t.previousSecretEnc), gt(t.previousSecretExpiresAt, now), not(like(t.previousSecretEnc, current))),
-  );
+  return or(not(like(t.secretEnc, current)), and(isNotNull(t.previousSecretEnc), gt(t.previousSecretExpiresAt, now), not(like(t.previousSecretEnc, current))));
 }
 
 export async function countStale(db: Db, keyId: string, now: number): Promise<Record<SealedTable, number>> {
   const [e, d] = await Promise.all([
-    db.select({ n: sql<number>`count(*)` }).from(webhookEndpoints).where(staleWhere(webhookEndpoints, keyId, now)).get(),
-    db.select({ n: sql<number>`count(*)` }).from(webhookDefaultSecrets).where(staleWhere(webhookDefaultSecrets, keyId, now)).get(),
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(webhookEndpoints)
+      .where(staleWhere(webhookEndpoints, keyId, now))
+      .get(),
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(webhookDefaultSecrets)
+      .where(staleWhere(webhookDefaultSecrets, keyId, now))
+      .get(),
   ]);
   return { webhook_endpoints: e?.n ?? 0, webhook_default_secrets: d?.n ?? 0 };
 }

@@ -38,11 +38,7 @@ export async function listEndpoints(db: Db, accountId: string, limit: number, be
 }
 
 export async function countEndpoints(db: Db, accountId: string): Promise<number> {
-  const row = await db
-    .select({ n: sql<number>`count(*)` })
-    .from(webhookEndpoints)
-    .where(eq(webhookEndpoints.accountId, accountId))
-    .get();
+  const row = await db.select({ n: sql<number>`count(*)` }).from(webhookEndpoints).where(eq(webhookEndpoints.accountId, accountId)).get();
   return row?.n ?? 0;
 }
 
@@ -177,13 +173,7 @@ export async function listEndpointDeliveries(
  * nobody else took attempt `expectedCount + 1`, so two copies of one queue
  * message never make the same attempt.
  */
-export async function claimAttempt(
-  db: Db,
-  accountId: string,
-  id: string,
-  expectedCount: number,
-  now: number,
-): Promise<WebhookDeliveryRow | undefined> {
+export async function claimAttempt(db: Db, accountId: string, id: string, expectedCount: number, now: number): Promise<WebhookDeliveryRow | undefined> {
   const [row] = await db
     .update(webhookDeliveries)
     .set({ attemptCount: expectedCount + 1, updatedAt: now })

@@ -4,7 +4,9 @@ export const accounts = sqliteTable("accounts", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   /** active | disabled: a disabled account's keys are rejected as INVALID_API_KEY. */
-  status: text("status", { enum: ["active", "disabled"] }).notNull().default("active"),
+  status: text("status", { enum: ["active", "disabled"] })
+    .notNull()
+    .default("active"),
   /** Per-account engine override (mock | composite | fashn); null = configuration decides. */
   engine: text("engine"),
   /** Per-account default rate limit (requests/minute) for its keys; null = configuration default. */

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { getDb } from "../../db/client";
 import { findGenerationCreditStates } from "../../db/repo/generation-credits";
+import { now as clockNow } from "../../lib/clock";
 import { describeError, log } from "../../lib/logger";
 import { MINUTE } from "../../lib/time";
 import { GateBuckets } from "./buckets";
@@ -21,7 +22,6 @@ import type {
   SettleResult,
   StoredResponse,
 } from "./types";
-import { now as clockNow } from "../../lib/clock";
 
 // Re-exported so existing importers of this module keep working; the records themselves live in idempotency.ts.
 export { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from "./idempotency";
@@ -174,7 +174,11 @@ export class AccountGate extends DurableObject<Env> {
     const out = this.ctx.storage.transactionSync((): ReserveResult => {
       const owned = input.idempotency;
       if (owned && !idempotency.owns(this.sql, owned.key, owned.owner)) {
-        return { ok: false, code: "IDEMPOTENCY_KEY_IN_USE", message: "Another request with this Idempotency-Key took over; it answers for this key. Retry shortly to get its answer." };
+        return {
+          ok: false,
+          code: "IDEMPOTENCY_KEY_IN_USE",
+          message: "Another request with this Idempotency-Key took over; it answers for this key. Retry shortly to get its answer.",
+        };
       }
       const res = credits.reserve(this.sql, this.buckets, input, now);
       if (res.ok && owned) idempotency.recordProvisional(this.sql, owned.key, owned.owner, input.generationId, owned.response);
@@ -272,8 +276,9 @@ export class AccountGate extends DurableObject<Env> {
     } catch (err) {
       log("error", "account gate orphan check failed", { error: describeError(err) });
     }
-    const pending =
-      this.sql.exec<{ n: number }>("SELECT (SELECT COUNT(*) FROM idempotency) + (SELECT COUNT(*) FROM reservations WHERE state = 'held') AS n").one().n;
+    const pending = this.sql
+      .exec<{ n: number }>("SELECT (SELECT COUNT(*) FROM idempotency) + (SELECT COUNT(*) FROM reservations WHERE state = 'held') AS n")
+      .one().n;
     this.alarmKnown = pending > 0;
     if (pending > 0) await this.ctx.storage.setAlarm(this.now() + ALARM_EVERY_MS);
   }
@@ -283,7 +288,10 @@ export class AccountGate extends DurableObject<Env> {
     const accountId = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'account_id'").toArray()[0]?.v;
     if (!accountId) return 0;
     const held = this.sql
-      .exec<{ generation_id: string }>("SELECT generation_id FROM reservations WHERE state = 'held' AND created_at <= ? ORDER BY created_at LIMIT 50", now - ORPHAN_AFTER_MS)
+      .exec<{ generation_id: string }>(
+        "SELECT generation_id FROM reservations WHERE state = 'held' AND created_at <= ? ORDER BY created_at LIMIT 50",
+        now - ORPHAN_AFTER_MS,
+      )
       .toArray()
       .map((r) => r.generation_id);
     if (held.length === 0) return 0;

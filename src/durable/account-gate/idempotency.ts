@@ -113,7 +113,10 @@ export function recordProvisional(sql: SqlStorage, key: string, owner: string, g
  */
 export function clearProvisional(sql: SqlStorage, generationId: string): void {
   sql.exec("DELETE FROM idempotency WHERE generation_id = ? AND state = 'done'", generationId);
-  sql.exec("UPDATE idempotency SET status = NULL, headers = NULL, body = NULL, generation_id = NULL WHERE generation_id = ? AND state = 'running'", generationId);
+  sql.exec(
+    "UPDATE idempotency SET status = NULL, headers = NULL, body = NULL, generation_id = NULL WHERE generation_id = ? AND state = 'running'",
+    generationId,
+  );
 }
 
 /** Alarm housekeeping: drops records past their 24 h retention. */

@@ -1,4 +1,17 @@
 export { accountGate } from "./client";
-export { gateCall } from "./gate-call";
 export { AccountGate } from "./gate";
-export type { IdempotencyBegin, IdempotencyOutcome, RateState, StoredResponse, CreditSummary, LedgerEntry, AdmitInput, AdmitResult, ProvisionalAnswer, RateLimitSpec, GrantResult, SettleResult } from "./types";
+export { gateCall } from "./gate-call";
+export type {
+  AdmitInput,
+  AdmitResult,
+  CreditSummary,
+  GrantResult,
+  IdempotencyBegin,
+  IdempotencyOutcome,
+  LedgerEntry,
+  ProvisionalAnswer,
+  RateLimitSpec,
+  RateState,
+  SettleResult,
+  StoredResponse,
+} from "./types";

@@ -1,16 +1,6 @@
 import { newId } from "../../lib/ids";
 import type { GateBuckets } from "./buckets";
-import type {
-  CreditSummary,
-  GrantInput,
-  GrantResult,
-  LedgerEntry,
-  RateState,
-  ReservationState,
-  ReserveInput,
-  ReserveResult,
-  SettleResult,
-} from "./types";
+import type { CreditSummary, GrantInput, GrantResult, LedgerEntry, RateState, ReservationState, ReserveInput, ReserveResult, SettleResult } from "./types";
 
 /**
  * The account's credits: balance totals, per-generation reservations and the
@@ -51,7 +41,10 @@ export function reserve(sql: SqlStorage, buckets: GateBuckets, input: ReserveInp
   if (input.accountSpendCapPerDay !== null) {
     const usedToday = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM reservations WHERE day = ? AND state IN ('held','committed')", day).one().n;
     if (usedToday >= input.accountSpendCapPerDay) {
-      return withRate({ ok: false, code: "QUOTA_EXCEEDED", message: `The account's daily spend cap (${input.accountSpendCapPerDay} credits) is reached.` }, rate);
+      return withRate(
+        { ok: false, code: "QUOTA_EXCEEDED", message: `The account's daily spend cap (${input.accountSpendCapPerDay} credits) is reached.` },
+        rate,
+      );
     }
   }
   const t = totals(sql);
@@ -67,7 +60,19 @@ export function reserve(sql: SqlStorage, buckets: GateBuckets, input: ReserveInp
     day,
     now,
   );
-  appendLedger(sql, { kind: "reserve", amount: -1, balanceAfter: balance, generationId: input.generationId, keyId: input.keyId, reason: "generation accepted", reference: null }, now);
+  appendLedger(
+    sql,
+    {
+      kind: "reserve",
+      amount: -1,
+      balanceAfter: balance,
+      generationId: input.generationId,
+      keyId: input.keyId,
+      reason: "generation accepted",
+      reference: null,
+    },
+    now,
+  );
   return withRate({ ok: true, balance, replayed: false }, rate);
 }
 
@@ -83,7 +88,15 @@ export function settle(sql: SqlStorage, generationId: string, to: "committed" | 
   sql.exec("UPDATE reservations SET state = ?, settled_at = ? WHERE generation_id = ?", to, now, generationId);
   appendLedger(
     sql,
-    { kind: to === "refunded" ? "refund" : "commit", amount: to === "refunded" ? 1 : 0, balanceAfter: balance, generationId, keyId: row.key_id, reason, reference: null },
+    {
+      kind: to === "refunded" ? "refund" : "commit",
+      amount: to === "refunded" ? 1 : 0,
+      balanceAfter: balance,
+      generationId,
+      keyId: row.key_id,
+      reason,
+      reference: null,
+    },
     now,
   );
   return { state: to, changed: true, balance };
@@ -114,7 +127,15 @@ export function grant(sql: SqlStorage, input: GrantInput, now: number): GrantRes
   sql.exec("UPDATE totals SET balance = ?, granted = granted + ? WHERE id = 1", balance, input.amount);
   const entry = appendLedger(
     sql,
-    { kind: input.amount > 0 ? "grant" : "adjust", amount: input.amount, balanceAfter: balance, generationId: null, keyId: null, reason: input.reason, reference },
+    {
+      kind: input.amount > 0 ? "grant" : "adjust",
+      amount: input.amount,
+      balanceAfter: balance,
+      generationId: null,
+      keyId: null,
+      reason: input.reason,
+      reference,
+    },
     now,
   );
   return { ok: true, duplicate: false, entry, summary: summaryAt(sql, now) };
@@ -136,9 +157,7 @@ export function summaryAt(sql: SqlStorage, now: number): CreditSummary {
 
 /** Newest first; `beforeSeq` pages back. */
 export function page(sql: SqlStorage, limit: number, beforeSeq?: number): { entries: LedgerEntry[]; nextBefore: number | null } {
-  const rows = sql
-    .exec("SELECT * FROM ledger WHERE seq < ? ORDER BY seq DESC LIMIT ?", beforeSeq ?? Number.MAX_SAFE_INTEGER, limit + 1)
-    .toArray() as Row[];
+  const rows = sql.exec("SELECT * FROM ledger WHERE seq < ? ORDER BY seq DESC LIMIT ?", beforeSeq ?? Number.MAX_SAFE_INTEGER, limit + 1).toArray() as Row[];
   const entries = rows.slice(0, limit);
   return { entries: entries.map(toEntry), nextBefore: rows.length > limit ? (entries.at(-1)?.seq as number) : null };
 }

@@ -5,15 +5,16 @@
  * Each codec is initialised once per isolate, on first use, so an isolate that
  * never decodes WebP never instantiates (and never grows) that module's memory.
  */
-import decodeJpegRaw, { init as initJpegDec } from "@jsquash/jpeg/decode.js";
-import encodeJpegRaw, { init as initJpegEnc } from "@jsquash/jpeg/encode.js";
-import decodePngRaw, { init as initPngDec } from "@jsquash/png/decode.js";
-import decodeWebpRaw, { init as initWebpDec } from "@jsquash/webp/decode.js";
+
 import jpegDecWasm from "@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm";
 import jpegEncWasm from "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm";
+import decodeJpegRaw, { init as initJpegDec } from "@jsquash/jpeg/decode.js";
+import encodeJpegRaw, { init as initJpegEnc } from "@jsquash/jpeg/encode.js";
 // @ts-expect-error -- the package ships a .d.ts of the wasm exports; the bundler imports it as a WebAssembly.Module
 import pngWasm from "@jsquash/png/codec/pkg/squoosh_png_bg.wasm";
+import decodePngRaw, { init as initPngDec } from "@jsquash/png/decode.js";
 import webpDecWasm from "@jsquash/webp/codec/dec/webp_dec.wasm";
+import decodeWebpRaw, { init as initWebpDec } from "@jsquash/webp/decode.js";
 import { tryReadImageHeader } from "../../lib/image-header";
 import { DECODE_BUDGET_BYTES, decodeFootprint, fitsDecodeBudget } from "./decode-budget";
 import type { Rgba } from "./pixels";
@@ -59,7 +60,9 @@ export async function decodeImage(bytes: Uint8Array, expected?: DecodableFormat)
   if (expected && header.format !== expected) return refuse(`the bytes are ${header.format.toUpperCase()}, not ${expected.toUpperCase()}`);
   if (header.format === "heic") return refuse("there is no HEIC decoder in the Worker");
   if (!fitsDecodeBudget(header)) {
-    return refuse(`a ${header.width}×${header.height} ${header.format.toUpperCase()} needs ${decodeFootprint(header)} bytes to decode; the budget is ${DECODE_BUDGET_BYTES}`);
+    return refuse(
+      `a ${header.width}×${header.height} ${header.format.toUpperCase()} needs ${decodeFootprint(header)} bytes to decode; the budget is ${DECODE_BUDGET_BYTES}`,
+    );
   }
   decodeStats.started++;
   decodeStats.largestStartedPixels = Math.max(decodeStats.largestStartedPixels, header.width * header.height);

@@ -14,10 +14,11 @@
  *   (garment to ≤ 512 px, person to ≤ 1024 px long side), then dropped;
  * - everything after that works on ≤ 1024 px buffers.
  */
-import { encodeJpeg } from "./codecs";
-import { EngineFailure, fail, loadInput, type Limits, type Shrinker } from "./inputs";
-import { applyOrientation, clampRect, fitWithin, orientedSize, rectToStored, resampleArea, type Rect, type Rgba } from "./pixels";
+
 import type { Engine, EngineImage, EngineInput, EngineResult } from "../types";
+import { encodeJpeg } from "./codecs";
+import { EngineFailure, fail, type Limits, loadInput, type Shrinker } from "./inputs";
+import { applyOrientation, clampRect, fitWithin, orientedSize, type Rect, type Rgba, rectToStored, resampleArea } from "./pixels";
 
 export { PRESHRINK_SIDE, type Shrinker } from "./inputs";
 
@@ -97,7 +98,12 @@ async function preparePerson(img: EngineInput["person"], limits: Limits): Promis
   let region: Rect = { x: 0, y: 0, width: full.width, height: full.height };
   if (img.crop) {
     const s = loaded.scale;
-    const scaled = { x: Math.round(img.crop.x * s), y: Math.round(img.crop.y * s), width: Math.round(img.crop.width * s), height: Math.round(img.crop.height * s) };
+    const scaled = {
+      x: Math.round(img.crop.x * s),
+      y: Math.round(img.crop.y * s),
+      width: Math.round(img.crop.width * s),
+      height: Math.round(img.crop.height * s),
+    };
     const shownCrop = clampRect(scaled, shown.width, shown.height);
     if (shownCrop) {
       const stored = clampRect(rectToStored(shownCrop, full.width, full.height, orientation), full.width, full.height);
@@ -186,7 +192,9 @@ function keyOut(img: Rgba, bg: [number, number, number]): void {
 
 function luminanceStdDev(img: Rgba): number {
   const d = img.data;
-  let n = 0, sum = 0, sq = 0;
+  let n = 0,
+    sum = 0,
+    sq = 0;
   for (let i = 0; i < d.length; i += 4) {
     if (d[i + 3]! < 128) continue;
     const y = 0.299 * d[i]! + 0.587 * d[i + 1]! + 0.114 * d[i + 2]!;
@@ -207,7 +215,10 @@ function countOpaque(img: Rgba): number {
 
 function opaqueBoundingBox(img: Rgba): Rect | null {
   const { width: w, height: h, data } = img;
-  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  let x0 = w,
+    y0 = h,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       if (data[(y * w + x) * 4 + 3]! >= 128) {

@@ -12,11 +12,11 @@
  *    budget again, so no other path can start an oversized decode either.
  */
 import type { RuntimeErrorCode } from "../../errors";
-import { ImageHeaderError, readImageHeader, tryReadImageHeader, type ImageHeader } from "../../lib/image-header";
-import { decodeImage, DecodeRefused } from "./codecs";
+import { type ImageHeader, ImageHeaderError, readImageHeader, tryReadImageHeader } from "../../lib/image-header";
+import type { EngineImage } from "../types";
+import { DecodeRefused, decodeImage } from "./codecs";
 import { fitsDecodeBudget, maxPixelsWithinBudget } from "./decode-budget";
 import { orientedSize, type Rgba } from "./pixels";
-import type { EngineImage } from "../types";
 
 /** Long side an over-cap photo is downscaled to outside the isolate before it is decoded. */
 export const PRESHRINK_SIDE = 2048;
@@ -118,7 +118,10 @@ function loadHeic(img: EngineImage, label: string, limits: Limits): Promise<Load
   };
   const shown = orientedSize(img.width, img.height, img.orientation);
   return shrinkAndDecode(img, label, shown, limits, { checkAspect: false }, (reason) =>
-    fail("IMAGE_PROCESSING_FAILED", `The ${label} is HEIC, which the composite engine cannot decode${why[reason]}. Send JPEG, PNG or WebP, or use an engine that accepts HEIC (fashn).`),
+    fail(
+      "IMAGE_PROCESSING_FAILED",
+      `The ${label} is HEIC, which the composite engine cannot decode${why[reason]}. Send JPEG, PNG or WebP, or use an engine that accepts HEIC (fashn).`,
+    ),
   );
 }
 

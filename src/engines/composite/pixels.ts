@@ -72,7 +72,10 @@ export function resampleArea(src: Rgba, rect: Rect, dw: number, dh: number): Rgb
       const wy = ys.w[k]!;
       const rowBase = sy * sw * 4;
       for (let dx = 0; dx < dw; dx++) {
-        let r = 0, g = 0, b = 0, a = 0;
+        let r = 0,
+          g = 0,
+          b = 0,
+          a = 0;
         for (let j = xs.offsets[dx]!; j < xs.offsets[dx + 1]!; j++) {
           const p = rowBase + xs.idx[j]! * 4;
           const wa = xs.w[j]! * s[p + 3]!;
@@ -121,14 +124,22 @@ export function orientedSize(w: number, h: number, orientation: number | null): 
  */
 function displayedToStored(dx: number, dy: number, w: number, h: number, o: number): [number, number] {
   switch (o) {
-    case 2: return [w - dx, dy];
-    case 3: return [w - dx, h - dy];
-    case 4: return [dx, h - dy];
-    case 5: return [dy, dx];
-    case 6: return [dy, h - dx];
-    case 7: return [w - dy, h - dx];
-    case 8: return [w - dy, dx];
-    default: return [dx, dy];
+    case 2:
+      return [w - dx, dy];
+    case 3:
+      return [w - dx, h - dy];
+    case 4:
+      return [dx, h - dy];
+    case 5:
+      return [dy, dx];
+    case 6:
+      return [dy, h - dx];
+    case 7:
+      return [w - dy, h - dx];
+    case 8:
+      return [w - dy, dx];
+    default:
+      return [dx, dy];
   }
 }
 

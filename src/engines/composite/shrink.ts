@@ -10,10 +10,7 @@ export function imagesBindingShrinker(images: ImagesBinding): Shrinker {
   return async (bytes, maxSide) => {
     const input = new Response(bytes).body;
     if (!input) throw new Error("no image stream");
-    const result = await images
-      .input(input)
-      .transform({ width: maxSide, height: maxSide, fit: "scale-down" })
-      .output({ format: "image/jpeg", quality: 90 });
+    const result = await images.input(input).transform({ width: maxSide, height: maxSide, fit: "scale-down" }).output({ format: "image/jpeg", quality: 90 });
     return new Uint8Array(await result.response().arrayBuffer());
   };
 }

@@ -14,10 +14,10 @@
  * origin (never to the CDN) and never into messages or logs.
  */
 import type { RuntimeErrorCode } from "../../errors";
-import { tryReadImageHeader } from "../../lib/image-header";
-import { mapFashnRuntimeError } from "./errors";
-import type { Engine, EngineImage, EngineInput, EngineResult } from "../types";
 import { now as clockNow } from "../../lib/clock";
+import { tryReadImageHeader } from "../../lib/image-header";
+import type { Engine, EngineImage, EngineInput, EngineResult } from "../types";
+import { mapFashnRuntimeError } from "./errors";
 
 export const FASHN_MODEL_NAME = "tryon-v1.6";
 const REQUEST_TIMEOUT_MS = 20_000;
@@ -53,7 +53,11 @@ const failed = (code: RuntimeErrorCode, message: string): Outcome => ({ kind: "f
 /** Upstream prose without URLs (they may carry signed query strings), trimmed. */
 export function sanitizeUpstreamMessage(message: unknown): string {
   if (typeof message !== "string" || message.trim() === "") return "";
-  return message.replace(/\b(?:https?:\/\/|data:)\S+/gi, "<url>").replace(/\s+/g, " ").trim().slice(0, 300);
+  return message
+    .replace(/\b(?:https?:\/\/|data:)\S+/gi, "<url>")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 300);
 }
 
 /** Retry-After as seconds (delta or HTTP date), clamped; undefined when absent or unparsable. */
@@ -200,11 +204,18 @@ export function createFashnEngine(opts: FashnEngineOptions): Engine {
         // No Authorization header: this is FASHN's CDN, not its API.
         res = await doFetch(output, { method: "GET", signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
       } catch (err) {
-        return { kind: "retry", message: isTimeout(err) ? "Downloading the FASHN result timed out." : "The FASHN result could not be downloaded (network error)." };
+        return {
+          kind: "retry",
+          message: isTimeout(err) ? "Downloading the FASHN result timed out." : "The FASHN result could not be downloaded (network error).",
+        };
       }
       if (res.status === 429 || res.status >= 500) {
         const retryAfterSeconds = parseRetryAfter(res.headers.get("Retry-After"));
-        return { kind: "retry", message: `Downloading the FASHN result answered ${res.status}.`, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
+        return {
+          kind: "retry",
+          message: `Downloading the FASHN result answered ${res.status}.`,
+          ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+        };
       }
       if (!res.ok) return failed("GENERATION_FAILED", `The FASHN result could not be downloaded (HTTP ${res.status}).`);
       const buf = await res.arrayBuffer();

@@ -1,2 +1,2 @@
-export { createFashnEngine } from "./engine";
 export type { FetchLike } from "./engine";
+export { createFashnEngine } from "./engine";

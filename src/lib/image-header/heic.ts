@@ -8,7 +8,7 @@
  * Drape never decodes HEIC inside the Worker (the Images binding converts it),
  * so this size is what intake records and what the engines plan with.
  */
-import { ascii, Malformed, u16be, u32be, u8 } from "./bytes";
+import { ascii, Malformed, u8, u16be, u32be } from "./bytes";
 import type { ParsedHeader } from "./types";
 
 interface Box {

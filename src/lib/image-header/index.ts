@@ -39,7 +39,12 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
   }
   if (sniffed.kind === "other") {
     const detected = { name: sniffed.name, mediaType: sniffed.mediaType };
-    throw new ImageHeaderError("unsupported", `The file is ${article(sniffed.name)} ${sniffed.name} (${sniffed.mediaType}); Drape accepts ${ACCEPTED_NAMES}.`, null, detected);
+    throw new ImageHeaderError(
+      "unsupported",
+      `The file is ${article(sniffed.name)} ${sniffed.name} (${sniffed.mediaType}); Drape accepts ${ACCEPTED_NAMES}.`,
+      null,
+      detected,
+    );
   }
   const format = sniffed.format;
   let parsed: ParsedHeader;
@@ -47,7 +52,8 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
     parsed = PARSERS[format](bytes);
   } catch (err) {
     if (err instanceof ImageHeaderError) throw err;
-    if (err instanceof Malformed) throw new ImageHeaderError("invalid", `The ${format.toUpperCase()} image is truncated or malformed: ${err.message}.`, format, null, err.claimed);
+    if (err instanceof Malformed)
+      throw new ImageHeaderError("invalid", `The ${format.toUpperCase()} image is truncated or malformed: ${err.message}.`, format, null, err.claimed);
     throw err;
   }
   return { format, ...parsed };

@@ -16,7 +16,7 @@
  * - the image ends at the first EOI after its scans: bytes after it are not
  *   read by anything (phones append preview images and videos there).
  */
-import { ascii, Malformed, u16be, u8, withClaimed } from "./bytes";
+import { ascii, Malformed, u8, u16be, withClaimed } from "./bytes";
 import { exifOrientation } from "./exif";
 import type { ParsedHeader } from "./types";
 

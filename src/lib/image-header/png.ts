@@ -8,7 +8,7 @@
  * stream must be at least as long as the smallest deflate encoding of the
  * pixel data IHDR announces (deflate never beats 1032:1), or it is refused.
  */
-import { ascii, Malformed, u32be, u8, withClaimed } from "./bytes";
+import { ascii, Malformed, u8, u32be, withClaimed } from "./bytes";
 import type { ParsedHeader } from "./types";
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

@@ -6,10 +6,7 @@
 import { ascii, u16le, u32be, u32le } from "./bytes";
 import type { AcceptedFormat } from "./types";
 
-export type Sniffed =
-  | { kind: "accepted"; format: AcceptedFormat }
-  | { kind: "other"; name: string; mediaType: string }
-  | { kind: "unknown" };
+export type Sniffed = { kind: "accepted"; format: AcceptedFormat } | { kind: "other"; name: string; mediaType: string } | { kind: "unknown" };
 
 export const ACCEPTED_MEDIA_TYPES: Readonly<Record<AcceptedFormat, string>> = {
   jpeg: "image/jpeg",

@@ -6,7 +6,7 @@
  * allocates; we refuse the mismatch too, so the two can never disagree.
  * Animated WebP is refused: Drape takes still photos.
  */
-import { ascii, ImageHeaderError, Malformed, u16le, u24le, u32le, u8, withClaimed } from "./bytes";
+import { ascii, ImageHeaderError, Malformed, u8, u16le, u24le, u32le, withClaimed } from "./bytes";
 import type { ParsedHeader } from "./types";
 
 interface Chunk {
@@ -39,7 +39,10 @@ export function parseWebp(b: Uint8Array): ParsedHeader {
   if (first.size < 10) throw new Malformed("VP8X chunk too short");
   const flags = u8(b, first.start);
   if (flags & ANIMATION_FLAG) {
-    throw new ImageHeaderError("unsupported", "The file is an animated WebP (image/webp); Drape accepts still JPEG, PNG, WebP and HEIC images.", null, { name: "animated WebP", mediaType: "image/webp" });
+    throw new ImageHeaderError("unsupported", "The file is an animated WebP (image/webp); Drape accepts still JPEG, PNG, WebP and HEIC images.", null, {
+      name: "animated WebP",
+      mediaType: "image/webp",
+    });
   }
   const canvasW = u24le(b, first.start + 4) + 1;
   const canvasH = u24le(b, first.start + 7) + 1;

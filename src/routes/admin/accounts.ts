@@ -1,9 +1,9 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { serviceContext } from "../../http/context";
 import { createRouter } from "../../http/router";
-import * as accounts from "../../services/accounts";
 import { AccountIdParam, AccountSchema, CreateAccountBody, UpdateAccountBody } from "../../schemas/admin";
-import { ADMIN_SECURITY, errorResponses, paginated, PaginationQuerySchema } from "../../schemas/common";
+import { ADMIN_SECURITY, errorResponses, PaginationQuerySchema, paginated } from "../../schemas/common";
+import * as accounts from "../../services/accounts";
 import { presentAccount } from "./presenters";
 
 const security = ADMIN_SECURITY;

@@ -20,8 +20,13 @@ const grant = createRoute({
   request: { params: AccountIdParam, body: { required: true, content: { "application/json": { schema: GrantCreditsBody } } } },
   responses: {
     201: { description: "Granted", content: { "application/json": { schema: GrantCreditsResponse } } },
-    200: { description: "This reference was already granted: the first entry, nothing granted again", content: { "application/json": { schema: GrantCreditsResponse } } },
-    ...errorResponses(["ACCOUNT_NOT_FOUND", "VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE", "INSUFFICIENT_CREDITS", "IDEMPOTENCY_KEY_REUSED"], { authenticated: false }),
+    200: {
+      description: "This reference was already granted: the first entry, nothing granted again",
+      content: { "application/json": { schema: GrantCreditsResponse } },
+    },
+    ...errorResponses(["ACCOUNT_NOT_FOUND", "VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE", "INSUFFICIENT_CREDITS", "IDEMPOTENCY_KEY_REUSED"], {
+      authenticated: false,
+    }),
   },
 });
 
@@ -46,7 +51,13 @@ export function presentSummary(accountId: string, s: CreditSummary) {
     spent: s.spent,
     granted: s.granted,
     refunded: s.refunded,
-    usageToday: { day: s.usageToday.day, generations: s.usageToday.reserved, completed: s.usageToday.committed, failed: s.usageToday.refunded, pending: s.usageToday.pending },
+    usageToday: {
+      day: s.usageToday.day,
+      generations: s.usageToday.reserved,
+      completed: s.usageToday.committed,
+      failed: s.usageToday.refunded,
+      pending: s.usageToday.pending,
+    },
   };
 }
 

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../../http/context";
 import { createRouter } from "../../http/router";
-import * as accounts from "../../services/accounts";
 import { AccountIdParam, ApiKeySchema, CreateApiKeyBody, CreatedApiKeySchema, KeyIdParams, UpdateApiKeyBody } from "../../schemas/admin";
 import { ADMIN_SECURITY, errorResponses } from "../../schemas/common";
+import * as accounts from "../../services/accounts";
 import { presentApiKey } from "./presenters";
 
 const security = ADMIN_SECURITY;

@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { toIso } from "../../lib/time";
-import type { Account, ApiKeyRecord } from "../../services/accounts";
 import type { AccountSchema, ApiKeySchema } from "../../schemas/admin";
+import type { Account, ApiKeyRecord } from "../../services/accounts";
 
 export function presentAccount(a: Account): z.infer<typeof AccountSchema> {
   return {

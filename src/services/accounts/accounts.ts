@@ -1,7 +1,7 @@
+import type { ServiceContext } from "../../context";
 import * as repo from "../../db/repo/accounts";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
-import type { ServiceContext } from "../../context";
 import { displayPrefix, generateApiKey, hashApiKey } from "./api-keys";
 import { evictAccountFromAuthCache, evictKeyFromAuthCache } from "./auth";
 
@@ -76,11 +76,7 @@ export interface IssueKeyInput {
 }
 
 /** Issues a key; the plaintext is returned here once and never stored. */
-export async function issueApiKey(
-  ctx: ServiceContext,
-  accountId: string,
-  input: IssueKeyInput,
-): Promise<{ record: ApiKeyRecord; plaintext: string }> {
+export async function issueApiKey(ctx: ServiceContext, accountId: string, input: IssueKeyInput): Promise<{ record: ApiKeyRecord; plaintext: string }> {
   await getAccount(ctx, accountId);
   const plaintext = generateApiKey();
   const record = await repo.insertApiKey(ctx.db, {

@@ -1,5 +1,5 @@
-import { randomBase62 } from "../../lib/ids";
 import { sha256Hex } from "../../lib/crypto";
+import { randomBase62 } from "../../lib/ids";
 
 export const KEY_PREFIX_LIVE = "dr_live_";
 const KEY_PATTERN = /^dr_(live|test)_[0-9A-Za-z]{32}$/;

@@ -1,6 +1,6 @@
+import type { ServiceContext } from "../../context";
 import { findKeyWithAccountByHash } from "../../db/repo/accounts";
 import { ApiError } from "../../errors";
-import type { ServiceContext } from "../../context";
 import { hashApiKey, isWellFormedKey } from "./api-keys";
 
 /** What an authenticated request knows about its caller. */

@@ -1,9 +1,18 @@
-import { accountGate, type AdmitInput, type AdmitResult, type ProvisionalAnswer, type RateLimitSpec, type RateState, type StoredResponse, gateCall } from "../../durable/account-gate";
+import {
+  type AdmitInput,
+  type AdmitResult,
+  accountGate,
+  gateCall,
+  type ProvisionalAnswer,
+  type RateLimitSpec,
+  type RateState,
+  type StoredResponse,
+} from "../../durable/account-gate";
 import { ApiError } from "../../errors";
-import { describeError, log } from "../../lib/logger";
 import { atRestKeyring } from "../../lib/at-rest-keys";
-import { rateLimitHeaders } from "./rate-limit-headers";
+import { describeError, log } from "../../lib/logger";
 import { openBytes, sealBytes, UnreadableSealError } from "../../lib/secret-box";
+import { rateLimitHeaders } from "./rate-limit-headers";
 import { admissionScopeFor, recordRateState } from "./scope";
 
 /**

@@ -1,6 +1,6 @@
-export { admit, completeIdempotent, countDeferred, parseIdempotencyKey, rateLimitedError, provisionalAnswer, countBeforeCostlyWork } from "./admit";
+export { admit, completeIdempotent, countBeforeCostlyWork, countDeferred, parseIdempotencyKey, provisionalAnswer, rateLimitedError } from "./admit";
 export { mayDeferCount } from "./rate-hint";
-export { rateLimitOf } from "./rate-limits";
-export { recordRateState, runInAdmissionScope, admissionScopeFor } from "./scope";
-export type { AdmissionScope } from "./scope";
 export { rateLimitHeaders } from "./rate-limit-headers";
+export { rateLimitOf } from "./rate-limits";
+export type { AdmissionScope } from "./scope";
+export { admissionScopeFor, recordRateState, runInAdmissionScope } from "./scope";

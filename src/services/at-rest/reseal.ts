@@ -1,8 +1,8 @@
+import type { ServiceContext } from "../../context";
 import * as repo from "../../db/repo/sealed-secrets";
 import { atRestKeyring } from "../../lib/at-rest-keys";
 import { describeError, log } from "../../lib/logger";
-import { openSecret, sealSecret, UnreadableSealError, type Keyring } from "../../lib/secret-box";
-import type { ServiceContext } from "../../context";
+import { type Keyring, openSecret, sealSecret, UnreadableSealError } from "../../lib/secret-box";
 
 /**
  * Completes an at-rest key rotation: webhook signing secrets (an endpoint's,

@@ -1,10 +1,17 @@
-import { accountGate, type CreditSummary, type GrantResult, type LedgerEntry, type SettleResult, type StoredResponse, gateCall } from "../../durable/account-gate";
+import type { ServiceContext } from "../../context";
+import {
+  accountGate,
+  type CreditSummary,
+  type GrantResult,
+  gateCall,
+  type LedgerEntry,
+  type SettleResult,
+  type StoredResponse,
+} from "../../durable/account-gate";
 import { ApiError } from "../../errors";
 import { log } from "../../lib/logger";
-import { rateLimitHeaders } from "../admission";
 import { getAccount } from "../accounts";
-import { provisionalAnswer, admissionScopeFor, recordRateState } from "../admission";
-import type { ServiceContext } from "../../context";
+import { admissionScopeFor, provisionalAnswer, rateLimitHeaders, recordRateState } from "../admission";
 
 /**
  * The credits seam: reserve one credit when a generation is accepted, commit it
@@ -110,7 +117,9 @@ export interface GrantCreditsInput {
 /** Operator verb: grant (amount > 0) or adjust (amount < 0); idempotent by `reference`. */
 export async function grantCredits(ctx: ServiceContext, accountId: string, input: GrantCreditsInput): Promise<Extract<GrantResult, { ok: true }>> {
   await getAccount(ctx, accountId);
-  const res = await gateCall("grant", () => accountGate(ctx.env, accountId).grant({ amount: input.amount, reason: input.reason, reference: input.reference ?? null }));
+  const res = await gateCall("grant", () =>
+    accountGate(ctx.env, accountId).grant({ amount: input.amount, reason: input.reason, reference: input.reference ?? null }),
+  );
   if (!res.ok) throw new ApiError(res.code, res.message);
   log("info", "credits granted", { requestId: ctx.requestId, accountId, amount: input.amount, duplicate: res.duplicate });
   return res;

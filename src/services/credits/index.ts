@@ -1,2 +1,2 @@
-export { getCreditSummary, creditStateAfter, settle, reserveCredit, withdrawCredit, getCreditLedger, grantCredits } from "./credits";
+export { creditStateAfter, getCreditLedger, getCreditSummary, grantCredits, reserveCredit, settle, withdrawCredit } from "./credits";
 export { reconcileCredits } from "./reconcile";

@@ -1,6 +1,6 @@
+import type { ServiceContext } from "../../context";
 import { listUnsettledTerminalGenerations, markGenerationCreditState } from "../../db/repo/generation-credits";
 import { describeError, log } from "../../lib/logger";
-import type { ServiceContext } from "../../context";
 import { creditStateAfter, settle } from "./credits";
 
 /** Terminal rows left unsettled this long are settled here (the pipeline normally does it at once). */

@@ -1,4 +1,5 @@
 import type { EngineName } from "../../config";
+import type { ServiceContext } from "../../context";
 import {
   anonymizeUserGenerations,
   clearUserResultRefs,
@@ -9,7 +10,6 @@ import {
 } from "../../db/repo/customers";
 import { createEngine } from "../../engines";
 import { describeError, log } from "../../lib/logger";
-import type { ServiceContext } from "../../context";
 import { failGeneration } from "../generations";
 
 /** Image rows deleted per statement, and statements per request: bounded work per call. */

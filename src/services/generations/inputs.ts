@@ -1,10 +1,10 @@
+import type { ServiceContext } from "../../context";
 import type { GenerationRow } from "../../db/repo/generations";
 import type { EngineImage, EngineInput, EngineResult } from "../../engines";
 import { isApiError, type RuntimeErrorCode } from "../../errors";
-import { inspectImage, type ImageInfo } from "../../lib/image-intake";
+import { type ImageInfo, inspectImage } from "../../lib/image-intake";
 import { describeError, log } from "../../lib/logger";
-import type { ServiceContext } from "../../context";
-import { discardImage, getImage, readImageBytes, signedImageUrl, storeImage, type KeepForDays } from "../images";
+import { discardImage, getImage, type KeepForDays, readImageBytes, signedImageUrl, storeImage } from "../images";
 import { resolveProductImage } from "../products";
 import { parseProductSnapshot } from "./product-snapshot";
 
@@ -84,7 +84,14 @@ export async function storeResult(ctx: ServiceContext, row: GenerationRow, resul
     // The real format and orientation from the bytes (the mock engine hands back the person's own file).
     info = inspectImage(result.bytes);
   } catch {
-    info = { format: result.format, contentType: result.contentType, width: result.width, height: result.height, orientation: null, byteSize: result.bytes.byteLength };
+    info = {
+      format: result.format,
+      contentType: result.contentType,
+      width: result.width,
+      height: result.height,
+      orientation: null,
+      byteSize: result.bytes.byteLength,
+    };
   }
   const stored = await storeImage(ctx, {
     accountId: row.accountId,

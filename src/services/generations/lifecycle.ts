@@ -1,14 +1,8 @@
-import {
-  finishGeneration,
-  markEventEmitted,
-  setCreditState,
-  type GenerationRow,
-  type TerminalPatch,
-} from "../../db/repo/generations";
+import type { ServiceContext } from "../../context";
+import { finishGeneration, type GenerationRow, markEventEmitted, setCreditState, type TerminalPatch } from "../../db/repo/generations";
 import type { GenerationStatus } from "../../db/schema/generations";
 import { isRetryable, type RuntimeErrorCode } from "../../errors";
 import { describeError, log } from "../../lib/logger";
-import type { ServiceContext } from "../../context";
 import { creditStateAfter, settle } from "../credits";
 import { onGenerationFinished } from "./events";
 
@@ -59,7 +53,13 @@ export interface CompletionInput {
 }
 
 /** COMPLETED, only from PROCESSING (a cancelled or timed-out generation's late result is discarded). */
-export async function completeGeneration(ctx: ServiceContext, accountId: string, id: string, result: CompletionInput, createdAt: number): Promise<GenerationRow | undefined> {
+export async function completeGeneration(
+  ctx: ServiceContext,
+  accountId: string,
+  id: string,
+  result: CompletionInput,
+  createdAt: number,
+): Promise<GenerationRow | undefined> {
   const now = ctx.now();
   const row = await finishGeneration(ctx.db, accountId, id, ["PROCESSING"], {
     status: "COMPLETED",

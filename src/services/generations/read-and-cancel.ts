@@ -1,11 +1,11 @@
-import { findGeneration, listGenerations, type GenerationFilters } from "../../db/repo/generations";
 import type { EngineName } from "../../config";
+import type { ServiceContext } from "../../context";
+import { findGeneration, type GenerationFilters, listGenerations } from "../../db/repo/generations";
 import { createEngine } from "../../engines";
 import { ApiError } from "../../errors";
 import { isId } from "../../lib/ids";
 import { describeError, log } from "../../lib/logger";
 import type { GenerationView } from "../../schemas/generations";
-import type { ServiceContext } from "../../context";
 import { failGeneration } from "./lifecycle";
 import { presentGeneration } from "./view";
 

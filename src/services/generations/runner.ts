@@ -1,10 +1,10 @@
 import type { EngineName } from "../../config";
-import { claimForPoll, claimForRun, recordEngineJob, type GenerationRow } from "../../db/repo/generations";
+import type { ServiceContext } from "../../context";
+import { claimForPoll, claimForRun, type GenerationRow, recordEngineJob } from "../../db/repo/generations";
 import { createEngine as defaultCreateEngine, type Engine, type EngineResult } from "../../engines";
 import type { RuntimeErrorCode } from "../../errors";
 import { describeError, log } from "../../lib/logger";
-import { GenerationMessageSchema, type GenerationMessage, type GenerationMessageInput } from "../../queues";
-import type { ServiceContext } from "../../context";
+import { type GenerationMessage, type GenerationMessageInput, GenerationMessageSchema } from "../../queues";
 import { loadEngineInput, storeResult } from "./inputs";
 import { completeGeneration, failGeneration } from "./lifecycle";
 
@@ -43,12 +43,7 @@ export function parseGenerationMessage(body: unknown): GenerationMessage {
  * timed-out generation's late result is dropped, and there is exactly one
  * terminal transition.
  */
-export async function processGenerationMessage(
-  ctx: ServiceContext,
-  body: unknown,
-  deliveryAttempt: number,
-  deps: RunnerDeps = {},
-): Promise<MessageOutcome> {
+export async function processGenerationMessage(ctx: ServiceContext, body: unknown, deliveryAttempt: number, deps: RunnerDeps = {}): Promise<MessageOutcome> {
   const msg = parseGenerationMessage(body);
   const now = ctx.now();
   const row = msg.poll

@@ -1,10 +1,10 @@
 import type { EngineName } from "../../config";
+import type { ServiceContext } from "../../context";
 import { findOverdue, findStalePending, findStalledPolls, findUnemitted, takeOverStalledPoll, touchStalePending } from "../../db/repo/generations";
 import { createEngine } from "../../engines";
 import { describeError, log } from "../../lib/logger";
 import { MINUTE } from "../../lib/time";
 import type { GenerationMessageInput } from "../../queues";
-import type { ServiceContext } from "../../context";
 import { failGeneration, settleGeneration } from "./lifecycle";
 
 /** Rows handled per step per run; the next minute picks up the rest. */

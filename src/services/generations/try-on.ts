@@ -1,34 +1,34 @@
 import type { EngineName } from "../../config";
+import type { ServiceContext } from "../../context";
 import {
   findTryOnRefs,
   insertGenerationBatch,
-  productUsageStatement,
-  withdrawPendingGeneration,
   type NewGenerationRow,
+  productUsageStatement,
   type RepoBatchItem,
   type Withdrawal,
+  withdrawPendingGeneration,
 } from "../../db/repo/generations";
 import type { StoredResponse } from "../../durable/account-gate";
 import { selectEngineName } from "../../engines";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
-import { isLive } from "../../lib/time";
 import type { ImageInfo } from "../../lib/image-intake";
 import { describeError, log } from "../../lib/logger";
 import type { FilePart } from "../../lib/multipart-form";
 import { safeFetchImage } from "../../lib/safe-fetch";
-import { type NormalizedProductImage, normalizeProductImages, type ProductInput } from "../../schemas/products";
+import { isLive } from "../../lib/time";
 import type { GenerationMessageInput } from "../../queues";
+import { type NormalizedProductImage, normalizeProductImages, type ProductInput } from "../../schemas/products";
 import type { TryOnRequestBody } from "../../schemas/tryon";
 import type { AuthContext } from "../accounts";
-import type { ServiceContext } from "../../context";
-import { checkProductImages, inspectPart, missingPart, type CheckedPart, storeImage, toStoredImage, type KeepForDays, type StoredImage } from "../images";
 import { countBeforeCostlyWork } from "../admission";
 import { reserveCredit, withdrawCredit } from "../credits";
-import { expiryFor, newOneshotExternalId, RESERVED_PREFIX, upsertProduct, type ProductImageRef, type ProductRecord } from "../products";
-import { snapshotOf, type ProductSnapshot } from "./product-snapshot";
-import { isBareReference, normalizeTryOnRequest, type TryOnRequest } from "./try-on-request";
+import { type CheckedPart, checkProductImages, inspectPart, type KeepForDays, missingPart, type StoredImage, storeImage, toStoredImage } from "../images";
+import { expiryFor, newOneshotExternalId, type ProductImageRef, type ProductRecord, RESERVED_PREFIX, upsertProduct } from "../products";
 import { validateWebhookUrl } from "../webhooks";
+import { type ProductSnapshot, snapshotOf } from "./product-snapshot";
+import { isBareReference, normalizeTryOnRequest, type TryOnRequest } from "./try-on-request";
 
 export interface TryOnAccepted {
   generationId: string;
@@ -82,7 +82,11 @@ export async function createTryOn(
   // ---- product ------------------------------------------------------------------------------
   let plan: ProductPlan;
   if (isBareReference(req.product)) {
-    if (!existing) throw new ApiError("PRODUCT_NOT_FOUND", `No product "${req.product.externalId.slice(0, 256)}" on this account (or it expired). Send it inline with its images.`);
+    if (!existing)
+      throw new ApiError(
+        "PRODUCT_NOT_FOUND",
+        `No product "${req.product.externalId.slice(0, 256)}" on this account (or it expired). Send it inline with its images.`,
+      );
     plan = {
       kind: "reference",
       product: {
@@ -205,7 +209,10 @@ async function prevalidateProduct(
   existsLive: boolean,
 ): Promise<Map<number, CheckedPart>> {
   if (input.externalId?.startsWith(RESERVED_PREFIX)) {
-    throw new ApiError("RESERVED_EXTERNAL_ID", `External ids starting with "${RESERVED_PREFIX}" are reserved; reference a one-shot product with {externalId} alone.`);
+    throw new ApiError(
+      "RESERVED_EXTERNAL_ID",
+      `External ids starting with "${RESERVED_PREFIX}" are reserved; reference a one-shot product with {externalId} alone.`,
+    );
   }
   let normalized: NormalizedProductImage[] | undefined;
   try {

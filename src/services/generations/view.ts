@@ -1,9 +1,9 @@
-import { type GenerationRow, findGeneration } from "../../db/repo/generations";
+import type { ServiceContext } from "../../context";
+import { findGeneration, type GenerationRow } from "../../db/repo/generations";
 import { ApiError, type ErrorCode } from "../../errors";
 import { signedFileUrl } from "../../lib/signing";
 import { toIso } from "../../lib/time";
 import type { GenerationView } from "../../schemas/generations";
-import type { ServiceContext } from "../../context";
 
 /**
  * The one presenter of a generation: GET /generations/:id, lists, sync replies

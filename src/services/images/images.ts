@@ -1,11 +1,11 @@
-import { deleteImage, findImage, insertImage, type ImageRow } from "../../db/repo/images";
+import type { ServiceContext } from "../../context";
+import { deleteImage, findImage, type ImageRow, insertImage } from "../../db/repo/images";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
 import { extensionOf, type ImageInfo } from "../../lib/image-intake";
 import { signedFileUrl } from "../../lib/signing";
 import { DAY, isLive, toIso } from "../../lib/time";
 import type { ImageView } from "../../schemas/images";
-import type { ServiceContext } from "../../context";
 
 export interface CropBox {
   x: number;

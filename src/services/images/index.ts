@@ -1,4 +1,4 @@
-export { RETENTION_CLASSES, getImage, presentImage, storeImage, discardImage, readImageBytes, signedImageUrl, toStoredImage } from "./images";
 export type { KeepForDays, StoredImage } from "./images";
-export { checkProductImages, inspectPart, missingPart } from "./parts";
+export { discardImage, getImage, presentImage, RETENTION_CLASSES, readImageBytes, signedImageUrl, storeImage, toStoredImage } from "./images";
 export type { CheckedPart } from "./parts";
+export { checkProductImages, inspectPart, missingPart } from "./parts";

@@ -1,9 +1,9 @@
+import type { ServiceContext } from "../../context";
 import { ApiError } from "../../errors";
-import { IMAGE_MAX_BYTES, inspectImage, type ImageInfo } from "../../lib/image-intake";
+import { IMAGE_MAX_BYTES, type ImageInfo, inspectImage } from "../../lib/image-intake";
 import type { FilePart } from "../../lib/multipart-form";
 import { checkUrlSafety } from "../../lib/safe-fetch";
 import type { NormalizedProductImage } from "../../schemas/products";
-import type { ServiceContext } from "../../context";
 
 /**
  * Image inputs that arrive as multipart parts (named by `fileKey`) or URLs,
@@ -25,7 +25,9 @@ export interface CheckedPart {
 export function missingPart(key: string, at: InputPlace, isMultipart: boolean): ApiError {
   return new ApiError(
     "MULTIPART_FILE_NOT_FOUND",
-    isMultipart ? `${at.label} names fileKey "${key}" but the request has no file part with that name.` : `${at.label} names fileKey "${key}": file parts need a multipart/form-data request.`,
+    isMultipart
+      ? `${at.label} names fileKey "${key}" but the request has no file part with that name.`
+      : `${at.label} names fileKey "${key}": file parts need a multipart/form-data request.`,
     { details: [{ path: at.path, message: `no part "${key}"` }] },
   );
 }
@@ -59,7 +61,10 @@ export async function checkProductImages(
     const place = at(index);
     if (img.url !== undefined) {
       const check = checkUrlSafety(img.url, { allowLoopback: ctx.config.ALLOW_LOOPBACK_FETCH });
-      if (!check.ok) throw new ApiError("INVALID_IMAGE_INPUT", `${place.label}: the URL is refused: ${check.reason}.`, { details: [{ path: place.path, message: check.reason }] });
+      if (!check.ok)
+        throw new ApiError("INVALID_IMAGE_INPUT", `${place.label}: the URL is refused: ${check.reason}.`, {
+          details: [{ path: place.path, message: check.reason }],
+        });
       continue;
     }
     const key = img.fileKey as string;

@@ -1,2 +1,2 @@
-export { getMaintenance, setMaintenance } from "./maintenance";
 export type { MaintenanceState } from "./maintenance";
+export { getMaintenance, setMaintenance } from "./maintenance";

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { AppConfig } from "../../config";
+import type { ServiceContext } from "../../context";
 import { getSetting, putSetting } from "../../db/repo/settings";
 import { describeError, log } from "../../lib/logger";
-import type { ServiceContext } from "../../context";
 
 /**
  * Maintenance mode: when on, every /tryon/v1 route answers 503
@@ -69,7 +69,10 @@ function combine(cfg: AppConfig, s: Cached): MaintenanceState {
   return { enabled: s.enabled, retryAfterSeconds: s.retryAfterSeconds ?? cfg.MAINTENANCE_RETRY_AFTER_SECONDS, source: "operator", updatedAt: s.updatedAt };
 }
 
-export async function setMaintenance(ctx: ServiceContext, input: { enabled: boolean; retryAfterSeconds?: number | null | undefined }): Promise<MaintenanceState> {
+export async function setMaintenance(
+  ctx: ServiceContext,
+  input: { enabled: boolean; retryAfterSeconds?: number | null | undefined },
+): Promise<MaintenanceState> {
   const now = ctx.now();
   const value = { enabled: input.enabled, retryAfterSeconds: input.retryAfterSeconds ?? null };
   await putSetting(ctx.db, MAINTENANCE_SETTING, JSON.stringify(value), now);

@@ -1,2 +1,14 @@
-export { deleteProduct, getProduct, listProducts, presentProduct, productStats, upsertProduct, resolveProductImage, expiryFor, newOneshotExternalId, RESERVED_PREFIX, RELEASED_IMAGE_GRACE_MS } from "./products";
 export type { ProductImageRef, ProductRecord } from "./products";
+export {
+  deleteProduct,
+  expiryFor,
+  getProduct,
+  listProducts,
+  newOneshotExternalId,
+  presentProduct,
+  productStats,
+  RELEASED_IMAGE_GRACE_MS,
+  RESERVED_PREFIX,
+  resolveProductImage,
+  upsertProduct,
+} from "./products";

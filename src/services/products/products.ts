@@ -1,13 +1,14 @@
+import type { ServiceContext } from "../../context";
 import { findImage, findImageBySourceHash, setImagesExpiry } from "../../db/repo/images";
 import {
   deleteProductRow,
   findProduct,
   listProducts as listProductRows,
+  type ProductRow,
   productGenerationStats,
   updateProductImagesIf,
   updateProductUsage,
   writeProduct,
-  type ProductRow,
 } from "../../db/repo/products";
 import { ApiError } from "../../errors";
 import { base64UrlEncode, sha256Hex } from "../../lib/crypto";
@@ -16,8 +17,7 @@ import type { FilePart } from "../../lib/multipart-form";
 import { safeFetchImage } from "../../lib/safe-fetch";
 import { DAY, isLive, toIso } from "../../lib/time";
 import { normalizeProductImages, type ProductInput, type ProductView } from "../../schemas/products";
-import type { ServiceContext } from "../../context";
-import { checkProductImages, type CheckedPart, storeImage, toStoredImage, type StoredImage } from "../images";
+import { type CheckedPart, checkProductImages, type StoredImage, storeImage, toStoredImage } from "../images";
 
 export interface ProductImageRef {
   /** The URL, or "upload://<imageId>" for bytes sent in a multipart request. */
@@ -173,7 +173,12 @@ export async function upsertProduct(
       expiresAt: expiryFor(kind, validForDays, now),
     });
   } catch (err) {
-    await releaseImages(ctx, accountId, [...stored.values()].map((s) => s.id), now);
+    await releaseImages(
+      ctx,
+      accountId,
+      [...stored.values()].map((s) => s.id),
+      now,
+    );
     throw err;
   }
 
@@ -213,7 +218,9 @@ export async function touchProduct(ctx: ServiceContext, accountId: string, exter
 export async function deleteProduct(ctx: ServiceContext, accountId: string, externalId: string): Promise<void> {
   const row = await deleteProductRow(ctx.db, accountId, externalId);
   if (!row) throw notFound(externalId);
-  const ids = toRecord(row).images.map((i) => i.imageId).filter((id): id is string => id !== null);
+  const ids = toRecord(row)
+    .images.map((i) => i.imageId)
+    .filter((id): id is string => id !== null);
   await releaseImages(ctx, accountId, ids, ctx.now());
   if (!isLive(row, ctx.now())) throw notFound(externalId);
 }
@@ -283,7 +290,8 @@ export async function productStats(ctx: ServiceContext, accountId: string, exter
  */
 export async function resolveProductImage(ctx: ServiceContext, accountId: string, ref: ProductImageRef, productExternalId?: string): Promise<StoredImage> {
   const now = ctx.now();
-  const keep = (imageId: string) => (productExternalId === undefined ? Promise.resolve(true) : linkToProduct(ctx, accountId, productExternalId, ref.sourceUrl, imageId));
+  const keep = (imageId: string) =>
+    productExternalId === undefined ? Promise.resolve(true) : linkToProduct(ctx, accountId, productExternalId, ref.sourceUrl, imageId);
   if (ref.sourceUrl.startsWith(UPLOAD_SCHEME)) {
     const id = ref.imageId ?? ref.sourceUrl.slice(UPLOAD_SCHEME.length);
     const row = await findImage(ctx.db, accountId, id);

@@ -1,7 +1,7 @@
 import { getDb } from "../../db/client";
 import { deleteExpiredImageBatch, setImagesExpiry } from "../../db/repo/images";
 import { deleteProductIfExpired, listExpiredProducts } from "../../db/repo/products";
-import { RELEASED_IMAGE_GRACE_MS, type ProductImageRef } from "../products";
+import { type ProductImageRef, RELEASED_IMAGE_GRACE_MS } from "../products";
 
 /** Rows per batch and batches per run: bounded work per cron tick; the rest waits a minute. */
 export const RETENTION_BATCH = 100;

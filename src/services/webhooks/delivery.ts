@@ -1,17 +1,17 @@
+import type { ServiceContext } from "../../context";
 import * as repo from "../../db/repo/webhooks";
 import { ApiError } from "../../errors";
+import { elapsedMs, now } from "../../lib/clock";
 import { newId } from "../../lib/ids";
 import { describeError, log } from "../../lib/logger";
 import { UnreadableSealError } from "../../lib/secret-box";
 import { DAY, MINUTE, toIso } from "../../lib/time";
 import { webhookHeaders } from "../../lib/webhook-signing";
-import type { WebhookEventType } from "../../schemas/webhooks";
-import type { ServiceContext } from "../../context";
-import { loadGenerationView } from "../generations";
 import type { GenerationView } from "../../schemas/generations";
-import { enqueueDeliveries, type WebhookMessage } from "./enqueue";
+import type { WebhookEventType } from "../../schemas/webhooks";
+import { loadGenerationView } from "../generations";
 import { defaultSigningSecrets, endpointSigningSecrets, ensureDefaultSecret, parseEvents, webhookUrlVerdict } from "./endpoints";
-import { elapsedMs, now } from "../../lib/clock";
+import { enqueueDeliveries, type WebhookMessage } from "./enqueue";
 
 /**
  * Turning a finished generation into deliveries, and making one delivery
@@ -134,7 +134,12 @@ export async function processWebhookMessage(ctx: ServiceContext, msg: WebhookMes
 
   const target = await resolveTarget(ctx, delivery);
   if ("failure" in target) {
-    await repo.updateDelivery(ctx.db, delivery.accountId, delivery.id, { status: "FAILED", nextAttemptAt: null, lastError: target.failure, updatedAt: ctx.now() });
+    await repo.updateDelivery(ctx.db, delivery.accountId, delivery.id, {
+      status: "FAILED",
+      nextAttemptAt: null,
+      lastError: target.failure,
+      updatedAt: ctx.now(),
+    });
     return { action: "ack" };
   }
 
@@ -252,7 +257,12 @@ async function resolveTarget(ctx: ServiceContext, delivery: repo.WebhookDelivery
     if (!(err instanceof UnreadableSealError)) throw err;
     // Retried on the normal schedule: restoring the key as AT_REST_KEY_PREVIOUS lets a later attempt through.
     const which = err.keyId ? `at-rest key ${err.keyId}` : "an at-rest key";
-    log("error", "webhook signing secret unreadable; attempt not sent", { deliveryId: delivery.id, endpointId: delivery.endpointId, keyId: err.keyId, reason: err.reason });
+    log("error", "webhook signing secret unreadable; attempt not sent", {
+      deliveryId: delivery.id,
+      endpointId: delivery.endpointId,
+      keyId: err.keyId,
+      reason: err.reason,
+    });
     return {
       url: verdict.url,
       secrets: null,
@@ -300,7 +310,8 @@ async function postOnce(ctx: ServiceContext, url: string, secrets: string[], msg
   try {
     const res = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
     const snippet = await readSnippet(res);
-    const error = res.status >= 300 && res.status < 400 ? `redirect not followed (${res.status})` : res.status >= 200 && res.status < 300 ? null : `HTTP ${res.status}`;
+    const error =
+      res.status >= 300 && res.status < 400 ? `redirect not followed (${res.status})` : res.status >= 200 && res.status < 300 ? null : `HTTP ${res.status}`;
     return {
       statusCode: res.status,
       latencyMs: elapsedMs(started),
@@ -391,9 +402,17 @@ export async function sweepWebhookDeliveries(ctx: ServiceContext): Promise<Recor
     purged += n;
     if (n < PURGE_BATCH) break;
   }
-  const stranded = await repo.findOverdueDeliveries(ctx.db, { createdAfter: now - RECOVERY_WINDOW_MS, createdBefore: now - 10 * MINUTE, overdueBefore: now - OVERDUE_MS, neverAttemptedBefore: now - 10 * MINUTE }, 100);
+  const stranded = await repo.findOverdueDeliveries(
+    ctx.db,
+    { createdAfter: now - RECOVERY_WINDOW_MS, createdBefore: now - 10 * MINUTE, overdueBefore: now - OVERDUE_MS, neverAttemptedBefore: now - 10 * MINUTE },
+    100,
+  );
   if (stranded.length > 0) {
-    await repo.touchDeliveries(ctx.db, stranded.map((d) => d.id), now);
+    await repo.touchDeliveries(
+      ctx.db,
+      stranded.map((d) => d.id),
+      now,
+    );
     await enqueueDeliveries(ctx, stranded, { resume: true });
   }
   return { purged, requeued: stranded.length };

@@ -1,9 +1,10 @@
+import type { ServiceContext } from "../../context";
 import * as repo from "../../db/repo/webhooks";
 import { ApiError } from "../../errors";
-import { newId } from "../../lib/ids";
-import { checkUrlSafety, classifyIpLiteral } from "../../lib/safe-fetch";
 import { atRestKeyring } from "../../lib/at-rest-keys";
+import { newId } from "../../lib/ids";
 import { describeError, log } from "../../lib/logger";
+import { checkUrlSafety, classifyIpLiteral } from "../../lib/safe-fetch";
 import { openSecret, sealSecret, UnreadableSealError } from "../../lib/secret-box";
 import { toIso } from "../../lib/time";
 import { generateWebhookSecret } from "../../lib/webhook-signing";
@@ -15,7 +16,6 @@ import {
   type WebhookEndpointView,
   type WebhookEventType,
 } from "../../schemas/webhooks";
-import type { ServiceContext } from "../../context";
 import { enqueueDeliveries } from "./enqueue";
 
 /**
@@ -201,7 +201,11 @@ export interface CreateEndpointInput {
   enabled?: boolean | undefined;
 }
 
-export async function createEndpoint(ctx: ServiceContext, accountId: string, input: CreateEndpointInput): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
+export async function createEndpoint(
+  ctx: ServiceContext,
+  accountId: string,
+  input: CreateEndpointInput,
+): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
   const url = validateWebhookUrl(ctx, input.url, "url");
   if ((await repo.countEndpoints(ctx.db, accountId)) >= MAX_ENDPOINTS_PER_ACCOUNT) {
     throw new ApiError("VALIDATION_FAILED", `An account can have at most ${MAX_ENDPOINTS_PER_ACCOUNT} webhook endpoints.`, {
@@ -364,7 +368,10 @@ export async function listDeliveries(
   const rows = await repo.listEndpointDeliveries(ctx.db, accountId, endpointId, { limit: input.limit + 1, before: input.cursor, status: input.status });
   const hasMore = rows.length > input.limit;
   const items = rows.slice(0, input.limit);
-  const attempts = await repo.listAttempts(ctx.db, items.map((r) => r.id));
+  const attempts = await repo.listAttempts(
+    ctx.db,
+    items.map((r) => r.id),
+  );
   const byDelivery = new Map<string, repo.WebhookAttemptRow[]>();
   for (const a of attempts) byDelivery.set(a.deliveryId, [...(byDelivery.get(a.deliveryId) ?? []), a]);
   return {

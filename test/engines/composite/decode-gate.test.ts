@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { decodeImage, DecodeRefused, decodeStats } from "../../../src/engines/composite/codecs";
-import { createCompositeEngine } from "../../../src/engines/composite/engine";
+import { DecodeRefused, decodeImage, decodeStats } from "../../../src/engines/composite/codecs";
 import { DECODE_BUDGET_BYTES, decodeFootprint } from "../../../src/engines/composite/decode-budget";
+import { createCompositeEngine } from "../../../src/engines/composite/engine";
 import type { EngineInput, EngineResult } from "../../../src/engines/types";
 import { readImageHeader } from "../../../src/lib/image-header";
 import { jpegFillByteBeforeSof, pngIhdrLies, realJpeg } from "../../helpers/crafted-images";
@@ -38,7 +38,12 @@ describe("the decode budget", () => {
   it("decodeImage refuses before the codec starts when the header's footprint exceeds the budget", async () => {
     // A real JPEG whose SOF says 3000×3000 (9 MP × 8 B = 72 MB > 64 MiB).
     const big = patchJpegSize(await jpeg(makeRgba(300, 300, () => [10, 120, 200])), 3000, 3000);
-    const { result, started } = await watchingDecodes(() => decodeImage(big).then(() => "decoded", (e: unknown) => e));
+    const { result, started } = await watchingDecodes(() =>
+      decodeImage(big).then(
+        () => "decoded",
+        (e: unknown) => e,
+      ),
+    );
     expect(result).toBeInstanceOf(DecodeRefused);
     expect(String(result)).toMatch(/3000×3000 JPEG needs 72000000 bytes/);
     expect(started).toBe(0);
@@ -47,7 +52,12 @@ describe("the decode budget", () => {
   it("a PNG decodes at its IHDR size, never at what its IDAT holds", async () => {
     // IHDR says 240×240, IDAT holds a 600×600 image's rows: the decoder allocates for 240×240 and fails on the data.
     const lying = await pngIhdrLies(240, 240, { width: 600, height: 600 }, false);
-    const { result, largest } = await watchingDecodes(() => decodeImage(lying).then((img) => `${img.width}×${img.height}`, () => "refused"));
+    const { result, largest } = await watchingDecodes(() =>
+      decodeImage(lying).then(
+        (img) => `${img.width}×${img.height}`,
+        () => "refused",
+      ),
+    );
     expect(largest).toBe(240 * 240);
     expect(["240×240", "refused"]).toContain(result);
   });
@@ -57,7 +67,9 @@ describe("composite engine: a crafted image never starts a decode above the cap"
   it("the issue's file (fill byte before SOF, decoy SOF after EOI) is not decoded: it is 7680×7680 to the gate too", async () => {
     const crafted = await jpegFillByteBeforeSof();
     const engine = createCompositeEngine();
-    const { result, started, largest } = await watchingDecodes(async () => engine.run(engineInput({ person: person(crafted, "jpeg", 7680, 7680), productImages: [await garment()] })));
+    const { result, started, largest } = await watchingDecodes(async () =>
+      engine.run(engineInput({ person: person(crafted, "jpeg", 7680, 7680), productImages: [await garment()] })),
+    );
     const r = failed(result);
     expect(r.code).toBe("IMAGE_PROCESSING_FAILED");
     expect(r.message).toMatch(/7680×7680 \(59\.0 MP\)/);
@@ -70,12 +82,15 @@ describe("composite engine: a crafted image never starts a decode above the cap"
     const crafted = await jpegFillByteBeforeSof();
     const asked: number[] = [];
     const copy = await realJpeg(1024, 1024);
-    const engine = createCompositeEngine({ shrink: async (_bytes, maxSide) => {
+    const engine = createCompositeEngine({
+      shrink: async (_bytes, maxSide) => {
         asked.push(maxSide);
         return copy;
       },
     });
-    const { result, largest } = await watchingDecodes(async () => engine.run(engineInput({ person: person(crafted, "jpeg", 7680, 7680), productImages: [await garment()] })));
+    const { result, largest } = await watchingDecodes(async () =>
+      engine.run(engineInput({ person: person(crafted, "jpeg", 7680, 7680), productImages: [await garment()] })),
+    );
     expect(result.kind).toBe("completed");
     expect(asked).toEqual([2048]);
     expect(largest).toBe(1024 * 1024);
@@ -85,12 +100,15 @@ describe("composite engine: a crafted image never starts a decode above the cap"
     // A row recorded 240×240 (what image-size 2.1.0 read for this file) over bytes that are 7680×7680.
     const crafted = await jpegFillByteBeforeSof();
     let shrinkCalls = 0;
-    const engine = createCompositeEngine({ shrink: async () => {
+    const engine = createCompositeEngine({
+      shrink: async () => {
         shrinkCalls++;
         return new Uint8Array();
       },
     });
-    const { result, started } = await watchingDecodes(async () => engine.run(engineInput({ person: person(crafted, "jpeg", 240, 240), productImages: [await garment()] })));
+    const { result, started } = await watchingDecodes(async () =>
+      engine.run(engineInput({ person: person(crafted, "jpeg", 240, 240), productImages: [await garment()] })),
+    );
     const r = failed(result);
     expect(r.code).toBe("IMAGE_PROCESSING_FAILED");
     expect(r.message).toMatch(/bytes are a 7680×7680 JPEG, but it was recorded as a 240×240 JPEG/);
@@ -101,7 +119,9 @@ describe("composite engine: a crafted image never starts a decode above the cap"
   it("raising COMPOSITE_MAX_INPUT_PIXELS cannot lift the budget: a 12 MP header is never decoded in the isolate", async () => {
     const big = patchJpegSize(await jpeg(makeRgba(400, 300, () => [10, 120, 200])), 4000, 3000);
     const engine = createCompositeEngine({ maxInputPixels: 60_000_000 });
-    const { result, started } = await watchingDecodes(async () => engine.run(engineInput({ person: person(big, "jpeg", 4000, 3000), productImages: [await garment()] })));
+    const { result, started } = await watchingDecodes(async () =>
+      engine.run(engineInput({ person: person(big, "jpeg", 4000, 3000), productImages: [await garment()] })),
+    );
     const r = failed(result);
     expect(r.code).toBe("IMAGE_PROCESSING_FAILED");
     expect(r.message).toMatch(/at most 8\.4 MP/);

@@ -2,9 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getConfig } from "../../../src/config/config";
 import { COMPOSITE_DEFAULT_MAX_INPUT_PIXELS, createCompositeEngine } from "../../../src/engines/composite/engine";
-import { createEngine } from "../../../src/engines/registry";
 import { imagesBindingShrinker } from "../../../src/engines/composite/shrink";
-import { withExifOrientation } from "../../helpers/images";
+import { createEngine } from "../../../src/engines/registry";
 import type { EngineInput, EngineResult } from "../../../src/engines/types";
 import {
   colourDiff,
@@ -21,6 +20,7 @@ import {
   png,
   webp,
 } from "../../helpers/engine-images";
+import { withExifOrientation } from "../../helpers/images";
 
 const RED: [number, number, number] = [200, 25, 30];
 
@@ -36,10 +36,15 @@ function input(person: EngineInput["person"], garment: EngineInput["productImage
   return engineInput({ person, productImages: [garment], ...over });
 }
 
-const asPerson = (bytes: Uint8Array, format: "jpeg" | "png" | "webp" | "heic", w: number, h: number, extra: Partial<EngineInput["person"]> = {}) =>
-  ({ ...engineImage(bytes, format, w, h), crop: null, ...extra });
-const asGarment = (bytes: Uint8Array, format: "jpeg" | "png" | "webp" | "heic", w: number, h: number) =>
-  ({ ...engineImage(bytes, format, w, h), classifications: null });
+const asPerson = (bytes: Uint8Array, format: "jpeg" | "png" | "webp" | "heic", w: number, h: number, extra: Partial<EngineInput["person"]> = {}) => ({
+  ...engineImage(bytes, format, w, h),
+  crop: null,
+  ...extra,
+});
+const asGarment = (bytes: Uint8Array, format: "jpeg" | "png" | "webp" | "heic", w: number, h: number) => ({
+  ...engineImage(bytes, format, w, h),
+  classifications: null,
+});
 
 function completed(r: EngineResult): Extract<EngineResult, { kind: "completed" }> {
   if (r.kind !== "completed") throw new Error(`expected completed, got ${JSON.stringify(r).slice(0, 300)}`);
@@ -55,7 +60,8 @@ describe("composite engine: a real, deterministic preview", () => {
   const engine = createEngine("composite", { config: getConfig(env) });
 
   it("places the garment on the torso, keeps the person around it, encodes a JPEG", async () => {
-    const w = 600, h = 800;
+    const w = 600,
+      h = 800;
     const personBytes = await personJpeg(w, h);
     const res = completed(await engine.run(input(asPerson(personBytes, "jpeg", w, h), asGarment(await garmentPng(), "png", 300, 300))));
     expect(res.contentType).toBe("image/jpeg");
@@ -69,7 +75,13 @@ describe("composite engine: a real, deterministic preview", () => {
     expect(colourDiff(torso, RED)).toBeLessThan(40);
     expect(colourDiff(pixel(person, w / 2, h * 0.44), RED)).toBeGreaterThan(100);
     // Corners and the keyed-out white around the garment show the person, not white.
-    for (const [x, y] of [[5, 5], [w - 5, 5], [5, h - 5], [w - 5, h - 5], [w * 0.31, h * 0.25]] as const) {
+    for (const [x, y] of [
+      [5, 5],
+      [w - 5, 5],
+      [5, h - 5],
+      [w - 5, h - 5],
+      [w * 0.31, h * 0.25],
+    ] as const) {
       expect(colourDiff(pixel(out, x, y), pixel(person, x, y))).toBeLessThan(20);
     }
   });
@@ -107,7 +119,8 @@ describe("composite engine: a real, deterministic preview", () => {
   });
 
   it("applies the person crop box (displayed frame)", async () => {
-    const w = 800, h = 1000;
+    const w = 800,
+      h = 1000;
     const personBytes = await personJpeg(w, h);
     const crop = { x: 200, y: 250, width: 400, height: 500 };
     const res = completed(await engine.run(input(asPerson(personBytes, "jpeg", w, h, { crop }), asGarment(await garmentPng(), "png", 300, 300))));
@@ -200,7 +213,8 @@ describe("composite engine: photos above the decode cap go through the Images bi
   const shrinking = createCompositeEngine({ maxInputPixels: CAP, shrink: imagesBindingShrinker(env.IMAGES) });
 
   it("an over-cap photo is downscaled outside the isolate, then cropped and composited", async () => {
-    const w = 800, h = 1000; // 0.8 MP > cap
+    const w = 800,
+      h = 1000; // 0.8 MP > cap
     const personBytes = await personJpeg(w, h);
     const crop = { x: 200, y: 250, width: 400, height: 500 };
     const res = completed(await shrinking.run(input(asPerson(personBytes, "jpeg", w, h, { crop }), asGarment(await garmentPng(), "png", 300, 300))));
@@ -235,7 +249,9 @@ describe("composite engine: photos above the decode cap go through the Images bi
     // that returns what Cloudflare Images would: an upright JPEG within the size asked for.
     const converted = await personJpeg(400, 500); // within the cap, as the binding returns it
     const asked: number[] = [];
-    const heicReader = createCompositeEngine({ maxInputPixels: CAP, shrink: async (_bytes, maxSide) => {
+    const heicReader = createCompositeEngine({
+      maxInputPixels: CAP,
+      shrink: async (_bytes, maxSide) => {
         asked.push(maxSide);
         return converted;
       },
@@ -260,7 +276,12 @@ describe("composite engine: photos above the decode cap go through the Images bi
     const broken = createCompositeEngine({ maxInputPixels: CAP, shrink: async () => new Uint8Array([1, 2, 3]) });
     const r = failure(await broken.run(input(asPerson(await personJpeg(800, 1000), "jpeg", 800, 1000), asGarment(await garmentPng(), "png", 300, 300))));
     expect(r.code).toBe("IMAGE_PROCESSING_FAILED");
-    const throwing = createCompositeEngine({ maxInputPixels: CAP, shrink: async () => { throw new Error("images unavailable"); } });
+    const throwing = createCompositeEngine({
+      maxInputPixels: CAP,
+      shrink: async () => {
+        throw new Error("images unavailable");
+      },
+    });
     const r2 = failure(await throwing.run(input(asPerson(await personJpeg(800, 1000), "jpeg", 800, 1000), asGarment(await garmentPng(), "png", 300, 300))));
     expect(r2.code).toBe("IMAGE_PROCESSING_FAILED");
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyOrientation, rectToStored, resampleArea, type Rgba } from "../../../src/engines/composite/pixels";
+import { applyOrientation, type Rgba, rectToStored, resampleArea } from "../../../src/engines/composite/pixels";
 
 // Independent reference transforms (EXIF semantics written as rotations/flips).
 type Grid = number[][]; // [y][x]
@@ -19,7 +19,8 @@ const EXPECTED: Record<number, (g: Grid) => Grid> = {
 };
 
 function fromGrid(g: Grid): Rgba {
-  const h = g.length, w = g[0]!.length;
+  const h = g.length,
+    w = g[0]!.length;
   const data = new Uint8ClampedArray(w * h * 4);
   for (const [y, row] of g.entries()) for (const [x, v] of row.entries()) data.set([v, v, v, 255], (y * w + x) * 4);
   return { data, width: w, height: h };
@@ -55,6 +56,10 @@ describe("pixel helpers", () => {
     const out = resampleArea(src, { x: 0, y: 0, width: 4, height: 2 }, 2, 1);
     expect(toGrid(out)).toEqual([[100, 70]]);
     const flat = fromGrid(Array.from({ length: 7 }, () => Array(9).fill(77) as number[]));
-    expect(toGrid(resampleArea(flat, { x: 0, y: 0, width: 9, height: 7 }, 4, 3)).flat().every((v) => v === 77)).toBe(true);
+    expect(
+      toGrid(resampleArea(flat, { x: 0, y: 0, width: 9, height: 7 }, 4, 3))
+        .flat()
+        .every((v) => v === 77),
+    ).toBe(true);
   });
 });

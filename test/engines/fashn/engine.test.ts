@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createFashnEngine, fashnPollDelaySeconds, parseRetryAfter, type FetchLike } from "../../../src/engines/fashn/engine";
+import { createFashnEngine, type FetchLike, fashnPollDelaySeconds, parseRetryAfter } from "../../../src/engines/fashn/engine";
 import { FASHN_ERROR_TABLE } from "../../../src/engines/fashn/errors";
 import type { EngineInput } from "../../../src/engines/types";
 import { engineImage, engineInput, jpeg, makeRgba, personPattern } from "../../helpers/engine-images";
@@ -102,7 +102,12 @@ describe("fashn engine: success path", () => {
   });
 
   it("poll delay policy: first wait by mode, then 2 s, 3 s, 5 s", () => {
-    expect([fashnPollDelaySeconds(0, "performance"), fashnPollDelaySeconds(0, "balanced"), fashnPollDelaySeconds(0, null), fashnPollDelaySeconds(0, "quality")]).toEqual([3, 5, 5, 8]);
+    expect([
+      fashnPollDelaySeconds(0, "performance"),
+      fashnPollDelaySeconds(0, "balanced"),
+      fashnPollDelaySeconds(0, null),
+      fashnPollDelaySeconds(0, "quality"),
+    ]).toEqual([3, 5, 5, 8]);
     expect([1, 3, 4, 9, 10, 50].map((n) => fashnPollDelaySeconds(n, null))).toEqual([2, 2, 3, 3, 5, 5]);
   });
 });

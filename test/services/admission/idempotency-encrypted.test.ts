@@ -31,4 +31,3 @@ describe("stored idempotent responses are encrypted at rest", () => {
     expect(await replay.json()).toEqual(created);
   });
 });
-

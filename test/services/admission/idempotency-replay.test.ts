@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { accountGate, accountGateStub } from "../../../src/durable/account-gate/client";
+import { now } from "../../../src/lib/clock";
 import { bodyFingerprint } from "../../../src/lib/fingerprint";
 import { api, createAccount, env, expectEnvelope, type TestAccount } from "../../helpers/harness";
-import { now } from "../../../src/lib/clock";
 
 const hook = (n: number) => ({ url: `https://shop${n}.example.com/hooks/drape`, description: `endpoint ${n}` });
 
@@ -51,7 +51,14 @@ describe("Idempotency-Key on POST", () => {
     const gate = accountGate(env, acct.accountId);
     const began = await gate.admit({
       rate: { keyId: acct.keyId, perMinute: 100, burst: 100 },
-      idempotency: { key, method: "POST", path: "/tryon/v1/webhooks", fingerprint: await bodyFingerprint("application/json", new TextEncoder().encode(body)), owner: "first", requestId: "req_first" },
+      idempotency: {
+        key,
+        method: "POST",
+        path: "/tryon/v1/webhooks",
+        fingerprint: await bodyFingerprint("application/json", new TextEncoder().encode(body)),
+        owner: "first",
+        requestId: "req_first",
+      },
     });
     expect(began.idempotency).toEqual({ state: "new" });
     const dup = await post(acct, key, hook(1));

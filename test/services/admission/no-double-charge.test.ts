@@ -1,10 +1,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { IDEMPOTENCY_LEASE_MS, ORPHAN_AFTER_MS } from "../../../src/durable/account-gate/gate";
 import { accountGate, accountGateStub } from "../../../src/durable/account-gate/client";
-import { expectLedgerBalances } from "../credits/helpers";
+import { IDEMPOTENCY_LEASE_MS, ORPHAN_AFTER_MS } from "../../../src/durable/account-gate/gate";
 import { api, expectEnvelope, type TestAccount } from "../../helpers/harness";
 import { env, filePart, fundedAccount, personJpeg, registerProduct, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
+import { expectLedgerBalances } from "../credits/helpers";
 
 /**
  * Every failure point of a try-on that carries an Idempotency-Key, on both
@@ -133,14 +133,19 @@ async function charges(accountId: string): Promise<Charges> {
 }
 
 async function generationRows(accountId: string): Promise<Array<{ id: string; status: string }>> {
-  const { results } = await env.DB.prepare("SELECT id, status FROM generations WHERE account_id = ? ORDER BY id").bind(accountId).all<{ id: string; status: string }>();
+  const { results } = await env.DB.prepare("SELECT id, status FROM generations WHERE account_id = ? ORDER BY id")
+    .bind(accountId)
+    .all<{ id: string; status: string }>();
   return results;
 }
 
 /** The generation ids the first request reserved, from the ledger (its answer may not name it). */
 async function reservedIds(accountId: string): Promise<string[]> {
   const { entries } = await accountGate(env, accountId).ledger(100);
-  return entries.filter((e) => e.kind === "reserve").map((e) => e.generationId ?? "").reverse();
+  return entries
+    .filter((e) => e.kind === "reserve")
+    .map((e) => e.generationId ?? "")
+    .reverse();
 }
 
 async function expectAccepted(res: Response, replayed: boolean, status = "PENDING"): Promise<{ generationId: string; text: string }> {
@@ -380,7 +385,10 @@ describe("the provisional answer and the generation it names", () => {
       const migrate = (instance as unknown as { migrate: () => void }).migrate.bind(instance);
       migrate();
       migrate(); // a second run (the next constructor) must not add the column again
-      const cols = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('idempotency')").toArray().map((c) => c.name);
+      const cols = sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info('idempotency')")
+        .toArray()
+        .map((c) => c.name);
       expect(cols).toContain("generation_id");
       return sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'schema_version'").one().v;
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { accountGateStub } from "../../../src/durable/account-gate/client";
-import { admin, api, createAccount, env, expectEnvelope, type TestAccount } from "../../helpers/harness";
 import { now } from "../../../src/lib/clock";
+import { admin, api, createAccount, env, expectEnvelope, type TestAccount } from "../../helpers/harness";
 
 /** Freezes the account's gate clock so refill is exact (no real time leaks into the bucket). */
 async function freeze(acct: TestAccount, at = now()) {
@@ -104,7 +104,10 @@ describe("per-key token bucket", () => {
   it("limits are per key: another key of the same account is unaffected", async () => {
     const acct = await createAccount({ key: { rateLimitPerMinute: 60, rateLimitBurst: 2 } });
     await freeze(acct);
-    const k2 = await admin(`/admin/v1/accounts/${acct.accountId}/keys`, { method: "POST", json: { name: "second", rateLimitPerMinute: 60, rateLimitBurst: 2 } });
+    const k2 = await admin(`/admin/v1/accounts/${acct.accountId}/keys`, {
+      method: "POST",
+      json: { name: "second", rateLimitPerMinute: 60, rateLimitBurst: 2 },
+    });
     const other = { ...acct, key: ((await k2.json()) as { key: string }).key };
     expect((await get(acct)).status).toBe(200);
     expect((await get(acct)).status).toBe(200);
@@ -125,7 +128,10 @@ describe("per-key token bucket", () => {
     expect(acc).toMatchObject({ q: 30, w: 60 });
     expect(acc.r).toBeLessThan(30);
 
-    const patchKey = await admin(`/admin/v1/accounts/${acct.accountId}/keys/${acct.keyId}`, { method: "PATCH", json: { rateLimitPerMinute: 60, rateLimitBurst: 2 } });
+    const patchKey = await admin(`/admin/v1/accounts/${acct.accountId}/keys/${acct.keyId}`, {
+      method: "PATCH",
+      json: { rateLimitPerMinute: 60, rateLimitBurst: 2 },
+    });
     expect(patchKey.status).toBe(200);
     const first = await get(acct);
     expect(parseRateLimit(first)).toMatchObject({ q: 2, w: 2, r: 1 });

@@ -2,9 +2,9 @@ import { runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { accountGate, accountGateStub } from "../../../src/durable/account-gate/client";
 import { IDEMPOTENCY_LEASE_MS } from "../../../src/durable/account-gate/gate";
-import { expectLedgerBalances, genId, grantCredits } from "../credits/helpers";
 import { createAccount, env } from "../../helpers/harness";
 import { captureGenerationQueue, registerProduct, silenceWebhookQueue, tryOn, uploadPerson } from "../../helpers/pipeline";
+import { expectLedgerBalances, genId, grantCredits } from "../credits/helpers";
 
 let queue: ReturnType<typeof captureGenerationQueue>;
 let restoreWebhooks: () => void;

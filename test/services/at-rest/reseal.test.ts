@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../../src";
 import { loadKeyring, sealSecret } from "../../../src/lib/secret-box";
 import { onGenerationFinished } from "../../../src/services/generations/events";
+import { keyIdOf, legacySealText, randomKey, TEST_KEY } from "../../helpers/at-rest-keys";
 import { ADMIN_TOKEN, BASE, createAccount } from "../../helpers/harness";
 import { captureWebhookQueue, createEndpoint, env, insertGeneration, mockReceiver, runWebhookConsumer } from "../../helpers/webhooks";
-import { keyIdOf, legacySealText, randomKey, TEST_KEY } from "../../helpers/at-rest-keys";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -15,7 +15,11 @@ afterEach(() => {
 async function send(vars: Record<string, string>, path: string, init: { method?: string; json?: unknown; key?: string } = {}): Promise<Response> {
   const headers = new Headers(init.key ? { "x-api-key": init.key } : { authorization: `Bearer ${ADMIN_TOKEN}` });
   if (init.json !== undefined) headers.set("content-type", "application/json");
-  const request = new Request(`${BASE}${path}`, { method: init.method ?? "GET", headers, body: init.json === undefined ? undefined : JSON.stringify(init.json) });
+  const request = new Request(`${BASE}${path}`, {
+    method: init.method ?? "GET",
+    headers,
+    body: init.json === undefined ? undefined : JSON.stringify(init.json),
+  });
   return await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, ...vars } as Env, createExecutionContext());
 }
 
@@ -39,8 +43,12 @@ describe("completing a rotation: POST /admin/v1/at-rest-key/reseal", () => {
     const b = await createEndpoint(acct, { url: "https://hooks.example.com/b" });
     // One secret still in the format before key ids, one endpoint mid-rotation (old secret in its overlap).
     const legacySecret = "whsec_bGVnYWN5LXNlY3JldC1zdG9yZWQtYmVmb3JlLWtleS1pZHM=";
-    await env.DB.prepare("UPDATE webhook_endpoints SET secret_enc = ? WHERE id = ?").bind(await legacySealText(TEST_KEY, legacySecret, `webhook_endpoints:${a.id}`), a.id).run();
-    const rotatedB = (await (await send({}, `/tryon/v1/webhooks/${b.id}/rotate-secret`, { method: "POST", json: {}, key: acct.key })).json()) as { secret: string };
+    await env.DB.prepare("UPDATE webhook_endpoints SET secret_enc = ? WHERE id = ?")
+      .bind(await legacySealText(TEST_KEY, legacySecret, `webhook_endpoints:${a.id}`), a.id)
+      .run();
+    const rotatedB = (await (await send({}, `/tryon/v1/webhooks/${b.id}/rotate-secret`, { method: "POST", json: {}, key: acct.key })).json()) as {
+      secret: string;
+    };
     const defaultSecret = ((await (await send({}, "/tryon/v1/webhooks/default-secret", { key: acct.key })).json()) as { secret: string }).secret;
     // A secret sealed under a key nobody has any more: reported, skipped, and the loop still ends.
     const lost = await createEndpoint(acct, { url: "https://hooks.example.com/lost" });
@@ -94,7 +102,11 @@ describe("completing a rotation: POST /admin/v1/at-rest-key/reseal", () => {
     const res = await send({}, "/admin/v1/at-rest-key/reseal", { method: "POST" });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Result).nextCursor).toBeNull();
-    const anon = await worker.fetch(new Request(`${BASE}/admin/v1/at-rest-key`) as Request<unknown, IncomingRequestCfProperties>, env, createExecutionContext());
+    const anon = await worker.fetch(
+      new Request(`${BASE}/admin/v1/at-rest-key`) as Request<unknown, IncomingRequestCfProperties>,
+      env,
+      createExecutionContext(),
+    );
     expect(anon.status).toBe(401);
   });
 });

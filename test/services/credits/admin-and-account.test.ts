@@ -22,15 +22,27 @@ describe("operator credits API", () => {
     const adj = await admin(`/admin/v1/accounts/${acct.accountId}/credits`, { method: "POST", json: { amount: -3, reason: "goodwill reversal" } });
     expect(adj.status).toBe(201);
     expect(await adj.json()).toMatchObject({ creditBalance: 2, entry: { kind: "adjust", amount: -3, reason: "goodwill reversal" } });
-    await expectEnvelope(await admin(`/admin/v1/accounts/${acct.accountId}/credits`, { method: "POST", json: { amount: -3, reason: "too much" } }), 402, "INSUFFICIENT_CREDITS");
+    await expectEnvelope(
+      await admin(`/admin/v1/accounts/${acct.accountId}/credits`, { method: "POST", json: { amount: -3, reason: "too much" } }),
+      402,
+      "INSUFFICIENT_CREDITS",
+    );
     expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 2, reserved: 0, spent: 0 });
   });
 
   it("validates the body and the account", async () => {
     const acct = await createAccount();
-    const bad = await expectEnvelope(await admin(`/admin/v1/accounts/${acct.accountId}/credits`, { method: "POST", json: { amount: 0, reason: "" } }), 400, "VALIDATION_FAILED");
+    const bad = await expectEnvelope(
+      await admin(`/admin/v1/accounts/${acct.accountId}/credits`, { method: "POST", json: { amount: 0, reason: "" } }),
+      400,
+      "VALIDATION_FAILED",
+    );
     expect((bad.details as { path: string }[]).map((d) => d.path).sort()).toEqual(["amount", "reason"]);
-    await expectEnvelope(await admin(`/admin/v1/accounts/${acct.accountId}/credits`, { method: "POST", json: { amount: 1.5, reason: "x" } }), 400, "VALIDATION_FAILED");
+    await expectEnvelope(
+      await admin(`/admin/v1/accounts/${acct.accountId}/credits`, { method: "POST", json: { amount: 1.5, reason: "x" } }),
+      400,
+      "VALIDATION_FAILED",
+    );
     await expectEnvelope(await grantCredits("acc_doesnotexist", 5), 404, "ACCOUNT_NOT_FOUND");
     await expectEnvelope(await admin("/admin/v1/accounts/acc_doesnotexist/credits"), 404, "ACCOUNT_NOT_FOUND");
     await expectEnvelope(await api(acct, "/account/credits", { headers: { authorization: "Bearer nope" }, method: "GET" }), 401, "INVALID_API_KEY");
@@ -43,7 +55,14 @@ describe("operator credits API", () => {
     await grantCredits(acct.accountId, 2, "g2");
     const res = await admin(`/admin/v1/accounts/${acct.accountId}/credits?limit=2`);
     expect(res.status).toBe(200);
-    const page = (await res.json()) as { creditBalance: number; reserved: number; granted: number; entries: { kind: string; balanceAfter: number }[]; hasMore: boolean; nextCursor: string };
+    const page = (await res.json()) as {
+      creditBalance: number;
+      reserved: number;
+      granted: number;
+      entries: { kind: string; balanceAfter: number }[];
+      hasMore: boolean;
+      nextCursor: string;
+    };
     expect(page).toMatchObject({ creditBalance: 4, reserved: 1, spent: 0, granted: 5, hasMore: true });
     expect(page.entries.map((e) => [e.kind, e.balanceAfter])).toEqual([
       ["grant", 4],

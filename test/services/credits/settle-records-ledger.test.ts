@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { findGeneration } from "../../../src/db/repo/generations";
 import { backgroundContext } from "../../../src/context/background";
+import { findGeneration } from "../../../src/db/repo/generations";
 import { refundCredit, reserveCredit } from "../../../src/services/credits/credits";
 import { settleGeneration } from "../../../src/services/generations/lifecycle";
 import { createAccount, env } from "../../helpers/harness";

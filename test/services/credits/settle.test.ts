@@ -1,9 +1,9 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ORPHAN_AFTER_MS } from "../../../src/durable/account-gate/gate";
-import { reconcileCredits } from "../../../src/services/credits/reconcile";
 import { backgroundContext } from "../../../src/context/background";
+import { ORPHAN_AFTER_MS } from "../../../src/durable/account-gate/gate";
 import { commitCredit, refundCredit, reserveCredit } from "../../../src/services/credits/credits";
+import { reconcileCredits } from "../../../src/services/credits/reconcile";
 import { createAccount, env } from "../../helpers/harness";
 import { accountGate, accountGateStub, expectLedgerBalances, genId, grantCredits } from "./helpers";
 

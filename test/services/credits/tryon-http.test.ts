@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { accountGate, accountGateStub } from "../../../src/durable/account-gate/client";
-import { admin, api, createAccount, env, expectEnvelope, type TestAccount } from "../../helpers/harness";
-import { captureGenerationQueue, registerProduct, silenceWebhookQueue, tryOn, uploadPerson } from "../../helpers/pipeline";
-import { makePng } from "../../helpers/images";
-import { meter } from "../../helpers/meter";
-import { expectLedgerBalances, grantCredits } from "./helpers";
 import { now } from "../../../src/lib/clock";
 import { MINUTE } from "../../../src/lib/time";
+import { admin, api, createAccount, env, expectEnvelope, type TestAccount } from "../../helpers/harness";
+import { makePng } from "../../helpers/images";
+import { meter } from "../../helpers/meter";
+import { captureGenerationQueue, registerProduct, silenceWebhookQueue, tryOn, uploadPerson } from "../../helpers/pipeline";
+import { expectLedgerBalances, grantCredits } from "./helpers";
 
 // The queue is captured (no consumer runs), so every accepted generation keeps its credit held.
 let queue: ReturnType<typeof captureGenerationQueue>;
@@ -38,7 +38,10 @@ async function freezeRefilled(acct: TestAccount): Promise<void> {
 
 /** Shrinks the key's bucket to `burst` (60/min), as an operator would. */
 async function limitKey(acct: TestAccount, burst: number): Promise<void> {
-  const patch = await admin(`/admin/v1/accounts/${acct.accountId}/keys/${acct.keyId}`, { method: "PATCH", json: { rateLimitPerMinute: 60, rateLimitBurst: burst } });
+  const patch = await admin(`/admin/v1/accounts/${acct.accountId}/keys/${acct.keyId}`, {
+    method: "PATCH",
+    json: { rateLimitPerMinute: 60, rateLimitBurst: burst },
+  });
   expect(patch.status).toBe(200);
 }
 
@@ -77,7 +80,11 @@ describe("POST /try-on and credits", () => {
     expect(await again.text()).toBe(firstText);
     expect(JSON.parse(firstText)).toMatchObject({ status: "PENDING", generationId: expect.stringMatching(/^gen_/) });
     expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 4, reserved: 1, spent: 0 });
-    await expectEnvelope(await tryOn(acct, { ...(body as object), externalUserId: "someone-else" }, "/try-on", { "idempotency-key": key }), 422, "IDEMPOTENCY_KEY_REUSED");
+    await expectEnvelope(
+      await tryOn(acct, { ...(body as object), externalUserId: "someone-else" }, "/try-on", { "idempotency-key": key }),
+      422,
+      "IDEMPOTENCY_KEY_REUSED",
+    );
     expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 4, reserved: 1, spent: 0 });
   });
 
@@ -133,7 +140,8 @@ describe("POST /try-on and credits", () => {
     await limitKey(acct, 3);
     await freezeRefilled(acct);
     // Another isolate spends the whole bucket: this isolate's hint still says "plenty", so it defers the count.
-    for (let i = 0; i < 3; i++) expect((await accountGate(env, acct.accountId).admit({ rate: { keyId: acct.keyId, perMinute: 60, burst: 3 } })).rate.allowed).toBe(true);
+    for (let i = 0; i < 3; i++)
+      expect((await accountGate(env, acct.accountId).admit({ rate: { keyId: acct.keyId, perMinute: 60, burst: 3 } })).rate.allowed).toBe(true);
     const png = await makePng(300, 300);
     const fetches = vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response(png, { headers: { "content-type": "image/png" } }));
     const urlBody = { person: { image: { source: { url: "https://images.example.com/person.png" } } }, products: [{ externalId: "mock-shirt" }] };

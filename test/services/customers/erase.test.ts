@@ -2,7 +2,18 @@ import { describe, expect, it } from "vitest";
 import { backgroundContext } from "../../../src/context/background";
 import { eraseCustomer } from "../../../src/services/customers/erase";
 import { api, call, expectEnvelope, type TestAccount } from "../../helpers/harness";
-import { env, fetchThroughWorker, fundedAccount, genRow, registerProduct, runConsumer, runCron, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
+import {
+  env,
+  fetchThroughWorker,
+  fundedAccount,
+  genRow,
+  registerProduct,
+  runConsumer,
+  runCron,
+  tryOn,
+  uploadPerson,
+  usePipelineQueues,
+} from "../../helpers/pipeline";
 
 const queue = usePipelineQueues();
 
@@ -15,7 +26,9 @@ interface ImgRow {
 }
 
 async function imagesOf(accountId: string): Promise<ImgRow[]> {
-  const res = await env.DB.prepare("SELECT id, r2_key, role, external_user_id, expires_at FROM images WHERE account_id = ? ORDER BY id").bind(accountId).all<ImgRow>();
+  const res = await env.DB.prepare("SELECT id, r2_key, role, external_user_id, expires_at FROM images WHERE account_id = ? ORDER BY id")
+    .bind(accountId)
+    .all<ImgRow>();
   return res.results;
 }
 
@@ -70,7 +83,11 @@ describe("DELETE /customers/{externalUserId}", () => {
     const u2Image = await uploadPerson(acct, { externalUserId: "u2" });
     const otherAccountImage = await uploadPerson(other, { externalUserId: "u1" });
     await registerProduct(acct, "mock-1", "mock");
-    const generationId = await completedTryOn(acct, { products: [{ externalId: "mock-1" }], person: { image: { source: { id: untagged } } }, externalUserId: "u1" });
+    const generationId = await completedTryOn(acct, {
+      products: [{ externalId: "mock-1" }],
+      person: { image: { source: { id: untagged } } },
+      externalUserId: "u1",
+    });
 
     const before = await genRow(generationId);
     expect(before.status).toBe("COMPLETED");
@@ -126,9 +143,15 @@ describe("DELETE /customers/{externalUserId}", () => {
     expect(hook.status).toBe(201);
     const imageId = await uploadPerson(acct, { externalUserId: "user-in-payload" });
     await registerProduct(acct, "mock-hook", "mock");
-    const generationId = await completedTryOn(acct, { products: [{ externalId: "mock-hook" }], person: { image: { source: { id: imageId } } }, externalUserId: "user-in-payload" });
+    const generationId = await completedTryOn(acct, {
+      products: [{ externalId: "mock-hook" }],
+      person: { image: { source: { id: imageId } } },
+      externalUserId: "user-in-payload",
+    });
     const payloads = async () =>
-      (await env.DB.prepare("SELECT payload FROM webhook_deliveries WHERE generation_id = ?").bind(generationId).all<{ payload: string }>()).results.map((r) => r.payload);
+      (await env.DB.prepare("SELECT payload FROM webhook_deliveries WHERE generation_id = ?").bind(generationId).all<{ payload: string }>()).results.map(
+        (r) => r.payload,
+      );
     const before = await payloads();
     expect(before).toHaveLength(1);
     expect(before[0]).toContain("user-in-payload");

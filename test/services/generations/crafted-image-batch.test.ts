@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 import { decodeStats } from "../../../src/engines/composite/codecs";
-import { expectLedgerBalances } from "../credits/helpers";
+import { COMPOSITE_DEFAULT_MAX_INPUT_PIXELS } from "../../../src/engines/composite/engine";
 import { jpegFillByteBeforeSof } from "../../helpers/crafted-images";
 import { api, type TestAccount } from "../../helpers/harness";
-import { COMPOSITE_DEFAULT_MAX_INPUT_PIXELS } from "../../../src/engines/composite/engine";
 import { env, filePart, fundedAccount, genRow, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
+import { expectLedgerBalances } from "../credits/helpers";
 
 const queue = usePipelineQueues();
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decode } from "../../helpers/engine-images";
-import { fetchThroughWorker, fundedAccount, genRow, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
 import { api } from "../../helpers/harness";
+import { fetchThroughWorker, fundedAccount, genRow, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
 
 const queue = usePipelineQueues();
 

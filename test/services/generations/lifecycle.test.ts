@@ -1,18 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import * as events from "../../../src/services/generations/events";
+import { api, expectEnvelope } from "../../helpers/harness";
+import { env, fundedAccount, genRow, registerProduct, runConsumer, runCron, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
 import { expectLedgerBalances } from "../credits/helpers";
-import { api, expectEnvelope, } from "../../helpers/harness";
-import {
-  env,
-  fundedAccount,
-  genRow,
-  registerProduct,
-  runConsumer,
-  runCron,
-  tryOn,
-  uploadPerson,
-  usePipelineQueues,
-} from "../../helpers/pipeline";
 
 const queue = usePipelineQueues();
 
@@ -54,7 +44,9 @@ describe("exactly one terminal transition", () => {
     expect(await genRow(generationId)).toEqual(done);
     expect(await expectLedgerBalances(acct.accountId)).toEqual(ledger);
     expect(spy).not.toHaveBeenCalled();
-    const results = await env.DB.prepare("SELECT count(*) AS n FROM images WHERE account_id = ? AND role = 'result'").bind(acct.accountId).first<{ n: number }>();
+    const results = await env.DB.prepare("SELECT count(*) AS n FROM images WHERE account_id = ? AND role = 'result'")
+      .bind(acct.accountId)
+      .first<{ n: number }>();
     expect(results?.n).toBe(1);
   });
 
@@ -100,7 +92,14 @@ describe("exactly one terminal transition", () => {
         async run(input) {
           const res = await api(acct, `/generations/${generationId}/cancel`, { method: "POST" });
           expect(res.status).toBe(200);
-          return { kind: "completed", bytes: input.person.bytes, contentType: "image/jpeg", format: "jpeg", width: input.person.width, height: input.person.height };
+          return {
+            kind: "completed",
+            bytes: input.person.bytes,
+            contentType: "image/jpeg",
+            format: "jpeg",
+            width: input.person.width,
+            height: input.person.height,
+          };
         },
       }),
     });
@@ -114,7 +113,9 @@ describe("exactly one terminal transition", () => {
     const listed = await env.BUCKET.list({ prefix: `r7d/${acct.accountId}/result/` });
     expect(listed.objects).toHaveLength(0);
     // …and so was its image row: nothing points at a missing object.
-    const results = await env.DB.prepare("SELECT count(*) AS n FROM images WHERE account_id = ? AND role = 'result'").bind(acct.accountId).first<{ n: number }>();
+    const results = await env.DB.prepare("SELECT count(*) AS n FROM images WHERE account_id = ? AND role = 'result'")
+      .bind(acct.accountId)
+      .first<{ n: number }>();
     expect(results?.n).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { expectLedgerBalances } from "../credits/helpers";
 import { api, createAccount, expectEnvelope, type TestAccount } from "../../helpers/harness";
 import { fetchThroughWorker, fundedAccount, genRow, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
+import { expectLedgerBalances } from "../credits/helpers";
 
 const queue = usePipelineQueues();
 
@@ -30,7 +30,14 @@ describe("GET /generations/:id", () => {
   it("PENDING, then COMPLETED with a fresh signed URL on every read; another account gets 404", async () => {
     const id = await start("mock-a", { externalUserId: "u-get" });
     const pending = (await (await api(acct, `/generations/${id}`)).json()) as Record<string, unknown>;
-    expect(pending).toMatchObject({ generationId: id, status: "PENDING", productExternalId: "mock-a", externalUserId: "u-get", resultImageUrl: null, errorCode: null });
+    expect(pending).toMatchObject({
+      generationId: id,
+      status: "PENDING",
+      productExternalId: "mock-a",
+      externalUserId: "u-get",
+      resultImageUrl: null,
+      errorCode: null,
+    });
     await runQueued(id);
     const a = (await (await api(acct, `/generations/${id}`)).json()) as Record<string, string>;
     expect(a.status).toBe("COMPLETED");
@@ -91,7 +98,11 @@ describe("POST /try-on/sync", () => {
     const body = (await res.json()) as { generationId: string; status: string; productExternalId: string };
     expect(body).toEqual({ generationId: expect.stringMatching(/^gen_/), status: "PENDING", productExternalId: "mock-b" });
     expect(res.headers.get("location")).toBe(`/tryon/v1/generations/${body.generationId}`);
-    await expectEnvelope(await tryOn(acct, { products: [{ externalId: "mock-b" }], person: { image: { source: { id: imageId } } } }, "/try-on/sync?wait=91"), 400, "VALIDATION_FAILED");
+    await expectEnvelope(
+      await tryOn(acct, { products: [{ externalId: "mock-b" }], person: { image: { source: { id: imageId } } } }, "/try-on/sync?wait=91"),
+      400,
+      "VALIDATION_FAILED",
+    );
   });
 
   it("200 with a FAILED generation too (typed error on the body)", async () => {
@@ -113,13 +124,22 @@ describe("GET /generations (list)", () => {
     await registerProduct(lister, "l-a", "mock");
     await registerProduct(lister, "l-b", "mock");
     const ids: string[] = [];
-    for (const [p, u] of [["l-a", "alice"], ["l-b", "bob"], ["l-a", "bob"]] as const) {
+    for (const [p, u] of [
+      ["l-a", "alice"],
+      ["l-b", "bob"],
+      ["l-a", "bob"],
+    ] as const) {
       const res = await tryOn(lister, { products: [{ externalId: p }], person: { image: { source: { id: img } } }, externalUserId: u });
       ids.push(((await res.json()) as { generationId: string }).generationId);
     }
     await runConsumer([{ body: queue.messages.find((m) => m.generationId === ids[0]) }]);
 
-    const all = (await (await api(lister, "/generations")).json()) as { items: { generationId: string }[]; hasMore: boolean; count: number; nextCursor: string | null };
+    const all = (await (await api(lister, "/generations")).json()) as {
+      items: { generationId: string }[];
+      hasMore: boolean;
+      count: number;
+      nextCursor: string | null;
+    };
     expect(all.items.map((i) => i.generationId)).toEqual([...ids].reverse());
     expect(all).toMatchObject({ hasMore: false, count: 3, nextCursor: null });
 

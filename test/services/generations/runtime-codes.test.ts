@@ -1,20 +1,9 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { ERROR_CATALOG, isRetryable, type ErrorCode } from "../../../src/errors";
-import { expectLedgerBalances } from "../credits/helpers";
-import { makeHeic } from "../../helpers/images";
+import { ERROR_CATALOG, type ErrorCode, isRetryable } from "../../../src/errors";
 import { admin, api, type TestAccount } from "../../helpers/harness";
-import {
-  blankPng,
-  env,
-  filePart,
-  fundedAccount,
-  genRow,
-  registerProduct,
-  runConsumer,
-  tryOn,
-  uploadPerson,
-  usePipelineQueues,
-} from "../../helpers/pipeline";
+import { makeHeic } from "../../helpers/images";
+import { blankPng, env, filePart, fundedAccount, genRow, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
+import { expectLedgerBalances } from "../credits/helpers";
 
 const queue = usePipelineQueues();
 
@@ -61,7 +50,10 @@ describe("runtime codes through the mock engine's forcing titles", () => {
 describe("runtime codes through the engines and pipeline steps that produce them", () => {
   it("composite: a uniform garment image → GARMENT_NOT_DETECTED", async () => {
     await registerProduct(acct, "blank-tee", "Blank tee", await blankPng());
-    await expectFailed(await runToEnd(acct, { products: [{ externalId: "blank-tee" }], person: { image: { source: { id: imageId } } } }), "GARMENT_NOT_DETECTED");
+    await expectFailed(
+      await runToEnd(acct, { products: [{ externalId: "blank-tee" }], person: { image: { source: { id: imageId } } } }),
+      "GARMENT_NOT_DETECTED",
+    );
   });
 
   it("composite: a HEIC person photo it cannot decode → IMAGE_PROCESSING_FAILED naming HEIC", async () => {
@@ -116,9 +108,14 @@ describe("runtime codes through the engines and pipeline steps that produce them
       }
       if (url.pathname.startsWith("/v1/status/")) {
         polls++;
-        const nsfw = (await env.DB.prepare("SELECT count(*) AS n FROM generations WHERE engine_job_id = ? AND product_external_id = 'tee-nsfw'").bind(url.pathname.split("/").pop()).first<{ n: number }>())!.n > 0;
+        const nsfw =
+          (await env.DB.prepare("SELECT count(*) AS n FROM generations WHERE engine_job_id = ? AND product_external_id = 'tee-nsfw'")
+            .bind(url.pathname.split("/").pop())
+            .first<{ n: number }>())!.n > 0;
         if (nsfw) return Response.json({ id: "j", status: "failed", output: null, error: { name: "NSFWError", message: "blocked" } });
-        return polls % 2 === 1 ? Response.json({ id: "j", status: "processing", output: null, error: null }) : Response.json({ id: "j", status: "completed", output: [dataUri], error: null });
+        return polls % 2 === 1
+          ? Response.json({ id: "j", status: "processing", output: null, error: null })
+          : Response.json({ id: "j", status: "completed", output: [dataUri], error: null });
       }
       return new Response("not found", { status: 404 });
     });
@@ -126,6 +123,9 @@ describe("runtime codes through the engines and pipeline steps that produce them
     expect(ok, JSON.stringify(ok)).toMatchObject({ status: "COMPLETED", engine: "fashn" });
     const polled = queue.messages.filter((m) => m.generationId === ok.generationId && "poll" in m && m.poll);
     expect(polled.length).toBeGreaterThanOrEqual(2);
-    await expectFailed(await runToEnd(fashnAcct, { products: [{ externalId: "tee-nsfw" }], person: { image: { source: { id: person } } } }, vars), "NSFW_CONTENT_BLOCKED");
+    await expectFailed(
+      await runToEnd(fashnAcct, { products: [{ externalId: "tee-nsfw" }], person: { image: { source: { id: person } } } }, vars),
+      "NSFW_CONTENT_BLOCKED",
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { createAccount, env } from "../../helpers/harness";
-import { expectLedgerBalances, grantCredits } from "../credits/helpers";
 import { registerProduct, tryOn, uploadPerson } from "../../helpers/pipeline";
+import { expectLedgerBalances, grantCredits } from "../credits/helpers";
 
 // In its own file: it renames a table (storage is per test file).
 describe("POST /try-on/sync when the wait fails after acceptance", () => {

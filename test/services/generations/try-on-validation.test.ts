@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { expectLedgerBalances } from "../credits/helpers";
-import { GIF_BYTES, makeJpeg } from "../../helpers/images";
 import { api, createAccount, expectEnvelope, type TestAccount } from "../../helpers/harness";
+import { GIF_BYTES, makeJpeg } from "../../helpers/images";
 import {
   counts,
   filePart,
@@ -15,6 +14,7 @@ import {
   uploadPerson,
   usePipelineQueues,
 } from "../../helpers/pipeline";
+import { expectLedgerBalances } from "../credits/helpers";
 
 const queue = usePipelineQueues();
 
@@ -48,24 +48,74 @@ describe("validation before any charge or write", () => {
     ["two products", { products: [{ externalId: "shirt-ok" }, { externalId: "shirt-ok" }], person: "PERSON" }, 400, "VALIDATION_FAILED"],
     ["unknown product reference", { products: [{ externalId: "nope" }], person: "PERSON" }, 404, "PRODUCT_NOT_FOUND"],
     ["unknown person image", { products: [{ externalId: "shirt-ok" }], person: { image: { source: { id: "img_doesnotexist" } } } }, 404, "IMAGE_NOT_FOUND"],
-    ["person source with id and url", { products: [{ externalId: "shirt-ok" }], person: { image: { source: { id: "x", url: "https://a.example/x.jpg" } } } }, 400, "INVALID_IMAGE_INPUT"],
+    [
+      "person source with id and url",
+      { products: [{ externalId: "shirt-ok" }], person: { image: { source: { id: "x", url: "https://a.example/x.jpg" } } } },
+      400,
+      "INVALID_IMAGE_INPUT",
+    ],
     ["one-shot product without images", { products: [{ title: "Tee" }], person: "PERSON" }, 400, "PRODUCT_IMAGES_REQUIRED"],
     ["new inline product without images", { products: [{ externalId: "new-1", title: "Tee" }], person: "PERSON" }, 400, "PRODUCT_IMAGES_REQUIRED"],
     ["image entry with neither url nor fileKey", { products: [{ externalId: "new-2", images: [{}] }], person: "PERSON" }, 400, "INVALID_IMAGE_INPUT"],
-    ["product image URL to a private address", { products: [{ images: [{ source: { url: "http://10.0.0.7/a.jpg" } }] }], person: "PERSON" }, 400, "INVALID_IMAGE_INPUT"],
-    ["reserved _anon_ id upserted inline", { products: [{ externalId: "_anon_mine", images: [{ url: "https://cdn.example.com/a.jpg" }] }], person: "PERSON" }, 409, "RESERVED_EXTERNAL_ID"],
-    ["fileKey in a JSON request", { products: [{ externalId: "shirt-ok" }], person: { image: { source: { fileKey: "me" } } } }, 400, "MULTIPART_FILE_NOT_FOUND"],
+    [
+      "product image URL to a private address",
+      { products: [{ images: [{ source: { url: "http://10.0.0.7/a.jpg" } }] }], person: "PERSON" },
+      400,
+      "INVALID_IMAGE_INPUT",
+    ],
+    [
+      "reserved _anon_ id upserted inline",
+      { products: [{ externalId: "_anon_mine", images: [{ url: "https://cdn.example.com/a.jpg" }] }], person: "PERSON" },
+      409,
+      "RESERVED_EXTERNAL_ID",
+    ],
+    [
+      "fileKey in a JSON request",
+      { products: [{ externalId: "shirt-ok" }], person: { image: { source: { fileKey: "me" } } } },
+      400,
+      "MULTIPART_FILE_NOT_FOUND",
+    ],
     ["bad category", { products: [{ externalId: "shirt-ok" }], person: "PERSON", category: "hats" }, 400, "VALIDATION_FAILED"],
-    ["customerId ≠ externalUserId", { products: [{ externalId: "shirt-ok" }], person: "PERSON", externalUserId: "a", customerId: "b" }, 400, "VALIDATION_FAILED"],
+    [
+      "customerId ≠ externalUserId",
+      { products: [{ externalId: "shirt-ok" }], person: "PERSON", externalUserId: "a", customerId: "b" },
+      400,
+      "VALIDATION_FAILED",
+    ],
     ["product ≠ products[0]", { products: [{ externalId: "shirt-ok" }], product: { externalId: "other" }, person: "PERSON" }, 400, "VALIDATION_FAILED"],
     ["customer ≠ person", { products: [{ externalId: "shirt-ok" }], person: "PERSON", customer: { id: "img_other" } }, 400, "VALIDATION_FAILED"],
     ["customer.source ≠ customer", { products: [{ externalId: "shirt-ok" }], customer: { id: "ID", source: { id: "img_other" } } }, 400, "VALIDATION_FAILED"],
-    ["retentionDays ≠ output.keepForDays", { products: [{ externalId: "shirt-ok" }], person: "PERSON", output: { keepForDays: 1 }, retentionDays: 3 }, 400, "VALIDATION_FAILED"],
-    ["useWatermark ≠ output.watermark", { products: [{ externalId: "shirt-ok" }], person: "PERSON", output: { watermark: true }, useWatermark: false }, 400, "VALIDATION_FAILED"],
+    [
+      "retentionDays ≠ output.keepForDays",
+      { products: [{ externalId: "shirt-ok" }], person: "PERSON", output: { keepForDays: 1 }, retentionDays: 3 },
+      400,
+      "VALIDATION_FAILED",
+    ],
+    [
+      "useWatermark ≠ output.watermark",
+      { products: [{ externalId: "shirt-ok" }], person: "PERSON", output: { watermark: true }, useWatermark: false },
+      400,
+      "VALIDATION_FAILED",
+    ],
     ["keepForDays 5", { products: [{ externalId: "shirt-ok" }], person: "PERSON", output: { keepForDays: 5 } }, 400, "VALIDATION_FAILED"],
-    ["webhookUrl to a private address", { products: [{ externalId: "shirt-ok" }], person: "PERSON", webhookUrl: "https://10.1.2.3/hook" }, 400, "VALIDATION_FAILED"],
-    ["webhook_url ≠ webhookUrl", { products: [{ externalId: "shirt-ok" }], person: "PERSON", webhookUrl: "https://a.example/h", webhook_url: "https://b.example/h" }, 400, "VALIDATION_FAILED"],
-    ["person URL to a blocked address", { products: [{ externalId: "shirt-ok" }], person: { image: { source: { url: "http://169.254.169.254/latest" } } } }, 400, "CUSTOMER_IMAGE_FETCH_FAILED"],
+    [
+      "webhookUrl to a private address",
+      { products: [{ externalId: "shirt-ok" }], person: "PERSON", webhookUrl: "https://10.1.2.3/hook" },
+      400,
+      "VALIDATION_FAILED",
+    ],
+    [
+      "webhook_url ≠ webhookUrl",
+      { products: [{ externalId: "shirt-ok" }], person: "PERSON", webhookUrl: "https://a.example/h", webhook_url: "https://b.example/h" },
+      400,
+      "VALIDATION_FAILED",
+    ],
+    [
+      "person URL to a blocked address",
+      { products: [{ externalId: "shirt-ok" }], person: { image: { source: { url: "http://169.254.169.254/latest" } } } },
+      400,
+      "CUSTOMER_IMAGE_FETCH_FAILED",
+    ],
   ])("%s → %s %s", async (_name, body, status, code) => {
     const json = JSON.parse(JSON.stringify(body).replaceAll('"PERSON"', JSON.stringify(person())).replaceAll('"ID"', JSON.stringify(imageId)));
     const env1 = await rejected(() => tryOn(acct, json), status, code);
@@ -73,7 +123,11 @@ describe("validation before any charge or write", () => {
   });
 
   it("names the offending path for alias conflicts and list length", async () => {
-    const a = await rejected(() => tryOn(acct, { products: [{ externalId: "shirt-ok" }], person: person(), externalUserId: "a", customerId: "b" }), 400, "VALIDATION_FAILED");
+    const a = await rejected(
+      () => tryOn(acct, { products: [{ externalId: "shirt-ok" }], person: person(), externalUserId: "a", customerId: "b" }),
+      400,
+      "VALIDATION_FAILED",
+    );
     expect(a.details).toEqual([{ path: "customerId", message: expect.any(String) }]);
     const b = await rejected(() => tryOn(acct, { products: [], person: person() }), 400, "VALIDATION_FAILED");
     expect(b.details).toEqual([{ path: "products", message: expect.stringContaining("exactly one") }]);
@@ -82,7 +136,11 @@ describe("validation before any charge or write", () => {
   });
 
   it("malformed JSON, wrong content type, multipart without data", async () => {
-    const bad = await rejected(() => api(acct, "/try-on", { method: "POST", headers: { "content-type": "application/json" }, body: "{oops" }), 400, "VALIDATION_FAILED");
+    const bad = await rejected(
+      () => api(acct, "/try-on", { method: "POST", headers: { "content-type": "application/json" }, body: "{oops" }),
+      400,
+      "VALIDATION_FAILED",
+    );
     expect(bad.details).toEqual([{ path: "", message: expect.any(String) }]);
     await rejected(() => api(acct, "/try-on", { method: "POST", headers: { "content-type": "text/plain" }, body: "hi" }), 415, "UNSUPPORTED_MEDIA_TYPE");
     const form = new FormData();
@@ -94,7 +152,11 @@ describe("validation before any charge or write", () => {
     const data = { products: [{ externalId: "shirt-ok" }], person: { image: { source: { fileKey: "me" } } } };
     await rejected(async () => tryOnMultipart(acct, data, { other: filePart(GIF_BYTES, "x.gif", "image/gif") }), 400, "MULTIPART_FILE_NOT_FOUND");
     await rejected(async () => tryOnMultipart(acct, data, { me: filePart(GIF_BYTES, "x.gif", "image/gif") }), 400, "UNSUPPORTED_IMAGE_TYPE");
-    await rejected(async () => tryOnMultipart(acct, data, { me: filePart(await makeJpeg(100, 100), "s.jpg", "image/jpeg") }), 400, "IMAGE_DIMENSIONS_OUT_OF_RANGE");
+    await rejected(
+      async () => tryOnMultipart(acct, data, { me: filePart(await makeJpeg(100, 100), "s.jpg", "image/jpeg") }),
+      400,
+      "IMAGE_DIMENSIONS_OUT_OF_RANGE",
+    );
     const inline = { products: [{ title: "Tee", images: [{ source: { fileKey: "g" } }] }], person: { image: { source: { fileKey: "me" } } } };
     await rejected(async () => tryOnMultipart(acct, inline, { me: filePart(await personJpeg(), "me.jpg", "image/jpeg") }), 400, "MULTIPART_FILE_NOT_FOUND");
     await rejected(
@@ -106,7 +168,11 @@ describe("validation before any charge or write", () => {
 
   it("person URL that answers 404 → synchronous CUSTOMER_IMAGE_FETCH_FAILED", async () => {
     vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("nope", { status: 404 }));
-    await rejected(() => tryOn(acct, { products: [{ externalId: "shirt-ok" }], person: { image: { source: { url: "https://photos.example.com/me.jpg" } } } }), 400, "CUSTOMER_IMAGE_FETCH_FAILED");
+    await rejected(
+      () => tryOn(acct, { products: [{ externalId: "shirt-ok" }], person: { image: { source: { url: "https://photos.example.com/me.jpg" } } } }),
+      400,
+      "CUSTOMER_IMAGE_FETCH_FAILED",
+    );
   });
 
   it("an account without credits → 402 INSUFFICIENT_CREDITS, nothing stored (not even inline files)", async () => {

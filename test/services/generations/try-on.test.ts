@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { decodeImage } from "../../../src/engines/composite/codecs";
-import { expectLedgerBalances } from "../credits/helpers";
 import { api } from "../../helpers/harness";
 import {
   fetchThroughWorker,
@@ -16,6 +15,7 @@ import {
   uploadPerson,
   usePipelineQueues,
 } from "../../helpers/pipeline";
+import { expectLedgerBalances } from "../credits/helpers";
 
 const queue = usePipelineQueues();
 
@@ -115,7 +115,10 @@ describe("try-on end to end (composite engine by default)", () => {
     expect(days).toBeLessThanOrEqual(15);
     expect(product.lastUsedAt).not.toBeNull();
     // Later: a bare reference to it works.
-    const again = await tryOn(acct, { products: [{ externalId: "inline-1" }], person: { image: { source: { id: (await genRow(accepted.generationId)).person_image_id } } } });
+    const again = await tryOn(acct, {
+      products: [{ externalId: "inline-1" }],
+      person: { image: { source: { id: (await genRow(accepted.generationId)).person_image_id } } },
+    });
     expect(again.status).toBe(202);
   });
 });

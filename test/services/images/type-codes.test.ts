@@ -1,8 +1,19 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { expectLedgerBalances } from "../credits/helpers";
 import { foreignSamples, truncatedSamples } from "../../helpers/crafted-images";
-import { api, expectEnvelope, type Envelope, type TestAccount } from "../../helpers/harness";
-import { counts, filePart, fundedAccount, genRow, personJpeg, registerProduct, runConsumer, tryOn, tryOnMultipart, usePipelineQueues } from "../../helpers/pipeline";
+import { api, type Envelope, expectEnvelope, type TestAccount } from "../../helpers/harness";
+import {
+  counts,
+  filePart,
+  fundedAccount,
+  genRow,
+  personJpeg,
+  registerProduct,
+  runConsumer,
+  tryOn,
+  tryOnMultipart,
+  usePipelineQueues,
+} from "../../helpers/pipeline";
+import { expectLedgerBalances } from "../credits/helpers";
 
 const queue = usePipelineQueues();
 const ACCEPTED = ["image/jpeg", "image/png", "image/webp", "image/heic"];
@@ -23,7 +34,13 @@ interface Sample {
 }
 
 async function samples(): Promise<Sample[]> {
-  const foreign = (await foreignSamples()).map((s) => ({ label: s.name, bytes: s.bytes, code: "UNSUPPORTED_IMAGE_TYPE" as const, name: s.name, mediaType: s.mediaType }));
+  const foreign = (await foreignSamples()).map((s) => ({
+    label: s.name,
+    bytes: s.bytes,
+    code: "UNSUPPORTED_IMAGE_TYPE" as const,
+    name: s.name,
+    mediaType: s.mediaType,
+  }));
   const broken = (await truncatedSamples()).map(([label, bytes]) => ({ label, bytes, code: "INVALID_IMAGE" as const }));
   return [...foreign, ...broken];
 }
@@ -96,7 +113,9 @@ describe("other image types → UNSUPPORTED_IMAGE_TYPE, broken accepted ones →
     const fetchSpy = vi.spyOn(globalThis, "fetch");
     for (const s of await samples()) {
       fetchSpy.mockImplementation(async (input) =>
-        new Request(input).url.startsWith("https://photos.example.com/") ? new Response(person) : new Response(s.bytes, { headers: { "content-type": "image/png" } }),
+        new Request(input).url.startsWith("https://photos.example.com/")
+          ? new Response(person)
+          : new Response(s.bytes, { headers: { "content-type": "image/png" } }),
       );
       const res = await tryOn(acct, {
         products: [{ title: "Tee", images: [{ source: { url: `https://cdn.example.com/${encodeURIComponent(s.label)}.png` } }] }],

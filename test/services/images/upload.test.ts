@@ -2,7 +2,18 @@ import { describe, expect, it } from "vitest";
 import { IMAGE_MAX_BYTES } from "../../../src/lib/image-intake";
 import { signedFileUrl } from "../../../src/lib/signing";
 import { api, BASE, call, createAccount, env, expectEnvelope } from "../../helpers/harness";
-import { GIF_BYTES, PDF_BYTES, makeHeic, makeJpeg, makeJpegHeader, makePng, makePngHeader, makeWebp, uploadForm, withExifOrientation } from "../../helpers/images";
+import {
+  GIF_BYTES,
+  makeHeic,
+  makeJpeg,
+  makeJpegHeader,
+  makePng,
+  makePngHeader,
+  makeWebp,
+  PDF_BYTES,
+  uploadForm,
+  withExifOrientation,
+} from "../../helpers/images";
 
 interface ImageBody {
   imageId: string;
@@ -186,7 +197,9 @@ describe("GET /images/:imageId", () => {
   it("an expired image is IMAGE_NOT_FOUND", async () => {
     const a = await createAccount();
     const up = await uploadOk(a, uploadForm(await makePng(300, 300)));
-    await env.DB.prepare("UPDATE images SET expires_at = ? WHERE id = ?").bind(Date.now() - 1000, up.imageId).run();
+    await env.DB.prepare("UPDATE images SET expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1000, up.imageId)
+      .run();
     await expectEnvelope(await api(a, `/images/${up.imageId}`), 404, "IMAGE_NOT_FOUND");
   });
 });

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { sweepRetention } from "../../../src/services/retention/purge";
 import { backgroundContext } from "../../../src/context/background";
+import { now } from "../../../src/lib/clock";
 import { deleteProduct, getProduct, resolveProductImage, upsertProduct } from "../../../src/services/products/products";
+import { sweepRetention } from "../../../src/services/retention/purge";
 import { createAccount, env } from "../../helpers/harness";
 import { makePng } from "../../helpers/images";
-import { now } from "../../../src/lib/clock";
 
 // Product images fetched from a URL (or re-used by a generation) must follow their product's
 // lifetime: once no live product lists them, the retention purge removes row and R2 object.

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { backgroundContext } from "../../../src/context/background";
+import { now } from "../../../src/lib/clock";
 import { getProduct, resolveProductImage, touchProduct, upsertProduct } from "../../../src/services/products/products";
 import { api, createAccount, env, expectEnvelope, type TestAccount } from "../../helpers/harness";
 import { GIF_BYTES, makeJpeg, makePng } from "../../helpers/images";
-import { now } from "../../../src/lib/clock";
 
 interface ProductBody {
   externalId: string;
@@ -39,7 +39,9 @@ function postMultipart(acct: TestAccount, data: unknown, files: Record<string, U
 }
 
 async function count(sql: string, ...binds: unknown[]): Promise<number> {
-  const row = await env.DB.prepare(sql).bind(...binds).first<{ n: number }>();
+  const row = await env.DB.prepare(sql)
+    .bind(...binds)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
@@ -128,25 +130,45 @@ describe("POST /products: rejections", () => {
 
   it("VALIDATION_FAILED: bad URL, alias conflicts, metadata over 16 KB, validForDays range, malformed JSON", async () => {
     const acct = await createAccount();
-    const bad = await expectEnvelope(await post(acct, { externalId: "v", images: [{ source: { url: "ftp://x.example.com/a.jpg" } }] }), 400, "VALIDATION_FAILED");
+    const bad = await expectEnvelope(
+      await post(acct, { externalId: "v", images: [{ source: { url: "ftp://x.example.com/a.jpg" } }] }),
+      400,
+      "VALIDATION_FAILED",
+    );
     expect((bad.details as { path: string }[])[0]?.path).toBe("images.0.source.url");
     const conflict = await expectEnvelope(await post(acct, { externalId: "v", images: [{ url: URL_A }], imageUrls: [URL_B] }), 400, "VALIDATION_FAILED");
     expect(conflict.details).toEqual([{ path: "imageUrls", message: expect.any(String) }]);
     await expectEnvelope(await post(acct, { externalId: "v", images: [{ source: { url: URL_A }, url: URL_B }] }), 400, "VALIDATION_FAILED");
-    const meta = await expectEnvelope(await post(acct, { externalId: "v", images: [{ url: URL_A }], metadata: { blob: "x".repeat(17 * 1024) } }), 400, "VALIDATION_FAILED");
+    const meta = await expectEnvelope(
+      await post(acct, { externalId: "v", images: [{ url: URL_A }], metadata: { blob: "x".repeat(17 * 1024) } }),
+      400,
+      "VALIDATION_FAILED",
+    );
     expect((meta.details as { path: string }[])[0]?.path).toBe("metadata");
     for (const validForDays of [0, 366, 1.5]) {
       await expectEnvelope(await post(acct, { externalId: "v", images: [{ url: URL_A }], validForDays }), 400, "VALIDATION_FAILED");
     }
-    const malformed = await expectEnvelope(await api(acct, "/products", { method: "POST", body: "{nope", headers: { "content-type": "application/json" } }), 400, "VALIDATION_FAILED");
+    const malformed = await expectEnvelope(
+      await api(acct, "/products", { method: "POST", body: "{nope", headers: { "content-type": "application/json" } }),
+      400,
+      "VALIDATION_FAILED",
+    );
     expect(malformed.details).toEqual([{ path: "", message: expect.any(String) }]);
-    await expectEnvelope(await api(acct, "/products", { method: "POST", body: "externalId=x", headers: { "content-type": "application/x-www-form-urlencoded" } }), 415, "UNSUPPORTED_MEDIA_TYPE");
+    await expectEnvelope(
+      await api(acct, "/products", { method: "POST", body: "externalId=x", headers: { "content-type": "application/x-www-form-urlencoded" } }),
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    );
     expect(await count("SELECT count(*) AS n FROM products WHERE account_id = ?", acct.accountId)).toBe(0);
   });
 
   it("an unsafe image URL is refused at registration (INVALID_IMAGE_INPUT naming the rule)", async () => {
     const acct = await createAccount();
-    const res = await expectEnvelope(await post(acct, { externalId: "ssrf", images: [{ url: "http://169.254.169.254/latest/meta-data/" }] }), 400, "INVALID_IMAGE_INPUT");
+    const res = await expectEnvelope(
+      await post(acct, { externalId: "ssrf", images: [{ url: "http://169.254.169.254/latest/meta-data/" }] }),
+      400,
+      "INVALID_IMAGE_INPUT",
+    );
     expect(res.message).toContain("link-local");
   });
 });
@@ -184,7 +206,11 @@ describe("POST /products: multipart", () => {
   it("MULTIPART_FILE_NOT_FOUND (missing part, or fileKey in a JSON request); bad bytes rejected; nothing stored", async () => {
     const acct = await createAccount();
     const png = await makePng(300, 300);
-    await expectEnvelope(await postMultipart(acct, { externalId: "m1", images: [{ source: { fileKey: "front" } }] }, { other: png }), 400, "MULTIPART_FILE_NOT_FOUND");
+    await expectEnvelope(
+      await postMultipart(acct, { externalId: "m1", images: [{ source: { fileKey: "front" } }] }, { other: png }),
+      400,
+      "MULTIPART_FILE_NOT_FOUND",
+    );
     await expectEnvelope(await post(acct, { externalId: "m2", images: [{ source: { fileKey: "front" } }] }), 400, "MULTIPART_FILE_NOT_FOUND");
     // The first part is fine, the second is a GIF: nothing of the request is stored.
     await expectEnvelope(
@@ -192,7 +218,11 @@ describe("POST /products: multipart", () => {
       400,
       "UNSUPPORTED_IMAGE_TYPE",
     );
-    await expectEnvelope(await postMultipart(acct, { externalId: "m4", images: [{ fileKey: "a" }] }, { a: await makePng(100, 100) }), 400, "IMAGE_DIMENSIONS_OUT_OF_RANGE");
+    await expectEnvelope(
+      await postMultipart(acct, { externalId: "m4", images: [{ fileKey: "a" }] }, { a: await makePng(100, 100) }),
+      400,
+      "IMAGE_DIMENSIONS_OUT_OF_RANGE",
+    );
     const noData = new FormData();
     noData.append("a", new File([png], "a.png"));
     await expectEnvelope(await api(acct, "/products", { method: "POST", body: noData }), 400, "VALIDATION_FAILED");
@@ -258,7 +288,9 @@ describe("lifetimes", () => {
   it("an expired product answers PRODUCT_NOT_FOUND, is not listed, and can be registered anew", async () => {
     const acct = await createAccount();
     await postOk(acct, { externalId: "short", images: [{ url: URL_A }], validForDays: 1 });
-    await env.DB.prepare("UPDATE products SET expires_at = ? WHERE account_id = ? AND external_id = ?").bind(Date.now() - 1, acct.accountId, "short").run();
+    await env.DB.prepare("UPDATE products SET expires_at = ? WHERE account_id = ? AND external_id = ?")
+      .bind(Date.now() - 1, acct.accountId, "short")
+      .run();
     await expectEnvelope(await api(acct, "/products/short"), 404, "PRODUCT_NOT_FOUND");
     await expectEnvelope(await api(acct, "/products/short/stats"), 404, "PRODUCT_NOT_FOUND");
     const list = (await (await api(acct, "/products")).json()) as { items: ProductBody[] };
@@ -337,7 +369,12 @@ describe("account isolation, delete, stats", () => {
   it("stats are zeros without generations, then count from the generations table with from/to", async () => {
     const acct = await createAccount();
     await postOk(acct, { externalId: "st", images: [{ url: URL_A }] });
-    expect(await (await api(acct, "/products/st/stats")).json()).toEqual({ totalGenerations: 0, completedGenerations: 0, failedGenerations: 0, avgGenerationTimeMs: 0 });
+    expect(await (await api(acct, "/products/st/stats")).json()).toEqual({
+      totalGenerations: 0,
+      completedGenerations: 0,
+      failedGenerations: 0,
+      avgGenerationTimeMs: 0,
+    });
     const t0 = now();
     const rows: Array<[string, number, number | null]> = [
       ["COMPLETED", t0, 8000],
@@ -359,10 +396,20 @@ describe("account isolation, delete, stats", () => {
     )
       .bind(`gen_stats_other_${other.accountId}`, other.accountId, t0, t0, t0)
       .run();
-    expect(await (await api(acct, "/products/st/stats")).json()).toEqual({ totalGenerations: 4, completedGenerations: 2, failedGenerations: 1, avgGenerationTimeMs: 9000 });
+    expect(await (await api(acct, "/products/st/stats")).json()).toEqual({
+      totalGenerations: 4,
+      completedGenerations: 2,
+      failedGenerations: 1,
+      avgGenerationTimeMs: 9000,
+    });
     const from = new Date(t0 + 86400_000).toISOString();
     const to = new Date(t0 + 2 * 86400_000).toISOString();
-    expect(await (await api(acct, `/products/st/stats?from=${from}&to=${to}`)).json()).toEqual({ totalGenerations: 2, completedGenerations: 1, failedGenerations: 1, avgGenerationTimeMs: 10000 });
+    expect(await (await api(acct, `/products/st/stats?from=${from}&to=${to}`)).json()).toEqual({
+      totalGenerations: 2,
+      completedGenerations: 1,
+      failedGenerations: 1,
+      avgGenerationTimeMs: 10000,
+    });
     await expectEnvelope(await api(acct, `/products/st/stats?from=${to}&to=${from}`), 400, "VALIDATION_FAILED");
     await expectEnvelope(await api(acct, "/products/st/stats?from=yesterday"), 400, "VALIDATION_FAILED");
   });

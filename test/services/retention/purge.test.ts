@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { SWEEP_STEPS } from "../../../src/cron/sweep";
-import { sweepRetention } from "../../../src/services/retention/purge";
 import { backgroundContext } from "../../../src/context/background";
+import { SWEEP_STEPS } from "../../../src/cron/sweep";
+import { now } from "../../../src/lib/clock";
+import { inspectImage } from "../../../src/lib/image-intake";
 import { storeImage } from "../../../src/services/images/images";
 import { upsertProduct } from "../../../src/services/products/products";
+import { sweepRetention } from "../../../src/services/retention/purge";
 import { createAccount, env } from "../../helpers/harness";
 import { makePng } from "../../helpers/images";
-import { inspectImage } from "../../../src/lib/image-intake";
-import { now } from "../../../src/lib/clock";
 
 const DAY = 86400_000;
 

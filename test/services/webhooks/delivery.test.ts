@@ -2,16 +2,7 @@ import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { onGenerationFinished } from "../../../src/services/generations/events";
 import { api, createAccount } from "../../helpers/harness";
-import {
-  attemptsOf,
-  captureWebhookQueue,
-  createEndpoint,
-  deliveriesOf,
-  env,
-  insertGeneration,
-  mockReceiver,
-  runWebhookConsumer,
-} from "../../helpers/webhooks";
+import { attemptsOf, captureWebhookQueue, createEndpoint, deliveriesOf, env, insertGeneration, mockReceiver, runWebhookConsumer } from "../../helpers/webhooks";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -194,7 +185,10 @@ describe("generation events → deliveries", () => {
     expect(rx.received).toHaveLength(1);
     expect(rx.received[0]!.url).toBe("https://shop.example.com/cb?order=42");
     const { secret } = (await (await api(acct, "/webhooks/default-secret")).json()) as { secret: string };
-    const event = new Webhook(secret).verify(rx.received[0]!.body, rx.received[0]!.headers) as { type: string; data: { generationId: string; errorCode: string } };
+    const event = new Webhook(secret).verify(rx.received[0]!.body, rx.received[0]!.headers) as {
+      type: string;
+      data: { generationId: string; errorCode: string };
+    };
     expect(event.type).toBe("generation.failed");
     expect(event.data).toMatchObject({ generationId: genId, errorCode: "GARMENT_NOT_DETECTED" });
     const [row] = await deliveriesOf(acct.accountId);
@@ -277,7 +271,9 @@ describe("generation events → deliveries", () => {
     expect(view.enabled).toBe(true);
     expect(view.failingSince).not.toBeNull();
     // The streak started 5 days ago.
-    await env.DB.prepare("UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?").bind(Date.now() - 5 * 86400_000 - 1000, ep.id).run();
+    await env.DB.prepare("UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?")
+      .bind(Date.now() - 5 * 86400_000 - 1000, ep.id)
+      .run();
     const r = await runWebhookConsumer([{ body: q.messages[0]!, attempts: 2 }]);
     expect(r.retries).toEqual([]);
     view = (await (await api(acct, `/webhooks/${ep.id}`)).json()) as typeof view;

@@ -1,12 +1,12 @@
 import { createExecutionContext } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { sweepWebhooks } from "../../../src/cron/webhooks";
-import { getConfig } from "../../../src/config/config";
 import worker from "../../../src";
+import { getConfig } from "../../../src/config/config";
 import { backgroundContext } from "../../../src/context/background";
-import { validateWebhookUrl } from "../../../src/services/webhooks/endpoints";
+import { sweepWebhooks } from "../../../src/cron/webhooks";
 import { ApiError } from "../../../src/errors";
+import { validateWebhookUrl } from "../../../src/services/webhooks/endpoints";
 import { api, call, createAccount, expectEnvelope } from "../../helpers/harness";
 import { attemptsOf, captureWebhookQueue, createEndpoint, deliveriesOf, env, mockReceiver, runWebhookConsumer } from "../../helpers/webhooks";
 
@@ -68,7 +68,10 @@ describe("endpoint CRUD", () => {
     expect(p2.items.map((e) => e.id)).toEqual([a.id]);
     expect(p2).toMatchObject({ hasMore: false, nextCursor: null });
 
-    const upd = await api(acct, `/webhooks/${a.id}`, { method: "PATCH", json: { url: "https://a2.example.com/h", events: ["generation.failed"], description: null } });
+    const upd = await api(acct, `/webhooks/${a.id}`, {
+      method: "PATCH",
+      json: { url: "https://a2.example.com/h", events: ["generation.failed"], description: null },
+    });
     expect(upd.status).toBe(200);
     expect(await upd.json()).toMatchObject({ url: "https://a2.example.com/h", events: ["generation.failed"], description: null });
     const off = (await (await api(acct, `/webhooks/${a.id}`, { method: "PATCH", json: { enabled: false } })).json()) as Endpoint;
@@ -105,7 +108,11 @@ describe("endpoint CRUD", () => {
 
   it("rejects bad bodies with VALIDATION_FAILED and dotted paths", async () => {
     const acct = await createAccount();
-    const bad = await expectEnvelope(await api(acct, "/webhooks", { method: "POST", json: { url: "https://x.example.com/", events: ["generation.created"] } }), 400, "VALIDATION_FAILED");
+    const bad = await expectEnvelope(
+      await api(acct, "/webhooks", { method: "POST", json: { url: "https://x.example.com/", events: ["generation.created"] } }),
+      400,
+      "VALIDATION_FAILED",
+    );
     expect((bad.details as Array<{ path: string }>).map((d) => d.path)).toEqual(["events.0"]);
     await expectEnvelope(await api(acct, "/webhooks", { method: "POST", json: { url: "https://x.example.com/", events: [] } }), 400, "VALIDATION_FAILED");
     await expectEnvelope(await api(acct, "/webhooks", { method: "POST", json: {} }), 400, "VALIDATION_FAILED");
@@ -137,7 +144,11 @@ describe("URL rules", () => {
   const strictEnv = { ...env, ALLOW_LOOPBACK_FETCH: "false" } as Env;
   const strictApi = async (key: string, path: string, method: string, json: unknown) =>
     worker.fetch(
-      new Request(`https://drape.test/tryon/v1${path}`, { method, headers: { "x-api-key": key, "content-type": "application/json" }, body: JSON.stringify(json) }),
+      new Request(`https://drape.test/tryon/v1${path}`, {
+        method,
+        headers: { "x-api-key": key, "content-type": "application/json" },
+        body: JSON.stringify(json),
+      }),
       strictEnv,
       createExecutionContext(),
     );
@@ -207,7 +218,10 @@ describe("secret rotation", () => {
   it("overlapSeconds 0 retires the old secret at once (e.g. after a leak)", async () => {
     const acct = await createAccount();
     const ep = await createEndpoint(acct);
-    const rotated = (await (await api(acct, `/webhooks/${ep.id}/rotate-secret`, { method: "POST", json: { overlapSeconds: 0 } })).json()) as { secret: string; previousSecretExpiresAt: string | null };
+    const rotated = (await (await api(acct, `/webhooks/${ep.id}/rotate-secret`, { method: "POST", json: { overlapSeconds: 0 } })).json()) as {
+      secret: string;
+      previousSecretExpiresAt: string | null;
+    };
     expect(rotated.previousSecretExpiresAt).toBeNull();
     const q = captureWebhookQueue();
     await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" });
@@ -224,7 +238,9 @@ describe("secret rotation", () => {
     const acct = await createAccount();
     const ep = await createEndpoint(acct);
     const rotated = (await (await api(acct, `/webhooks/${ep.id}/rotate-secret`, { method: "POST" })).json()) as { secret: string };
-    await env.DB.prepare("UPDATE webhook_endpoints SET previous_secret_expires_at = ? WHERE id = ?").bind(Date.now() - 1, ep.id).run();
+    await env.DB.prepare("UPDATE webhook_endpoints SET previous_secret_expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1, ep.id)
+      .run();
     const q = captureWebhookQueue();
     await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" });
     const rx = mockReceiver([new Response("ok")]);
@@ -244,7 +260,9 @@ describe("secret rotation", () => {
     const rot = (await (await api(acct, "/webhooks/default-secret/rotate", { method: "POST" })).json()) as { secret: string; previousSecretExpiresAt: string };
     expect(rot.secret).not.toBe(s1.secret);
     expect(rot.previousSecretExpiresAt).not.toBeNull();
-    const stored = await env.DB.prepare("SELECT secret_enc, previous_secret_enc FROM webhook_default_secrets WHERE account_id = ?").bind(acct.accountId).first<Record<string, string>>();
+    const stored = await env.DB.prepare("SELECT secret_enc, previous_secret_enc FROM webhook_default_secrets WHERE account_id = ?")
+      .bind(acct.accountId)
+      .first<Record<string, string>>();
     expect(JSON.stringify(stored)).not.toContain(s1.secret.slice(6));
   });
 });
@@ -358,7 +376,11 @@ describe("test events, delivery log and manual retry", () => {
     captureWebhookQueue();
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push(((await (await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" })).json()) as { id: string }).id);
-    const p1 = (await (await api(acct, `/webhooks/${ep.id}/deliveries?limit=2`)).json()) as { items: Array<{ id: string }>; nextCursor: string; hasMore: boolean };
+    const p1 = (await (await api(acct, `/webhooks/${ep.id}/deliveries?limit=2`)).json()) as {
+      items: Array<{ id: string }>;
+      nextCursor: string;
+      hasMore: boolean;
+    };
     expect(p1.items.map((d) => d.id)).toEqual([ids[2], ids[1]]);
     expect(p1.hasMore).toBe(true);
     const p2 = (await (await api(acct, `/webhooks/${ep.id}/deliveries?limit=2&cursor=${p1.nextCursor}`)).json()) as typeof p1;
@@ -378,8 +400,12 @@ describe("retention and recovery sweep", () => {
     await runWebhookConsumer([{ body: q.messages[0]! }]);
     const lost = ((await (await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" })).json()) as { id: string }).id;
     const now = Date.now();
-    await env.DB.prepare("UPDATE webhook_deliveries SET created_at = ? WHERE id = ?").bind(now - 31 * 86400_000, oldD).run();
-    await env.DB.prepare("UPDATE webhook_deliveries SET created_at = ?, next_attempt_at = ? WHERE id = ?").bind(now - 20 * 60_000, now - 20 * 60_000, lost).run();
+    await env.DB.prepare("UPDATE webhook_deliveries SET created_at = ? WHERE id = ?")
+      .bind(now - 31 * 86400_000, oldD)
+      .run();
+    await env.DB.prepare("UPDATE webhook_deliveries SET created_at = ?, next_attempt_at = ? WHERE id = ?")
+      .bind(now - 20 * 60_000, now - 20 * 60_000, lost)
+      .run();
     q.messages.length = 0;
 
     const result = await sweepWebhooks(env, now);
@@ -402,7 +428,9 @@ describe("retention and recovery sweep", () => {
     const original = q.messages[0]!;
     // The 5 s retry never arrives (e.g. lost in a local restart): 20 min later the sweep re-sends it.
     const now = Date.now();
-    await env.DB.prepare("UPDATE webhook_deliveries SET created_at = ?, next_attempt_at = ? WHERE id = ?").bind(now - 25 * 60_000, now - 20 * 60_000, id).run();
+    await env.DB.prepare("UPDATE webhook_deliveries SET created_at = ?, next_attempt_at = ? WHERE id = ?")
+      .bind(now - 25 * 60_000, now - 20 * 60_000, id)
+      .run();
     q.messages.length = 0;
     expect(await sweepWebhooks(env, now)).toMatchObject({ requeued: 1 });
     expect(q.messages).toEqual([{ accountId: acct.accountId, deliveryId: id, offset: 1 }]);

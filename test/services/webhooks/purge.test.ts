@@ -16,7 +16,11 @@ describe("webhook delivery purge", () => {
         env.DB.prepare(
           "INSERT INTO webhook_deliveries (id, account_id, endpoint_id, url, dedupe_key, generation_id, event_type, payload, status, attempt_count, created_at, updated_at) VALUES (?, ?, NULL, 'https://hooks.example.com/x', ?, NULL, 'webhook.test', '{}', 'SUCCEEDED', 1, ?, ?)",
         ).bind(id, acct.accountId, `test:${id}`, old, old),
-        env.DB.prepare("INSERT INTO webhook_attempts (id, delivery_id, attempt_no, status_code, latency_ms, created_at) VALUES (?, ?, 1, 200, 5, ?)").bind(`wha_review_${i}`, id, old),
+        env.DB.prepare("INSERT INTO webhook_attempts (id, delivery_id, attempt_no, status_code, latency_ms, created_at) VALUES (?, ?, 1, 200, 5, ?)").bind(
+          `wha_review_${i}`,
+          id,
+          old,
+        ),
       );
     }
     await env.DB.batch(stmts);
