@@ -7,13 +7,15 @@ import type { AuthContext } from "./services/accounts";
  * they are declared here once (documented in .dev.vars.example).
  */
 interface DrapeSecrets {
+  /** Bearer token of the operator API (`/admin/v1`). Required; in a deployment at least 32 random characters. */
   ADMIN_TOKEN: string;
+  /** HMAC key of signed file URLs; changing it invalidates the URLs handed out. Required; in a deployment at least 32 random characters. */
   FILE_SIGNING_SECRET: string;
-  /** At-rest key (base64 of 32 random bytes): seals webhook secrets and stored idempotent responses. */
+  /** At-rest key (base64 of 32 random bytes): seals webhook secrets and stored idempotent responses. Required (or its former name). */
   AT_REST_KEY?: string;
-  /** Keys that still open values sealed before a rotation (comma-separated). */
+  /** During a rotation: the previous keys, comma-separated, that still open values sealed before it (docs/deployment.md). */
   AT_REST_KEY_PREVIOUS?: string;
-  /** Former name of AT_REST_KEY, still accepted (src/lib/at-rest-keys.ts). */
+  /** Former name of `AT_REST_KEY`, still accepted; when both are set and differ, it counts as a previous key. */
   WEBHOOK_ENCRYPTION_KEY?: string;
   FASHN_API_KEY?: string;
   ENGINE_BY_CATEGORY?: string;

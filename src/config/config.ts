@@ -13,11 +13,22 @@ export const LOCAL_BASE_URL = "http://localhost:8787";
 export const ENGINE_NAMES = ["mock", "composite", "fashn"] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
-const ConfigSchema = z.object({
-  ENVIRONMENT: z.string().default("production"),
-  /** Engine used when neither the account nor the category map chooses one. */
-  ENGINE_DEFAULT: z.enum(ENGINE_NAMES).default("composite"),
-  /** JSON map category → engine, e.g. {"bottoms":"fashn"}. */
+/**
+ * Each field's `.describe()` is what the variable does; `npm run gen:docs` turns
+ * the schema into the table in docs/configuration.md (name, default, allowed
+ * values, description), so a new variable is documented by describing it here.
+ */
+export const ConfigSchema = z.object({
+  ENVIRONMENT: z
+    .string()
+    .default("production")
+    .describe(
+      "`development` and `test` are local runs; any other value is a deployment, which answers 503 `SERVICE_MISCONFIGURED` until the deployment checks pass (docs/deployment.md).",
+    ),
+  ENGINE_DEFAULT: z
+    .enum(ENGINE_NAMES)
+    .default("composite")
+    .describe("Engine used when neither the product title, the account nor `ENGINE_BY_CATEGORY` chooses one (docs/engines.md)."),
   ENGINE_BY_CATEGORY: z
     .string()
     .default("{}")
@@ -28,36 +39,50 @@ const ConfigSchema = z.object({
         ctx.addIssue({ code: "custom", message: "ENGINE_BY_CATEGORY must be a JSON object of category → engine" });
         return z.NEVER;
       }
-    }),
-  /**
-   * Origin for absolute URLs built outside a request (webhook payloads, engine
-   * input URLs). The local default is refused in a deployment (src/config/deployment-check.ts).
-   */
+    })
+    .describe('Maps a try-on `category` (`auto`, `tops`, `bottoms`, `one-pieces`) to an engine, e.g. `{"bottoms":"fashn"}`.'),
+  // The local default is refused in a deployment (src/config/deployment-check.ts).
   PUBLIC_BASE_URL: z
     .string()
     .url()
     .default(LOCAL_BASE_URL)
-    .transform((s) => new URL(s).origin),
-  FASHN_BASE_URL: z.string().url().default("https://api.fashn.ai"),
-  FASHN_API_KEY: z.string().default(""),
-  /** Composite engine: largest input it decodes as is (pixels, and never past the 64 MiB decode budget); bigger ones are downscaled by the Images binding first (docs/engines.md). */
-  COMPOSITE_MAX_INPUT_PIXELS: int(8_000_000, 250_000, 60_000_000),
-  /** Dev only: lets safe-fetch and webhook URLs reach loopback fixtures. Never set in production. */
-  ALLOW_LOOPBACK_FETCH: bool.default(false),
-  MAINTENANCE_MODE: bool.default(false),
-  MAINTENANCE_RETRY_AFTER_SECONDS: int(120, 1, 86400),
-  FILE_URL_TTL_SECONDS: int(3600, 60, 7 * 86400),
-  GENERATION_DEADLINE_SECONDS: int(600, 30, 86400),
-  RATE_LIMIT_PER_MINUTE: int(100, 1, 100000),
-  RATE_LIMIT_BURST: int(0, 0, 100000),
+    .transform((s) => new URL(s).origin)
+    .describe(
+      "Origin of the Worker for absolute URLs built outside a request (webhook payloads, engine inputs). Required in a deployment, as a public https origin; `npm start` sets it to the port it serves.",
+    ),
+  FASHN_BASE_URL: z.string().url().default("https://api.fashn.ai").describe("Origin of the FASHN API, for the `fashn` engine."),
+  FASHN_API_KEY: z
+    .string()
+    .default("")
+    .describe("API key of the `fashn` engine; set it as a secret. Without it, generations on `fashn` fail `ENGINE_UNAVAILABLE`."),
+  COMPOSITE_MAX_INPUT_PIXELS: int(8_000_000, 250_000, 60_000_000).describe(
+    "Composite engine: the largest photo, in pixels, it decodes as is; larger ones are downscaled by the Images binding first. The 64 MiB decode budget applies whatever this says (docs/engines.md).",
+  ),
+  ALLOW_LOOPBACK_FETCH: bool
+    .default(false)
+    .describe("Dev only: lets URL fetches and webhook deliveries reach `localhost` / `127.0.0.1` fixtures. A deployment with it on refuses to serve."),
+  MAINTENANCE_MODE: bool
+    .default(false)
+    .describe("Answer every `/tryon/v1` request 503 `SERVICE_UNAVAILABLE`; when on, the operator switch (`PUT /admin/v1/maintenance`) cannot turn it off."),
+  MAINTENANCE_RETRY_AFTER_SECONDS: int(120, 1, 86400).describe("`Retry-After` of maintenance 503s, unless the operator switch sets its own."),
+  FILE_URL_TTL_SECONDS: int(3600, 60, 7 * 86400).describe("How long a signed file URL (`/tryon/v1/files/…`) stays valid."),
+  GENERATION_DEADLINE_SECONDS: int(600, 30, 86400).describe(
+    "A generation not finished this long after it was accepted fails `GENERATION_TIMEOUT` (its credit is refunded).",
+  ),
+  RATE_LIMIT_PER_MINUTE: int(100, 1, 100000).describe(
+    "Default refill of each API key's token bucket, in requests per minute; per-key and per-account overrides win.",
+  ),
+  RATE_LIMIT_BURST: int(0, 0, 100000).describe("Default capacity of each API key's token bucket; 0 means the per-minute rate."),
   DEFAULT_RETENTION_DAYS: z.coerce
     .number()
     .pipe(z.union([z.literal(1), z.literal(3), z.literal(7)]))
-    .default(7),
-  AUTH_CACHE_TTL_SECONDS: int(30, 0, 30),
-  /** Webhooks: per-attempt timeout, and how long delivery logs (with attempts) are kept. */
-  WEBHOOK_TIMEOUT_SECONDS: int(10, 1, 30),
-  WEBHOOK_RETENTION_DAYS: int(30, 1, 365),
+    .default(7)
+    .describe("`keepForDays` of person photos and results for accounts without a window of their own (given to new accounts)."),
+  AUTH_CACHE_TTL_SECONDS: int(30, 0, 30).describe(
+    "How long an isolate keeps an API-key lookup: a revoked key or a disabled account stops working everywhere within this time.",
+  ),
+  WEBHOOK_TIMEOUT_SECONDS: int(10, 1, 30).describe("Timeout of one webhook delivery attempt."),
+  WEBHOOK_RETENTION_DAYS: int(30, 1, 365).describe("How long webhook deliveries and their attempts stay in the delivery log."),
 });
 
 export type AppConfig = z.infer<typeof ConfigSchema>;

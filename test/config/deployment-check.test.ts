@@ -13,7 +13,7 @@ afterEach(() => {
 
 const randomText = (n: number) => base64Encode(crypto.getRandomValues(new Uint8Array(n))).slice(0, n);
 
-/** A deployment as the README's deploy steps leave it: every check passes. */
+/** A deployment as the deploy steps of docs/deployment.md leave it: every check passes. */
 function production(overrides: Record<string, string | undefined> = {}): Env {
   const vars: Record<string, unknown> = {
     ...env,

@@ -1,7 +1,7 @@
 /**
  * WASM codecs for the composite engine (@jsquash). The `.wasm` files are
  * imported as compiled modules and handed to `init` — the only style that works
- * with wrangler's bundler and the vitest pool (reference/workerd-libraries.md §1).
+ * with wrangler's bundler and the vitest pool (docs/architecture.md, record 11).
  * Each codec is initialised once per isolate, on first use, so an isolate that
  * never decodes WebP never instantiates (and never grows) that module's memory.
  */
