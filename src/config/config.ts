@@ -58,6 +58,17 @@ const ConfigSchema = z.object({
   /** Webhooks: per-attempt timeout, and how long delivery logs (with attempts) are kept. */
   WEBHOOK_TIMEOUT_SECONDS: int(10, 1, 30),
   WEBHOOK_RETENTION_DAYS: int(30, 1, 365),
+  /** Dashboard sign-up: `open` (anyone, with starting credits) or `invite` (only with an invite link). */
+  SIGNUP_MODE: z.enum(["open", "invite"]).default("open"),
+  /** Credits an open sign-up's new account starts with, granted once (docs/dashboard.md). */
+  SIGNUP_FREE_CREDITS: int(10, 0, 1_000_000),
+  /**
+   * Who delivers dashboard email: `outbox` (D1 + a log line, development only), `cloudflare` (the
+   * `EMAIL` send_email binding), or `auto`: the outbox locally, Cloudflare in a deployment.
+   */
+  EMAIL_SENDER: z.enum(["auto", "outbox", "cloudflare"]).default("auto"),
+  /** Sender address of dashboard email (a domain onboarded to Cloudflare Email Service); required in a deployment. */
+  EMAIL_FROM: z.union([z.literal(""), z.email()]).default(""),
 });
 
 export type AppConfig = z.infer<typeof ConfigSchema>;
@@ -96,3 +107,12 @@ export function getConfig(env: Env): AppConfig {
 export function effectiveBurst(cfg: AppConfig): number {
   return cfg.RATE_LIMIT_BURST > 0 ? cfg.RATE_LIMIT_BURST : cfg.RATE_LIMIT_PER_MINUTE;
 }
+
+/** Which email sender this configuration uses (`auto`: the outbox locally, Cloudflare in a deployment). */
+export function emailSenderKind(cfg: AppConfig): "outbox" | "cloudflare" {
+  if (cfg.EMAIL_SENDER !== "auto") return cfg.EMAIL_SENDER;
+  return LOCAL_ENVIRONMENTS.has(cfg.ENVIRONMENT.trim().toLowerCase()) ? "outbox" : "cloudflare";
+}
+
+/** ENVIRONMENT values that are not deployments: local `npm start` and the test suite. */
+export const LOCAL_ENVIRONMENTS: ReadonlySet<string> = new Set(["development", "test"]);

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import type { Db } from "../client";
 import { accounts, apiKeys } from "../schema";
 
@@ -55,7 +55,7 @@ export async function updateApiKey(
   db: Db,
   accountId: string,
   keyId: string,
-  patch: Partial<Pick<NewApiKeyRow, "name" | "rateLimitPerMinute" | "rateLimitBurst" | "spendCap" | "revokedAt">>,
+  patch: Partial<Pick<NewApiKeyRow, "name" | "rateLimitPerMinute" | "rateLimitBurst" | "spendCap" | "revokedAt" | "expiresAt">>,
 ): Promise<ApiKeyRow | undefined> {
   const [row] = await db
     .update(apiKeys)
@@ -65,13 +65,24 @@ export async function updateApiKey(
   return row;
 }
 
-/** The auth lookup: one query joining the key to its account. */
-export async function findKeyWithAccountByHash(db: Db, keyHash: string): Promise<{ key: ApiKeyRow; account: AccountRow } | undefined> {
-  const row = await db
-    .select({ key: apiKeys, account: accounts })
-    .from(apiKeys)
-    .innerJoin(accounts, eq(apiKeys.accountId, accounts.id))
-    .where(eq(apiKeys.keyHash, keyHash))
-    .get();
-  return row ?? undefined;
+/**
+ * The auth lookup: the key joined to its account, in one round trip (a batch) with the write that
+ * records its use. `last_used_at` is only written when older than `touchEveryMs`, so a busy key
+ * costs one write per interval, not one per lookup.
+ */
+export async function findKeyWithAccountByHash(
+  db: Db,
+  keyHash: string,
+  touch: { now: number; touchEveryMs: number },
+): Promise<{ key: ApiKeyRow; account: AccountRow } | undefined> {
+  const [, rows] = await db.batch([
+    db
+      .update(apiKeys)
+      .set({ lastUsedAt: touch.now })
+      .where(
+        and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, touch.now - touch.touchEveryMs))),
+      ),
+    db.select({ key: apiKeys, account: accounts }).from(apiKeys).innerJoin(accounts, eq(apiKeys.accountId, accounts.id)).where(eq(apiKeys.keyHash, keyHash)),
+  ]);
+  return rows[0];
 }
