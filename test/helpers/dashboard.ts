@@ -70,10 +70,10 @@ export class TestBrowser {
   }
 }
 
-/** The newest dev-outbox email to `to`, and the first link in it. */
-export async function lastEmailTo(to: string): Promise<{ subject: string; text: string; link: string | null } | null> {
-  const row = await env.DB.prepare('SELECT subject, text FROM dev_outbox WHERE "to" = ? ORDER BY created_at DESC, id DESC LIMIT 1')
-    .bind(to)
+/** The newest dev-outbox email to `to` (whose subject contains `subject`, if given), and the first link in it. */
+export async function lastEmailTo(to: string, subject = ""): Promise<{ subject: string; text: string; link: string | null } | null> {
+  const row = await env.DB.prepare('SELECT subject, text FROM dev_outbox WHERE "to" = ? AND instr(subject, ?) > 0 ORDER BY created_at DESC, id DESC LIMIT 1')
+    .bind(to, subject)
     .first<{ subject: string; text: string }>();
   if (!row) return null;
   return { ...row, link: /https?:\/\/\S+/.exec(row.text)?.[0] ?? null };

@@ -83,10 +83,9 @@ function KeyTable(props: { keys: ApiKeyRecord[]; csrf: string }) {
   );
 }
 
-function CreateKeyForm(props: { csrf: string; state: FormState; error?: string }) {
+function CreateKeyForm(props: { csrf: string; state: FormState }) {
   return (
     <PostForm action="/dashboard/keys" csrf={props.csrf} label="Create a key">
-      <FormError message={props.error} />
       <Field name="name" label="Name" required maxlength={200} hint="For you to tell keys apart, e.g. “production”." state={props.state} />
       <Field
         name="rateLimitPerMinute"
@@ -147,7 +146,8 @@ async function keysPage(
       <p>Keys authenticate your server's requests to the API (`x-api-key` header). Keep them secret.</p>
       <KeyTable keys={keys} csrf={csrf} />
       <h2>Create a key</h2>
-      {verified ? <CreateKeyForm csrf={csrf} state={extra.state ?? emptyForm()} error={extra.error} /> : <p>Verify your email address to create keys.</p>}
+      <FormError message={extra.error} />
+      {verified ? <CreateKeyForm csrf={csrf} state={extra.state ?? emptyForm()} /> : <p>Verify your email address to create keys.</p>}
     </>,
     { status: extra.status ?? 200 },
   );

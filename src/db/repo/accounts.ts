@@ -65,24 +65,22 @@ export async function updateApiKey(
   return row;
 }
 
-/**
- * The auth lookup: the key joined to its account, in one round trip (a batch) with the write that
- * records its use. `last_used_at` is only written when older than `touchEveryMs`, so a busy key
- * costs one write per interval, not one per lookup.
- */
-export async function findKeyWithAccountByHash(
-  db: Db,
-  keyHash: string,
-  touch: { now: number; touchEveryMs: number },
-): Promise<{ key: ApiKeyRow; account: AccountRow } | undefined> {
-  const [, rows] = await db.batch([
-    db
-      .update(apiKeys)
-      .set({ lastUsedAt: touch.now })
-      .where(
-        and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, touch.now - touch.touchEveryMs))),
-      ),
-    db.select({ key: apiKeys, account: accounts }).from(apiKeys).innerJoin(accounts, eq(apiKeys.accountId, accounts.id)).where(eq(apiKeys.keyHash, keyHash)),
-  ]);
-  return rows[0];
+/** The auth lookup: one query joining the key to its account. */
+export async function findKeyWithAccountByHash(db: Db, keyHash: string): Promise<{ key: ApiKeyRow; account: AccountRow } | undefined> {
+  const row = await db
+    .select({ key: apiKeys, account: accounts })
+    .from(apiKeys)
+    .innerJoin(accounts, eq(apiKeys.accountId, accounts.id))
+    .where(eq(apiKeys.keyHash, keyHash))
+    .get();
+  return row ?? undefined;
+}
+
+/** Records a key's use unless it was recorded less than `everyMs` ago (the condition makes racing writers harmless). */
+export async function touchApiKeyLastUsed(db: Db, keyId: string, now: number, everyMs: number): Promise<void> {
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: now })
+    .where(and(eq(apiKeys.id, keyId), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, now - everyMs))))
+    .run();
 }

@@ -10,8 +10,8 @@ export function signInGate(
 ): { [K in keyof SignInGateRpc]: (...a: Parameters<SignInGateRpc[K]>) => Promise<Awaited<ReturnType<SignInGateRpc[K]>>> } {
   const stub = env.SIGN_IN_GATE.get(env.SIGN_IN_GATE.idFromName(subject));
   return {
-    check: (rule: ThrottleRule) => stub.check(rule) as unknown as Promise<ThrottleState>,
     hit: (rule: ThrottleRule) => stub.hit(rule) as unknown as Promise<ThrottleState>,
     clear: (action: string) => stub.clear(action) as unknown as Promise<void>,
+    forgetOne: (action: string) => stub.forgetOne(action) as unknown as Promise<void>,
   };
 }

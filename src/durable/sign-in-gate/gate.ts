@@ -24,11 +24,6 @@ export class SignInGate extends DurableObject<Env> implements SignInGateRpc {
     this.sql.exec(SCHEMA);
   }
 
-  check(rule: ThrottleRule): ThrottleState {
-    const count = this.count(rule);
-    return count < rule.limit ? { allowed: true, count, retryAfterSeconds: 0 } : this.refused(rule, count);
-  }
-
   /**
    * A refused event is not recorded: the log of an action never holds more than `limit` events
    * per window, however hard a subject is hammered. Counting and inserting happen before the
@@ -49,6 +44,10 @@ export class SignInGate extends DurableObject<Env> implements SignInGateRpc {
 
   clear(action: string): void {
     this.sql.exec("DELETE FROM events WHERE action = ?", action);
+  }
+
+  forgetOne(action: string): void {
+    this.sql.exec("DELETE FROM events WHERE rowid = (SELECT rowid FROM events WHERE action = ? ORDER BY at DESC LIMIT 1)", action);
   }
 
   override async alarm(): Promise<void> {

@@ -13,7 +13,7 @@ export interface ThrottleRule {
 
 export interface ThrottleState {
   allowed: boolean;
-  /** Events inside the window (after recording, for `hit`). */
+  /** Events inside the window, this one included when it was recorded. */
   count: number;
   /** Seconds until one more event would be allowed (0 when allowed). */
   retryAfterSeconds: number;
@@ -21,10 +21,10 @@ export interface ThrottleState {
 
 /** The SignInGate's RPC surface (one object per throttled subject: an email hash or a client address). */
 export interface SignInGateRpc {
-  /** Whether one more event would be allowed, recording nothing (before checking a password). */
-  check(rule: ThrottleRule): ThrottleState;
-  /** Records one event, then answers whether it was within the limit. */
+  /** Records one event if it is within the limit (a refused event is not recorded), and answers which. */
   hit(rule: ThrottleRule): Promise<ThrottleState>;
-  /** Forgets an action's events (a successful sign-in clears that email's failures). */
+  /** Forgets an action's events (a successful sign-in clears that email's attempts). */
   clear(action: string): void;
+  /** Forgets the newest event of an action (an attempt that turned out legitimate). */
+  forgetOne(action: string): void;
 }

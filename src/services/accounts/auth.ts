@@ -1,5 +1,5 @@
 import type { ServiceContext } from "../../context";
-import { findKeyWithAccountByHash } from "../../db/repo/accounts";
+import { findKeyWithAccountByHash, touchApiKeyLastUsed } from "../../db/repo/accounts";
 import { ApiError } from "../../errors";
 import { hashApiKey, isWellFormedKey } from "./api-keys";
 
@@ -75,8 +75,12 @@ export async function authenticate(ctx: ServiceContext, presented: string | null
 
 /** The key's auth context, or null when it is unknown, revoked, expired (rolled) or its account disabled. */
 async function lookup(ctx: ServiceContext, hash: string, now: number): Promise<{ auth: AuthContext; keyExpiresAt: number | null } | null> {
-  const row = await findKeyWithAccountByHash(ctx.db, hash, { now, touchEveryMs: KEY_LAST_USED_EVERY_MS });
+  const row = await findKeyWithAccountByHash(ctx.db, hash);
   if (!row || row.key.revokedAt !== null || (row.key.expiresAt !== null && row.key.expiresAt <= now) || row.account.status !== "active") return null;
+  // Only on a cache miss, and at most every few minutes per key: a busy key is not a write per request.
+  if (row.key.lastUsedAt === null || row.key.lastUsedAt < now - KEY_LAST_USED_EVERY_MS) {
+    await touchApiKeyLastUsed(ctx.db, row.key.id, now, KEY_LAST_USED_EVERY_MS);
+  }
   const auth: AuthContext = {
     accountId: row.account.id,
     keyId: row.key.id,

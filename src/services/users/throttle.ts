@@ -1,5 +1,5 @@
 import type { ServiceContext } from "../../context";
-import { signInGate, type ThrottleState } from "../../durable/sign-in-gate";
+import { signInGate } from "../../durable/sign-in-gate";
 import { sha256Hex } from "../../lib/crypto";
 import { HOUR, MINUTE } from "../../lib/time";
 
@@ -7,7 +7,7 @@ import { HOUR, MINUTE } from "../../lib/time";
  * Throttling of what an attacker would repeat: password guesses, emails sent, sign-ups. Each
  * counts against the email (hashed, whether or not it has an account, so the answer is the same
  * for both) and against the client address (an IPv6 client by its /64, which one machine
- * usually holds whole). Limits per 15 minutes unless noted.
+ * usually holds whole). Limits per 15 minutes unless noted; a successful sign-in does not count.
  */
 export const THROTTLE = {
   signInPerEmail: { action: "sign-in", limit: 5, windowMs: 15 * MINUTE },
@@ -47,43 +47,45 @@ function ipv6Prefix64(addr: string): string {
     .join(":");
 }
 
-function refusal(states: ThrottleState[]): Throttled | null {
-  const refused = states.filter((s) => !s.allowed);
-  return refused.length === 0 ? null : { retryAfterSeconds: Math.max(...refused.map((s) => s.retryAfterSeconds)) };
-}
-
 const at = (ctx: ServiceContext, rule: Rule) => ({ ...rule, at: ctx.now() });
 
-/** Before a password is checked: refused when the email or the address has too many recent failures. */
-export async function signInRefusal(ctx: ServiceContext, email: string, ip: string | null): Promise<Throttled | null> {
-  const states = await Promise.all([
-    signInGate(ctx.env, await emailSubject(email)).check(at(ctx, THROTTLE.signInPerEmail)),
-    signInGate(ctx.env, ipSubject(ip)).check(at(ctx, THROTTLE.signInPerIp)),
-  ]);
-  return refusal(states);
+/**
+ * Counts one attempt against the email and the address together. When one refuses and the other
+ * had room, the other forgets this attempt again: a refused attempt is counted nowhere.
+ */
+async function takeBoth(ctx: ServiceContext, email: string, ip: string | null, perEmail: Rule, perIp: Rule): Promise<Throttled | null> {
+  const byEmail = signInGate(ctx.env, await emailSubject(email));
+  const byIp = signInGate(ctx.env, ipSubject(ip));
+  const [e, i] = await Promise.all([byEmail.hit(at(ctx, perEmail)), byIp.hit(at(ctx, perIp))]);
+  if (e.allowed && i.allowed) return null;
+  if (e.allowed) await byEmail.forgetOne(perEmail.action);
+  if (i.allowed) await byIp.forgetOne(perIp.action);
+  return { retryAfterSeconds: Math.max(e.retryAfterSeconds, i.retryAfterSeconds) };
 }
 
-export async function recordSignInFailure(ctx: ServiceContext, email: string, ip: string | null): Promise<void> {
+/**
+ * Counts a sign-in attempt BEFORE the password is checked, so parallel guesses cannot all pass a
+ * check made before any of them was recorded: of N simultaneous attempts, at most the limit get
+ * to try a password.
+ */
+export function takeSignInAttempt(ctx: ServiceContext, email: string, ip: string | null): Promise<Throttled | null> {
+  return takeBoth(ctx, email, ip, THROTTLE.signInPerEmail, THROTTLE.signInPerIp);
+}
+
+/** A successful sign-in forgets the email's attempts, and its own attempt at the address. */
+export async function signInSucceeded(ctx: ServiceContext, email: string, ip: string | null): Promise<void> {
   await Promise.all([
-    signInGate(ctx.env, await emailSubject(email)).hit(at(ctx, THROTTLE.signInPerEmail)),
-    signInGate(ctx.env, ipSubject(ip)).hit(at(ctx, THROTTLE.signInPerIp)),
+    signInGate(ctx.env, await emailSubject(email)).clear(THROTTLE.signInPerEmail.action),
+    signInGate(ctx.env, ipSubject(ip)).forgetOne(THROTTLE.signInPerIp.action),
   ]);
-}
-
-/** A successful sign-in forgets the email's failures (not the address's: it may be guessing others). */
-export async function clearSignInFailures(ctx: ServiceContext, email: string): Promise<void> {
-  await signInGate(ctx.env, await emailSubject(email)).clear(THROTTLE.signInPerEmail.action);
 }
 
 /** Counts one email sent on request (reset, verification resend); refused past either limit. */
-export async function takeEmailSend(ctx: ServiceContext, email: string, ip: string | null): Promise<Throttled | null> {
-  const states = await Promise.all([
-    signInGate(ctx.env, await emailSubject(email)).hit(at(ctx, THROTTLE.emailPerEmail)),
-    signInGate(ctx.env, ipSubject(ip)).hit(at(ctx, THROTTLE.emailPerIp)),
-  ]);
-  return refusal(states);
+export function takeEmailSend(ctx: ServiceContext, email: string, ip: string | null): Promise<Throttled | null> {
+  return takeBoth(ctx, email, ip, THROTTLE.emailPerEmail, THROTTLE.emailPerIp);
 }
 
 export async function takeSignUp(ctx: ServiceContext, ip: string | null): Promise<Throttled | null> {
-  return refusal([await signInGate(ctx.env, ipSubject(ip)).hit(at(ctx, THROTTLE.signUpPerIp))]);
+  const state = await signInGate(ctx.env, ipSubject(ip)).hit(at(ctx, THROTTLE.signUpPerIp));
+  return state.allowed ? null : { retryAfterSeconds: state.retryAfterSeconds };
 }
