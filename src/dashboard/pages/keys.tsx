@@ -143,7 +143,10 @@ async function keysPage(
     <>
       {extra.created ? <NewKey {...extra.created} /> : null}
       <VerifyBanner signedIn={signedIn} csrf={csrf} />
-      <p>Keys authenticate your server's requests to the API (`x-api-key` header). Keep them secret.</p>
+      <p>
+        Keys authenticate your server's requests to the API (the <code>x-api-key</code> header). Keep them secret: use them from your server, never in a browser
+        or an app.
+      </p>
       <KeyTable keys={keys} csrf={csrf} />
       <h2>Create a key</h2>
       <FormError message={extra.error} />
