@@ -52,7 +52,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/node/**"],
+            exclude: ["test/node/**", "test/e2e/**"],
             setupFiles: ["./test/setup.ts"],
             testTimeout: 30_000,
             hookTimeout: 30_000,

@@ -247,3 +247,28 @@ describe("CSRF", () => {
     expect((await browser.post("/dashboard/sign-in", { email, password: GOOD_PASSWORD })).status).toBe(403);
   });
 });
+
+describe("sign-up input", () => {
+  it("refuses an account name with control characters, keeping what was typed", async () => {
+    const browser = new TestBrowser();
+    const email = uniqueEmail();
+    await browser.get("/dashboard/sign-up");
+    const page = await browser.post("/dashboard/sign-up", { email, password: GOOD_PASSWORD, accountName: "Acme\r\nBcc: x@evil.example" });
+    expect(page.status).toBe(400);
+    expect(page.html).toMatch(/id="f-accountName-error"/);
+    expect(page.html).toContain(`value="${email}"`);
+    expect(page.html).not.toContain(GOOD_PASSWORD);
+    expect(await countRows("SELECT count(*) AS n FROM users WHERE email = ?", email)).toBe(0);
+  });
+
+  it("refuses a common or short password in place", async () => {
+    const browser = new TestBrowser();
+    await browser.get("/dashboard/sign-up");
+    const common = await browser.post("/dashboard/sign-up", { email: uniqueEmail(), password: "password123" });
+    expect(common.status).toBe(400);
+    expect(common.html).toMatch(/id="f-password-error"[^>]*>This password is one of the most common ones/);
+    const short = await browser.post("/dashboard/sign-up", { email: "not-an-email", password: "short" });
+    expect(short.html).toMatch(/id="f-email-error"/);
+    expect(short.html).toMatch(/id="f-password-error"[^>]*>Use at least 10 characters/);
+  });
+});

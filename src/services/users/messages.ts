@@ -3,7 +3,9 @@ import type { OutgoingEmail } from "../email";
 /** The emails of the sign-in flows, in text and HTML (every interpolated value escaped). */
 const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 
-function compose(to: string, subject: string, paragraphs: string[], action: { label: string; url: string }, footer: string): OutgoingEmail {
+function compose(to: string, rawSubject: string, paragraphs: string[], action: { label: string; url: string }, footer: string): OutgoingEmail {
+  // A subject is one header line: control characters (from an account name) become spaces.
+  const subject = rawSubject.replace(/\p{Cc}+/gu, " ").slice(0, 200);
   const text = [...paragraphs, `${action.label}: ${action.url}`, footer].join("\n\n");
   const html = [
     ...paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),

@@ -13,7 +13,12 @@ import { takeSignUp } from "./throttle";
 import { normalizeEmail } from "./tokens";
 
 export const EmailSchema = z.email({ message: "Enter a valid email address." }).max(254, { message: "Enter a valid email address." });
-const AccountNameSchema = z.string().trim().max(200, { message: "Use at most 200 characters." });
+/** Shown in headers and email subjects: no control characters (a newline there would be a header break). */
+const AccountNameSchema = z
+  .string()
+  .trim()
+  .max(200, { message: "Use at most 200 characters." })
+  .regex(/^[^\p{Cc}]*$/u, { message: "Use letters, digits, spaces and punctuation only." });
 
 export interface SignUpInput {
   email: string;
