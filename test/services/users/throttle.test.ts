@@ -1,8 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { signIn, signUp, THROTTLE } from "../../../src/services/users";
 import { ipSubject } from "../../../src/services/users/throttle";
 import { GOOD_PASSWORD, uniqueEmail } from "../../helpers/dashboard";
 import { testContext } from "../../helpers/service-context";
+
+afterEach(() => vi.restoreAllMocks());
 
 let n = 0;
 const freshIp = () => `192.0.2.${++n}`;
@@ -55,7 +57,10 @@ describe("sign-in throttling (SignInGate)", () => {
     const { ctx } = testContext();
     const email = uniqueEmail("race");
     await signUp(ctx, { email, password: GOOD_PASSWORD, ip: freshIp() });
+    const derive = vi.spyOn(crypto.subtle, "deriveBits");
     const results = await Promise.all(Array.from({ length: 12 }, () => signIn(ctx, { email, password: "guess-123456", ip: freshIp() })));
+    // Passwords actually tried: one PBKDF2 derivation each.
+    expect(derive).toHaveBeenCalledTimes(THROTTLE.signInPerEmail.limit);
     expect(results.filter((r) => !r.ok && r.reason === "invalid")).toHaveLength(THROTTLE.signInPerEmail.limit);
     expect(results.filter((r) => !r.ok && r.reason === "throttled")).toHaveLength(12 - THROTTLE.signInPerEmail.limit);
   });
