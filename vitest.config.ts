@@ -6,12 +6,16 @@ import { buildAssets } from "./scripts/build-assets.mjs";
 // This file runs in Node; the project's types are the Workers ones, which have no `process`.
 declare const process: { env: Record<string, string | undefined> };
 
-// Two projects:
+// Three projects:
 // - "workers": the API's tests, inside workerd with the bindings of
 //   wrangler.toml (local D1, R2, Queues, DOs). Secrets get fixed test values
 //   here; migrations are applied by test/setup.ts.
 // - "node": checks of checked-in artifacts that need Node tools (the OpenAPI
 //   validator reads its schemas from disk, which workerd cannot).
+// - "e2e": the dashboard in a real browser (Debian's Chromium driven by
+//   playwright-core) against the Worker started exactly as `npm start` does, on
+//   a spare port with a fresh local state (test/e2e/global-setup.ts). Not part
+//   of `npm test`: `npm run test:e2e`, and a step of .ci/run.
 export default defineConfig(async () => {
   // wrangler's `[build] command` does not run under vitest: the static assets are copied here.
   buildAssets();
@@ -48,7 +52,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/node/**"],
+            exclude: ["test/node/**", "test/e2e/**"],
             setupFiles: ["./test/setup.ts"],
             testTimeout: 30_000,
             hookTimeout: 30_000,
@@ -56,6 +60,18 @@ export default defineConfig(async () => {
         },
         {
           test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"], testTimeout: 30_000 },
+        },
+        {
+          test: {
+            name: "e2e",
+            environment: "node",
+            include: ["test/e2e/**/*.test.ts"],
+            globalSetup: ["./test/e2e/global-setup.ts"],
+            // One server, one browser at a time: the machine has two cores.
+            fileParallelism: false,
+            testTimeout: 120_000,
+            hookTimeout: 180_000,
+          },
         },
       ],
     },

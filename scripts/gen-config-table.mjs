@@ -32,6 +32,7 @@ function renderAllowed(field, input, output) {
   if (input.enum) return input.enum.map(code).join(", ");
   if (input.type === "integer") return `integer ${input.minimum.toLocaleString("en-US")}–${input.maximum.toLocaleString("en-US")}`;
   if (input.format === "uri") return "URL";
+  if (input.anyOf?.some((s) => s.format === "email")) return "email address (or empty)";
   if (input.type === "string") return "text";
   throw new Error(`no rendering for the allowed values of ${JSON.stringify(input)}`);
 }

@@ -3,7 +3,8 @@
 //    and points PUBLIC_BASE_URL at the port served on;
 // 2. applies the D1 migrations to local state;
 // 3. seeds (idempotently) a demo account and its API key;
-// 4. serves the Worker with `wrangler dev` (port 8787, or `npm start -- --port N`);
+// 4. serves the Worker with `wrangler dev` (port 8787, or `npm start -- --port N`; local state in
+//    .wrangler/state, or `--persist-to DIR`, which the end-to-end tests use for a fresh state);
 // 5. grants the demo account its starting credits once, and prints the key and a curl line.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -17,15 +18,18 @@ const DEMO_KEY_ID = "key_demo00000000000000000000";
 
 function parseArgs(argv) {
   let port = 8787;
+  let persistTo = null;
   const rest = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--port" && argv[i + 1]) port = Number(argv[++i]);
     else if (a.startsWith("--port=")) port = Number(a.slice(7));
+    else if (a === "--persist-to" && argv[i + 1]) persistTo = argv[++i];
+    else if (a.startsWith("--persist-to=")) persistTo = a.slice(13);
     else rest.push(a);
   }
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`invalid --port ${port}`);
-  return { port, rest };
+  return { port, persistTo, rest };
 }
 
 function wrangler(args, opts = {}) {
@@ -52,7 +56,7 @@ function seedDemo(demoKey) {
     // The demo key follows .dev.vars: a changed DEMO_API_KEY replaces the stored hash.
     `INSERT INTO api_keys (id, account_id, name, key_hash, display_prefix, created_at) VALUES ('${DEMO_KEY_ID}', '${DEMO_ACCOUNT_ID}', 'demo', '${hash}', '${prefix}', ${now}) ON CONFLICT(id) DO UPDATE SET key_hash = excluded.key_hash, display_prefix = excluded.display_prefix, revoked_at = NULL;`,
   ].join(" ");
-  wrangler(["d1", "execute", "DB", "--local", "--command", sql]);
+  wrangler(["d1", "execute", "DB", "--local", ...persistArgs, "--command", sql]);
 }
 
 async function waitForHealth(base, child) {
@@ -82,17 +86,19 @@ async function grantDemoCredits(base, adminToken) {
   return typeof body.creditBalance === "number" ? `balance ${body.creditBalance}` : "granted";
 }
 
-const { port, rest } = parseArgs(process.argv.slice(2));
+const { port, persistTo, rest } = parseArgs(process.argv.slice(2));
+// Every wrangler command that touches local state uses the same directory.
+const persistArgs = persistTo ? ["--persist-to", persistTo] : [];
 const { vars, changed } = ensureDevVars(`${root}.dev.vars`, port);
 if (changed.length) console.log(`[start] .dev.vars: ${changed.join(", ")}`);
 console.log("[start] applying D1 migrations to local state…");
-wrangler(["d1", "migrations", "apply", "DB", "--local"]);
+wrangler(["d1", "migrations", "apply", "DB", "--local", ...persistArgs]);
 seedDemo(vars.get("DEMO_API_KEY"));
 console.log("[start] demo account seeded");
 
 // The base URL is also passed on the command line (it wins over .dev.vars), so a second
 // `npm start` on another port rewriting .dev.vars never changes this server's URLs.
-const devArgs = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--var", `PUBLIC_BASE_URL:${vars.get("PUBLIC_BASE_URL")}`, ...rest];
+const devArgs = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--var", `PUBLIC_BASE_URL:${vars.get("PUBLIC_BASE_URL")}`, ...persistArgs, ...rest];
 const child = spawn(process.execPath, [wranglerBin, ...devArgs], {
   cwd: root,
   stdio: ["inherit", "inherit", "inherit"],
@@ -112,6 +118,7 @@ try {
  Demo account: ${DEMO_ACCOUNT_ID} (${credits})
  Demo API key: ${key}
  Docs:         ${base}/tryon/v1/docs
+ Dashboard:    ${base}/dashboard (sign up; emails land in ${base}/dashboard/dev/outbox)
  Try:
    curl -s ${base}/tryon/v1/account -H "x-api-key: ${key}"
 ──────────────────────────────────────────────────────────────

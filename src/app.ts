@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { getConfig } from "./config";
+import { createDashboard } from "./dashboard/app";
 import type { AppEnv } from "./env";
 import { accessLog } from "./http/access-log";
 import { admission } from "./http/admission";
@@ -67,6 +68,9 @@ export function createApp() {
   admin.route("/", adminMaintenanceRoutes);
   admin.route("/", adminAtRestKeyRoutes);
   app.route("/admin/v1", admin);
+
+  // The web app (server-rendered pages, HTML errors); docs/dashboard.md.
+  app.route("/dashboard", createDashboard());
 
   app.notFound(notFound);
   app.onError(onError);

@@ -83,6 +83,21 @@ export const ConfigSchema = z.object({
   ),
   WEBHOOK_TIMEOUT_SECONDS: int(10, 1, 30).describe("Timeout of one webhook delivery attempt."),
   WEBHOOK_RETENTION_DAYS: int(30, 1, 365).describe("How long webhook deliveries and their attempts stay in the delivery log."),
+  SIGNUP_MODE: z
+    .enum(["open", "invite"])
+    .default("open")
+    .describe("Dashboard sign-up: `open` (anyone, with starting credits) or `invite` (only with an invite link)."),
+  SIGNUP_FREE_CREDITS: int(10, 0, 1_000_000).describe("Credits an open sign-up's new account starts with, granted once."),
+  EMAIL_SENDER: z
+    .enum(["auto", "outbox", "cloudflare"])
+    .default("auto")
+    .describe(
+      "Who delivers dashboard email: `outbox` (D1 + a log line, development only), `cloudflare` (the `EMAIL` send_email binding), or `auto`: the outbox locally, Cloudflare in a deployment.",
+    ),
+  EMAIL_FROM: z
+    .union([z.literal(""), z.email()])
+    .default("")
+    .describe("Sender address of dashboard email (a domain onboarded to Cloudflare Email Service); required in a deployment."),
 });
 
 export type AppConfig = z.infer<typeof ConfigSchema>;
@@ -121,3 +136,12 @@ export function getConfig(env: Env): AppConfig {
 export function effectiveBurst(cfg: AppConfig): number {
   return cfg.RATE_LIMIT_BURST > 0 ? cfg.RATE_LIMIT_BURST : cfg.RATE_LIMIT_PER_MINUTE;
 }
+
+/** Which email sender this configuration uses (`auto`: the outbox locally, Cloudflare in a deployment). */
+export function emailSenderKind(cfg: AppConfig): "outbox" | "cloudflare" {
+  if (cfg.EMAIL_SENDER !== "auto") return cfg.EMAIL_SENDER;
+  return LOCAL_ENVIRONMENTS.has(cfg.ENVIRONMENT.trim().toLowerCase()) ? "outbox" : "cloudflare";
+}
+
+/** ENVIRONMENT values that are not deployments: local `npm start` and the test suite. */
+export const LOCAL_ENVIRONMENTS: ReadonlySet<string> = new Set(["development", "test"]);

@@ -1,7 +1,7 @@
 import { atRestKeyUnusable, atRestKeyWeakness, readAtRestKeySettings } from "../lib/at-rest-keys";
 import { log } from "../lib/logger";
 import { classifyIpLiteral } from "../lib/safe-fetch";
-import { type AppConfig, parseConfig } from "./config";
+import { type AppConfig, emailSenderKind, LOCAL_ENVIRONMENTS, parseConfig } from "./config";
 
 /**
  * Refuses a deployment that would misbehave quietly. On Workers there is no
@@ -12,8 +12,8 @@ import { type AppConfig, parseConfig } from "./config";
  * Always checked: vars parse, and the secrets exist in a usable form.
  * Checked in a deployment (any ENVIRONMENT but `development` or `test`): the
  * public base URL is a public https origin, secrets are long and not
- * published placeholders, the at-rest key looks random, and the dev-only
- * loopback flag is off.
+ * published placeholders, the at-rest key looks random, the dev-only
+ * loopback flag is off, and dashboard email has a real sender.
  */
 export interface DeploymentProblem {
   /** The variable or secret at fault. */
@@ -22,8 +22,6 @@ export interface DeploymentProblem {
   problem: string;
 }
 
-/** ENVIRONMENT values that are not deployments: local `npm start` and the test suite. */
-const LOCAL_ENVIRONMENTS = new Set(["development", "test"]);
 export const MIN_SECRET_LENGTH = 32;
 /** Values shipped in .dev.vars.example: anyone can read them. */
 const PLACEHOLDER_SECRETS = new Set(["change-me-to-a-long-random-string"]);
@@ -63,7 +61,22 @@ export function findDeploymentProblems(env: Env): DeploymentProblem[] {
     if (problem) problems.push({ name: key.name, problem });
   }
 
-  if (deployed && parsed.ok) problems.push(...deployedConfigProblems(parsed.config, text(src, "PUBLIC_BASE_URL") !== ""));
+  if (deployed && parsed.ok) {
+    problems.push(...deployedConfigProblems(parsed.config, text(src, "PUBLIC_BASE_URL") !== ""));
+    problems.push(...emailProblems(parsed.config, src.EMAIL));
+  }
+  return problems;
+}
+
+/** A deployment must deliver verification and reset email: the dev outbox would swallow it. */
+function emailProblems(config: AppConfig, binding: unknown): DeploymentProblem[] {
+  if (emailSenderKind(config) === "outbox") {
+    return [{ name: "EMAIL_SENDER", problem: "is `outbox`, which only stores email for local development (use `auto` or `cloudflare`)" }];
+  }
+  const problems: DeploymentProblem[] = [];
+  const usable = typeof binding === "object" && binding !== null && typeof (binding as { send?: unknown }).send === "function";
+  if (!usable) problems.push({ name: "EMAIL", problem: 'send_email binding is missing (wrangler.toml `[[send_email]] name = "EMAIL"`, docs/deployment.md)' });
+  if (config.EMAIL_FROM === "") problems.push({ name: "EMAIL_FROM", problem: "is not set (the sender address of verification and reset email)" });
   return problems;
 }
 

@@ -14,6 +14,11 @@ export const ID_PREFIXES = {
   webhookAttempt: "att",
   request: "req",
   ledger: "led",
+  user: "usr",
+  session: "ses",
+  invite: "inv",
+  email: "eml",
+  webauthnChallenge: "wch",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -23,6 +23,7 @@ function production(overrides: Record<string, string | undefined> = {}): Env {
     FILE_SIGNING_SECRET: randomText(43),
     AT_REST_KEY: randomKey(),
     ALLOW_LOOPBACK_FETCH: "false",
+    EMAIL_FROM: "no-reply@drape.example.com",
   };
   for (const [k, v] of Object.entries(overrides)) {
     if (v === undefined) delete vars[k];
@@ -94,6 +95,18 @@ describe("deployment check (unit)", () => {
   it("ALLOW_LOOPBACK_FETCH=true and invalid vars are refused", () => {
     expect(names(production({ ALLOW_LOOPBACK_FETCH: "true" }))).toEqual(["ALLOW_LOOPBACK_FETCH"]);
     expect(names(production({ ENGINE_DEFAULT: "warp-drive" }))).toEqual(["ENGINE_DEFAULT"]);
+  });
+
+  it("dashboard email: the dev outbox, a missing EMAIL binding or a missing EMAIL_FROM is refused in production", () => {
+    expect(names(production({ EMAIL_SENDER: "outbox" }))).toEqual(["EMAIL_SENDER"]);
+    expect(names(production({ EMAIL_FROM: undefined }))).toEqual(["EMAIL_FROM"]);
+    expect(names(production({ EMAIL_FROM: "not an address" }))).toEqual(["EMAIL_FROM"]);
+    const noBinding = production();
+    delete (noBinding as unknown as Record<string, unknown>).EMAIL;
+    expect(names(noBinding)).toEqual(["EMAIL"]);
+    expect(names(production({ EMAIL_SENDER: "cloudflare" }))).toEqual([]);
+    // Locally the outbox is the default and needs neither.
+    expect(names(production({ ENVIRONMENT: "development", EMAIL_FROM: undefined, PUBLIC_BASE_URL: "http://localhost:8787" }))).toEqual([]);
   });
 
   it("any ENVIRONMENT but development/test is a deployment; locally only unusable secrets are refused", () => {

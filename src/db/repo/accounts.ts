@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import type { Db } from "../client";
 import { accounts, apiKeys } from "../schema";
 
@@ -55,7 +55,7 @@ export async function updateApiKey(
   db: Db,
   accountId: string,
   keyId: string,
-  patch: Partial<Pick<NewApiKeyRow, "name" | "rateLimitPerMinute" | "rateLimitBurst" | "spendCap" | "revokedAt">>,
+  patch: Partial<Pick<NewApiKeyRow, "name" | "rateLimitPerMinute" | "rateLimitBurst" | "spendCap" | "revokedAt" | "expiresAt">>,
 ): Promise<ApiKeyRow | undefined> {
   const [row] = await db
     .update(apiKeys)
@@ -74,4 +74,13 @@ export async function findKeyWithAccountByHash(db: Db, keyHash: string): Promise
     .where(eq(apiKeys.keyHash, keyHash))
     .get();
   return row ?? undefined;
+}
+
+/** Records a key's use unless it was recorded less than `everyMs` ago (the condition makes racing writers harmless). */
+export async function touchApiKeyLastUsed(db: Db, keyId: string, now: number, everyMs: number): Promise<void> {
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: now })
+    .where(and(eq(apiKeys.id, keyId), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, now - everyMs))))
+    .run();
 }

@@ -37,6 +37,10 @@ export const apiKeys = sqliteTable(
     spendCap: integer("spend_cap"),
     createdAt: integer("created_at").notNull(),
     revokedAt: integer("revoked_at"),
+    /** Set when a key is rolled: it keeps working until then (the overlap), refused after. */
+    expiresAt: integer("expires_at"),
+    /** When the key last authenticated, recorded at most every few minutes (src/services/accounts/auth.ts). */
+    lastUsedAt: integer("last_used_at"),
   },
   (t) => [index("api_keys_account_idx").on(t.accountId, t.id)],
 );

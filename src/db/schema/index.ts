@@ -3,4 +3,5 @@ export * from "./generations";
 export * from "./images";
 export * from "./products";
 export * from "./settings";
+export * from "./users";
 export * from "./webhooks";

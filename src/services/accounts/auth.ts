@@ -1,5 +1,5 @@
 import type { ServiceContext } from "../../context";
-import { findKeyWithAccountByHash } from "../../db/repo/accounts";
+import { findKeyWithAccountByHash, touchApiKeyLastUsed } from "../../db/repo/accounts";
 import { ApiError } from "../../errors";
 import { hashApiKey, isWellFormedKey } from "./api-keys";
 
@@ -20,6 +20,9 @@ interface CacheEntry {
   value: AuthContext | null;
   expiresAt: number;
 }
+
+/** How often a key's `last_used_at` is written at most (the dashboard shows it to the minute-ish). */
+export const KEY_LAST_USED_EVERY_MS = 5 * 60_000;
 
 /**
  * Per-isolate cache of key lookups. Entries live at most AUTH_CACHE_TTL_SECONDS
@@ -57,8 +60,10 @@ export async function authenticate(ctx: ServiceContext, presented: string | null
   if (hit && hit.expiresAt > now) {
     value = hit.value;
   } else {
-    value = await lookup(ctx, hash);
-    const ttl = Math.min(ctx.config.AUTH_CACHE_TTL_SECONDS * 1000, value ? Infinity : NEGATIVE_TTL_MS);
+    const found = await lookup(ctx, hash, now);
+    value = found?.auth ?? null;
+    // A rolled key's cached entry never outlives the key's own expiry.
+    const ttl = Math.min(ctx.config.AUTH_CACHE_TTL_SECONDS * 1000, value ? Infinity : NEGATIVE_TTL_MS, (found?.keyExpiresAt ?? Infinity) - now);
     if (ttl > 0) {
       if (cache.size >= MAX_ENTRIES) cache.clear();
       cache.set(hash, { value, expiresAt: now + ttl });
@@ -68,10 +73,15 @@ export async function authenticate(ctx: ServiceContext, presented: string | null
   return value;
 }
 
-async function lookup(ctx: ServiceContext, hash: string): Promise<AuthContext | null> {
+/** The key's auth context, or null when it is unknown, revoked, expired (rolled) or its account disabled. */
+async function lookup(ctx: ServiceContext, hash: string, now: number): Promise<{ auth: AuthContext; keyExpiresAt: number | null } | null> {
   const row = await findKeyWithAccountByHash(ctx.db, hash);
-  if (!row || row.key.revokedAt !== null || row.account.status !== "active") return null;
-  return {
+  if (!row || row.key.revokedAt !== null || (row.key.expiresAt !== null && row.key.expiresAt <= now) || row.account.status !== "active") return null;
+  // Only on a cache miss, and at most every few minutes per key: a busy key is not a write per request.
+  if (row.key.lastUsedAt === null || row.key.lastUsedAt < now - KEY_LAST_USED_EVERY_MS) {
+    await touchApiKeyLastUsed(ctx.db, row.key.id, now, KEY_LAST_USED_EVERY_MS);
+  }
+  const auth: AuthContext = {
     accountId: row.account.id,
     keyId: row.key.id,
     rateLimitPerMinute: row.key.rateLimitPerMinute ?? row.account.rateLimitPerMinute,
@@ -81,6 +91,7 @@ async function lookup(ctx: ServiceContext, hash: string): Promise<AuthContext | 
     engineOverride: row.account.engine,
     retentionDays: row.account.retentionDays,
   };
+  return { auth, keyExpiresAt: row.key.expiresAt };
 }
 
 /** Drops a key's cached lookup in this isolate (others expire within the TTL). */

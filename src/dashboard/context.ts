@@ -1,0 +1,27 @@
+import type { Context } from "hono";
+import type { ServiceContext } from "../context";
+import { serviceContext } from "../http/context";
+import type { SignedIn } from "../services/users";
+import type { DashEnv } from "./env";
+
+/** The service context of a dashboard request (the same one the API's routes build). */
+export function dashContext(c: Context<DashEnv>): ServiceContext {
+  return serviceContext(c as unknown as Parameters<typeof serviceContext>[0]);
+}
+
+/** The signed-in state of a page behind `requireSignIn` (it always has one). */
+export function signedInOf(c: Context<DashEnv>): SignedIn {
+  const signedIn = c.get("signedIn");
+  if (!signedIn) throw new Error("page rendered without requireSignIn");
+  return signedIn;
+}
+
+/** The client address as Cloudflare reports it (throttling); null when absent (local tools). */
+export function clientIp(c: Context<DashEnv>): string | null {
+  return c.req.header("cf-connecting-ip") ?? null;
+}
+
+/** The CSRF token forms of this request must carry: the session's, or the signed-out visitor's cookie. */
+export function csrfToken(c: Context<DashEnv>): string {
+  return c.get("signedIn")?.session.csrfToken ?? c.get("preSessionCsrf") ?? "";
+}

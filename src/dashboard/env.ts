@@ -1,0 +1,24 @@
+import type { AppVariables } from "../env";
+import type { SignedIn } from "../services/users";
+
+export interface Flash {
+  kind: "success" | "error" | "info";
+  text: string;
+}
+
+/** What the dashboard's middleware leaves for its pages (on top of the API's request variables). */
+export interface DashVariables extends AppVariables {
+  /** The signed-in state, or null when the request carries no live session. */
+  signedIn: SignedIn | null;
+  /** The POSTed form fields (first value of each), read once by the CSRF check. */
+  form: Record<string, string>;
+  /** The message left by the previous request (a redirect after a POST). */
+  flash: Flash | null;
+  /** The pre-session CSRF token of a signed-out visitor (double-submit cookie). */
+  preSessionCsrf: string | null;
+}
+
+export interface DashEnv {
+  Bindings: Env;
+  Variables: DashVariables;
+}

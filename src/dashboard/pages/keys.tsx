@@ -1,0 +1,186 @@
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { CreateApiKeyBody } from "../../schemas/admin";
+import type { ApiKeyRecord } from "../../services/accounts";
+import { createMemberKey, type KeyRefusal, listMemberKeys, revokeMemberKey, type SignedIn } from "../../services/users";
+import { Field, FormError, PostForm } from "../components/form";
+import { Time } from "../components/time";
+import { csrfToken, dashContext, signedInOf } from "../context";
+import { setFlash } from "../cookies";
+import type { DashEnv } from "../env";
+import { emptyForm, type FormState, fieldErrors, optionalInt } from "../forms";
+import { renderPage } from "../render";
+import { errorPage } from "./errors";
+import { NoAccount, VerifyBanner } from "./overview";
+
+function KeyStatus(props: { k: ApiKeyRecord }) {
+  if (props.k.revokedAt !== null)
+    return (
+      <span class="badge badge-failed">
+        Revoked <Time ms={props.k.revokedAt} />
+      </span>
+    );
+  if (props.k.expiresAt !== null)
+    return (
+      <span class="badge badge-pending">
+        Expires <Time ms={props.k.expiresAt} />
+      </span>
+    );
+  return <span class="badge badge-completed">Active</span>;
+}
+
+function KeyTable(props: { keys: ApiKeyRecord[]; csrf: string }) {
+  if (props.keys.length === 0) return <p>No keys yet.</p>;
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Key</th>
+            <th scope="col">Status</th>
+            <th scope="col">Created</th>
+            <th scope="col">Last used</th>
+            <th scope="col">
+              <span class="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.keys.map((k) => (
+            <tr>
+              <td>{k.name}</td>
+              <td>
+                <code>{k.displayPrefix}</code>
+              </td>
+              <td>
+                <KeyStatus k={k} />
+              </td>
+              <td>
+                <Time ms={k.createdAt} />
+              </td>
+              <td>
+                <Time ms={k.lastUsedAt} empty="Never" />
+              </td>
+              <td>
+                {k.revokedAt === null ? (
+                  <PostForm
+                    action={`/dashboard/keys/${k.id}/revoke`}
+                    csrf={props.csrf}
+                    confirm={`Revoke the key "${k.name}"? Requests using it will be refused.`}
+                  >
+                    <button type="submit" class="button-small button-danger" aria-label={`Revoke ${k.name}`}>
+                      Revoke
+                    </button>
+                  </PostForm>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function CreateKeyForm(props: { csrf: string; state: FormState }) {
+  return (
+    <PostForm action="/dashboard/keys" csrf={props.csrf} label="Create a key">
+      <Field name="name" label="Name" required maxlength={200} hint="For you to tell keys apart, e.g. “production”." state={props.state} />
+      <Field
+        name="rateLimitPerMinute"
+        label="Rate limit (requests per minute)"
+        type="number"
+        min={1}
+        hint="Defaults to the account's limit."
+        state={props.state}
+      />
+      <Field
+        name="spendCap"
+        label="Spend cap (credits, in total)"
+        type="number"
+        min={0}
+        hint="The key stops spending once it has spent this many credits."
+        state={props.state}
+      />
+      <button type="submit" class="button-primary">
+        Create key
+      </button>
+    </PostForm>
+  );
+}
+
+/** The plaintext of a key just created: shown on this one response, never again. */
+function NewKey(props: { plaintext: string; name: string }) {
+  return (
+    <div class="alert alert-success new-key" role="status">
+      <p>{`Your new key "${props.name}". Copy it now: it is shown only once.`}</p>
+      <div class="copy-row">
+        <label for="new-key" class="visually-hidden">
+          New API key
+        </label>
+        <input id="new-key" class="mono" readonly value={props.plaintext} data-testid="new-api-key" />
+        <button type="button" class="button-small" data-copy="new-key">
+          Copy
+        </button>
+      </div>
+    </div>
+  );
+}
+
+async function keysPage(
+  c: Context<DashEnv>,
+  extra: { state?: FormState; error?: string; created?: { plaintext: string; name: string }; status?: 200 | 201 | 400 | 403 },
+) {
+  const signedIn: SignedIn = signedInOf(c);
+  const csrf = csrfToken(c);
+  if (!signedIn.current) return renderPage(c, "API keys", <NoAccount />);
+  const keys = await listMemberKeys(dashContext(c), signedIn);
+  const verified = signedIn.user.emailVerifiedAt !== null;
+  return renderPage(
+    c,
+    "API keys",
+    <>
+      {extra.created ? <NewKey {...extra.created} /> : null}
+      <VerifyBanner signedIn={signedIn} csrf={csrf} />
+      <p>
+        Keys authenticate your server's requests to the API (the <code>x-api-key</code> header). Keep them secret: use them from your server, never in a browser
+        or an app.
+      </p>
+      <KeyTable keys={keys} csrf={csrf} />
+      <h2>Create a key</h2>
+      <FormError message={extra.error} />
+      {verified ? <CreateKeyForm csrf={csrf} state={extra.state ?? emptyForm()} /> : <p>Verify your email address to create keys.</p>}
+    </>,
+    { status: extra.status ?? 200 },
+  );
+}
+
+function refusalPage(c: Context<DashEnv>, refusal: KeyRefusal, state: FormState) {
+  if (refusal.reason === "invalid") return keysPage(c, { state: { ...state, errors: refusal.fields }, status: 400 });
+  if (refusal.reason === "email-not-verified") return keysPage(c, { state, error: "Verify your email address before creating keys.", status: 403 });
+  return errorPage(c, 403, "Not allowed", "Your role on this account cannot manage API keys.");
+}
+
+export const keyPages = new Hono<DashEnv>()
+  .get("/keys", (c) => keysPage(c, {}))
+  .post("/keys", async (c) => {
+    const form = c.get("form");
+    const state = emptyForm({ name: form.name ?? "", rateLimitPerMinute: form.rateLimitPerMinute ?? "", spendCap: form.spendCap ?? "" });
+    // The operator API's own body schema: the two surfaces accept exactly the same keys.
+    const parsed = CreateApiKeyBody.safeParse({
+      name: form.name ?? "",
+      rateLimitPerMinute: optionalInt(form.rateLimitPerMinute),
+      spendCap: optionalInt(form.spendCap),
+    });
+    if (!parsed.success) return keysPage(c, { state: { ...state, errors: fieldErrors(parsed.error) }, status: 400 });
+    const result = await createMemberKey(dashContext(c), signedInOf(c), parsed.data);
+    if (!result.ok) return refusalPage(c, result, state);
+    return keysPage(c, { created: { plaintext: result.plaintext, name: result.record.name }, status: 201 });
+  })
+  .post("/keys/:keyId/revoke", async (c) => {
+    const result = await revokeMemberKey(dashContext(c), signedInOf(c), c.req.param("keyId"));
+    if (!result.ok) return refusalPage(c, result, emptyForm());
+    setFlash(c, { kind: "success", text: `The key "${result.record.name}" is revoked. The API refuses it within 30 seconds everywhere.` });
+    return c.redirect("/dashboard/keys", 303);
+  });

@@ -1,0 +1,3 @@
+export { signInGate } from "./client";
+export { SignInGate } from "./gate";
+export type { SignInGateRpc, ThrottleRule, ThrottleState } from "./types";

@@ -1,0 +1,30 @@
+export type { KeyRefusal } from "./account-keys";
+export { createMemberKey, listMemberKeys, revokeMemberKey } from "./account-keys";
+export { signupCreditsReference } from "./credits";
+export { EMAIL_LINK_TTL_MS } from "./email-links";
+export type { CreateInviteInput, Invite } from "./invites";
+export { acceptInvite, createInvite, findInvite } from "./invites";
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem } from "./password-rules";
+export { hashPassword, PASSWORD_HASH_VERSION, PBKDF2_ITERATIONS, verifyPassword } from "./passwords";
+export type { ResetResult } from "./recovery";
+export { isResetLinkLive, requestPasswordReset, resendVerification, resetPassword, verifyEmail } from "./recovery";
+export type { MemberRole, Permission } from "./roles";
+export { can, PERMISSIONS } from "./roles";
+export type { Membership, SessionRow, SignedIn } from "./sessions";
+export {
+  endAllSessions,
+  endSession,
+  isSessionLive,
+  loadSession,
+  rotateSession,
+  SESSION_ABSOLUTE_MS,
+  SESSION_IDLE_MS,
+  SESSION_TOUCH_MS,
+  switchAccount,
+} from "./sessions";
+export type { SignInResult } from "./sign-in";
+export { signIn } from "./sign-in";
+export type { SignUpInput, SignUpResult } from "./sign-up";
+export { credentialProblems, signUp } from "./sign-up";
+export type { Throttled } from "./throttle";
+export { THROTTLE } from "./throttle";
