@@ -1,48 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { ERROR_CATALOG, ERROR_CODES, type ErrorCode } from "../errors";
-
-export const ErrorDetailSchema = z
-  .object({
-    path: z.string().openapi({ example: "products.0.images.0.source.url" }),
-    message: z.string().openapi({ example: "Invalid URL" }),
-  })
-  .openapi("ErrorDetail");
-
-export const ErrorCodeSchema = z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]).openapi("ErrorCode");
-
-export const ErrorSchema = z
-  .object({
-    code: ErrorCodeSchema,
-    message: z.string().openapi({ example: "The request did not match the schema." }),
-    status: z.number().int().openapi({ example: 400 }),
-    requestId: z.string().openapi({ example: "req_0Abc…" }),
-    details: z.unknown().optional().openapi({ description: "For VALIDATION_FAILED: `[{path, message}]`; other codes may carry an object." }),
-  })
-  .openapi("Error", { description: "The error envelope carried by every non-2xx response." });
-
-const ALWAYS: ErrorCode[] = ["INTERNAL_ERROR", "SERVICE_UNAVAILABLE"];
-const AUTHENTICATED: ErrorCode[] = ["MISSING_API_KEY", "INVALID_API_KEY", "RATE_LIMITED"];
-
-/**
- * OpenAPI `responses` entries for the given codes, grouped by status, each
- * naming its codes, so the document shows exactly which errors a route returns.
- */
-export function errorResponses(codes: ErrorCode[], opts: { authenticated?: boolean } = {}) {
-  const all = new Set<ErrorCode>([...codes, ...ALWAYS, ...(opts.authenticated === false ? [] : AUTHENTICATED)]);
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of all) {
-    const status = ERROR_CATALOG[code].status;
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-  }
-  const out: Record<number, { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }> = {};
-  for (const [status, list] of [...byStatus].sort((a, b) => a[0] - b[0])) {
-    out[status] = {
-      description: `Error: ${list.join(", ")}`,
-      content: { "application/json": { schema: ErrorSchema } },
-    };
-  }
-  return out;
-}
 
 export const PaginationQuerySchema = z.object({
   limit: z.coerce
@@ -71,10 +27,6 @@ export function paginated<T extends z.ZodType>(item: T, name: string) {
 }
 
 export const IsoDate = z.string().openapi({ format: "date-time", example: "2026-11-25T08:00:00.000Z" });
-
-/** OpenAPI security for integrator routes: the key in `x-api-key` or as a bearer token. */
-export const API_KEY_SECURITY: Array<Record<string, string[]>> = [{ ApiKeyHeader: [] }, { BearerAuth: [] }];
-export const ADMIN_SECURITY: Array<Record<string, string[]>> = [{ AdminToken: [] }];
 
 /** A UTF-16 code unit of a surrogate pair that has no partner: not a character, and not storable as text. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

@@ -6,6 +6,7 @@ import { findDeploymentProblems } from "../../src/config/deployment-check";
 import { readAtRestKeySettings } from "../../src/lib/at-rest-keys";
 import { base64Encode } from "../../src/lib/crypto";
 import { randomKey, TEST_KEY } from "../helpers/at-rest-keys";
+import { callWithEnv } from "../helpers/harness";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -124,7 +125,7 @@ describe("a misconfigured deployment refuses to serve (through the Worker entry)
       ["/admin/v1/accounts", { headers: { authorization: "Bearer short-admin-token" } }],
       ["/tryon/v1/docs", {}],
     ] as const) {
-      const res = await worker.fetch(new Request(`https://drape.example.com${path}`, init), e, createExecutionContext());
+      const res = await callWithEnv(e, `https://drape.example.com${path}`, init);
       expect(res.status, path).toBe(503);
       expect(res.headers.get("retry-after")).toBe("300");
       const body = (await res.json()) as { code: string; status: number; requestId: string; details: Array<{ name: string; problem: string }> };
@@ -142,7 +143,7 @@ describe("a misconfigured deployment refuses to serve (through the Worker entry)
   });
 
   it("a correctly configured production deployment serves", async () => {
-    const res = await worker.fetch(new Request("https://drape.example.com/healthz"), production(), createExecutionContext());
+    const res = await callWithEnv(production(), "https://drape.example.com/healthz");
     expect(res.status).toBe(200);
   });
 

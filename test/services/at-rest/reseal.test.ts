@@ -1,11 +1,9 @@
-import { createExecutionContext } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../../../src";
 import { loadKeyring, sealSecret } from "../../../src/lib/secret-box";
 import { onGenerationFinished } from "../../../src/services/generations/events";
 import { keyIdOf, legacySealText, randomKey, TEST_KEY } from "../../helpers/at-rest-keys";
-import { ADMIN_TOKEN, BASE, createAccount } from "../../helpers/harness";
+import { ADMIN_TOKEN, callWithEnv, createAccount } from "../../helpers/harness";
 import { captureWebhookQueue, createEndpoint, env, insertGeneration, mockReceiver, runWebhookConsumer } from "../../helpers/webhooks";
 
 afterEach(() => {
@@ -15,12 +13,11 @@ afterEach(() => {
 async function send(vars: Record<string, string>, path: string, init: { method?: string; json?: unknown; key?: string } = {}): Promise<Response> {
   const headers = new Headers(init.key ? { "x-api-key": init.key } : { authorization: `Bearer ${ADMIN_TOKEN}` });
   if (init.json !== undefined) headers.set("content-type", "application/json");
-  const request = new Request(`${BASE}${path}`, {
+  return await callWithEnv({ ...env, ...vars } as Env, path, {
     method: init.method ?? "GET",
     headers,
     body: init.json === undefined ? undefined : JSON.stringify(init.json),
   });
-  return await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, ...vars } as Env, createExecutionContext());
 }
 
 interface Status {
@@ -102,11 +99,7 @@ describe("completing a rotation: POST /admin/v1/at-rest-key/reseal", () => {
     const res = await send({}, "/admin/v1/at-rest-key/reseal", { method: "POST" });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Result).nextCursor).toBeNull();
-    const anon = await worker.fetch(
-      new Request(`${BASE}/admin/v1/at-rest-key`) as Request<unknown, IncomingRequestCfProperties>,
-      env,
-      createExecutionContext(),
-    );
+    const anon = await callWithEnv(env, "/admin/v1/at-rest-key");
     expect(anon.status).toBe(401);
   });
 });

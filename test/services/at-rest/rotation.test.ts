@@ -1,10 +1,8 @@
-import { createExecutionContext } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../../../src";
 import { onGenerationFinished } from "../../../src/services/generations/events";
 import { keyIdOf, legacySealText, randomKey, TEST_KEY } from "../../helpers/at-rest-keys";
-import { BASE, createAccount, type TestAccount } from "../../helpers/harness";
+import { callWithEnv, createAccount, type TestAccount } from "../../helpers/harness";
 import { attemptsOf, captureWebhookQueue, createEndpoint, deliveriesOf, env, insertGeneration, mockReceiver, runWebhookConsumer } from "../../helpers/webhooks";
 
 afterEach(() => {
@@ -20,8 +18,7 @@ async function apiWith(vars: Record<string, string>, acct: TestAccount, path: st
     headers.set("content-type", "application/json");
     body = JSON.stringify(init.json);
   }
-  const request = new Request(`${BASE}/tryon/v1${path}`, { ...init, headers, body }) as Request<unknown, IncomingRequestCfProperties>;
-  return await worker.fetch(request, { ...env, ...vars } as Env, createExecutionContext());
+  return await callWithEnv({ ...env, ...vars } as Env, `/tryon/v1${path}`, { ...init, headers, body });
 }
 
 // Everything below was sealed under the suite's key (TEST_KEY); then the operator rotates to NEW.

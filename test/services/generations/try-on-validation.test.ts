@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import type { ErrorCode } from "../../../src/errors";
 import { api, createAccount, expectEnvelope, type TestAccount } from "../../helpers/harness";
 import { GIF_BYTES, makeJpeg } from "../../helpers/images";
 import {
@@ -29,7 +30,7 @@ beforeAll(async () => {
 const person = () => ({ image: { source: { id: imageId } } });
 
 /** Sends a bad try-on and proves nothing was written, charged or queued. */
-async function rejected(send: () => Promise<Response>, status: number, code: string) {
+async function rejected(send: () => Promise<Response>, status: number, code: ErrorCode) {
   const before = await counts(acct.accountId);
   const ledger = await expectLedgerBalances(acct.accountId);
   const sent = queue.messages.length;
@@ -41,7 +42,7 @@ async function rejected(send: () => Promise<Response>, status: number, code: str
 }
 
 describe("validation before any charge or write", () => {
-  it.each([
+  it.each<[string, unknown, number, ErrorCode]>([
     ["no person image", { products: [{ externalId: "shirt-ok" }] }, 400, "CUSTOMER_IMAGE_REQUIRED"],
     ["empty person source", { products: [{ externalId: "shirt-ok" }], person: { image: { source: {} } } }, 400, "CUSTOMER_IMAGE_REQUIRED"],
     ["no product", { person: "PERSON" }, 400, "VALIDATION_FAILED"],

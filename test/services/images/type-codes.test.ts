@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import type { ErrorCode } from "../../../src/errors";
 import { foreignSamples, truncatedSamples } from "../../helpers/crafted-images";
 import { api, type Envelope, expectEnvelope, type TestAccount } from "../../helpers/harness";
 import {
@@ -57,7 +58,7 @@ function expectNamed(body: Envelope | { message: string; details?: unknown }, s:
 }
 
 /** Sends a bad request and proves nothing was written, charged or queued. */
-async function refused(send: () => Promise<Response>, status: number, code: string): Promise<Envelope> {
+async function refused(send: () => Promise<Response>, status: number, code: ErrorCode): Promise<Envelope> {
   const before = await counts(acct.accountId);
   const ledger = await expectLedgerBalances(acct.accountId);
   const sent = queue.messages.length;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ErrorCode } from "../../../src/errors";
 import { IMAGE_MAX_BYTES } from "../../../src/lib/image-intake";
 import { signedFileUrl } from "../../../src/lib/signing";
 import { api, BASE, call, createAccount, env, expectEnvelope } from "../../helpers/harness";
@@ -138,7 +139,7 @@ describe("POST /images/upload", () => {
     const jpeg = await makeJpeg(300, 300);
     const huge = new Uint8Array(IMAGE_MAX_BYTES + 1);
     huge.set(await makePng(300, 300));
-    const cases: Array<[Uint8Array, number, string]> = [
+    const cases: Array<[Uint8Array, number, ErrorCode]> = [
       [GIF_BYTES, 400, "UNSUPPORTED_IMAGE_TYPE"],
       [PDF_BYTES, 400, "UNSUPPORTED_IMAGE_TYPE"],
       [jpeg.subarray(0, jpeg.length - 50), 400, "INVALID_IMAGE"],

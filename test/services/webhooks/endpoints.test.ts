@@ -1,13 +1,11 @@
-import { createExecutionContext } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../../../src";
 import { getConfig } from "../../../src/config/config";
 import { backgroundContext } from "../../../src/context/background";
 import { sweepWebhooks } from "../../../src/cron/webhooks";
 import { ApiError } from "../../../src/errors";
 import { validateWebhookUrl } from "../../../src/services/webhooks/endpoints";
-import { api, call, createAccount, expectEnvelope } from "../../helpers/harness";
+import { api, call, callWithEnv, createAccount, expectEnvelope } from "../../helpers/harness";
 import { attemptsOf, captureWebhookQueue, createEndpoint, deliveriesOf, env, mockReceiver, runWebhookConsumer } from "../../helpers/webhooks";
 
 afterEach(() => {
@@ -143,15 +141,11 @@ describe("URL rules", () => {
   // A local .dev.vars may turn the dev flag on; these requests run with it explicitly off, as in production.
   const strictEnv = { ...env, ALLOW_LOOPBACK_FETCH: "false" } as Env;
   const strictApi = async (key: string, path: string, method: string, json: unknown) =>
-    worker.fetch(
-      new Request(`https://drape.test/tryon/v1${path}`, {
-        method,
-        headers: { "x-api-key": key, "content-type": "application/json" },
-        body: JSON.stringify(json),
-      }),
-      strictEnv,
-      createExecutionContext(),
-    );
+    callWithEnv(strictEnv, `/tryon/v1${path}`, {
+      method,
+      headers: { "x-api-key": key, "content-type": "application/json" },
+      body: JSON.stringify(json),
+    });
 
   it.each(forbidden)("rejects %s", async (_label, url) => {
     const acct = await createAccount();
