@@ -3,12 +3,13 @@ import { authOf, serviceContext } from "../http/context";
 import { readJsonOrMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";
 import { ignoredFields, ignoredFieldsHeader, parseOrThrow } from "../http/validation";
-import { PaginationQuerySchema, paginated } from "../schemas/common";
+import { PaginationQuerySchema } from "../schemas/common";
 import { API_KEY_SECURITY, defineRoute } from "../schemas/errors";
 import {
   ProductDeletedSchema,
   ProductIdParamSchema,
   ProductInputSchema,
+  ProductListSchema,
   ProductSchema,
   ProductStatsQuerySchema,
   ProductStatsSchema,
@@ -16,7 +17,6 @@ import {
 import { deleteProduct, getProduct, listProducts, presentProduct, productStats, upsertProduct } from "../services/products";
 
 const security = API_KEY_SECURITY;
-const ProductListSchema = paginated(ProductSchema, "ProductList");
 const INPUT_REF = { $ref: "#/components/schemas/ProductInput" } as const;
 
 const upsert = defineRoute({
@@ -137,9 +137,8 @@ export const productRoutes = router
   })
   .openapi(list, async (c) => {
     const auth = authOf(c);
-    const { limit, cursor } = c.req.valid("query");
-    const page = await listProducts(serviceContext(c), auth.accountId, { limit, cursor });
-    return c.json({ items: page.items.map(presentProduct), nextCursor: page.nextCursor, hasMore: page.hasMore, count: page.items.length }, 200);
+    const page = await listProducts(serviceContext(c), auth.accountId, c.req.valid("query"));
+    return c.json({ ...page, items: page.items.map(presentProduct) }, 200);
   })
   .openapi(stats, async (c) => {
     const auth = authOf(c);

@@ -2,7 +2,7 @@ import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { authOf, serviceContext } from "../http/context";
 import { createRouter } from "../http/router";
-import { PaginationQuerySchema, paginated } from "../schemas/common";
+import { PaginationQuerySchema } from "../schemas/common";
 import { API_KEY_SECURITY, defineRoute } from "../schemas/errors";
 import {
   CreatedWebhookEndpointSchema,
@@ -11,8 +11,10 @@ import {
   GenerationEventSchema,
   RotateSecretBody,
   UpdateWebhookBody,
+  WebhookDeliveryListSchema,
   WebhookDeliveryParams,
   WebhookDeliverySchema,
+  WebhookEndpointListSchema,
   WebhookEndpointSchema,
   WebhookIdParam,
   WebhookSecretSchema,
@@ -49,7 +51,7 @@ const list = defineRoute({
   summary: "List webhook endpoints (newest first)",
   request: { query: PaginationQuerySchema },
   responses: {
-    200: { description: "A page of endpoints", content: json(paginated(WebhookEndpointSchema, "WebhookEndpointList")) },
+    200: { description: "A page of endpoints", content: json(WebhookEndpointListSchema) },
   },
   errors: [],
 });
@@ -174,7 +176,7 @@ const listDeliveries = defineRoute({
   summary: "The endpoint's delivery log (newest first), each delivery with its attempts",
   request: { params: WebhookIdParam, query: DeliveryListQuery },
   responses: {
-    200: { description: "A page of deliveries", content: json(paginated(WebhookDeliverySchema, "WebhookDeliveryList")) },
+    200: { description: "A page of deliveries", content: json(WebhookDeliveryListSchema) },
   },
   errors: ["WEBHOOK_NOT_FOUND"],
 });
@@ -213,8 +215,7 @@ export const webhookRoutes = createRouter()
     return c.json({ ...endpoint, secret }, 201);
   })
   .openapi(list, async (c) => {
-    const page = await webhooks.listEndpoints(serviceContext(c), authOf(c).accountId, c.req.valid("query"));
-    return c.json({ ...page, count: page.items.length }, 200);
+    return c.json(await webhooks.listEndpoints(serviceContext(c), authOf(c).accountId, c.req.valid("query")), 200);
   })
   // Literal paths before `/webhooks/{id}`, so `default-secret` is never taken for an id.
   .openapi(getDefaultSecret, async (c) => c.json(await webhooks.getDefaultSecret(serviceContext(c), authOf(c).accountId), 200))
@@ -237,8 +238,7 @@ export const webhookRoutes = createRouter()
   })
   .openapi(test, async (c) => c.json(await webhooks.sendTestEvent(serviceContext(c), authOf(c).accountId, c.req.valid("param").id), 202))
   .openapi(listDeliveries, async (c) => {
-    const page = await webhooks.listDeliveries(serviceContext(c), authOf(c).accountId, c.req.valid("param").id, c.req.valid("query"));
-    return c.json({ ...page, count: page.items.length }, 200);
+    return c.json(await webhooks.listDeliveries(serviceContext(c), authOf(c).accountId, c.req.valid("param").id, c.req.valid("query")), 200);
   })
   .openapi(getDelivery, async (c) => {
     const { id, deliveryId } = c.req.valid("param");

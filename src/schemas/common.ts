@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 
+/** The query of every list: `limit` 1–200 (default 50) and the `cursor` a previous page returned (docs/pagination.md). */
 export const PaginationQuerySchema = z.object({
   limit: z.coerce
     .number()
@@ -12,18 +13,22 @@ export const PaginationQuerySchema = z.object({
     .string()
     .max(512)
     .optional()
-    .openapi({ param: { name: "cursor", in: "query" } }),
+    .openapi({ param: { name: "cursor", in: "query" }, description: "`nextCursor` of the previous page, unchanged (opaque)." }),
 });
 
+/** The fields of every list reply. */
+export function pageFields<T extends z.ZodType>(item: T) {
+  return {
+    items: z.array(item),
+    nextCursor: z.string().nullable().openapi({ description: "Pass as `cursor` to get the next page; null on the last page." }),
+    hasMore: z.boolean(),
+    count: z.number().int().openapi({ description: "Number of items in this page." }),
+  };
+}
+
+/** A list reply: `{items, nextCursor, hasMore, count}`, named `name` in the OpenAPI document. */
 export function paginated<T extends z.ZodType>(item: T, name: string) {
-  return z
-    .object({
-      items: z.array(item),
-      nextCursor: z.string().nullable(),
-      hasMore: z.boolean(),
-      count: z.number().int().openapi({ description: "Number of items in this page." }),
-    })
-    .openapi(name);
+  return z.object(pageFields(item)).openapi(name);
 }
 
 export const IsoDate = z.string().openapi({ format: "date-time", example: "2026-11-25T08:00:00.000Z" });

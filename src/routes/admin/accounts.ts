@@ -1,8 +1,7 @@
-import type { z } from "@hono/zod-openapi";
 import { serviceContext } from "../../http/context";
 import { createRouter } from "../../http/router";
-import { AccountIdParam, AccountSchema, CreateAccountBody, UpdateAccountBody } from "../../schemas/admin";
-import { PaginationQuerySchema, paginated } from "../../schemas/common";
+import { AccountIdParam, AccountListSchema, AccountSchema, CreateAccountBody, UpdateAccountBody } from "../../schemas/admin";
+import { PaginationQuerySchema } from "../../schemas/common";
 import { ADMIN_SECURITY, defineRoute } from "../../schemas/errors";
 import * as accounts from "../../services/accounts";
 import { presentAccount } from "./presenters";
@@ -33,7 +32,7 @@ const list = defineRoute({
   summary: "List accounts (newest first)",
   request: { query: PaginationQuerySchema },
   responses: {
-    200: { description: "A page of accounts", content: { "application/json": { schema: paginated(AccountSchema, "AccountList") } } },
+    200: { description: "A page of accounts", content: { "application/json": { schema: AccountListSchema } } },
   },
   errors: [],
 });
@@ -72,9 +71,8 @@ export const accountRoutes = createRouter()
     return c.json(presentAccount(account), 201);
   })
   .openapi(list, async (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    const page = await accounts.listAccounts(serviceContext(c), { limit, cursor });
-    return c.json({ items: page.items.map(presentAccount), nextCursor: page.nextCursor, hasMore: page.hasMore, count: page.items.length }, 200);
+    const page = await accounts.listAccounts(serviceContext(c), c.req.valid("query"));
+    return c.json({ ...page, items: page.items.map(presentAccount) }, 200);
   })
   .openapi(get, async (c) => {
     const account = await accounts.getAccount(serviceContext(c), c.req.valid("param").accountId);
@@ -84,5 +82,3 @@ export const accountRoutes = createRouter()
     const account = await accounts.updateAccount(serviceContext(c), c.req.valid("param").accountId, c.req.valid("json"));
     return c.json(presentAccount(account), 200);
   });
-
-export type AccountListResponse = z.infer<ReturnType<typeof paginated<typeof AccountSchema>>>;

@@ -3,7 +3,8 @@ import { serviceContext } from "../../http/context";
 import { createRouter } from "../../http/router";
 import { toIso } from "../../lib/time";
 import { AccountIdParam } from "../../schemas/admin";
-import { CreditLedgerSchema, GrantCreditsBody, GrantCreditsResponse, LedgerQuerySchema } from "../../schemas/credits";
+import { PaginationQuerySchema } from "../../schemas/common";
+import { CreditLedgerSchema, GrantCreditsBody, GrantCreditsResponse } from "../../schemas/credits";
 import { ADMIN_SECURITY, defineRoute } from "../../schemas/errors";
 import * as credits from "../../services/credits";
 
@@ -34,8 +35,8 @@ const get = defineRoute({
   operationId: "adminGetCredits",
   tags,
   security,
-  summary: "An account's balance and recent ledger (newest first)",
-  request: { params: AccountIdParam, query: LedgerQuerySchema },
+  summary: "An account's balance and a page of its ledger (newest first; the list shape plus the balance)",
+  request: { params: AccountIdParam, query: PaginationQuerySchema },
   responses: {
     200: { description: "Balance and ledger", content: { "application/json": { schema: CreditLedgerSchema } } },
   },
@@ -72,15 +73,6 @@ export const creditRoutes = createRouter()
   })
   .openapi(get, async (c) => {
     const { accountId } = c.req.valid("param");
-    const { limit, cursor } = c.req.valid("query");
-    const page = await credits.getCreditLedger(serviceContext(c), accountId, { limit, before: cursor === undefined ? undefined : Number(cursor) });
-    return c.json(
-      {
-        ...presentSummary(accountId, page.summary),
-        entries: page.entries.map(presentEntry),
-        nextCursor: page.nextBefore === null ? null : String(page.nextBefore),
-        hasMore: page.nextBefore !== null,
-      },
-      200,
-    );
+    const { summary, ledger } = await credits.getCreditLedger(serviceContext(c), accountId, c.req.valid("query"));
+    return c.json({ ...presentSummary(accountId, summary), ...ledger, items: ledger.items.map(presentEntry) }, 200);
   });

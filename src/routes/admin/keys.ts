@@ -1,7 +1,7 @@
-import { z } from "@hono/zod-openapi";
 import { serviceContext } from "../../http/context";
 import { createRouter } from "../../http/router";
-import { AccountIdParam, ApiKeySchema, CreateApiKeyBody, CreatedApiKeySchema, KeyIdParams, UpdateApiKeyBody } from "../../schemas/admin";
+import { AccountIdParam, ApiKeyListSchema, ApiKeySchema, CreateApiKeyBody, CreatedApiKeySchema, KeyIdParams, UpdateApiKeyBody } from "../../schemas/admin";
+import { PaginationQuerySchema } from "../../schemas/common";
 import { ADMIN_SECURITY, defineRoute } from "../../schemas/errors";
 import * as accounts from "../../services/accounts";
 import { presentApiKey } from "./presenters";
@@ -29,10 +29,10 @@ const list = defineRoute({
   operationId: "adminListApiKeys",
   tags,
   security,
-  summary: "List an account's keys (no plaintext)",
-  request: { params: AccountIdParam },
+  summary: "List an account's keys, newest first, revoked ones included (no plaintext)",
+  request: { params: AccountIdParam, query: PaginationQuerySchema },
   responses: {
-    200: { description: "Keys", content: { "application/json": { schema: z.object({ items: z.array(ApiKeySchema) }).openapi("ApiKeyList") } } },
+    200: { description: "A page of keys", content: { "application/json": { schema: ApiKeyListSchema } } },
   },
   errors: ["ACCOUNT_NOT_FOUND"],
 });
@@ -85,8 +85,8 @@ export const keyRoutes = createRouter()
     return c.json({ ...presentApiKey(record), key: plaintext }, 201);
   })
   .openapi(list, async (c) => {
-    const rows = await accounts.listApiKeys(serviceContext(c), c.req.valid("param").accountId);
-    return c.json({ items: rows.map(presentApiKey) }, 200);
+    const page = await accounts.listApiKeys(serviceContext(c), c.req.valid("param").accountId, c.req.valid("query"));
+    return c.json({ ...page, items: page.items.map(presentApiKey) }, 200);
   })
   .openapi(get, async (c) => {
     const { accountId, keyId } = c.req.valid("param");

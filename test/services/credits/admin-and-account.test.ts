@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { CreditLedgerSchema } from "../../../src/schemas/credits";
 import { reserveCredit } from "../../../src/services/credits/credits";
-import { admin, api, createAccount, env, expectEnvelope } from "../../helpers/harness";
+import { admin, api, createAccount, env, expectEnvelope, expectOk } from "../../helpers/harness";
 import { expectLedgerBalances, genId, grantCredits } from "./helpers";
 
 describe("operator credits API", () => {
@@ -53,24 +54,16 @@ describe("operator credits API", () => {
     await grantCredits(acct.accountId, 3, "g1");
     await reserveCredit(env, { accountId: acct.accountId, keyId: acct.keyId, generationId: genId(), keySpendCap: null, accountSpendCapPerDay: null });
     await grantCredits(acct.accountId, 2, "g2");
-    const res = await admin(`/admin/v1/accounts/${acct.accountId}/credits?limit=2`);
-    expect(res.status).toBe(200);
-    const page = (await res.json()) as {
-      creditBalance: number;
-      reserved: number;
-      granted: number;
-      entries: { kind: string; balanceAfter: number }[];
-      hasMore: boolean;
-      nextCursor: string;
-    };
-    expect(page).toMatchObject({ creditBalance: 4, reserved: 1, spent: 0, granted: 5, hasMore: true });
-    expect(page.entries.map((e) => [e.kind, e.balanceAfter])).toEqual([
+    const page = await expectOk(await admin(`/admin/v1/accounts/${acct.accountId}/credits?limit=2`), CreditLedgerSchema);
+    // The list shape of every list, plus the balance.
+    expect(page).toMatchObject({ creditBalance: 4, reserved: 1, spent: 0, granted: 5, hasMore: true, count: 2 });
+    expect(page.items.map((e) => [e.kind, e.balanceAfter])).toEqual([
       ["grant", 4],
       ["reserve", 2],
     ]);
-    const next = (await (await admin(`/admin/v1/accounts/${acct.accountId}/credits?limit=2&cursor=${page.nextCursor}`)).json()) as typeof page;
-    expect(next.entries.map((e) => e.kind)).toEqual(["grant"]);
-    expect(next.hasMore).toBe(false);
+    const next = await expectOk(await admin(`/admin/v1/accounts/${acct.accountId}/credits?limit=2&cursor=${page.nextCursor}`), CreditLedgerSchema);
+    expect(next.items.map((e) => e.kind)).toEqual(["grant"]);
+    expect(next).toMatchObject({ hasMore: false, nextCursor: null, count: 1 });
   });
 });
 
