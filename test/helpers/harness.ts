@@ -4,6 +4,7 @@ import type { z } from "@hono/zod-openapi";
 import worker from "../../src";
 import type { ErrorCode } from "../../src/errors";
 import { ignoredFields } from "../../src/http/validation";
+import { AccountSchema, CreatedApiKeySchema } from "../../src/schemas/admin";
 import { ErrorSchema } from "../../src/schemas/errors";
 import { recordAnswer } from "./error-recorder";
 
@@ -56,10 +57,10 @@ export interface TestAccount {
 export async function createAccount(opts: { name?: string; key?: Record<string, unknown>; account?: Record<string, unknown> } = {}): Promise<TestAccount> {
   const a = await admin("/admin/v1/accounts", { method: "POST", json: { name: opts.name ?? "Test shop", ...opts.account } });
   if (a.status !== 201) throw new Error(`account create failed: ${a.status} ${await a.text()}`);
-  const account = (await a.json()) as { id: string };
+  const account = await readWire(a, AccountSchema);
   const k = await admin(`/admin/v1/accounts/${account.id}/keys`, { method: "POST", json: { name: "test", ...opts.key } });
   if (k.status !== 201) throw new Error(`key create failed: ${k.status} ${await k.text()}`);
-  const key = (await k.json()) as { id: string; key: string };
+  const key = await readWire(k, CreatedApiKeySchema);
   return { accountId: account.id, keyId: key.id, key: key.key };
 }
 
@@ -90,14 +91,9 @@ export function parseWire<S extends z.ZodType>(schema: S, value: unknown, what: 
   return parsed.data;
 }
 
-/**
- * Asserts a success (`status`, 200 unless told) and returns the JSON body parsed
- * by the route's wire schema (src/schemas/*), so a reply that drifts from the
- * contract fails the test that reads it.
- */
-export async function expectOk<S extends z.ZodType>(res: Response, schema: S, status = 200): Promise<z.output<S>> {
+/** The JSON body parsed by its wire schema, whatever the status (the caller checks that). */
+export async function readWire<S extends z.ZodType>(res: Response, schema: S): Promise<z.output<S>> {
   const text = await res.text();
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${text.slice(0, 500)}`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -105,6 +101,16 @@ export async function expectOk<S extends z.ZodType>(res: Response, schema: S, st
     throw new Error(`expected a JSON body, got ${res.status}: ${text.slice(0, 200)}`);
   }
   return parseWire(schema, json, `${res.status} body`);
+}
+
+/**
+ * Asserts a success (`status`, 200 unless told) and returns the JSON body parsed
+ * by the route's wire schema (src/schemas/*), so a reply that drifts from the
+ * contract fails the test that reads it.
+ */
+export async function expectOk<S extends z.ZodType>(res: Response, schema: S, status = 200): Promise<z.output<S>> {
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${(await res.text()).slice(0, 500)}`);
+  return readWire(res, schema);
 }
 
 /**

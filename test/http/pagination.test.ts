@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { base64UrlEncode } from "../../src/lib/crypto";
 import { ApiKeySchema } from "../../src/schemas/admin";
 import { PaginationQuerySchema, pageFields } from "../../src/schemas/common";
-import { admin, api, call, createAccount, expectEnvelope, expectOk, type TestAccount } from "../helpers/harness";
+import { WebhookDeliverySchema } from "../../src/schemas/webhooks";
+import { admin, api, call, createAccount, expectEnvelope, expectOk, readWire, type TestAccount } from "../helpers/harness";
 import { registerProduct } from "../helpers/pipeline";
 import { captureWebhookQueue, createEndpoint, insertGeneration } from "../helpers/webhooks";
 import { grantCredits } from "../services/credits/helpers";
@@ -123,7 +124,7 @@ beforeAll(async () => {
   for (let n = 0; n < 3; n++) {
     const res = await api(acct, `/webhooks/${endpointIds[0]}/test`, { method: "POST" });
     expect(res.status).toBe(202);
-    deliveryIds.push(String(((await res.json()) as Item).id));
+    deliveryIds.push(String((await readWire(res, WebhookDeliverySchema)).id));
   }
   f = {
     acct,

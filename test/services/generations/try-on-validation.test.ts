@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { ErrorCode } from "../../../src/errors";
-import { api, createAccount, expectEnvelope, type TestAccount } from "../../helpers/harness";
+import { ImageSchema } from "../../../src/schemas/images";
+import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
+import { api, createAccount, expectEnvelope, readWire, type TestAccount } from "../../helpers/harness";
 import { GIF_BYTES, makeJpeg } from "../../helpers/images";
 import {
   counts,
@@ -208,7 +210,7 @@ describe("accepted shapes", () => {
     });
     expect(res.status, await res.clone().text()).toBe(202);
     expect(res.headers.get("x-ignored-fields")?.split(", ").sort()).toEqual(["colour", "output.aiLabel"]);
-    const { generationId } = (await res.json()) as { generationId: string };
+    const { generationId } = await readWire(res, TryOnAcceptedSchema);
     expect(await genRow(generationId)).toMatchObject({
       external_user_id: "u9",
       keep_for_days: 3,
@@ -237,12 +239,12 @@ describe("accepted shapes", () => {
       output: { keepForDays: 1 },
     });
     expect(res.status, await res.clone().text()).toBe(202);
-    const { generationId } = (await res.json()) as { generationId: string };
+    const { generationId } = await readWire(res, TryOnAcceptedSchema);
     expect(fetchSpy.mock.calls.map((c) => new Request(c[0]).url)).toEqual(["https://photos.example.com/me.jpg"]);
     const row = await genRow(generationId);
     const img = await api(acct, `/images/${row.person_image_id}`);
     expect(img.status).toBe(200);
-    const days = (Date.parse(((await img.json()) as { expiresAt: string }).expiresAt) - Date.now()) / 86400_000;
+    const days = (Date.parse((await readWire(img, ImageSchema)).expiresAt!) - Date.now()) / 86400_000;
     expect(days).toBeGreaterThan(0.9);
     expect(days).toBeLessThanOrEqual(1);
     await runConsumer([{ body: queue.messages.find((m) => m.generationId === generationId) }]);

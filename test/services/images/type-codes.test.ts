@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { ErrorCode } from "../../../src/errors";
+import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
 import { foreignSamples, truncatedSamples } from "../../helpers/crafted-images";
-import { api, type Envelope, expectEnvelope, type TestAccount } from "../../helpers/harness";
+import { api, type Envelope, expectEnvelope, readWire, type TestAccount } from "../../helpers/harness";
 import {
   counts,
   filePart,
@@ -123,7 +124,7 @@ describe("other image types → UNSUPPORTED_IMAGE_TYPE, broken accepted ones →
         person: { image: { source: { url: "https://photos.example.com/me.jpg" } } },
       });
       expect(res.status, await res.clone().text()).toBe(202);
-      const { generationId } = (await res.json()) as { generationId: string };
+      const { generationId } = await readWire(res, TryOnAcceptedSchema);
       await runConsumer([{ body: queue.messages.find((m) => m.generationId === generationId) }]);
       const row = await genRow(generationId);
       expect(row, s.label).toMatchObject({ status: "FAILED", error_code: "PRODUCT_IMAGE_FETCH_FAILED", credit_state: "refunded" });

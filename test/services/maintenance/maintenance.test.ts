@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { admin, api, call, createAccount, expectEnvelope } from "../../helpers/harness";
+import { MaintenanceSchema } from "../../../src/schemas/credits";
+import { admin, api, call, createAccount, expectEnvelope, readWire } from "../../helpers/harness";
 
 describe("maintenance mode", () => {
   it("answers 503 SERVICE_UNAVAILABLE + Retry-After on /tryon/v1, keeps health, the documentation and operator routes, and turns off", async () => {
@@ -8,7 +9,7 @@ describe("maintenance mode", () => {
 
     const on = await admin("/admin/v1/maintenance", { method: "PUT", json: { enabled: true, retryAfterSeconds: 300 } });
     expect(on.status).toBe(200);
-    expect(await on.json()).toMatchObject({ enabled: true, retryAfterSeconds: 300, source: "operator" });
+    expect(await readWire(on, MaintenanceSchema)).toMatchObject({ enabled: true, retryAfterSeconds: 300, source: "operator" });
 
     for (const res of [
       await api(acct, "/account"),
