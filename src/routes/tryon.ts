@@ -62,7 +62,7 @@ const tryOn = defineRoute({
   responses: {
     202: {
       description: "Accepted; `Location` points at the generation",
-      headers: { Location: { schema: { type: "string" }, description: "/tryon/v1/generations/{generationId}" } },
+      headers: { Location: { schema: { type: "string" }, description: apiPath("/generations/{generationId}") } },
       content: { "application/json": { schema: TryOnAcceptedSchema } },
     },
   },
@@ -84,7 +84,7 @@ const tryOnSync = defineRoute({
     200: { description: "Finished (COMPLETED or FAILED)", content: { "application/json": { schema: GenerationSchema } } },
     202: {
       description: "Still running after `wait` seconds; poll `Location`",
-      headers: { Location: { schema: { type: "string" }, description: "/tryon/v1/generations/{generationId}" } },
+      headers: { Location: { schema: { type: "string" }, description: apiPath("/generations/{generationId}") } },
       content: { "application/json": { schema: TryOnAcceptedSchema } },
     },
   },

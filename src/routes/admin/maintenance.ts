@@ -1,5 +1,6 @@
 import { serviceContext } from "../../http/context";
 import { createRouter } from "../../http/router";
+import { API_BASE } from "../../lib/api-paths";
 import { toIso } from "../../lib/time";
 import { MaintenanceBody, MaintenanceSchema } from "../../schemas/credits";
 import { ADMIN_SECURITY, defineRoute } from "../../schemas/errors";
@@ -14,7 +15,7 @@ const put = defineRoute({
   operationId: "adminSetMaintenance",
   tags,
   security,
-  summary: "Turn maintenance mode on or off (every /tryon/v1 route answers 503 + Retry-After; reaches all isolates within 10 s)",
+  summary: `Turn maintenance mode on or off (every ${API_BASE} route but the documentation answers 503 + Retry-After; reaches all isolates within 10 s)`,
   request: { body: { required: true, content: { "application/json": { schema: MaintenanceBody } } } },
   responses: {
     200: { description: "The new state", content: { "application/json": { schema: MaintenanceSchema } } },
