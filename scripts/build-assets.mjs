@@ -6,11 +6,13 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { apiPath } from "../src/lib/api-paths.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 export const ASSETS_DIR = join(root, "dist", "assets");
-/** Where the page expects the script; src/http/api-docs.ts holds the same path. */
-export const DOCS_SCRIPT_PATH = "tryon/v1/docs/scalar.js";
+
+/** Where the page expects the script (src/http/api-docs.ts), relative to the assets directory. */
+export const DOCS_SCRIPT_PATH = apiPath("/docs/scalar.js").slice(1);
 /** The dashboard's assets, served at /dashboard/<file> (src/dashboard/layout.tsx links them). */
 const DASHBOARD_ASSETS_SRC = join(root, "src", "dashboard", "assets");
 const DASHBOARD_ASSETS_DIR = "dashboard";

@@ -5,6 +5,8 @@ import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { unstable_startWorker } from "wrangler";
 
+const { apiPath } = await import("../src/lib/api-paths.ts");
+
 const check = process.argv.includes("--check");
 const target = new URL("../docs/openapi.json", import.meta.url);
 
@@ -22,7 +24,7 @@ const worker = await unstable_startWorker({
 });
 try {
   await worker.ready;
-  const res = await worker.fetch("http://localhost/tryon/v1/openapi.json");
+  const res = await worker.fetch(`http://localhost${apiPath("/openapi.json")}`);
   if (res.status !== 200) throw new Error(`openapi.json answered ${res.status}`);
   const fresh = `${JSON.stringify(await res.json(), null, 2)}\n`;
   if (check) {

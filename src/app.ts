@@ -13,6 +13,7 @@ import { mountOpenApi } from "./http/openapi";
 import { requestId } from "./http/request-id";
 import { registerRouteTable } from "./http/route-table";
 import { createRouter } from "./http/router";
+import { ADMIN_BASE, API_BASE } from "./lib/api-paths";
 import { accountRoutes } from "./routes/account";
 import { accountRoutes as adminAccountRoutes } from "./routes/admin/accounts";
 import { atRestKeyRoutes as adminAtRestKeyRoutes } from "./routes/admin/at-rest-key";
@@ -35,20 +36,23 @@ const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /**
- * The whole HTTP surface. Order matters: public routes are registered before
- * the auth middleware, so they never run it; unknown paths fall through to
+ * The whole HTTP surface. Order matters: a route answers before any
+ * middleware registered after it runs, so the documentation (health, the
+ * OpenAPI document, the error catalog) is registered before the maintenance
+ * gate (readable while the API is down: every 503 links to it), and the signed
+ * file URLs before the API-key middleware. Unknown paths fall through to
  * `notFound` (404 or 405) without an auth error.
  */
 export function createApp() {
   const app = createRouter();
   app.use("*", requestId, accessLog, deploymentGate, withConfig);
-  app.use("/tryon/v1/*", maintenanceGate);
   app.route("/", healthRoutes);
   mountOpenApi(app);
   registerWebhookEvents(app);
 
   const tryon = createRouter();
   tryon.route("/", metaRoutes);
+  tryon.use("*", maintenanceGate);
   tryon.route("/", fileRoutes);
   tryon.use("*", limitBodies, requireApiKey, admission);
   tryon.route("/", accountRoutes);
@@ -58,7 +62,7 @@ export function createApp() {
   tryon.route("/", generationRoutes);
   tryon.route("/", customerRoutes);
   tryon.route("/", webhookRoutes);
-  app.route("/tryon/v1", tryon);
+  app.route(API_BASE, tryon);
 
   const admin = createRouter();
   admin.use("*", limitBodies, requireAdminToken);
@@ -67,7 +71,7 @@ export function createApp() {
   admin.route("/", adminCreditRoutes);
   admin.route("/", adminMaintenanceRoutes);
   admin.route("/", adminAtRestKeyRoutes);
-  app.route("/admin/v1", admin);
+  app.route(ADMIN_BASE, admin);
 
   // The web app (server-rendered pages, HTML errors); docs/dashboard.md.
   app.route("/dashboard", createDashboard());

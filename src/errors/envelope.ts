@@ -1,3 +1,4 @@
+import { apiPath } from "../lib/api-paths";
 import type { ErrorCode } from "./catalog";
 import { ERROR_CATALOG } from "./catalog";
 
@@ -7,12 +8,23 @@ export interface ErrorEnvelope {
   message: string;
   status: number;
   requestId: string;
+  /** Where this code is documented (docs/errors.md has the same text). */
+  docUrl: string;
   details?: unknown;
 }
 
-export function errorEnvelope(code: ErrorCode, message: string, requestId: string, details?: unknown): ErrorEnvelope {
-  const body: ErrorEnvelope = { code, message, status: ERROR_CATALOG[code].status, requestId };
-  if (details !== undefined) body.details = details;
+/**
+ * The page of `code`, served by this Worker (`GET /tryon/v1/errors/{code}`),
+ * so a deployment documents its own errors with no outside site. Absolute
+ * when the origin the client called is known.
+ */
+export function errorDocUrl(code: ErrorCode, origin?: string): string {
+  return `${origin ?? ""}${apiPath(`/errors/${code}`)}`;
+}
+
+export function errorEnvelope(code: ErrorCode, message: string, requestId: string, opts: { details?: unknown; origin?: string } = {}): ErrorEnvelope {
+  const body: ErrorEnvelope = { code, message, status: ERROR_CATALOG[code].status, requestId, docUrl: errorDocUrl(code, opts.origin) };
+  if (opts.details !== undefined) body.details = opts.details;
   return body;
 }
 
@@ -21,9 +33,9 @@ export function errorResponse(
   code: ErrorCode,
   message: string,
   requestId: string,
-  opts: { details?: unknown; headers?: Record<string, string> } = {},
+  opts: { details?: unknown; headers?: Record<string, string>; origin?: string } = {},
 ): Response {
-  const body = errorEnvelope(code, message, requestId, opts.details);
+  const body = errorEnvelope(code, message, requestId, opts);
   const headers = new Headers(opts.headers);
   headers.set("content-type", "application/json; charset=utf-8");
   headers.set("x-request-id", requestId);

@@ -3,4 +3,4 @@ export { ApiError, isApiError } from "./api-error";
 export type { ErrorCode, ErrorKind, Retryable, RuntimeErrorCode } from "./catalog";
 export { catalogEntry, ERROR_CATALOG, ERROR_CODES, isRetryable } from "./catalog";
 export type { ErrorEnvelope } from "./envelope";
-export { errorEnvelope, errorResponse } from "./envelope";
+export { errorDocUrl, errorEnvelope, errorResponse } from "./envelope";

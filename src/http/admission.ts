@@ -1,5 +1,4 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { matchedRoutes } from "hono/route";
 import type { IdempotencyBegin, IdempotencyOutcome, RateState, StoredResponse } from "../durable/account-gate";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -18,7 +17,7 @@ import {
   runInAdmissionScope,
 } from "../services/admission";
 import { requestFingerprint } from "./request-body";
-import { matchedEndpointPath } from "./route-table";
+import { apiRouteKey, routeKeyOf } from "./route-table";
 
 /**
  * Routes whose handler reserves a credit: their rate-limit count is deferred
@@ -27,9 +26,9 @@ import { matchedEndpointPath } from "./route-table";
  * way out. With an Idempotency-Key the count is made up front with the
  * idempotency check instead (that call is needed anyway).
  */
-const CHARGING_ROUTES = new Set(["POST /tryon/v1/try-on", "POST /tryon/v1/try-on/sync"]);
+const CHARGING_ROUTES = new Set([apiRouteKey("POST", "/try-on"), apiRouteKey("POST", "/try-on/sync")]);
 /** Routes that display the credit balance: the admission call fetches it too. */
-const CREDIT_VIEW_ROUTES = new Set(["GET /tryon/v1/account", "GET /tryon/v1/account/credits"]);
+const CREDIT_VIEW_ROUTES = new Set([apiRouteKey("GET", "/account"), apiRouteKey("GET", "/account/credits")]);
 
 /** Response headers worth replaying; request-specific ones (ids, rate limits) are fresh on every reply. */
 const REPLAYED_HEADERS = ["content-type", "location", "x-ignored-fields", "cache-control"];
@@ -59,7 +58,7 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
   const env = c.env;
   const rate = rateLimitOf(auth, c.get("config"));
   const method = c.req.method;
-  const routeKey = `${method} ${matchedEndpointPath(matchedRoutes(c)) ?? ""}`;
+  const routeKey = routeKeyOf(c);
   // A malformed key is refused after the count, so the 400 carries true rate-limit headers.
   let badKey: ApiError | null = null;
   let idemKey: string | null = null;

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
+import { apiPath } from "../lib/api-paths";
 
 /**
  * The interactive API reference (/tryon/v1/docs): Scalar's standalone build,
@@ -9,8 +10,9 @@ import type { AppEnv } from "../env";
  * attribute: the page has no inline script, and its CSP allows scripts from
  * 'self' only.
  */
-export const DOCS_SCRIPT_PATH = "/tryon/v1/docs/scalar.js";
-const OPENAPI_PATH = "/tryon/v1/openapi.json";
+export const DOCS_PATH = apiPath("/docs");
+export const DOCS_SCRIPT_PATH = apiPath("/docs/scalar.js");
+export const OPENAPI_PATH = apiPath("/openapi.json");
 
 /** Everything that would reach Scalar's services is off: fonts, telemetry, the AI agent, hosted MCP. */
 const SCALAR_CONFIGURATION = {

@@ -1,12 +1,11 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { IMAGE_MAX_BYTES } from "../lib/image-intake";
 import type { FormLimits } from "../lib/multipart-form";
 import { PRODUCT_MAX_IMAGES } from "../schemas/products";
-import { matchedEndpointPath } from "./route-table";
+import { apiRouteKey, routeKeyOf } from "./route-table";
 
 export const JSON_MAX_BYTES = 1024 * 1024;
 export { IMAGE_MAX_BYTES };
@@ -24,11 +23,11 @@ const EXTRA_PARTS = 16;
 
 /** The routes that take file parts, and how many at most; every other route takes JSON only. */
 const FILE_ROUTES: Record<string, { fileParts: number; textBytes: number }> = {
-  "POST /tryon/v1/images/upload": { fileParts: 1, textBytes: UPLOAD_FIELDS_BYTES },
-  "POST /tryon/v1/products": { fileParts: PRODUCT_MAX_IMAGES, textBytes: JSON_MAX_BYTES },
+  [apiRouteKey("POST", "/images/upload")]: { fileParts: 1, textBytes: UPLOAD_FIELDS_BYTES },
+  [apiRouteKey("POST", "/products")]: { fileParts: PRODUCT_MAX_IMAGES, textBytes: JSON_MAX_BYTES },
   // The person photo and the inline product's images.
-  "POST /tryon/v1/try-on": { fileParts: 1 + PRODUCT_MAX_IMAGES, textBytes: JSON_MAX_BYTES },
-  "POST /tryon/v1/try-on/sync": { fileParts: 1 + PRODUCT_MAX_IMAGES, textBytes: JSON_MAX_BYTES },
+  [apiRouteKey("POST", "/try-on")]: { fileParts: 1 + PRODUCT_MAX_IMAGES, textBytes: JSON_MAX_BYTES },
+  [apiRouteKey("POST", "/try-on/sync")]: { fileParts: 1 + PRODUCT_MAX_IMAGES, textBytes: JSON_MAX_BYTES },
 };
 
 /** The multipart limits of a route, from what it accepts: file parts × 10 MB + its text, within the ceiling. */
@@ -41,11 +40,6 @@ export function formLimitsOf(routeKey: string): FormLimits | null {
     maxTextBytes: Math.min(route.textBytes, JSON_MAX_BYTES),
     maxParts: route.fileParts + EXTRA_PARTS,
   };
-}
-
-/** `METHOD /full/route/pattern` of the endpoint this request matched ("" path when none). */
-export function routeKeyOf(c: Context<AppEnv>): string {
-  return `${c.req.method} ${matchedEndpointPath(matchedRoutes(c)) ?? ""}`;
 }
 
 export function isFormData(contentType: string | undefined | null): boolean {

@@ -9,6 +9,11 @@ function requestIdOf(c: Context<AppEnv>): string {
   return c.get("requestId") ?? "req_unknown";
 }
 
+/** The origin the client called, so `docUrl` is absolute on every deployment. */
+function originOf(c: Context<AppEnv>): string {
+  return new URL(c.req.url).origin;
+}
+
 /**
  * Three tiers: our ApiError (status from the catalog), then Hono's own
  * HTTPExceptions (malformed JSON, unsupported media type from the OpenAPI
@@ -17,15 +22,16 @@ function requestIdOf(c: Context<AppEnv>): string {
  */
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
   const requestId = requestIdOf(c);
+  const origin = originOf(c);
   if (err instanceof ApiError) {
-    return errorResponse(err.code, err.message, requestId, { details: err.details, headers: err.headers });
+    return errorResponse(err.code, err.message, requestId, { details: err.details, headers: err.headers, origin });
   }
   if (err instanceof HTTPException) {
     const mapped = mapHttpException(err);
-    if (mapped) return errorResponse(mapped.code, mapped.message, requestId, { details: mapped.details });
+    if (mapped) return errorResponse(mapped.code, mapped.message, requestId, { details: mapped.details, origin });
   }
   log("error", "unhandled exception", { requestId, error: describeError(err) });
-  return errorResponse("INTERNAL_ERROR", "An unexpected error occurred. It is safe to retry with backoff.", requestId);
+  return errorResponse("INTERNAL_ERROR", "An unexpected error occurred. It is safe to retry with backoff.", requestId, { origin });
 };
 
 function mapHttpException(err: HTTPException): { code: ErrorCode; message: string; details?: unknown } | null {
@@ -52,11 +58,13 @@ function mapHttpException(err: HTTPException): { code: ErrorCode; message: strin
 /** Unknown path → ROUTE_NOT_FOUND; known path, other method → METHOD_NOT_ALLOWED with `Allow`. */
 export const notFound: NotFoundHandler<AppEnv> = (c) => {
   const requestId = requestIdOf(c);
+  const origin = originOf(c);
   const allow = allowedMethods(c.req.path);
   if (allow.length > 0) {
     return errorResponse("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${c.req.path}. Allowed: ${allow.join(", ")}.`, requestId, {
       headers: { allow: allow.join(", ") },
+      origin,
     });
   }
-  return errorResponse("ROUTE_NOT_FOUND", `No route ${c.req.method} ${c.req.path}.`, requestId);
+  return errorResponse("ROUTE_NOT_FOUND", `No route ${c.req.method} ${c.req.path}.`, requestId, { origin });
 };

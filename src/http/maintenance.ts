@@ -4,7 +4,7 @@ import { ApiError } from "../errors";
 import { getMaintenance } from "../services/maintenance";
 import { serviceContext } from "./context";
 
-/** Mounted on /tryon/v1/* before auth: in maintenance every integrator route answers 503 + Retry-After. */
+/** Mounted on /tryon/v1 after the documentation and before auth: in maintenance every integrator route answers 503 + Retry-After. */
 export const maintenanceGate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const m = await getMaintenance(serviceContext(c));
   if (m.enabled) {

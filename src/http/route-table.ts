@@ -1,3 +1,8 @@
+import type { Context } from "hono";
+import { matchedRoutes } from "hono/route";
+import type { AppEnv } from "../env";
+import { apiPath } from "../lib/api-paths";
+
 /**
  * The table of (method, path pattern) the app serves, used to tell 404 from
  * 405 and to fill `Allow`. It is filled once from `app.routes` after all
@@ -5,7 +10,7 @@
  */
 interface RouteEntry {
   method: string;
-  /** The pattern as registered, e.g. `/tryon/v1/products/:externalId`. */
+  /** The full pattern as registered, e.g. `/tryon/v1/products/:externalId`. */
   path: string;
   regex: RegExp;
 }
@@ -48,11 +53,24 @@ export function allowedMethods(path: string): string[] {
   return [...methods].sort();
 }
 
-/** The endpoint (not middleware) a request matched, or null when only middleware matched (→ 404/405). */
+/**
+ * The endpoint (not middleware) that answers a request, or null when only
+ * middleware matched (→ 404/405). Handlers run in registration order and an
+ * endpoint answers without calling the next one, so the first endpoint matched
+ * is the one that runs: `/webhooks/default-secret` also matches `/webhooks/:id`,
+ * registered after it.
+ */
 export function matchedEndpointPath(routes: ReadonlyArray<{ method: string; path: string }>): string | null {
-  for (let i = routes.length - 1; i >= 0; i--) {
-    const r = routes[i];
-    if (r && r.method !== "ALL") return r.path;
-  }
+  for (const r of routes) if (r.method !== "ALL") return r.path;
   return null;
+}
+
+/** `METHOD /tryon/v1/path`: how middleware names an integrator route (`apiRouteKey("POST", "/try-on")`). */
+export function apiRouteKey(method: string, path: string): string {
+  return `${method} ${apiPath(path.replace(/\{([^}]+)\}/g, ":$1"))}`;
+}
+
+/** `METHOD /full/route/pattern` of the endpoint this request matched ("" path when none). */
+export function routeKeyOf(c: Context<AppEnv>): string {
+  return `${c.req.method} ${matchedEndpointPath(matchedRoutes(c)) ?? ""}`;
 }

@@ -1,3 +1,4 @@
+import { API_BASE } from "./api-paths";
 import { now } from "./clock";
 import { base64UrlEncode, hmacSha256, timingSafeEqualStrings } from "./crypto";
 
@@ -5,7 +6,7 @@ import { base64UrlEncode, hmacSha256, timingSafeEqualStrings } from "./crypto";
  * Signed, expiring file URLs: `/tryon/v1/files/<key>?exp=<unix>&sig=<b64url HMAC-SHA256("<key>\n<exp>")>`.
  * The key is the R2 object key; the signature binds key and expiry together.
  */
-export const FILES_PATH_PREFIX = "/tryon/v1/files/";
+export const FILES_PATH_PREFIX = `${API_BASE}/files/`;
 
 export async function signFileKey(secret: string, key: string, exp: number): Promise<string> {
   return base64UrlEncode(await hmacSha256(secret, `${key}\n${exp}`));

@@ -1,37 +1,38 @@
-import { createRoute } from "@hono/zod-openapi";
 import { authOf, serviceContext } from "../http/context";
 import { createRouter } from "../http/router";
 import { AccountViewSchema } from "../schemas/account";
-import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
 import { CreditBalanceSchema } from "../schemas/credits";
+import { API_KEY_SECURITY, defineRoute } from "../schemas/errors";
 import * as accounts from "../services/accounts";
 import { rateLimitOf } from "../services/admission";
 import { getCreditSummary } from "../services/credits";
 
 const security = API_KEY_SECURITY;
 
-const getAccount = createRoute({
+const getAccount = defineRoute({
   method: "get",
   path: "/account",
+  operationId: "getAccount",
   tags: ["Account"],
   security,
   summary: "The calling account: limits, retention, credits and usage today",
   responses: {
     200: { description: "The account", content: { "application/json": { schema: AccountViewSchema } } },
-    ...errorResponses([]),
   },
+  errors: [],
 });
 
-const getCredits = createRoute({
+const getCredits = defineRoute({
   method: "get",
   path: "/account/credits",
+  operationId: "getCreditBalance",
   tags: ["Account"],
   security,
   summary: "The account's credit balance (free: no credit is spent reading it)",
   responses: {
     200: { description: "Balance", content: { "application/json": { schema: CreditBalanceSchema } } },
-    ...errorResponses([]),
   },
+  errors: [],
 });
 
 export const accountRoutes = createRouter()

@@ -1,13 +1,13 @@
-import { createRoute } from "@hono/zod-openapi";
 import { authOf, serviceContext } from "../http/context";
 import { createRouter } from "../http/router";
-import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
 import { CustomerParamSchema } from "../schemas/customers";
+import { API_KEY_SECURITY, defineRoute } from "../schemas/errors";
 import { eraseCustomer } from "../services/customers";
 
-const erase = createRoute({
+const erase = defineRoute({
   method: "delete",
   path: "/customers/{externalUserId}",
+  operationId: "eraseCustomer",
   tags: ["Customers"],
   security: API_KEY_SECURITY,
   summary: "GDPR erase of one end user (idempotent; 204 even when nothing matches)",
@@ -16,8 +16,8 @@ const erase = createRoute({
   request: { params: CustomerParamSchema },
   responses: {
     204: { description: "Erased (or nothing matched)" },
-    ...errorResponses(["VALIDATION_FAILED"]),
   },
+  errors: [],
 });
 
 export const customerRoutes = createRouter().openapi(erase, async (c) => {

@@ -1,9 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
 import { createRouter } from "../http/router";
 import { now } from "../lib/clock";
 import { FILES_PATH_PREFIX, verifyFileSignature } from "../lib/signing";
-import { errorResponses } from "../schemas/common";
+import { defineRoute } from "../schemas/errors";
 import { RETENTION_CLASSES } from "../services/images";
 
 /**
@@ -13,9 +13,10 @@ import { RETENTION_CLASSES } from "../services/images";
  * empty or encoded-slash segments, so a URL can never name anything outside
  * the image prefixes, whatever it was signed for.
  */
-const filesRoute = createRoute({
+const filesRoute = defineRoute({
   method: "get",
   path: "/files/{key}",
+  operationId: "getFile",
   tags: ["Files"],
   summary: "A signed, expiring image URL served from storage",
   description:
@@ -30,8 +31,8 @@ const filesRoute = createRoute({
   responses: {
     200: { description: "The image bytes", content: { "image/*": { schema: { type: "string", format: "binary" } } } },
     304: { description: "Not modified (If-None-Match matched the ETag)" },
-    ...errorResponses(["FORBIDDEN", "IMAGE_NOT_FOUND"], { authenticated: false }),
   },
+  errors: ["FORBIDDEN", "IMAGE_NOT_FOUND"],
 });
 
 const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;

@@ -1,7 +1,6 @@
-import { createRoute } from "@hono/zod-openapi";
 import { authOf, serviceContext } from "../http/context";
 import { createRouter } from "../http/router";
-import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
+import { API_KEY_SECURITY, defineRoute } from "../schemas/errors";
 import { GenerationSchema } from "../schemas/generations";
 import { GenerationIdParamSchema, GenerationListQuerySchema, GenerationPageSchema } from "../schemas/tryon-generations";
 import { cancelGeneration, listGenerationViews, loadGenerationView } from "../services/generations";
@@ -9,9 +8,10 @@ import { cancelGeneration, listGenerationViews, loadGenerationView } from "../se
 const security = API_KEY_SECURITY;
 const tags = ["Generations"];
 
-const getGeneration = createRoute({
+const getGeneration = defineRoute({
   method: "get",
   path: "/generations/{id}",
+  operationId: "getGeneration",
   tags,
   security,
   summary: "A generation: status, fresh signed result URL, typed failure",
@@ -21,26 +21,28 @@ const getGeneration = createRoute({
   request: { params: GenerationIdParamSchema },
   responses: {
     200: { description: "The generation", content: { "application/json": { schema: GenerationSchema } } },
-    ...errorResponses(["GENERATION_NOT_FOUND", "VALIDATION_FAILED"]),
   },
+  errors: ["GENERATION_NOT_FOUND"],
 });
 
-const listRoute = createRoute({
+const listRoute = defineRoute({
   method: "get",
   path: "/generations",
+  operationId: "listGenerations",
   tags,
   security,
   summary: "List generations, newest first (cursor pagination)",
   request: { query: GenerationListQuerySchema },
   responses: {
     200: { description: "One page", content: { "application/json": { schema: GenerationPageSchema } } },
-    ...errorResponses(["VALIDATION_FAILED"]),
   },
+  errors: [],
 });
 
-const cancelRoute = createRoute({
+const cancelRoute = defineRoute({
   method: "post",
   path: "/generations/{id}/cancel",
+  operationId: "cancelGeneration",
   tags,
   security,
   summary: "Cancel a PENDING or PROCESSING generation (refunds its credit)",
@@ -50,8 +52,8 @@ const cancelRoute = createRoute({
   request: { params: GenerationIdParamSchema },
   responses: {
     200: { description: "The cancelled generation", content: { "application/json": { schema: GenerationSchema } } },
-    ...errorResponses(["GENERATION_NOT_FOUND", "GENERATION_NOT_CANCELLABLE", "VALIDATION_FAILED", "IDEMPOTENCY_KEY_IN_USE", "IDEMPOTENCY_KEY_REUSED"]),
   },
+  errors: ["GENERATION_NOT_FOUND", "GENERATION_NOT_CANCELLABLE"],
 });
 
 export const generationRoutes = createRouter()

@@ -1,18 +1,18 @@
-import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../http/router";
 import { now } from "../lib/clock";
-import { errorResponses } from "../schemas/common";
+import { defineRoute } from "../schemas/errors";
 import { HealthSchema } from "../schemas/meta";
 
-const health = createRoute({
+const health = defineRoute({
   method: "get",
   path: "/healthz",
+  operationId: "getHealth",
   tags: ["Meta"],
   summary: "Liveness: answers without touching storage",
   responses: {
     200: { description: "Alive", content: { "application/json": { schema: HealthSchema } } },
-    ...errorResponses([], { authenticated: false }),
   },
+  errors: [],
 });
 
 export const healthRoutes = createRouter().openapi(health, (c) => c.json({ status: "ok" as const, time: new Date(now()).toISOString() }, 200));

@@ -1,19 +1,20 @@
-import { createRoute } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
 import { authOf, serviceContext } from "../http/context";
 import { isMultipart, parseMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";
 import { ignoredFieldsHeader, parseOrThrow } from "../http/validation";
+import { apiPath } from "../lib/api-paths";
 import { IMAGE_MAX_BYTES, inspectImage } from "../lib/image-intake";
-import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
+import { API_KEY_SECURITY, defineRoute } from "../schemas/errors";
 import { ImageIdParamSchema, ImageSchema, UploadFieldsSchema, UploadFormSchema } from "../schemas/images";
 import { getImage, type KeepForDays, presentImage, storeImage } from "../services/images";
 
 const security = API_KEY_SECURITY;
 
-const upload = createRoute({
+const upload = defineRoute({
   method: "post",
   path: "/images/upload",
+  operationId: "uploadImage",
   tags: ["Images"],
   security,
   summary: "Upload a person photo (multipart) → reusable imageId",
@@ -24,30 +25,22 @@ const upload = createRoute({
   },
   responses: {
     201: { description: "Stored", content: { "application/json": { schema: ImageSchema } } },
-    ...errorResponses([
-      "VALIDATION_FAILED",
-      "FILE_REQUIRED",
-      "INVALID_IMAGE",
-      "UNSUPPORTED_IMAGE_TYPE",
-      "IMAGE_DIMENSIONS_OUT_OF_RANGE",
-      "FILE_TOO_LARGE",
-      "PAYLOAD_TOO_LARGE",
-      "UNSUPPORTED_MEDIA_TYPE",
-    ]),
   },
+  errors: ["FILE_REQUIRED", "INVALID_IMAGE", "UNSUPPORTED_IMAGE_TYPE", "IMAGE_DIMENSIONS_OUT_OF_RANGE", "FILE_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"],
 });
 
-const getOne = createRoute({
+const getOne = defineRoute({
   method: "get",
   path: "/images/{imageId}",
+  operationId: "getImage",
   tags: ["Images"],
   security,
   summary: "Image metadata and a fresh signed URL",
   request: { params: ImageIdParamSchema },
   responses: {
     200: { description: "The image", content: { "application/json": { schema: ImageSchema } } },
-    ...errorResponses(["IMAGE_NOT_FOUND", "VALIDATION_FAILED"]),
   },
+  errors: ["IMAGE_NOT_FOUND"],
 });
 
 function pick<T>(current: T | undefined, alias: T | undefined, name: string, aliasName: string): T | undefined {
@@ -98,7 +91,7 @@ export const imageRoutes = router
       externalUserId: externalUserId ?? null,
       crop: fields.crop ?? true,
     });
-    c.header("location", `/tryon/v1/images/${stored.id}`);
+    c.header("location", apiPath(`/images/${stored.id}`));
     return c.json(await presentImage(ctx, stored), 201);
   })
   .openapi(getOne, async (c) => {

@@ -1,14 +1,15 @@
-import { createRoute } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
 import { authOf, serviceContext } from "../http/context";
 import { readJsonOrMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";
 import { ignoredFields, ignoredFieldsHeader, parseOrThrow } from "../http/validation";
-import { API_KEY_SECURITY, errorResponses, PaginationQuerySchema, paginated } from "../schemas/common";
+import { PaginationQuerySchema } from "../schemas/common";
+import { API_KEY_SECURITY, defineRoute } from "../schemas/errors";
 import {
   ProductDeletedSchema,
   ProductIdParamSchema,
   ProductInputSchema,
+  ProductListSchema,
   ProductSchema,
   ProductStatsQuerySchema,
   ProductStatsSchema,
@@ -16,12 +17,12 @@ import {
 import { deleteProduct, getProduct, listProducts, presentProduct, productStats, upsertProduct } from "../services/products";
 
 const security = API_KEY_SECURITY;
-const ProductListSchema = paginated(ProductSchema, "ProductList");
 const INPUT_REF = { $ref: "#/components/schemas/ProductInput" } as const;
 
-const upsert = createRoute({
+const upsert = defineRoute({
   method: "post",
   path: "/products",
+  operationId: "upsertProduct",
   tags: ["Products"],
   security,
   summary: "Create or partially update a product (JSON or multipart)",
@@ -47,73 +48,74 @@ const upsert = createRoute({
   },
   responses: {
     200: { description: "The product as stored", content: { "application/json": { schema: ProductSchema } } },
-    ...errorResponses([
-      "VALIDATION_FAILED",
-      "EXTERNAL_ID_REQUIRED",
-      "PRODUCT_IMAGES_REQUIRED",
-      "INVALID_IMAGE_INPUT",
-      "MULTIPART_FILE_NOT_FOUND",
-      "INVALID_IMAGE",
-      "UNSUPPORTED_IMAGE_TYPE",
-      "IMAGE_DIMENSIONS_OUT_OF_RANGE",
-      "RESERVED_EXTERNAL_ID",
-      "FILE_TOO_LARGE",
-      "PAYLOAD_TOO_LARGE",
-      "UNSUPPORTED_MEDIA_TYPE",
-    ]),
   },
+  errors: [
+    "EXTERNAL_ID_REQUIRED",
+    "PRODUCT_IMAGES_REQUIRED",
+    "INVALID_IMAGE_INPUT",
+    "MULTIPART_FILE_NOT_FOUND",
+    "INVALID_IMAGE",
+    "UNSUPPORTED_IMAGE_TYPE",
+    "IMAGE_DIMENSIONS_OUT_OF_RANGE",
+    "RESERVED_EXTERNAL_ID",
+    "FILE_TOO_LARGE",
+  ],
 });
 
-const list = createRoute({
+const list = defineRoute({
   method: "get",
   path: "/products",
+  operationId: "listProducts",
   tags: ["Products"],
   security,
   summary: "List products (cursor pagination, newest first; one-shot products are not listed)",
   request: { query: PaginationQuerySchema },
   responses: {
     200: { description: "A page of products", content: { "application/json": { schema: ProductListSchema } } },
-    ...errorResponses(["VALIDATION_FAILED"]),
   },
+  errors: [],
 });
 
-const getOne = createRoute({
+const getOne = defineRoute({
   method: "get",
   path: "/products/{externalId}",
+  operationId: "getProduct",
   tags: ["Products"],
   security,
   summary: "One product (also `_anon_…` one-shot ids)",
   request: { params: ProductIdParamSchema },
   responses: {
     200: { description: "The product", content: { "application/json": { schema: ProductSchema } } },
-    ...errorResponses(["PRODUCT_NOT_FOUND"]),
   },
+  errors: ["PRODUCT_NOT_FOUND"],
 });
 
-const remove = createRoute({
+const remove = defineRoute({
   method: "delete",
   path: "/products/{externalId}",
+  operationId: "deleteProduct",
   tags: ["Products"],
   security,
   summary: "Delete a product (past generations keep their snapshot)",
   request: { params: ProductIdParamSchema },
   responses: {
     200: { description: "Deleted", content: { "application/json": { schema: ProductDeletedSchema } } },
-    ...errorResponses(["PRODUCT_NOT_FOUND"]),
   },
+  errors: ["PRODUCT_NOT_FOUND"],
 });
 
-const stats = createRoute({
+const stats = defineRoute({
   method: "get",
   path: "/products/{externalId}/stats",
+  operationId: "getProductStats",
   tags: ["Products"],
   security,
   summary: "Generation counts and average time for a product, optionally between `from` and `to` (inclusive)",
   request: { params: ProductIdParamSchema, query: ProductStatsQuerySchema },
   responses: {
     200: { description: "Stats", content: { "application/json": { schema: ProductStatsSchema } } },
-    ...errorResponses(["PRODUCT_NOT_FOUND", "VALIDATION_FAILED"]),
   },
+  errors: ["PRODUCT_NOT_FOUND"],
 });
 
 const router = createRouter();
@@ -135,9 +137,8 @@ export const productRoutes = router
   })
   .openapi(list, async (c) => {
     const auth = authOf(c);
-    const { limit, cursor } = c.req.valid("query");
-    const page = await listProducts(serviceContext(c), auth.accountId, { limit, cursor });
-    return c.json({ items: page.items.map(presentProduct), nextCursor: page.nextCursor, hasMore: page.hasMore, count: page.items.length }, 200);
+    const page = await listProducts(serviceContext(c), auth.accountId, c.req.valid("query"));
+    return c.json({ ...page, items: page.items.map(presentProduct) }, 200);
   })
   .openapi(stats, async (c) => {
     const auth = authOf(c);

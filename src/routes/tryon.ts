@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { StoredResponse } from "../durable/account-gate";
 import type { AppEnv } from "../env";
@@ -7,8 +6,9 @@ import { authOf, serviceContext } from "../http/context";
 import { readJsonOrMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";
 import { ignoredFields, ignoredFieldsHeader, parseOrThrow } from "../http/validation";
+import { apiPath } from "../lib/api-paths";
 import type { FilePart } from "../lib/multipart-form";
-import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
+import { API_KEY_SECURITY, defineRoute } from "../schemas/errors";
 import { GenerationSchema } from "../schemas/generations";
 import { TryOnMultipartSchema, type TryOnRequestBody, TryOnRequestSchema } from "../schemas/tryon";
 import { SyncQuerySchema, TryOnAcceptedSchema } from "../schemas/tryon-generations";
@@ -17,8 +17,8 @@ import { createTryOn, type TryOnAccepted, waitAfterAcceptance } from "../service
 const security = API_KEY_SECURITY;
 const tags = ["Try-on"];
 
+/** What the try-on handlers throw (the shared codes of an integrator POST with a JSON body are added by defineRoute). */
 const TRY_ON_ERRORS: ErrorCode[] = [
-  "VALIDATION_FAILED",
   "CUSTOMER_IMAGE_REQUIRED",
   "CUSTOMER_IMAGE_FETCH_FAILED",
   "PRODUCT_IMAGES_REQUIRED",
@@ -33,10 +33,6 @@ const TRY_ON_ERRORS: ErrorCode[] = [
   "INSUFFICIENT_CREDITS",
   "QUOTA_EXCEEDED",
   "FILE_TOO_LARGE",
-  "PAYLOAD_TOO_LARGE",
-  "UNSUPPORTED_MEDIA_TYPE",
-  "IDEMPOTENCY_KEY_IN_USE",
-  "IDEMPOTENCY_KEY_REUSED",
 ];
 
 /**
@@ -52,9 +48,10 @@ const body = {
   },
 };
 
-const tryOn = createRoute({
+const tryOn = defineRoute({
   method: "post",
   path: "/try-on",
+  operationId: "createTryOn",
   tags,
   security,
   summary: "Start a try-on generation (async, 202)",
@@ -65,16 +62,17 @@ const tryOn = createRoute({
   responses: {
     202: {
       description: "Accepted; `Location` points at the generation",
-      headers: { Location: { schema: { type: "string" }, description: "/tryon/v1/generations/{generationId}" } },
+      headers: { Location: { schema: { type: "string" }, description: apiPath("/generations/{generationId}") } },
       content: { "application/json": { schema: TryOnAcceptedSchema } },
     },
-    ...errorResponses(TRY_ON_ERRORS),
   },
+  errors: TRY_ON_ERRORS,
 });
 
-const tryOnSync = createRoute({
+const tryOnSync = defineRoute({
   method: "post",
   path: "/try-on/sync",
+  operationId: "createTryOnSync",
   tags,
   security,
   summary: "Start a try-on and hold the request until it finishes (≤ wait s)",
@@ -86,11 +84,11 @@ const tryOnSync = createRoute({
     200: { description: "Finished (COMPLETED or FAILED)", content: { "application/json": { schema: GenerationSchema } } },
     202: {
       description: "Still running after `wait` seconds; poll `Location`",
-      headers: { Location: { schema: { type: "string" }, description: "/tryon/v1/generations/{generationId}" } },
+      headers: { Location: { schema: { type: "string" }, description: apiPath("/generations/{generationId}") } },
       content: { "application/json": { schema: TryOnAcceptedSchema } },
     },
-    ...errorResponses(TRY_ON_ERRORS),
   },
+  errors: TRY_ON_ERRORS,
 });
 
 /** Reads the request as JSON or multipart and validates it; sets `x-ignored-fields`. */
@@ -116,7 +114,7 @@ async function readTryOnBody(c: Context<AppEnv>): Promise<{ parsed: TryOnRequest
 function acceptedResponse(c: Context<AppEnv>, accepted: TryOnAccepted): StoredResponse {
   const headers: Array<[string, string]> = [
     ["content-type", "application/json"],
-    ["location", `/tryon/v1/generations/${accepted.generationId}`],
+    ["location", apiPath(`/generations/${accepted.generationId}`)],
   ];
   const ignored = c.get("ignoredFields");
   if (ignored && ignored.length > 0) headers.push(["x-ignored-fields", ignoredFieldsHeader(ignored)]);
@@ -131,7 +129,7 @@ export const tryOnRoutes = router
   .openapi(tryOn, async (c) => {
     const { parsed, files } = await readTryOnBody(c);
     const accepted = await createTryOn(serviceContext(c), authOf(c), parsed, files, (a) => acceptedResponse(c, a));
-    c.header("location", `/tryon/v1/generations/${accepted.generationId}`);
+    c.header("location", apiPath(`/generations/${accepted.generationId}`));
     return c.json(accepted, 202);
   })
   .openapi(tryOnSync, async (c) => {
@@ -143,7 +141,7 @@ export const tryOnRoutes = router
     const accepted = await createTryOn(ctx, auth, parsed, files, (a) => acceptedResponse(c, a));
     const view = await waitAfterAcceptance(ctx, auth.accountId, accepted.generationId, wait);
     if (view && (view.status === "COMPLETED" || view.status === "FAILED")) return c.json(view, 200);
-    c.header("location", `/tryon/v1/generations/${accepted.generationId}`);
+    c.header("location", apiPath(`/generations/${accepted.generationId}`));
     const pending = view ? { generationId: view.generationId, status: view.status, productExternalId: view.productExternalId } : accepted;
     return c.json(pending, 202);
   });

@@ -1,8 +1,9 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { authOf, serviceContext } from "../http/context";
 import { createRouter } from "../http/router";
-import { API_KEY_SECURITY, errorResponses, PaginationQuerySchema, paginated } from "../schemas/common";
+import { PaginationQuerySchema } from "../schemas/common";
+import { API_KEY_SECURITY, defineRoute } from "../schemas/errors";
 import {
   CreatedWebhookEndpointSchema,
   CreateWebhookBody,
@@ -10,8 +11,10 @@ import {
   GenerationEventSchema,
   RotateSecretBody,
   UpdateWebhookBody,
+  WebhookDeliveryListSchema,
   WebhookDeliveryParams,
   WebhookDeliverySchema,
+  WebhookEndpointListSchema,
   WebhookEndpointSchema,
   WebhookIdParam,
   WebhookSecretSchema,
@@ -22,11 +25,11 @@ import * as webhooks from "../services/webhooks";
 const security = API_KEY_SECURITY;
 const tags = ["Webhooks"];
 const json = <S extends z.ZodType>(schema: S) => ({ "application/json": { schema } });
-const BODY_ERRORS = ["VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE", "PAYLOAD_TOO_LARGE"] as const;
 
-const create = createRoute({
+const create = defineRoute({
   method: "post",
   path: "/webhooks",
+  operationId: "createWebhookEndpoint",
   tags,
   security,
   summary: "Create a webhook endpoint (returns its signing secret)",
@@ -35,163 +38,175 @@ const create = createRoute({
   request: { body: { required: true, content: json(CreateWebhookBody) } },
   responses: {
     201: { description: "Created; `secret` is also readable later with GET /webhooks/{id}/secret", content: json(CreatedWebhookEndpointSchema) },
-    ...errorResponses([...BODY_ERRORS]),
   },
+  errors: [],
 });
 
-const list = createRoute({
+const list = defineRoute({
   method: "get",
   path: "/webhooks",
+  operationId: "listWebhookEndpoints",
   tags,
   security,
   summary: "List webhook endpoints (newest first)",
   request: { query: PaginationQuerySchema },
   responses: {
-    200: { description: "A page of endpoints", content: json(paginated(WebhookEndpointSchema, "WebhookEndpointList")) },
-    ...errorResponses(["VALIDATION_FAILED"]),
+    200: { description: "A page of endpoints", content: json(WebhookEndpointListSchema) },
   },
+  errors: [],
 });
 
-const getDefaultSecret = createRoute({
+const getDefaultSecret = defineRoute({
   method: "get",
   path: "/webhooks/default-secret",
+  operationId: "getDefaultWebhookSecret",
   tags,
   security,
   summary: "The account's default signing secret (signs per-request `webhookUrl` callbacks; created on first use)",
   responses: {
     200: { description: "The secret", content: json(WebhookSecretSchema) },
-    ...errorResponses([]),
   },
+  errors: ["ENCRYPTED_DATA_UNREADABLE"],
 });
 
-const rotateDefaultSecret = createRoute({
+const rotateDefaultSecret = defineRoute({
   method: "post",
   path: "/webhooks/default-secret/rotate",
+  operationId: "rotateDefaultWebhookSecret",
   tags,
   security,
   summary: "Rotate the default signing secret (the old one keeps signing for 24 h unless `overlapSeconds` says otherwise)",
   request: { body: { required: false, content: json(RotateSecretBody) } },
   responses: {
     200: { description: "The new secret", content: json(WebhookSecretSchema) },
-    ...errorResponses([...BODY_ERRORS]),
   },
+  errors: [],
 });
 
-const get = createRoute({
+const get = defineRoute({
   method: "get",
   path: "/webhooks/{id}",
+  operationId: "getWebhookEndpoint",
   tags,
   security,
   summary: "Get a webhook endpoint",
   request: { params: WebhookIdParam },
   responses: {
     200: { description: "The endpoint", content: json(WebhookEndpointSchema) },
-    ...errorResponses(["WEBHOOK_NOT_FOUND"]),
   },
+  errors: ["WEBHOOK_NOT_FOUND"],
 });
 
-const update = createRoute({
+const update = defineRoute({
   method: "patch",
   path: "/webhooks/{id}",
+  operationId: "updateWebhookEndpoint",
   tags,
   security,
   summary: "Update a webhook endpoint (url, events, description, enabled)",
   request: { params: WebhookIdParam, body: { required: true, content: json(UpdateWebhookBody) } },
   responses: {
     200: { description: "The endpoint", content: json(WebhookEndpointSchema) },
-    ...errorResponses(["WEBHOOK_NOT_FOUND", ...BODY_ERRORS]),
   },
+  errors: ["WEBHOOK_NOT_FOUND"],
 });
 
-const remove = createRoute({
+const remove = defineRoute({
   method: "delete",
   path: "/webhooks/{id}",
+  operationId: "deleteWebhookEndpoint",
   tags,
   security,
   summary: "Delete a webhook endpoint (its pending deliveries stop)",
   request: { params: WebhookIdParam },
   responses: {
     204: { description: "Deleted" },
-    ...errorResponses(["WEBHOOK_NOT_FOUND"]),
   },
+  errors: ["WEBHOOK_NOT_FOUND"],
 });
 
-const getSecret = createRoute({
+const getSecret = defineRoute({
   method: "get",
   path: "/webhooks/{id}/secret",
+  operationId: "getWebhookEndpointSecret",
   tags,
   security,
   summary: "The endpoint's signing secret",
   request: { params: WebhookIdParam },
   responses: {
     200: { description: "The secret", content: json(WebhookSecretSchema) },
-    ...errorResponses(["WEBHOOK_NOT_FOUND"]),
   },
+  errors: ["WEBHOOK_NOT_FOUND", "ENCRYPTED_DATA_UNREADABLE"],
 });
 
-const rotateSecret = createRoute({
+const rotateSecret = defineRoute({
   method: "post",
   path: "/webhooks/{id}/rotate-secret",
+  operationId: "rotateWebhookEndpointSecret",
   tags,
   security,
   summary: "Rotate the endpoint's signing secret (the old one keeps signing for 24 h unless `overlapSeconds` says otherwise)",
   request: { params: WebhookIdParam, body: { required: false, content: json(RotateSecretBody) } },
   responses: {
     200: { description: "The new secret", content: json(WebhookSecretSchema) },
-    ...errorResponses(["WEBHOOK_NOT_FOUND", ...BODY_ERRORS]),
   },
+  errors: ["WEBHOOK_NOT_FOUND"],
 });
 
-const test = createRoute({
+const test = defineRoute({
   method: "post",
   path: "/webhooks/{id}/test",
+  operationId: "sendWebhookTestEvent",
   tags,
   security,
   summary: "Send a signed `webhook.test` event through the normal delivery path",
   request: { params: WebhookIdParam },
   responses: {
     202: { description: "Queued; follow it in the delivery log", content: json(WebhookDeliverySchema) },
-    ...errorResponses(["WEBHOOK_NOT_FOUND"]),
   },
+  errors: ["WEBHOOK_NOT_FOUND"],
 });
 
-const listDeliveries = createRoute({
+const listDeliveries = defineRoute({
   method: "get",
   path: "/webhooks/{id}/deliveries",
+  operationId: "listWebhookDeliveries",
   tags,
   security,
   summary: "The endpoint's delivery log (newest first), each delivery with its attempts",
   request: { params: WebhookIdParam, query: DeliveryListQuery },
   responses: {
-    200: { description: "A page of deliveries", content: json(paginated(WebhookDeliverySchema, "WebhookDeliveryList")) },
-    ...errorResponses(["WEBHOOK_NOT_FOUND", "VALIDATION_FAILED"]),
+    200: { description: "A page of deliveries", content: json(WebhookDeliveryListSchema) },
   },
+  errors: ["WEBHOOK_NOT_FOUND"],
 });
 
-const getDelivery = createRoute({
+const getDelivery = defineRoute({
   method: "get",
   path: "/webhooks/{id}/deliveries/{deliveryId}",
+  operationId: "getWebhookDelivery",
   tags,
   security,
   summary: "One delivery with its attempts",
   request: { params: WebhookDeliveryParams },
   responses: {
     200: { description: "The delivery", content: json(WebhookDeliverySchema) },
-    ...errorResponses(["WEBHOOK_NOT_FOUND"]),
   },
+  errors: ["WEBHOOK_NOT_FOUND"],
 });
 
-const retryDelivery = createRoute({
+const retryDelivery = defineRoute({
   method: "post",
   path: "/webhooks/{id}/deliveries/{deliveryId}/retry",
+  operationId: "retryWebhookDelivery",
   tags,
   security,
   summary: "Retry a delivery now (one attempt, same `webhook-id`, freshly signed)",
   request: { params: WebhookDeliveryParams },
   responses: {
     202: { description: "Queued", content: json(WebhookDeliverySchema) },
-    ...errorResponses(["WEBHOOK_NOT_FOUND"]),
   },
+  errors: ["WEBHOOK_NOT_FOUND"],
 });
 
 export const webhookRoutes = createRouter()
@@ -200,8 +215,7 @@ export const webhookRoutes = createRouter()
     return c.json({ ...endpoint, secret }, 201);
   })
   .openapi(list, async (c) => {
-    const page = await webhooks.listEndpoints(serviceContext(c), authOf(c).accountId, c.req.valid("query"));
-    return c.json({ ...page, count: page.items.length }, 200);
+    return c.json(await webhooks.listEndpoints(serviceContext(c), authOf(c).accountId, c.req.valid("query")), 200);
   })
   // Literal paths before `/webhooks/{id}`, so `default-secret` is never taken for an id.
   .openapi(getDefaultSecret, async (c) => c.json(await webhooks.getDefaultSecret(serviceContext(c), authOf(c).accountId), 200))
@@ -224,8 +238,7 @@ export const webhookRoutes = createRouter()
   })
   .openapi(test, async (c) => c.json(await webhooks.sendTestEvent(serviceContext(c), authOf(c).accountId, c.req.valid("param").id), 202))
   .openapi(listDeliveries, async (c) => {
-    const page = await webhooks.listDeliveries(serviceContext(c), authOf(c).accountId, c.req.valid("param").id, c.req.valid("query"));
-    return c.json({ ...page, count: page.items.length }, 200);
+    return c.json(await webhooks.listDeliveries(serviceContext(c), authOf(c).accountId, c.req.valid("param").id, c.req.valid("query")), 200);
   })
   .openapi(getDelivery, async (c) => {
     const { id, deliveryId } = c.req.valid("param");
@@ -253,6 +266,7 @@ export function registerWebhookEvents(app: OpenAPIHono<AppEnv>): void {
     app.openAPIRegistry.registerWebhook({
       method: "post",
       path: type,
+      operationId: type === "generation.completed" ? "receiveGenerationCompleted" : "receiveGenerationFailed",
       tags,
       summary: type === "generation.completed" ? "A generation reached COMPLETED" : "A generation reached FAILED",
       request: { headers, body: { required: true, content: json(GenerationEventSchema) } },
@@ -262,6 +276,7 @@ export function registerWebhookEvents(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerWebhook({
     method: "post",
     path: "webhook.test",
+    operationId: "receiveWebhookTest",
     tags,
     summary: "Sent by POST /webhooks/{id}/test",
     request: { headers, body: { required: true, content: json(WebhookTestEventSchema) } },

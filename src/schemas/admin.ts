@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ENGINE_NAMES } from "../config";
-import { IsoDate } from "./common";
+import { IsoDate, paginated } from "./common";
 
 const RetentionDays = z.union([z.literal(1), z.literal(3), z.literal(7)]);
 const RateLimit = z.number().int().min(1).max(100000);
@@ -87,3 +87,6 @@ export const KeyIdParams = AccountIdParam.extend({
     .max(64)
     .openapi({ param: { name: "keyId", in: "path" }, example: "key_0Abc…" }),
 });
+
+export const AccountListSchema = paginated(AccountSchema, "AccountList");
+export const ApiKeyListSchema = paginated(ApiKeySchema, "ApiKeyList");

@@ -1,49 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { ERROR_CATALOG, ERROR_CODES, type ErrorCode } from "../errors";
 
-export const ErrorDetailSchema = z
-  .object({
-    path: z.string().openapi({ example: "products.0.images.0.source.url" }),
-    message: z.string().openapi({ example: "Invalid URL" }),
-  })
-  .openapi("ErrorDetail");
-
-export const ErrorCodeSchema = z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]).openapi("ErrorCode");
-
-export const ErrorSchema = z
-  .object({
-    code: ErrorCodeSchema,
-    message: z.string().openapi({ example: "The request did not match the schema." }),
-    status: z.number().int().openapi({ example: 400 }),
-    requestId: z.string().openapi({ example: "req_0Abc…" }),
-    details: z.unknown().optional().openapi({ description: "For VALIDATION_FAILED: `[{path, message}]`; other codes may carry an object." }),
-  })
-  .openapi("Error", { description: "The error envelope carried by every non-2xx response." });
-
-const ALWAYS: ErrorCode[] = ["INTERNAL_ERROR", "SERVICE_UNAVAILABLE"];
-const AUTHENTICATED: ErrorCode[] = ["MISSING_API_KEY", "INVALID_API_KEY", "RATE_LIMITED"];
-
-/**
- * OpenAPI `responses` entries for the given codes, grouped by status, each
- * naming its codes, so the document shows exactly which errors a route returns.
- */
-export function errorResponses(codes: ErrorCode[], opts: { authenticated?: boolean } = {}) {
-  const all = new Set<ErrorCode>([...codes, ...ALWAYS, ...(opts.authenticated === false ? [] : AUTHENTICATED)]);
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of all) {
-    const status = ERROR_CATALOG[code].status;
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-  }
-  const out: Record<number, { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }> = {};
-  for (const [status, list] of [...byStatus].sort((a, b) => a[0] - b[0])) {
-    out[status] = {
-      description: `Error: ${list.join(", ")}`,
-      content: { "application/json": { schema: ErrorSchema } },
-    };
-  }
-  return out;
-}
-
+/** The query of every list: `limit` 1–200 (default 50) and the `cursor` a previous page returned (docs/pagination.md). */
 export const PaginationQuerySchema = z.object({
   limit: z.coerce
     .number()
@@ -56,25 +13,25 @@ export const PaginationQuerySchema = z.object({
     .string()
     .max(512)
     .optional()
-    .openapi({ param: { name: "cursor", in: "query" } }),
+    .openapi({ param: { name: "cursor", in: "query" }, description: "`nextCursor` of the previous page, unchanged (opaque)." }),
 });
 
+/** The fields of every list reply. */
+export function pageFields<T extends z.ZodType>(item: T) {
+  return {
+    items: z.array(item),
+    nextCursor: z.string().nullable().openapi({ description: "Pass as `cursor` to get the next page; null on the last page." }),
+    hasMore: z.boolean(),
+    count: z.number().int().openapi({ description: "Number of items in this page." }),
+  };
+}
+
+/** A list reply: `{items, nextCursor, hasMore, count}`, named `name` in the OpenAPI document. */
 export function paginated<T extends z.ZodType>(item: T, name: string) {
-  return z
-    .object({
-      items: z.array(item),
-      nextCursor: z.string().nullable(),
-      hasMore: z.boolean(),
-      count: z.number().int().openapi({ description: "Number of items in this page." }),
-    })
-    .openapi(name);
+  return z.object(pageFields(item)).openapi(name);
 }
 
 export const IsoDate = z.string().openapi({ format: "date-time", example: "2026-11-25T08:00:00.000Z" });
-
-/** OpenAPI security for integrator routes: the key in `x-api-key` or as a bearer token. */
-export const API_KEY_SECURITY: Array<Record<string, string[]>> = [{ ApiKeyHeader: [] }, { BearerAuth: [] }];
-export const ADMIN_SECURITY: Array<Record<string, string[]>> = [{ AdminToken: [] }];
 
 /** A UTF-16 code unit of a surrogate pair that has no partner: not a character, and not storable as text. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

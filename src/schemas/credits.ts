@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { IsoDate } from "./common";
+import { IsoDate, pageFields } from "./common";
 
 export const CreditBalanceSchema = z
   .object({
@@ -66,26 +66,8 @@ export const GrantCreditsResponse = AdminCreditsSchema.extend({
   duplicate: z.boolean().openapi({ description: "True when the reference was already used: nothing was granted this time." }),
 }).openapi("GrantCreditsResult");
 
-export const CreditLedgerSchema = AdminCreditsSchema.extend({
-  entries: z.array(LedgerEntrySchema),
-  nextCursor: z.string().nullable(),
-  hasMore: z.boolean(),
-}).openapi("CreditLedger");
-
-export const LedgerQuerySchema = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(200)
-    .default(50)
-    .openapi({ param: { name: "limit", in: "query" } }),
-  cursor: z
-    .string()
-    .regex(/^[0-9]{1,15}$/)
-    .optional()
-    .openapi({ param: { name: "cursor", in: "query" } }),
-});
+/** The list shape (ledger entries in `items`) plus the account's balance. */
+export const CreditLedgerSchema = AdminCreditsSchema.extend(pageFields(LedgerEntrySchema)).openapi("CreditLedger");
 
 export const MaintenanceBody = z
   .object({

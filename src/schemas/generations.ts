@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { ErrorCodeSchema, IsoDate } from "./common";
+import { IsoDate } from "./common";
+import { ErrorCodeSchema } from "./errors";
 import { GENERATION_STATUSES } from "./generation-status";
 
 /** The generation as GET /generations/:id returns it; webhook events carry exactly this as `data`. */

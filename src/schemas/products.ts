@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
 import { JSON_MAX_DEPTH, nestsDeeperThan } from "../lib/json-depth";
-import { ClientIdSchema, IsoDate } from "./common";
+import { ClientIdSchema, IsoDate, paginated } from "./common";
 
 const encoder = new TextEncoder();
 
@@ -204,3 +204,5 @@ export const ProductIdParamSchema = z.object({
 });
 
 export const ProductDeletedSchema = z.object({ externalId: z.string(), deleted: z.literal(true) }).openapi("ProductDeleted");
+
+export const ProductListSchema = paginated(ProductSchema, "ProductList");

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { IsoDate, PaginationQuerySchema } from "./common";
+import { IsoDate, PaginationQuerySchema, paginated } from "./common";
 import { GenerationSchema } from "./generations";
 
 /** Events an endpoint can subscribe to. `webhook.test` is sent only by POST /webhooks/{id}/test. */
@@ -156,3 +156,6 @@ export type GenerationEvent = z.infer<typeof GenerationEventSchema>;
 export type WebhookEndpointView = z.infer<typeof WebhookEndpointSchema>;
 export type WebhookDeliveryView = z.infer<typeof WebhookDeliverySchema>;
 export type WebhookAttemptView = z.infer<typeof WebhookAttemptSchema>;
+
+export const WebhookEndpointListSchema = paginated(WebhookEndpointSchema, "WebhookEndpointList");
+export const WebhookDeliveryListSchema = paginated(WebhookDeliverySchema, "WebhookDeliveryList");

@@ -6,6 +6,7 @@ import { findDeploymentProblems } from "../../src/config/deployment-check";
 import { readAtRestKeySettings } from "../../src/lib/at-rest-keys";
 import { base64Encode } from "../../src/lib/crypto";
 import { randomKey, TEST_KEY } from "../helpers/at-rest-keys";
+import { callWithEnv, expectEnvelope } from "../helpers/harness";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -137,14 +138,11 @@ describe("a misconfigured deployment refuses to serve (through the Worker entry)
       ["/admin/v1/accounts", { headers: { authorization: "Bearer short-admin-token" } }],
       ["/tryon/v1/docs", {}],
     ] as const) {
-      const res = await worker.fetch(new Request(`https://drape.example.com${path}`, init), e, createExecutionContext());
-      expect(res.status, path).toBe(503);
+      const res = await callWithEnv(e, `https://drape.example.com${path}`, init);
       expect(res.headers.get("retry-after")).toBe("300");
-      const body = (await res.json()) as { code: string; status: number; requestId: string; details: Array<{ name: string; problem: string }> };
-      expect(body.code).toBe("SERVICE_MISCONFIGURED");
-      expect(body.status).toBe(503);
+      const body = await expectEnvelope(res, 503, "SERVICE_MISCONFIGURED");
       expect(body.requestId).toMatch(/^req_/);
-      expect(body.details.map((d) => d.name)).toEqual(["ADMIN_TOKEN", "PUBLIC_BASE_URL"]);
+      expect((body.details as Array<{ name: string }>).map((d) => d.name)).toEqual(["ADMIN_TOKEN", "PUBLIC_BASE_URL"]);
       expect(JSON.stringify(body)).not.toContain("short-admin-token");
     }
     const lines = logged.mock.calls.map((c) => String(c[0])).filter((l) => l.includes("deployment misconfigured"));
@@ -155,7 +153,7 @@ describe("a misconfigured deployment refuses to serve (through the Worker entry)
   });
 
   it("a correctly configured production deployment serves", async () => {
-    const res = await worker.fetch(new Request("https://drape.example.com/healthz"), production(), createExecutionContext());
+    const res = await callWithEnv(production(), "https://drape.example.com/healthz");
     expect(res.status).toBe(200);
   });
 

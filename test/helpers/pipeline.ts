@@ -3,9 +3,10 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, vi } from "vitest";
 import worker from "../../src";
 import type { GenerationMessageInput } from "../../src/queues/messages";
+import { ImageSchema } from "../../src/schemas/images";
 import { grantCredits } from "../services/credits/helpers";
 import { garmentPattern, jpeg, makeRgba, personPattern, png } from "./engine-images";
-import { api, call, createAccount, type TestAccount } from "./harness";
+import { api, call, createAccount, readWire, type TestAccount } from "./harness";
 import { type ConsumerRun, runQueueBatch } from "./queue";
 
 export type { ConsumerRun };
@@ -51,7 +52,7 @@ export async function uploadPerson(acct: TestAccount, fields: Record<string, str
   for (const [k, v] of Object.entries(fields)) form.set(k, v);
   const res = await api(acct, "/images/upload", { method: "POST", body: form });
   if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { imageId: string }).imageId;
+  return (await readWire(res, ImageSchema)).imageId;
 }
 
 /** POST /products with a multipart garment image → externalId. */

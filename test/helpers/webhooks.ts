@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { type MockInstance, vi } from "vitest";
 import { newId } from "../../src/lib/ids";
+import { CreatedWebhookEndpointSchema } from "../../src/schemas/webhooks";
 import type { WebhookMessage } from "../../src/services/webhooks/enqueue";
-import { api, type TestAccount } from "./harness";
+import { api, readWire, type TestAccount } from "./harness";
 import { type ConsumerRun, runQueueBatch } from "./queue";
 
 export type { ConsumerRun };
@@ -122,7 +123,7 @@ export async function insertGeneration(
 export async function createEndpoint(acct: TestAccount, body: Record<string, unknown> = {}): Promise<{ id: string; secret: string; url: string }> {
   const res = await api(acct, "/webhooks", { method: "POST", json: { url: "https://hooks.example.com/drape", ...body } });
   if (res.status !== 201) throw new Error(`endpoint create failed: ${res.status} ${await res.text()}`);
-  return (await res.json()) as { id: string; secret: string; url: string };
+  return await readWire(res, CreatedWebhookEndpointSchema);
 }
 
 export interface DeliveryRowLite {

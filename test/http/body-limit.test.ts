@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { accountGate } from "../../src/durable/account-gate/client";
 import { formLimitsOf, IMAGE_MAX_BYTES, JSON_MAX_BYTES, MULTIPART_CEILING_BYTES } from "../../src/http/body-limit";
-import { api, createAccount, env, expectEnvelope, type TestAccount } from "../helpers/harness";
+import { TryOnAcceptedSchema } from "../../src/schemas/tryon-generations";
+import { api, createAccount, env, expectEnvelope, readWire, type TestAccount } from "../helpers/harness";
 import { concat, crc32, makePng } from "../helpers/images";
 import { captureGenerationQueue, silenceWebhookQueue } from "../helpers/pipeline";
 import { grantCredits } from "../services/credits/helpers";
@@ -141,7 +142,7 @@ describe("Idempotency-Key on a multipart try-on", () => {
     const again = await send(acct, "/try-on", "second-boundary-2222", form("second-boundary-2222"), { "idempotency-key": key });
     expect(again.status).toBe(202);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
-    expect(await again.json()).toEqual(await first.json());
+    expect(await readWire(again, TryOnAcceptedSchema)).toEqual(await readWire(first, TryOnAcceptedSchema));
     const other = front.slice();
     other[other.length - 20] = (other[other.length - 20] ?? 0) ^ 1; // one bit of the image data
     await expectEnvelope(await send(acct, "/try-on", "third", form("third", other), { "idempotency-key": key }), 422, "IDEMPOTENCY_KEY_REUSED");
@@ -196,7 +197,7 @@ describe("memory budget of the largest accepted request (docs/limits.md)", () =>
     expect(peak).toBeLessThanOrEqual(body.length + IMAGE_MAX_BYTES);
 
     // Every byte landed: the stored person photo is the 10 MB sent.
-    const { generationId } = (await res.json()) as { generationId: string };
+    const { generationId } = await readWire(res, TryOnAcceptedSchema);
     const gen = await env.DB.prepare("SELECT person_image_id AS id FROM generations WHERE id = ?").bind(generationId).first<{ id: string }>();
     const image = await env.DB.prepare("SELECT r2_key AS k FROM images WHERE id = ?").bind(gen?.id).first<{ k: string }>();
     const stored = await env.BUCKET.get(image?.k ?? "");

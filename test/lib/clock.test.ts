@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { accountGateStub } from "../../src/durable/account-gate/client";
 import { now } from "../../src/lib/clock";
-import { api, createAccount, env } from "../helpers/harness";
+import { AccountViewSchema } from "../../src/schemas/account";
+import { api, createAccount, env, readWire } from "../helpers/harness";
 
 const DAY = 86_400_000;
 
@@ -17,7 +18,7 @@ describe("one clock for the isolate and the AccountGate", () => {
     // The day the API reports as "today" is the test clock's day.
     const res = await api(acct, "/account");
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { usageToday: { day: string } };
+    const body = await readWire(res, AccountViewSchema);
     expect(body.usageToday.day).toBe(new Date(now()).toISOString().slice(0, 10));
   });
 

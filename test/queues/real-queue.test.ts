@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { api } from "../helpers/harness";
+import { GenerationSchema } from "../../src/schemas/generations";
+import { TryOnAcceptedSchema } from "../../src/schemas/tryon-generations";
+import { api, readWire } from "../helpers/harness";
 import { fetchThroughWorker, fundedAccount, personJpeg, registerProduct, tryOn, uploadPerson } from "../helpers/pipeline";
 
 /**
@@ -13,11 +15,11 @@ describe("the real local queue consumer", () => {
     await registerProduct(acct, "real-mock", "mock");
     const res = await tryOn(acct, { products: [{ externalId: "real-mock" }], person: { image: { source: { id: imageId } } } });
     expect(res.status).toBe(202);
-    const { generationId } = (await res.json()) as { generationId: string };
+    const { generationId } = await readWire(res, TryOnAcceptedSchema);
     let view: Record<string, unknown> = {};
     // Poll as a client would (the consumer's batch timeout is 1 s); give up after ~20 s.
     for (let i = 0; i < 80; i++) {
-      view = (await (await api(acct, `/generations/${generationId}`)).json()) as Record<string, unknown>;
+      view = await readWire(await api(acct, `/generations/${generationId}`), GenerationSchema);
       if (view.status === "COMPLETED" || view.status === "FAILED") break;
       await new Promise((r) => setTimeout(r, 250));
     }

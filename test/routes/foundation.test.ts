@@ -1,12 +1,15 @@
 import { describe, expect, it, vi } from "vitest";
-import { admin, api, call, createAccount, env, expectEnvelope } from "../helpers/harness";
+import { AccountViewSchema } from "../../src/schemas/account";
+import { AccountListSchema, ApiKeyListSchema, ApiKeySchema } from "../../src/schemas/admin";
+import { ErrorCatalogSchema, HealthSchema } from "../../src/schemas/meta";
+import { admin, api, call, createAccount, env, expectEnvelope, readWire } from "../helpers/harness";
 
 describe("envelope on every non-2xx", () => {
   it("healthz is public and carries a request id", async () => {
     const res = await call("/healthz");
     expect(res.status).toBe(200);
     expect(res.headers.get("x-request-id")).toMatch(/^req_/);
-    expect(await res.json()).toMatchObject({ status: "ok" });
+    expect(await readWire(res, HealthSchema)).toMatchObject({ status: "ok" });
   });
 
   it("echoes a sane inbound request id and replaces an insane one", async () => {
@@ -77,7 +80,7 @@ describe("envelope on every non-2xx", () => {
   it("the error catalog is served as JSON", async () => {
     const res = await call("/tryon/v1/errors");
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { errors: { code: string; status: number; retryable: string }[] };
+    const body = await readWire(res, ErrorCatalogSchema);
     const byCode = Object.fromEntries(body.errors.map((e) => [e.code, e]));
     expect(byCode.INSUFFICIENT_CREDITS).toMatchObject({ status: 402, retryable: "after-top-up" });
     expect(byCode.RATE_LIMITED).toMatchObject({ status: 429, retryable: "yes" });
@@ -96,13 +99,13 @@ describe("API keys and the operator API", () => {
     expect(acct.key).toMatch(/^dr_live_[0-9A-Za-z]{32}$/);
     const viaHeader = await api(acct, "/account");
     expect(viaHeader.status).toBe(200);
-    expect(await viaHeader.json()).toMatchObject({ accountId: acct.accountId, keyId: acct.keyId });
+    expect(await readWire(viaHeader, AccountViewSchema)).toMatchObject({ accountId: acct.accountId, keyId: acct.keyId });
     const viaBearer = await call("/tryon/v1/account", { headers: { authorization: `Bearer ${acct.key}` } });
     expect(viaBearer.status).toBe(200);
 
     const revoke = await admin(`/admin/v1/accounts/${acct.accountId}/keys/${acct.keyId}/revoke`, { method: "POST" });
     expect(revoke.status).toBe(200);
-    expect(((await revoke.json()) as { revokedAt: string | null }).revokedAt).not.toBeNull();
+    expect((await readWire(revoke, ApiKeySchema)).revokedAt).not.toBeNull();
     await expectEnvelope(await api(acct, "/account"), 401, "INVALID_API_KEY");
   });
 
@@ -130,15 +133,15 @@ describe("API keys and the operator API", () => {
     expect(row?.key_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(row?.display_prefix).toBe(`${acct.key.slice(0, 12)}…`);
     const list = await admin(`/admin/v1/accounts/${acct.accountId}/keys`);
-    expect(JSON.stringify(await list.json())).not.toContain(acct.key);
+    expect(JSON.stringify(await readWire(list, ApiKeyListSchema))).not.toContain(acct.key);
   });
 
   it("accounts list paginates with a cursor", async () => {
     for (let i = 0; i < 3; i++) await createAccount({ name: `page-${i}` });
-    const first = (await (await admin("/admin/v1/accounts?limit=2")).json()) as { items: { id: string }[]; nextCursor: string; hasMore: boolean };
+    const first = await readWire(await admin("/admin/v1/accounts?limit=2"), AccountListSchema);
     expect(first.items).toHaveLength(2);
     expect(first.hasMore).toBe(true);
-    const second = (await (await admin(`/admin/v1/accounts?limit=2&cursor=${first.nextCursor}`)).json()) as { items: { id: string }[] };
+    const second = await readWire(await admin(`/admin/v1/accounts?limit=2&cursor=${first.nextCursor}`), AccountListSchema);
     expect(String(second.items[0]?.id) < String(first.items[1]?.id)).toBe(true);
   });
 });
@@ -166,7 +169,7 @@ describe("operator edge cases", () => {
     const acct = await createAccount();
     const res = await admin(`/admin/v1/accounts/${acct.accountId}/keys/${acct.keyId}`, { method: "PATCH", json: {} });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ id: acct.keyId, name: "test" });
+    expect(await readWire(res, ApiKeySchema)).toMatchObject({ id: acct.keyId, name: "test" });
     await expectEnvelope(await admin(`/admin/v1/accounts/${acct.accountId}/keys/key_nope`, { method: "PATCH", json: {} }), 404, "API_KEY_NOT_FOUND");
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { api } from "../helpers/harness";
+import { GenerationSchema } from "../../src/schemas/generations";
+import { TryOnAcceptedSchema } from "../../src/schemas/tryon-generations";
+import { api, readWire } from "../helpers/harness";
 import { meter as meterCalls } from "../helpers/meter";
 import { fundedAccount, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "../helpers/pipeline";
 
@@ -12,7 +14,7 @@ describe("hot-path budgets", () => {
     const imageId = await uploadPerson(acct);
     await registerProduct(acct, "budget-get");
     const res = await tryOn(acct, { products: [{ externalId: "budget-get" }], person: { image: { source: { id: imageId } } } });
-    const { generationId } = (await res.json()) as { generationId: string };
+    const { generationId } = await readWire(res, TryOnAcceptedSchema);
     await runConsumer([{ body: queue.messages.at(-1) }]);
     expect((await api(acct, `/generations/${generationId}`)).status).toBe(200); // warms the auth cache
 
@@ -21,7 +23,7 @@ describe("hot-path budgets", () => {
     const cost = m.read();
     m.stop();
     expect(hot.status).toBe(200);
-    expect(await hot.json()).toMatchObject({ generationId, status: "COMPLETED" });
+    expect(await readWire(hot, GenerationSchema)).toMatchObject({ generationId, status: "COMPLETED" });
     expect(cost).toEqual({ d1: 1, doCalls: 1, queueSends: 0 });
   });
 

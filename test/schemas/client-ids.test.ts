@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { api, createAccount, expectEnvelope } from "../helpers/harness";
+import { ProductListSchema, ProductSchema } from "../../src/schemas/products";
+import { api, createAccount, expectEnvelope, readWire } from "../helpers/harness";
 
 // Raw JSON text, so the lone surrogate reaches the server as the escape a client would send.
 const LONE = "\\ud800";
@@ -11,7 +12,7 @@ describe("client-chosen ids must be well-formed text", () => {
     const res = await api(acct, "/products", { method: "POST", body, headers: { "content-type": "application/json" } });
     const env = await expectEnvelope(res, 400, "VALIDATION_FAILED");
     expect(env.details).toEqual([{ path: "externalId", message: "must be well-formed Unicode (no lone surrogates)" }]);
-    const list = (await (await api(acct, "/products")).json()) as { count: number };
+    const list = await readWire(await api(acct, "/products"), ProductListSchema);
     expect(list.count).toBe(0);
   });
 
@@ -30,6 +31,6 @@ describe("client-chosen ids must be well-formed text", () => {
       json: { externalId: "shirt-👕", images: [{ source: { url: "https://cdn.example.com/a.jpg" } }] },
     });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { externalId: string }).externalId).toBe("shirt-👕");
+    expect((await readWire(res, ProductSchema)).externalId).toBe("shirt-👕");
   });
 });

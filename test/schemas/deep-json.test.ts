@@ -3,7 +3,8 @@ import { accountGate } from "../../src/durable/account-gate/client";
 import { JSON_MAX_BYTES } from "../../src/http/body-limit";
 import { ignoredFields } from "../../src/http/validation";
 import { JSON_MAX_DEPTH, nestsDeeperThan } from "../../src/lib/json-depth";
-import { api, createAccount, env, expectEnvelope } from "../helpers/harness";
+import { ProductSchema } from "../../src/schemas/products";
+import { api, createAccount, env, expectEnvelope, readWire } from "../helpers/harness";
 import { captureGenerationQueue } from "../helpers/pipeline";
 import { grantCredits } from "../services/credits/helpers";
 
@@ -38,7 +39,7 @@ describe("deeply nested free-form JSON", () => {
     const ok = await post(`{"k":${objects(31)}}`, objects(32));
     expect(ok.status).toBe(200);
     expect(ok.headers.get("x-ignored-fields")).toBe("typo");
-    expect(((await ok.json()) as { metadata: unknown }).metadata).toEqual(JSON.parse(objects(32)));
+    expect((await readWire(ok, ProductSchema)).metadata).toEqual(JSON.parse(objects(32)));
 
     for (const depth of [33, 1000]) {
       await expectTooDeep(await post("{}", objects(depth)), "metadata");

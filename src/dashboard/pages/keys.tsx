@@ -135,7 +135,7 @@ async function keysPage(
   const signedIn: SignedIn = signedInOf(c);
   const csrf = csrfToken(c);
   if (!signedIn.current) return renderPage(c, "API keys", <NoAccount />);
-  const keys = await listMemberKeys(dashContext(c), signedIn);
+  const keys = (await listMemberKeys(dashContext(c), signedIn)).items;
   const verified = signedIn.user.emailVerifiedAt !== null;
   return renderPage(
     c,

@@ -39,8 +39,15 @@ export async function insertApiKey(db: Db, row: NewApiKeyRow): Promise<ApiKeyRow
   return created;
 }
 
-export async function listApiKeys(db: Db, accountId: string): Promise<ApiKeyRow[]> {
-  return db.select().from(apiKeys).where(eq(apiKeys.accountId, accountId)).orderBy(desc(apiKeys.id)).all();
+/** Newest first; `before` is the last id of the previous page. */
+export async function listApiKeys(db: Db, accountId: string, limit: number, before?: string): Promise<ApiKeyRow[]> {
+  return db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.accountId, accountId), before ? lt(apiKeys.id, before) : undefined))
+    .orderBy(desc(apiKeys.id))
+    .limit(limit)
+    .all();
 }
 
 export async function findApiKey(db: Db, accountId: string, keyId: string): Promise<ApiKeyRow | undefined> {

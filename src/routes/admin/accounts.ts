@@ -1,64 +1,68 @@
-import { createRoute, type z } from "@hono/zod-openapi";
 import { serviceContext } from "../../http/context";
 import { createRouter } from "../../http/router";
-import { AccountIdParam, AccountSchema, CreateAccountBody, UpdateAccountBody } from "../../schemas/admin";
-import { ADMIN_SECURITY, errorResponses, PaginationQuerySchema, paginated } from "../../schemas/common";
+import { AccountIdParam, AccountListSchema, AccountSchema, CreateAccountBody, UpdateAccountBody } from "../../schemas/admin";
+import { PaginationQuerySchema } from "../../schemas/common";
+import { ADMIN_SECURITY, defineRoute } from "../../schemas/errors";
 import * as accounts from "../../services/accounts";
 import { presentAccount } from "./presenters";
 
 const security = ADMIN_SECURITY;
 const tags = ["Operator"];
 
-const create = createRoute({
+const create = defineRoute({
   method: "post",
   path: "/accounts",
+  operationId: "adminCreateAccount",
   tags,
   security,
   summary: "Create an account",
   request: { body: { required: true, content: { "application/json": { schema: CreateAccountBody } } } },
   responses: {
     201: { description: "Created", content: { "application/json": { schema: AccountSchema } } },
-    ...errorResponses(["VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE", "PAYLOAD_TOO_LARGE"], { authenticated: false }),
   },
+  errors: [],
 });
 
-const list = createRoute({
+const list = defineRoute({
   method: "get",
   path: "/accounts",
+  operationId: "adminListAccounts",
   tags,
   security,
   summary: "List accounts (newest first)",
   request: { query: PaginationQuerySchema },
   responses: {
-    200: { description: "A page of accounts", content: { "application/json": { schema: paginated(AccountSchema, "AccountList") } } },
-    ...errorResponses(["VALIDATION_FAILED"], { authenticated: false }),
+    200: { description: "A page of accounts", content: { "application/json": { schema: AccountListSchema } } },
   },
+  errors: [],
 });
 
-const get = createRoute({
+const get = defineRoute({
   method: "get",
   path: "/accounts/{accountId}",
+  operationId: "adminGetAccount",
   tags,
   security,
   summary: "Get an account",
   request: { params: AccountIdParam },
   responses: {
     200: { description: "The account", content: { "application/json": { schema: AccountSchema } } },
-    ...errorResponses(["ACCOUNT_NOT_FOUND"], { authenticated: false }),
   },
+  errors: ["ACCOUNT_NOT_FOUND"],
 });
 
-const update = createRoute({
+const update = defineRoute({
   method: "patch",
   path: "/accounts/{accountId}",
+  operationId: "adminUpdateAccount",
   tags,
   security,
   summary: "Update an account (status, limits, engine, retention)",
   request: { params: AccountIdParam, body: { required: true, content: { "application/json": { schema: UpdateAccountBody } } } },
   responses: {
     200: { description: "The updated account", content: { "application/json": { schema: AccountSchema } } },
-    ...errorResponses(["ACCOUNT_NOT_FOUND", "VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE"], { authenticated: false }),
   },
+  errors: ["ACCOUNT_NOT_FOUND"],
 });
 
 export const accountRoutes = createRouter()
@@ -67,9 +71,8 @@ export const accountRoutes = createRouter()
     return c.json(presentAccount(account), 201);
   })
   .openapi(list, async (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    const page = await accounts.listAccounts(serviceContext(c), { limit, cursor });
-    return c.json({ items: page.items.map(presentAccount), nextCursor: page.nextCursor, hasMore: page.hasMore, count: page.items.length }, 200);
+    const page = await accounts.listAccounts(serviceContext(c), c.req.valid("query"));
+    return c.json({ ...page, items: page.items.map(presentAccount) }, 200);
   })
   .openapi(get, async (c) => {
     const account = await accounts.getAccount(serviceContext(c), c.req.valid("param").accountId);
@@ -79,5 +82,3 @@ export const accountRoutes = createRouter()
     const account = await accounts.updateAccount(serviceContext(c), c.req.valid("param").accountId, c.req.valid("json"));
     return c.json(presentAccount(account), 200);
   });
-
-export type AccountListResponse = z.infer<ReturnType<typeof paginated<typeof AccountSchema>>>;

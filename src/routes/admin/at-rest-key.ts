@@ -1,36 +1,37 @@
-import { createRoute } from "@hono/zod-openapi";
 import { serviceContext } from "../../http/context";
 import { createRouter } from "../../http/router";
 import { AtRestKeyStatusSchema, ResealBody, ResealResultSchema } from "../../schemas/at-rest-key";
-import { ADMIN_SECURITY, errorResponses } from "../../schemas/common";
+import { ADMIN_SECURITY, defineRoute } from "../../schemas/errors";
 import * as reseal from "../../services/at-rest";
 
 const security = ADMIN_SECURITY;
 const tags = ["Operator"];
 
-const status = createRoute({
+const status = defineRoute({
   method: "get",
   path: "/at-rest-key",
+  operationId: "adminGetAtRestKeyStatus",
   tags,
   security,
   summary: "At-rest key ids in use, and how many webhook secrets are still sealed under a previous key",
   responses: {
     200: { description: "Key status", content: { "application/json": { schema: AtRestKeyStatusSchema } } },
-    ...errorResponses([], { authenticated: false }),
   },
+  errors: [],
 });
 
-const resealBatch = createRoute({
+const resealBatch = defineRoute({
   method: "post",
   path: "/at-rest-key/reseal",
+  operationId: "adminResealAtRestKey",
   tags,
   security,
   summary: "Re-seal a batch of webhook secrets under the current at-rest key (call until nextCursor is null)",
   request: { body: { required: false, content: { "application/json": { schema: ResealBody } } } },
   responses: {
     200: { description: "The batch result and the new status", content: { "application/json": { schema: ResealResultSchema } } },
-    ...errorResponses(["VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE"], { authenticated: false }),
   },
+  errors: [],
 });
 
 export const atRestKeyRoutes = createRouter()

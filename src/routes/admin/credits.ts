@@ -1,19 +1,20 @@
-import { createRoute } from "@hono/zod-openapi";
 import type { CreditSummary, LedgerEntry } from "../../durable/account-gate";
 import { serviceContext } from "../../http/context";
 import { createRouter } from "../../http/router";
 import { toIso } from "../../lib/time";
 import { AccountIdParam } from "../../schemas/admin";
-import { ADMIN_SECURITY, errorResponses } from "../../schemas/common";
-import { CreditLedgerSchema, GrantCreditsBody, GrantCreditsResponse, LedgerQuerySchema } from "../../schemas/credits";
+import { PaginationQuerySchema } from "../../schemas/common";
+import { CreditLedgerSchema, GrantCreditsBody, GrantCreditsResponse } from "../../schemas/credits";
+import { ADMIN_SECURITY, defineRoute } from "../../schemas/errors";
 import * as credits from "../../services/credits";
 
 const security = ADMIN_SECURITY;
 const tags = ["Operator"];
 
-const grant = createRoute({
+const grant = defineRoute({
   method: "post",
   path: "/accounts/{accountId}/credits",
+  operationId: "adminGrantCredits",
   tags,
   security,
   summary: "Grant or adjust credits (ledger entry with a reason; idempotent by reference)",
@@ -24,23 +25,22 @@ const grant = createRoute({
       description: "This reference was already granted: the first entry, nothing granted again",
       content: { "application/json": { schema: GrantCreditsResponse } },
     },
-    ...errorResponses(["ACCOUNT_NOT_FOUND", "VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE", "INSUFFICIENT_CREDITS", "IDEMPOTENCY_KEY_REUSED"], {
-      authenticated: false,
-    }),
   },
+  errors: ["ACCOUNT_NOT_FOUND", "INSUFFICIENT_CREDITS", "IDEMPOTENCY_KEY_REUSED"],
 });
 
-const get = createRoute({
+const get = defineRoute({
   method: "get",
   path: "/accounts/{accountId}/credits",
+  operationId: "adminGetCredits",
   tags,
   security,
-  summary: "An account's balance and recent ledger (newest first)",
-  request: { params: AccountIdParam, query: LedgerQuerySchema },
+  summary: "An account's balance and a page of its ledger (newest first; the list shape plus the balance)",
+  request: { params: AccountIdParam, query: PaginationQuerySchema },
   responses: {
     200: { description: "Balance and ledger", content: { "application/json": { schema: CreditLedgerSchema } } },
-    ...errorResponses(["ACCOUNT_NOT_FOUND", "VALIDATION_FAILED"], { authenticated: false }),
   },
+  errors: ["ACCOUNT_NOT_FOUND"],
 });
 
 export function presentSummary(accountId: string, s: CreditSummary) {
@@ -73,15 +73,6 @@ export const creditRoutes = createRouter()
   })
   .openapi(get, async (c) => {
     const { accountId } = c.req.valid("param");
-    const { limit, cursor } = c.req.valid("query");
-    const page = await credits.getCreditLedger(serviceContext(c), accountId, { limit, before: cursor === undefined ? undefined : Number(cursor) });
-    return c.json(
-      {
-        ...presentSummary(accountId, page.summary),
-        entries: page.entries.map(presentEntry),
-        nextCursor: page.nextBefore === null ? null : String(page.nextBefore),
-        hasMore: page.nextBefore !== null,
-      },
-      200,
-    );
+    const { summary, ledger } = await credits.getCreditLedger(serviceContext(c), accountId, c.req.valid("query"));
+    return c.json({ ...presentSummary(accountId, summary), ...ledger, items: ledger.items.map(presentEntry) }, 200);
   });

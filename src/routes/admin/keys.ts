@@ -1,77 +1,82 @@
-import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../../http/context";
 import { createRouter } from "../../http/router";
-import { AccountIdParam, ApiKeySchema, CreateApiKeyBody, CreatedApiKeySchema, KeyIdParams, UpdateApiKeyBody } from "../../schemas/admin";
-import { ADMIN_SECURITY, errorResponses } from "../../schemas/common";
+import { AccountIdParam, ApiKeyListSchema, ApiKeySchema, CreateApiKeyBody, CreatedApiKeySchema, KeyIdParams, UpdateApiKeyBody } from "../../schemas/admin";
+import { PaginationQuerySchema } from "../../schemas/common";
+import { ADMIN_SECURITY, defineRoute } from "../../schemas/errors";
 import * as accounts from "../../services/accounts";
 import { presentApiKey } from "./presenters";
 
 const security = ADMIN_SECURITY;
 const tags = ["Operator"];
 
-const issue = createRoute({
+const issue = defineRoute({
   method: "post",
   path: "/accounts/{accountId}/keys",
+  operationId: "adminIssueApiKey",
   tags,
   security,
   summary: "Issue an API key (the plaintext is returned once)",
   request: { params: AccountIdParam, body: { required: true, content: { "application/json": { schema: CreateApiKeyBody } } } },
   responses: {
     201: { description: "Created", content: { "application/json": { schema: CreatedApiKeySchema } } },
-    ...errorResponses(["ACCOUNT_NOT_FOUND", "VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE"], { authenticated: false }),
   },
+  errors: ["ACCOUNT_NOT_FOUND"],
 });
 
-const list = createRoute({
+const list = defineRoute({
   method: "get",
   path: "/accounts/{accountId}/keys",
+  operationId: "adminListApiKeys",
   tags,
   security,
-  summary: "List an account's keys (no plaintext)",
-  request: { params: AccountIdParam },
+  summary: "List an account's keys, newest first, revoked ones included (no plaintext)",
+  request: { params: AccountIdParam, query: PaginationQuerySchema },
   responses: {
-    200: { description: "Keys", content: { "application/json": { schema: z.object({ items: z.array(ApiKeySchema) }).openapi("ApiKeyList") } } },
-    ...errorResponses(["ACCOUNT_NOT_FOUND"], { authenticated: false }),
+    200: { description: "A page of keys", content: { "application/json": { schema: ApiKeyListSchema } } },
   },
+  errors: ["ACCOUNT_NOT_FOUND"],
 });
 
-const get = createRoute({
+const get = defineRoute({
   method: "get",
   path: "/accounts/{accountId}/keys/{keyId}",
+  operationId: "adminGetApiKey",
   tags,
   security,
   summary: "Get one key",
   request: { params: KeyIdParams },
   responses: {
     200: { description: "The key", content: { "application/json": { schema: ApiKeySchema } } },
-    ...errorResponses(["API_KEY_NOT_FOUND"], { authenticated: false }),
   },
+  errors: ["API_KEY_NOT_FOUND"],
 });
 
-const update = createRoute({
+const update = defineRoute({
   method: "patch",
   path: "/accounts/{accountId}/keys/{keyId}",
+  operationId: "adminUpdateApiKey",
   tags,
   security,
   summary: "Change a key's name, rate limit or spend cap",
   request: { params: KeyIdParams, body: { required: true, content: { "application/json": { schema: UpdateApiKeyBody } } } },
   responses: {
     200: { description: "The key", content: { "application/json": { schema: ApiKeySchema } } },
-    ...errorResponses(["API_KEY_NOT_FOUND", "VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE"], { authenticated: false }),
   },
+  errors: ["API_KEY_NOT_FOUND"],
 });
 
-const revoke = createRoute({
+const revoke = defineRoute({
   method: "post",
   path: "/accounts/{accountId}/keys/{keyId}/revoke",
+  operationId: "adminRevokeApiKey",
   tags,
   security,
   summary: "Revoke a key (idempotent; effective everywhere within 30 s)",
   request: { params: KeyIdParams },
   responses: {
     200: { description: "The revoked key", content: { "application/json": { schema: ApiKeySchema } } },
-    ...errorResponses(["API_KEY_NOT_FOUND"], { authenticated: false }),
   },
+  errors: ["API_KEY_NOT_FOUND"],
 });
 
 export const keyRoutes = createRouter()
@@ -80,8 +85,8 @@ export const keyRoutes = createRouter()
     return c.json({ ...presentApiKey(record), key: plaintext }, 201);
   })
   .openapi(list, async (c) => {
-    const rows = await accounts.listApiKeys(serviceContext(c), c.req.valid("param").accountId);
-    return c.json({ items: rows.map(presentApiKey) }, 200);
+    const page = await accounts.listApiKeys(serviceContext(c), c.req.valid("param").accountId, c.req.valid("query"));
+    return c.json({ ...page, items: page.items.map(presentApiKey) }, 200);
   })
   .openapi(get, async (c) => {
     const { accountId, keyId } = c.req.valid("param");

@@ -1,37 +1,39 @@
-import { createRoute } from "@hono/zod-openapi";
 import { serviceContext } from "../../http/context";
 import { createRouter } from "../../http/router";
+import { API_BASE } from "../../lib/api-paths";
 import { toIso } from "../../lib/time";
-import { ADMIN_SECURITY, errorResponses } from "../../schemas/common";
 import { MaintenanceBody, MaintenanceSchema } from "../../schemas/credits";
+import { ADMIN_SECURITY, defineRoute } from "../../schemas/errors";
 import * as maintenance from "../../services/maintenance";
 
 const security = ADMIN_SECURITY;
 const tags = ["Operator"];
 
-const put = createRoute({
+const put = defineRoute({
   method: "put",
   path: "/maintenance",
+  operationId: "adminSetMaintenance",
   tags,
   security,
-  summary: "Turn maintenance mode on or off (every /tryon/v1 route answers 503 + Retry-After; reaches all isolates within 10 s)",
+  summary: `Turn maintenance mode on or off (every ${API_BASE} route but the documentation answers 503 + Retry-After; reaches all isolates within 10 s)`,
   request: { body: { required: true, content: { "application/json": { schema: MaintenanceBody } } } },
   responses: {
     200: { description: "The new state", content: { "application/json": { schema: MaintenanceSchema } } },
-    ...errorResponses(["VALIDATION_FAILED", "UNSUPPORTED_MEDIA_TYPE"], { authenticated: false }),
   },
+  errors: [],
 });
 
-const get = createRoute({
+const get = defineRoute({
   method: "get",
   path: "/maintenance",
+  operationId: "adminGetMaintenance",
   tags,
   security,
   summary: "Maintenance mode state",
   responses: {
     200: { description: "The current state", content: { "application/json": { schema: MaintenanceSchema } } },
-    ...errorResponses([], { authenticated: false }),
   },
+  errors: [],
 });
 
 function present(m: maintenance.MaintenanceState) {

@@ -2,6 +2,7 @@ import type { ServiceContext } from "../../context";
 import * as repo from "../../db/repo/accounts";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
+import { idCursor, type Page, type PageRequest, pageOf } from "../../lib/pagination";
 import { displayPrefix, generateApiKey, hashApiKey } from "./api-keys";
 import { evictAccountFromAuthCache, evictKeyFromAuthCache } from "./auth";
 
@@ -40,14 +41,19 @@ export async function getAccount(ctx: ServiceContext, accountId: string): Promis
   return row;
 }
 
-export async function listAccounts(
-  ctx: ServiceContext,
-  input: { limit: number; cursor?: string | undefined },
-): Promise<{ items: Account[]; nextCursor: string | null; hasMore: boolean }> {
-  const rows = await repo.listAccounts(ctx.db, input.limit + 1, input.cursor);
-  const hasMore = rows.length > input.limit;
-  const items = rows.slice(0, input.limit);
-  return { items, hasMore, nextCursor: hasMore ? (items.at(-1)?.id ?? null) : null };
+const ACCOUNT_CURSOR = idCursor("accounts", "account");
+const API_KEY_CURSOR = idCursor("api-keys", "apiKey");
+
+/** Newest first. */
+export async function listAccounts(ctx: ServiceContext, page: PageRequest): Promise<Page<Account>> {
+  const rows = await repo.listAccounts(ctx.db, page.limit + 1, ACCOUNT_CURSOR.decode(page.cursor));
+  return pageOf(
+    rows,
+    page.limit,
+    ACCOUNT_CURSOR,
+    (r) => r.id,
+    (r) => r,
+  );
 }
 
 export interface UpdateAccountInput {
@@ -94,9 +100,18 @@ export async function issueApiKey(ctx: ServiceContext, accountId: string, input:
   return { record, plaintext };
 }
 
-export async function listApiKeys(ctx: ServiceContext, accountId: string): Promise<ApiKeyRecord[]> {
+/** Newest first, revoked keys included. */
+export async function listApiKeys(ctx: ServiceContext, accountId: string, page: PageRequest): Promise<Page<ApiKeyRecord>> {
+  const before = API_KEY_CURSOR.decode(page.cursor);
   await getAccount(ctx, accountId);
-  return repo.listApiKeys(ctx.db, accountId);
+  const rows = await repo.listApiKeys(ctx.db, accountId, page.limit + 1, before);
+  return pageOf(
+    rows,
+    page.limit,
+    API_KEY_CURSOR,
+    (r) => r.id,
+    (r) => r,
+  );
 }
 
 export async function getApiKey(ctx: ServiceContext, accountId: string, keyId: string): Promise<ApiKeyRecord> {

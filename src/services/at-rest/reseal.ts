@@ -2,6 +2,7 @@ import type { ServiceContext } from "../../context";
 import * as repo from "../../db/repo/sealed-secrets";
 import { atRestKeyring } from "../../lib/at-rest-keys";
 import { describeError, log } from "../../lib/logger";
+import { cursorCodec } from "../../lib/pagination";
 import { type Keyring, openSecret, sealSecret, UnreadableSealError } from "../../lib/secret-box";
 
 /**
@@ -42,18 +43,21 @@ export interface ResealResult extends KeyStatus {
   nextCursor: string | null;
 }
 
-/** Cursor: `<table>:<last key visited>`. */
-function parseCursor(cursor: string | undefined): { tableIndex: number; after: string | null } {
-  if (!cursor) return { tableIndex: 0, after: null };
-  const sep = cursor.indexOf(":");
-  const tableIndex = TABLES.indexOf(cursor.slice(0, sep) as repo.SealedTable);
-  return tableIndex < 0 || sep < 0 ? { tableIndex: 0, after: null } : { tableIndex, after: cursor.slice(sep + 1) };
-}
+/** The position: the table being visited and the last key visited in it. */
+const RESEAL_CURSOR = cursorCodec<{ tableIndex: number; after: string | null }>(
+  "at-rest-reseal",
+  (p) => `${TABLES[p.tableIndex]}:${p.after ?? ""}`,
+  (text) => {
+    const m = /^([a-z_]+):([A-Za-z0-9_]*)$/.exec(text);
+    const tableIndex = TABLES.indexOf(m?.[1] as repo.SealedTable);
+    return m && tableIndex >= 0 ? { tableIndex, after: m[2] || null } : null;
+  },
+);
 
 export async function resealWebhookSecrets(ctx: ServiceContext, input: { limit: number; cursor?: string | undefined }): Promise<ResealResult> {
   const ring = await atRestKeyring(ctx.env);
   const now = ctx.now();
-  let { tableIndex, after } = parseCursor(input.cursor);
+  let { tableIndex, after } = RESEAL_CURSOR.decode(input.cursor) ?? { tableIndex: 0, after: null };
   let budget = input.limit;
   let resealed = 0;
   const unreadable: ResealResult["unreadable"] = [];
@@ -73,7 +77,7 @@ export async function resealWebhookSecrets(ctx: ServiceContext, input: { limit: 
       tableIndex++;
       after = null;
     } else {
-      nextCursor = `${table}:${after ?? ""}`;
+      nextCursor = RESEAL_CURSOR.encode({ tableIndex, after });
     }
   }
   if (resealed > 0 || unreadable.length > 0) log("info", "at-rest reseal batch", { resealed, unreadable: unreadable.length, currentKeyId: ring.current.id });

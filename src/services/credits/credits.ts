@@ -10,6 +10,7 @@ import {
 } from "../../durable/account-gate";
 import { ApiError } from "../../errors";
 import { log } from "../../lib/logger";
+import { type Page, type PageRequest, pageAt, seqCursor } from "../../lib/pagination";
 import { getAccount } from "../accounts";
 import { admissionScopeFor, provisionalAnswer, rateLimitHeaders, recordRateState } from "../admission";
 
@@ -125,13 +126,17 @@ export async function grantCredits(ctx: ServiceContext, accountId: string, input
   return res;
 }
 
+const LEDGER_CURSOR = seqCursor("credit-ledger");
+
+/** The account's balance and one page of its ledger, newest first. */
 export async function getCreditLedger(
   ctx: ServiceContext,
   accountId: string,
-  page: { limit: number; before?: number | undefined },
-): Promise<{ summary: CreditSummary; entries: LedgerEntry[]; nextBefore: number | null }> {
+  page: PageRequest,
+): Promise<{ summary: CreditSummary; ledger: Page<LedgerEntry> }> {
+  const before = LEDGER_CURSOR.decode(page.cursor);
   await getAccount(ctx, accountId);
   const gate = accountGate(ctx.env, accountId);
-  const [summary, ledger] = await gateCall("ledger", () => Promise.all([gate.summary(), gate.ledger(page.limit, page.before)]));
-  return { summary, entries: ledger.entries, nextBefore: ledger.nextBefore };
+  const [summary, ledger] = await gateCall("ledger", () => Promise.all([gate.summary(), gate.ledger(page.limit, before)]));
+  return { summary, ledger: pageAt(ledger.entries, ledger.nextBefore, LEDGER_CURSOR) };
 }

@@ -3,37 +3,31 @@ import type { ServiceContext } from "../../context";
 import { findGeneration, type GenerationFilters, listGenerations } from "../../db/repo/generations";
 import { createEngine } from "../../engines";
 import { ApiError } from "../../errors";
-import { isId } from "../../lib/ids";
 import { describeError, log } from "../../lib/logger";
+import { idCursor, type Page, type PageRequest, pageOf } from "../../lib/pagination";
 import type { GenerationView } from "../../schemas/generations";
 import { failGeneration } from "./lifecycle";
 import { presentGeneration } from "./view";
 
-export interface GenerationListQuery extends GenerationFilters {
-  limit: number;
-  cursor?: string;
-}
+export interface GenerationListQuery extends GenerationFilters, PageRequest {}
 
-export interface GenerationPage {
-  items: GenerationView[];
-  nextCursor: string | null;
-  hasMore: boolean;
-  count: number;
-}
+const GENERATION_CURSOR = idCursor("generations", "generation");
 
 /** One page of the account's generations, newest first; the cursor is the last id of the page. */
-export async function listGenerationViews(ctx: ServiceContext, accountId: string, q: GenerationListQuery): Promise<GenerationPage> {
-  if (q.cursor !== undefined && !isId("generation", q.cursor)) {
-    throw new ApiError("VALIDATION_FAILED", "The cursor is not one this API returned.", { details: [{ path: "cursor", message: "Invalid cursor" }] });
-  }
+export async function listGenerationViews(ctx: ServiceContext, accountId: string, q: GenerationListQuery): Promise<Page<GenerationView>> {
+  const before = GENERATION_CURSOR.decode(q.cursor);
   if (q.from !== undefined && q.to !== undefined && q.from > q.to) {
     throw new ApiError("VALIDATION_FAILED", "`from` must not be after `to`.", { details: [{ path: "from", message: "from is after to" }] });
   }
-  const rows = await listGenerations(ctx.db, accountId, q, q.limit, q.cursor);
-  const hasMore = rows.length > q.limit;
-  const page = hasMore ? rows.slice(0, q.limit) : rows;
-  const items = await Promise.all(page.map((row) => presentGeneration(ctx, row)));
-  return { items, nextCursor: hasMore ? (page[page.length - 1]?.id ?? null) : null, hasMore, count: items.length };
+  const rows = await listGenerations(ctx.db, accountId, q, q.limit, before);
+  const page = pageOf(
+    rows,
+    q.limit,
+    GENERATION_CURSOR,
+    (row) => row.id,
+    (row) => row,
+  );
+  return { ...page, items: await Promise.all(page.items.map((row) => presentGeneration(ctx, row))) };
 }
 
 /**

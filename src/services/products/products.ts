@@ -11,9 +11,10 @@ import {
   writeProduct,
 } from "../../db/repo/products";
 import { ApiError } from "../../errors";
-import { base64UrlEncode, sha256Hex } from "../../lib/crypto";
+import { sha256Hex } from "../../lib/crypto";
 import { randomBase62 } from "../../lib/ids";
 import type { FilePart } from "../../lib/multipart-form";
+import { type Page, type PageRequest, pageOf, seqCursor } from "../../lib/pagination";
 import { safeFetchImage } from "../../lib/safe-fetch";
 import { DAY, isLive, toIso } from "../../lib/time";
 import { normalizeProductImages, type ProductInput, type ProductView } from "../../schemas/products";
@@ -225,37 +226,13 @@ export async function deleteProduct(ctx: ServiceContext, accountId: string, exte
   if (!isLive(row, ctx.now())) throw notFound(externalId);
 }
 
-export interface ProductPage {
-  items: ProductRecord[];
-  nextCursor: string | null;
-  hasMore: boolean;
-}
-
-function encodeCursor(seq: number): string {
-  return base64UrlEncode(new TextEncoder().encode(`p1:${seq}`));
-}
-
-function decodeCursor(cursor: string): number {
-  try {
-    const text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-    const m = /^p1:(\d{1,15})$/.exec(text);
-    if (m?.[1]) return Number(m[1]);
-  } catch {
-    // fall through
-  }
-  throw new ApiError("VALIDATION_FAILED", "The cursor is not valid; pass `nextCursor` from a previous page.", {
-    details: [{ path: "cursor", message: "invalid cursor" }],
-  });
-}
+const PRODUCT_CURSOR = seqCursor("products");
 
 /** Newest first, keyed by the per-account insertion sequence: stable under concurrent inserts. */
-export async function listProducts(ctx: ServiceContext, accountId: string, opts: { limit: number; cursor?: string }): Promise<ProductPage> {
-  const before = opts.cursor ? decodeCursor(opts.cursor) : undefined;
-  const rows = await listProductRows(ctx.db, accountId, ctx.now(), opts.limit + 1, before);
-  const hasMore = rows.length > opts.limit;
-  const page = rows.slice(0, opts.limit);
-  const last = page[page.length - 1];
-  return { items: page.map(toRecord), hasMore, nextCursor: hasMore && last ? encodeCursor(last.seq) : null };
+export async function listProducts(ctx: ServiceContext, accountId: string, page: PageRequest): Promise<Page<ProductRecord>> {
+  const before = PRODUCT_CURSOR.decode(page.cursor);
+  const rows = await listProductRows(ctx.db, accountId, ctx.now(), page.limit + 1, before);
+  return pageOf(rows, page.limit, PRODUCT_CURSOR, (row) => row.seq, toRecord);
 }
 
 export interface ProductStats {

@@ -1,5 +1,6 @@
 import { effectiveBurst } from "../../config";
 import type { ServiceContext } from "../../context";
+import type { Page, PageRequest } from "../../lib/pagination";
 import { type ApiKeyRecord, getAccount, type IssueKeyInput, issueApiKey, listApiKeys, revokeApiKey } from "../accounts";
 import { can } from "./roles";
 import type { SignedIn } from "./sessions";
@@ -19,9 +20,10 @@ function memberRefusal(member: SignedIn): KeyRefusal | null {
   return null;
 }
 
-export async function listMemberKeys(ctx: ServiceContext, member: SignedIn): Promise<ApiKeyRecord[]> {
-  if (!member.current || !can(member.current.role, "keys")) return [];
-  return listApiKeys(ctx, member.current.accountId);
+/** One page of the current account's keys (the operator API's list), empty for a member without the `keys` permission. */
+export async function listMemberKeys(ctx: ServiceContext, member: SignedIn, page: PageRequest = { limit: 200 }): Promise<Page<ApiKeyRecord>> {
+  if (!member.current || !can(member.current.role, "keys")) return { items: [], nextCursor: null, hasMore: false, count: 0 };
+  return listApiKeys(ctx, member.current.accountId, page);
 }
 
 /** Rate limits above the account's effective ones (account override, else configuration) are refused. */

@@ -4,6 +4,7 @@ import { ApiError } from "../../errors";
 import { atRestKeyring } from "../../lib/at-rest-keys";
 import { newId } from "../../lib/ids";
 import { describeError, log } from "../../lib/logger";
+import { idCursor, type Page, type PageRequest, pageOf } from "../../lib/pagination";
 import { checkUrlSafety, classifyIpLiteral } from "../../lib/safe-fetch";
 import { openSecret, sealSecret, UnreadableSealError } from "../../lib/secret-box";
 import { toIso } from "../../lib/time";
@@ -231,15 +232,18 @@ export async function createEndpoint(
   return { endpoint: presentEndpoint(ctx, row), secret };
 }
 
-export async function listEndpoints(
-  ctx: ServiceContext,
-  accountId: string,
-  input: { limit: number; cursor?: string | undefined },
-): Promise<{ items: WebhookEndpointView[]; nextCursor: string | null; hasMore: boolean }> {
-  const rows = await repo.listEndpoints(ctx.db, accountId, input.limit + 1, input.cursor);
-  const hasMore = rows.length > input.limit;
-  const items = rows.slice(0, input.limit);
-  return { items: items.map((r) => presentEndpoint(ctx, r)), hasMore, nextCursor: hasMore ? (items.at(-1)?.id ?? null) : null };
+const ENDPOINT_CURSOR = idCursor("webhook-endpoints", "webhookEndpoint");
+const DELIVERY_CURSOR = idCursor("webhook-deliveries", "webhookDelivery");
+
+export async function listEndpoints(ctx: ServiceContext, accountId: string, page: PageRequest): Promise<Page<WebhookEndpointView>> {
+  const rows = await repo.listEndpoints(ctx.db, accountId, page.limit + 1, ENDPOINT_CURSOR.decode(page.cursor));
+  return pageOf(
+    rows,
+    page.limit,
+    ENDPOINT_CURSOR,
+    (r) => r.id,
+    (r) => presentEndpoint(ctx, r),
+  );
 }
 
 export async function getEndpoint(ctx: ServiceContext, accountId: string, id: string): Promise<WebhookEndpointView> {
@@ -362,23 +366,25 @@ export async function listDeliveries(
   ctx: ServiceContext,
   accountId: string,
   endpointId: string,
-  input: { limit: number; cursor?: string | undefined; status?: repo.WebhookDeliveryRow["status"] | undefined },
-): Promise<{ items: WebhookDeliveryView[]; nextCursor: string | null; hasMore: boolean }> {
+  input: PageRequest & { status?: repo.WebhookDeliveryRow["status"] | undefined },
+): Promise<Page<WebhookDeliveryView>> {
+  const before = DELIVERY_CURSOR.decode(input.cursor);
   await requireEndpoint(ctx, accountId, endpointId);
-  const rows = await repo.listEndpointDeliveries(ctx.db, accountId, endpointId, { limit: input.limit + 1, before: input.cursor, status: input.status });
-  const hasMore = rows.length > input.limit;
-  const items = rows.slice(0, input.limit);
+  const rows = await repo.listEndpointDeliveries(ctx.db, accountId, endpointId, { limit: input.limit + 1, before, status: input.status });
+  const page = pageOf(
+    rows,
+    input.limit,
+    DELIVERY_CURSOR,
+    (r) => r.id,
+    (r) => r,
+  );
   const attempts = await repo.listAttempts(
     ctx.db,
-    items.map((r) => r.id),
+    page.items.map((r) => r.id),
   );
   const byDelivery = new Map<string, repo.WebhookAttemptRow[]>();
   for (const a of attempts) byDelivery.set(a.deliveryId, [...(byDelivery.get(a.deliveryId) ?? []), a]);
-  return {
-    items: items.map((r) => presentDelivery(r, byDelivery.get(r.id) ?? [])),
-    hasMore,
-    nextCursor: hasMore ? (items.at(-1)?.id ?? null) : null,
-  };
+  return { ...page, items: page.items.map((r) => presentDelivery(r, byDelivery.get(r.id) ?? [])) };
 }
 
 async function requireDelivery(ctx: ServiceContext, accountId: string, endpointId: string, deliveryId: string): Promise<repo.WebhookDeliveryRow> {

@@ -1,7 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, createAccount } from "../../helpers/harness";
+import { CreatedWebhookEndpointSchema } from "../../../src/schemas/webhooks";
+import { api, createAccount, readWire } from "../../helpers/harness";
 import { accountGateStub } from "../credits/helpers";
 
 // A stored first response can carry a secret shown once (a new endpoint's
@@ -13,7 +14,7 @@ describe("stored idempotent responses are encrypted at rest", () => {
       api(acct, "/webhooks", { method: "POST", headers: { "idempotency-key": "create-hook-1" }, json: { url: "https://hooks.example.com/drape" } });
     const first = await send();
     expect(first.status).toBe(201);
-    const created = (await first.json()) as { id: string; secret: string };
+    const created = await readWire(first, CreatedWebhookEndpointSchema);
     expect(created.secret).toMatch(/^whsec_/);
 
     const rows = await runInDurableObject(accountGateStub(env, acct.accountId), (_obj, state) =>
@@ -28,6 +29,6 @@ describe("stored idempotent responses are encrypted at rest", () => {
     const replay = await send();
     expect(replay.status).toBe(201);
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
-    expect(await replay.json()).toEqual(created);
+    expect(await readWire(replay, CreatedWebhookEndpointSchema)).toEqual(created);
   });
 });

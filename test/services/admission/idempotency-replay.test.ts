@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { accountGate, accountGateStub } from "../../../src/durable/account-gate/client";
 import { now } from "../../../src/lib/clock";
 import { bodyFingerprint } from "../../../src/lib/fingerprint";
-import { api, createAccount, env, expectEnvelope, type TestAccount } from "../../helpers/harness";
+import { CreatedWebhookEndpointSchema } from "../../../src/schemas/webhooks";
+import { api, createAccount, env, expectEnvelope, readWire, type TestAccount } from "../../helpers/harness";
 
 const hook = (n: number) => ({ url: `https://shop${n}.example.com/hooks/drape`, description: `endpoint ${n}` });
 
@@ -82,8 +83,8 @@ describe("Idempotency-Key on POST", () => {
     expect(ra.status).toBe(201);
     expect(rb.status).toBe(201);
     expect(rb.headers.get("idempotent-replayed")).toBeNull();
-    const ida = ((await ra.json()) as { id: string }).id;
-    const idb = ((await rb.json()) as { id: string }).id;
+    const ida = (await readWire(ra, CreatedWebhookEndpointSchema)).id;
+    const idb = (await readWire(rb, CreatedWebhookEndpointSchema)).id;
     expect(ida).not.toBe(idb);
     expect(await endpointCount(a.accountId)).toBe(1);
     expect(await endpointCount(b.accountId)).toBe(1);

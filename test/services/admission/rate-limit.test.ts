@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { accountGateStub } from "../../../src/durable/account-gate/client";
 import { now } from "../../../src/lib/clock";
-import { admin, api, createAccount, env, expectEnvelope, type TestAccount } from "../../helpers/harness";
+import { CreatedApiKeySchema } from "../../../src/schemas/admin";
+import { admin, api, createAccount, env, expectEnvelope, readWire, type TestAccount } from "../../helpers/harness";
 
 /** Freezes the account's gate clock so refill is exact (no real time leaks into the bucket). */
 async function freeze(acct: TestAccount, at = now()) {
@@ -108,7 +109,7 @@ describe("per-key token bucket", () => {
       method: "POST",
       json: { name: "second", rateLimitPerMinute: 60, rateLimitBurst: 2 },
     });
-    const other = { ...acct, key: ((await k2.json()) as { key: string }).key };
+    const other = { ...acct, key: (await readWire(k2, CreatedApiKeySchema)).key };
     expect((await get(acct)).status).toBe(200);
     expect((await get(acct)).status).toBe(200);
     expect((await get(acct)).status).toBe(429);

@@ -2,7 +2,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { accountGate, accountGateStub } from "../../../src/durable/account-gate/client";
 import { IDEMPOTENCY_LEASE_MS } from "../../../src/durable/account-gate/gate";
-import { createAccount, env } from "../../helpers/harness";
+import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
+import { createAccount, env, readWire } from "../../helpers/harness";
 import { captureGenerationQueue, registerProduct, silenceWebhookQueue, tryOn, uploadPerson } from "../../helpers/pipeline";
 import { expectLedgerBalances, genId, grantCredits } from "../credits/helpers";
 
@@ -49,13 +50,13 @@ describe("an idempotent POST /try-on/sync that dies while it waits", () => {
     const retry = await tryOn(acct, body, "/try-on/sync?wait=4", { "idempotency-key": key });
     expect(retry.status).toBe(202);
     expect(retry.headers.get("idempotent-replayed")).toBe("true");
-    const replayed = (await retry.json()) as { generationId: string; status: string };
+    const replayed = await readWire(retry, TryOnAcceptedSchema);
     expect(replayed.status).toBe("PENDING");
     expect(retry.headers.get("location")).toBe(`/tryon/v1/generations/${replayed.generationId}`);
 
     const original = await first;
     expect(original.status).toBe(202);
-    expect(((await original.json()) as { generationId: string }).generationId).toBe(replayed.generationId);
+    expect((await readWire(original, TryOnAcceptedSchema)).generationId).toBe(replayed.generationId);
     expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 4, reserved: 1, spent: 0 });
     const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM generations WHERE account_id = ?").bind(acct.accountId).first<{ n: number }>();
     expect(n?.n).toBe(1);

@@ -1,11 +1,11 @@
-import { createExecutionContext } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../../../src";
 import { loadKeyring, sealSecret } from "../../../src/lib/secret-box";
+import { AtRestKeyStatusSchema, ResealResultSchema } from "../../../src/schemas/at-rest-key";
+import { WebhookSecretSchema } from "../../../src/schemas/webhooks";
 import { onGenerationFinished } from "../../../src/services/generations/events";
 import { keyIdOf, legacySealText, randomKey, TEST_KEY } from "../../helpers/at-rest-keys";
-import { ADMIN_TOKEN, BASE, createAccount } from "../../helpers/harness";
+import { ADMIN_TOKEN, callWithEnv, createAccount, readWire } from "../../helpers/harness";
 import { captureWebhookQueue, createEndpoint, env, insertGeneration, mockReceiver, runWebhookConsumer } from "../../helpers/webhooks";
 
 afterEach(() => {
@@ -15,12 +15,11 @@ afterEach(() => {
 async function send(vars: Record<string, string>, path: string, init: { method?: string; json?: unknown; key?: string } = {}): Promise<Response> {
   const headers = new Headers(init.key ? { "x-api-key": init.key } : { authorization: `Bearer ${ADMIN_TOKEN}` });
   if (init.json !== undefined) headers.set("content-type", "application/json");
-  const request = new Request(`${BASE}${path}`, {
+  return await callWithEnv({ ...env, ...vars } as Env, path, {
     method: init.method ?? "GET",
     headers,
     body: init.json === undefined ? undefined : JSON.stringify(init.json),
   });
-  return await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, ...vars } as Env, createExecutionContext());
 }
 
 interface Status {
@@ -46,10 +45,11 @@ describe("completing a rotation: POST /admin/v1/at-rest-key/reseal", () => {
     await env.DB.prepare("UPDATE webhook_endpoints SET secret_enc = ? WHERE id = ?")
       .bind(await legacySealText(TEST_KEY, legacySecret, `webhook_endpoints:${a.id}`), a.id)
       .run();
-    const rotatedB = (await (await send({}, `/tryon/v1/webhooks/${b.id}/rotate-secret`, { method: "POST", json: {}, key: acct.key })).json()) as {
-      secret: string;
-    };
-    const defaultSecret = ((await (await send({}, "/tryon/v1/webhooks/default-secret", { key: acct.key })).json()) as { secret: string }).secret;
+    const rotatedB = await readWire(
+      await send({}, `/tryon/v1/webhooks/${b.id}/rotate-secret`, { method: "POST", json: {}, key: acct.key }),
+      WebhookSecretSchema,
+    );
+    const defaultSecret = (await readWire(await send({}, "/tryon/v1/webhooks/default-secret", { key: acct.key }), WebhookSecretSchema)).secret;
     // A secret sealed under a key nobody has any more: reported, skipped, and the loop still ends.
     const lost = await createEndpoint(acct, { url: "https://hooks.example.com/lost" });
     const strangerKey = randomKey();
@@ -57,7 +57,7 @@ describe("completing a rotation: POST /admin/v1/at-rest-key/reseal", () => {
       .bind(await sealSecret(await loadKeyring(strangerKey), "webhook-secret", "whsec_x", `webhook_endpoints:${lost.id}`), lost.id)
       .run();
 
-    const before = (await (await send(rotating, "/admin/v1/at-rest-key")).json()) as Status;
+    const before = await readWire(await send(rotating, "/admin/v1/at-rest-key"), AtRestKeyStatusSchema);
     expect(before.currentKeyId).toBe(await keyIdOf(NEW));
     expect(before.previousKeyIds).toEqual([await keyIdOf(TEST_KEY)]);
     expect(before.stale).toEqual({ webhook_endpoints: 3, webhook_default_secrets: 1 });
@@ -68,7 +68,7 @@ describe("completing a rotation: POST /admin/v1/at-rest-key/reseal", () => {
     for (let calls = 0; calls < 10; calls++) {
       const res = await send(rotating, "/admin/v1/at-rest-key/reseal", { method: "POST", json: { limit: 1, ...(cursor ? { cursor } : {}) } });
       expect(res.status).toBe(200);
-      const r = (await res.json()) as Result;
+      const r = await readWire(res, ResealResultSchema);
       resealed += r.resealed;
       unreadable.push(...r.unreadable);
       if (!r.nextCursor) break;
@@ -76,12 +76,12 @@ describe("completing a rotation: POST /admin/v1/at-rest-key/reseal", () => {
     }
     expect(resealed).toBe(3);
     expect(unreadable).toEqual([{ table: "webhook_endpoints", id: lost.id, keyId: await keyIdOf(strangerKey) }]);
-    const after = (await (await send(rotating, "/admin/v1/at-rest-key")).json()) as Status;
+    const after = await readWire(await send(rotating, "/admin/v1/at-rest-key"), AtRestKeyStatusSchema);
     expect(after.stale).toEqual({ webhook_endpoints: 1, webhook_default_secrets: 0 }); // only the lost one
 
     // The previous key is removed: every secret still reads, as it was.
     const dropped = { AT_REST_KEY: NEW, AT_REST_KEY_PREVIOUS: "" };
-    const read = async (path: string) => ((await (await send(dropped, `/tryon/v1${path}`, { key: acct.key })).json()) as { secret: string }).secret;
+    const read = async (path: string) => (await readWire(await send(dropped, `/tryon/v1${path}`, { key: acct.key }), WebhookSecretSchema)).secret;
     expect(await read(`/webhooks/${a.id}/secret`)).toBe(legacySecret);
     expect(await read(`/webhooks/${b.id}/secret`)).toBe(rotatedB.secret);
     expect(await read("/webhooks/default-secret")).toBe(defaultSecret);
@@ -101,12 +101,8 @@ describe("completing a rotation: POST /admin/v1/at-rest-key/reseal", () => {
   it("with no body, one batch of 100; the operator token is required", async () => {
     const res = await send({}, "/admin/v1/at-rest-key/reseal", { method: "POST" });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as Result).nextCursor).toBeNull();
-    const anon = await worker.fetch(
-      new Request(`${BASE}/admin/v1/at-rest-key`) as Request<unknown, IncomingRequestCfProperties>,
-      env,
-      createExecutionContext(),
-    );
+    expect((await readWire(res, ResealResultSchema)).nextCursor).toBeNull();
+    const anon = await callWithEnv(env, "/admin/v1/at-rest-key");
     expect(anon.status).toBe(401);
   });
 });

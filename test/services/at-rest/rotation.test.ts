@@ -1,10 +1,9 @@
-import { createExecutionContext } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../../../src";
+import { CreatedWebhookEndpointSchema, WebhookSecretSchema } from "../../../src/schemas/webhooks";
 import { onGenerationFinished } from "../../../src/services/generations/events";
 import { keyIdOf, legacySealText, randomKey, TEST_KEY } from "../../helpers/at-rest-keys";
-import { BASE, createAccount, type TestAccount } from "../../helpers/harness";
+import { callWithEnv, createAccount, expectEnvelope, readWire, type TestAccount } from "../../helpers/harness";
 import { attemptsOf, captureWebhookQueue, createEndpoint, deliveriesOf, env, insertGeneration, mockReceiver, runWebhookConsumer } from "../../helpers/webhooks";
 
 afterEach(() => {
@@ -20,8 +19,7 @@ async function apiWith(vars: Record<string, string>, acct: TestAccount, path: st
     headers.set("content-type", "application/json");
     body = JSON.stringify(init.json);
   }
-  const request = new Request(`${BASE}/tryon/v1${path}`, { ...init, headers, body }) as Request<unknown, IncomingRequestCfProperties>;
-  return await worker.fetch(request, { ...env, ...vars } as Env, createExecutionContext());
+  return await callWithEnv({ ...env, ...vars } as Env, `/tryon/v1${path}`, { ...init, headers, body });
 }
 
 // Everything below was sealed under the suite's key (TEST_KEY); then the operator rotates to NEW.
@@ -36,22 +34,20 @@ describe("rotating the at-rest key: webhook secrets", () => {
 
     const during = await apiWith(rotating, acct, `/webhooks/${ep.id}/secret`);
     expect(during.status).toBe(200);
-    expect(((await during.json()) as { secret: string }).secret).toBe(ep.secret);
+    expect((await readWire(during, WebhookSecretSchema)).secret).toBe(ep.secret);
 
     const after = await apiWith(rotatedAndDropped, acct, `/webhooks/${ep.id}/secret`);
-    expect(after.status).toBe(503);
-    const body = (await after.json()) as { code: string; message: string; details: { keyId: string } };
-    expect(body.code).toBe("ENCRYPTED_DATA_UNREADABLE");
-    expect(body.details.keyId).toBe(await keyIdOf(TEST_KEY));
+    const body = await expectEnvelope(after, 503, "ENCRYPTED_DATA_UNREADABLE");
+    expect(body.details).toMatchObject({ keyId: await keyIdOf(TEST_KEY) });
     expect(body.message).toMatch(/Rotate the secret/);
 
     // The owner's way out: rotating issues a new secret sealed under the new key, readable from then on.
     const rotated = await apiWith(rotatedAndDropped, acct, `/webhooks/${ep.id}/rotate-secret`, { method: "POST", json: {} });
     expect(rotated.status).toBe(200);
-    const fresh = ((await rotated.json()) as { secret: string }).secret;
+    const fresh = (await readWire(rotated, WebhookSecretSchema)).secret;
     expect(fresh).not.toBe(ep.secret);
     const reread = await apiWith(rotatedAndDropped, acct, `/webhooks/${ep.id}/secret`);
-    expect(((await reread.json()) as { secret: string }).secret).toBe(fresh);
+    expect((await readWire(reread, WebhookSecretSchema)).secret).toBe(fresh);
   });
 
   it("a secret stored in the format before key ids (master key directly) still reads, under the old name of the key too", async () => {
@@ -64,11 +60,10 @@ describe("rotating the at-rest key: webhook secrets", () => {
     for (const vars of settings) {
       const res = await apiWith(vars, acct, `/webhooks/${ep.id}/secret`);
       expect(res.status, JSON.stringify(vars)).toBe(200);
-      expect(((await res.json()) as { secret: string }).secret).toBe("whsec_bGVnYWN5LXNlY3JldC1zdG9yZWQtYmVmb3JlLWtleS1pZHM=");
+      expect((await readWire(res, WebhookSecretSchema)).secret).toBe("whsec_bGVnYWN5LXNlY3JldC1zdG9yZWQtYmVmb3JlLWtleS1pZHM=");
     }
     const gone = await apiWith(rotatedAndDropped, acct, `/webhooks/${ep.id}/secret`);
-    expect(gone.status).toBe(503);
-    expect(((await gone.json()) as { code: string }).code).toBe("ENCRYPTED_DATA_UNREADABLE");
+    await expectEnvelope(gone, 503, "ENCRYPTED_DATA_UNREADABLE");
   });
 
   it("a delivery whose secret cannot be opened fails that attempt with a clear error (nothing sent, retried); restoring the key delivers it", async () => {
@@ -110,19 +105,17 @@ describe("rotating the at-rest key: stored idempotent responses", () => {
       apiWith(vars, acct, "/webhooks", { method: "POST", headers: { "idempotency-key": "rotate-1" }, json: { url: "https://hooks.example.com/rot" } });
     const first = await send({});
     expect(first.status).toBe(201);
-    const created = await first.json();
+    const created = await readWire(first, CreatedWebhookEndpointSchema);
 
     const replay = await send(rotating);
     expect(replay.status).toBe(201);
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
-    expect(await replay.json()).toEqual(created);
+    expect(await readWire(replay, CreatedWebhookEndpointSchema)).toEqual(created);
 
     vi.spyOn(console, "error").mockImplementation(() => {});
     const lost = await send(rotatedAndDropped);
-    expect(lost.status).toBe(503);
-    const body = (await lost.json()) as { code: string; details: { keyId: string } };
-    expect(body.code).toBe("ENCRYPTED_DATA_UNREADABLE");
-    expect(body.details.keyId).toBe(await keyIdOf(TEST_KEY));
+    const body = await expectEnvelope(lost, 503, "ENCRYPTED_DATA_UNREADABLE");
+    expect(body.details).toMatchObject({ keyId: await keyIdOf(TEST_KEY) });
     const { results } = await env.DB.prepare("SELECT count(*) AS n FROM webhook_endpoints WHERE account_id = ?").bind(acct.accountId).all<{ n: number }>();
     expect(results[0]!.n).toBe(1);
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { AccountViewSchema } from "../../../src/schemas/account";
+import { CreditBalanceSchema, CreditLedgerSchema, GrantCreditsResponse } from "../../../src/schemas/credits";
 import { reserveCredit } from "../../../src/services/credits/credits";
-import { admin, api, createAccount, env, expectEnvelope } from "../../helpers/harness";
+import { admin, api, createAccount, env, expectEnvelope, expectOk, readWire } from "../../helpers/harness";
 import { expectLedgerBalances, genId, grantCredits } from "./helpers";
 
 describe("operator credits API", () => {
@@ -8,10 +10,14 @@ describe("operator credits API", () => {
     const acct = await createAccount();
     const first = await grantCredits(acct.accountId, 100, "demo-seed");
     expect(first.status).toBe(201);
-    expect(await first.json()).toMatchObject({ creditBalance: 100, duplicate: false, entry: { kind: "grant", amount: 100, reference: "demo-seed" } });
+    expect(await readWire(first, GrantCreditsResponse)).toMatchObject({
+      creditBalance: 100,
+      duplicate: false,
+      entry: { kind: "grant", amount: 100, reference: "demo-seed" },
+    });
     const again = await grantCredits(acct.accountId, 100, "demo-seed");
     expect(again.status).toBe(200);
-    expect(await again.json()).toMatchObject({ creditBalance: 100, duplicate: true });
+    expect(await readWire(again, GrantCreditsResponse)).toMatchObject({ creditBalance: 100, duplicate: true });
     await expectEnvelope(await grantCredits(acct.accountId, 50, "demo-seed"), 422, "IDEMPOTENCY_KEY_REUSED");
     expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 100, reserved: 0, spent: 0 });
   });
@@ -21,7 +27,7 @@ describe("operator credits API", () => {
     await grantCredits(acct.accountId, 5);
     const adj = await admin(`/admin/v1/accounts/${acct.accountId}/credits`, { method: "POST", json: { amount: -3, reason: "goodwill reversal" } });
     expect(adj.status).toBe(201);
-    expect(await adj.json()).toMatchObject({ creditBalance: 2, entry: { kind: "adjust", amount: -3, reason: "goodwill reversal" } });
+    expect(await readWire(adj, GrantCreditsResponse)).toMatchObject({ creditBalance: 2, entry: { kind: "adjust", amount: -3, reason: "goodwill reversal" } });
     await expectEnvelope(
       await admin(`/admin/v1/accounts/${acct.accountId}/credits`, { method: "POST", json: { amount: -3, reason: "too much" } }),
       402,
@@ -53,24 +59,16 @@ describe("operator credits API", () => {
     await grantCredits(acct.accountId, 3, "g1");
     await reserveCredit(env, { accountId: acct.accountId, keyId: acct.keyId, generationId: genId(), keySpendCap: null, accountSpendCapPerDay: null });
     await grantCredits(acct.accountId, 2, "g2");
-    const res = await admin(`/admin/v1/accounts/${acct.accountId}/credits?limit=2`);
-    expect(res.status).toBe(200);
-    const page = (await res.json()) as {
-      creditBalance: number;
-      reserved: number;
-      granted: number;
-      entries: { kind: string; balanceAfter: number }[];
-      hasMore: boolean;
-      nextCursor: string;
-    };
-    expect(page).toMatchObject({ creditBalance: 4, reserved: 1, spent: 0, granted: 5, hasMore: true });
-    expect(page.entries.map((e) => [e.kind, e.balanceAfter])).toEqual([
+    const page = await expectOk(await admin(`/admin/v1/accounts/${acct.accountId}/credits?limit=2`), CreditLedgerSchema);
+    // The list shape of every list, plus the balance.
+    expect(page).toMatchObject({ creditBalance: 4, reserved: 1, spent: 0, granted: 5, hasMore: true, count: 2 });
+    expect(page.items.map((e) => [e.kind, e.balanceAfter])).toEqual([
       ["grant", 4],
       ["reserve", 2],
     ]);
-    const next = (await (await admin(`/admin/v1/accounts/${acct.accountId}/credits?limit=2&cursor=${page.nextCursor}`)).json()) as typeof page;
-    expect(next.entries.map((e) => e.kind)).toEqual(["grant"]);
-    expect(next.hasMore).toBe(false);
+    const next = await expectOk(await admin(`/admin/v1/accounts/${acct.accountId}/credits?limit=2&cursor=${page.nextCursor}`), CreditLedgerSchema);
+    expect(next.items.map((e) => e.kind)).toEqual(["grant"]);
+    expect(next).toMatchObject({ hasMore: false, nextCursor: null, count: 1 });
   });
 });
 
@@ -83,10 +81,10 @@ describe("integrator views of the balance", () => {
     }
     const credits = await api(acct, "/account/credits");
     expect(credits.status).toBe(200);
-    expect(await credits.json()).toEqual({ creditBalance: 7, reserved: 3, spent: 0 });
+    expect(await readWire(credits, CreditBalanceSchema)).toEqual({ creditBalance: 7, reserved: 3, spent: 0 });
     const account = await api(acct, "/account");
     expect(account.status).toBe(200);
-    expect(await account.json()).toMatchObject({
+    expect(await readWire(account, AccountViewSchema)).toMatchObject({
       accountId: acct.accountId,
       creditBalance: 7,
       credits: { balance: 7, reserved: 3, spent: 0 },

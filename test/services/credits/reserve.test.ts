@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../../src/errors";
+import { CreditBalanceSchema } from "../../../src/schemas/credits";
 import { reserveCredit } from "../../../src/services/credits/credits";
-import { api, createAccount, env } from "../../helpers/harness";
+import { api, createAccount, env, readWire } from "../../helpers/harness";
 import { accountGate, expectLedgerBalances, genId, grantCredits } from "./helpers";
 
 function reserveInput(acct: { accountId: string; keyId: string }, generationId = genId()) {
@@ -31,7 +32,7 @@ describe("reserve under concurrency", () => {
       expect(ledger.entries.filter((e) => e.kind === "reserve")).toHaveLength(10);
       // The balance the API reports is the DO's.
       const res = await api(acct, "/account/credits");
-      expect(await res.json()).toEqual({ creditBalance: 0, reserved: 10, spent: 0 });
+      expect(await readWire(res, CreditBalanceSchema)).toEqual({ creditBalance: 0, reserved: 10, spent: 0 });
     });
   }
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { backgroundContext } from "../../../src/context/background";
+import { GenerationSchema } from "../../../src/schemas/generations";
+import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
 import { eraseCustomer } from "../../../src/services/customers/erase";
-import { api, call, expectEnvelope, type TestAccount } from "../../helpers/harness";
+import { api, call, expectEnvelope, readWire, type TestAccount } from "../../helpers/harness";
 import {
   env,
   fetchThroughWorker,
@@ -51,7 +53,7 @@ function erase(acct: Pick<TestAccount, "key">, userId: string): Promise<Response
 async function completedTryOn(acct: TestAccount, body: unknown): Promise<string> {
   const res = await tryOn(acct, body);
   expect(res.status, await res.clone().text()).toBe(202);
-  const { generationId } = (await res.json()) as { generationId: string };
+  const { generationId } = await readWire(res, TryOnAcceptedSchema);
   const msg = queue.messages.find((m) => m.generationId === generationId);
   await runConsumer([{ body: msg }]);
   return generationId;
@@ -94,7 +96,7 @@ describe("DELETE /customers/{externalUserId}", () => {
     expect(before.external_user_id).toBe("u1");
     const resultImageId = before.result_image_id;
     expect(resultImageId).not.toBeNull();
-    const view = (await (await api(acct, `/generations/${generationId}`)).json()) as { resultImageUrl: string | null };
+    const view = await readWire(await api(acct, `/generations/${generationId}`), GenerationSchema);
     expect(view.resultImageUrl).toMatch(/^https?:/);
     expect((await fetchThroughWorker(view.resultImageUrl!)).status).toBe(200);
 
@@ -123,7 +125,7 @@ describe("DELETE /customers/{externalUserId}", () => {
     expect(after.credit_state).toBe(before.credit_state);
     const g = await api(acct, `/generations/${generationId}`);
     expect(g.status).toBe(200);
-    expect(await g.json()).toMatchObject({ generationId, status: "COMPLETED", externalUserId: null, resultImageUrl: null });
+    expect(await readWire(g, GenerationSchema)).toMatchObject({ generationId, status: "COMPLETED", externalUserId: null, resultImageUrl: null });
     expect((await fetchThroughWorker(view.resultImageUrl!)).status).not.toBe(200);
 
     await expectEnvelope(await api(acct, `/images/${tagged}`), 404, "IMAGE_NOT_FOUND");
@@ -176,7 +178,7 @@ describe("DELETE /customers/{externalUserId}", () => {
     await registerProduct(acct, "mock-1", "mock");
     const res = await tryOn(acct, { products: [{ externalId: "mock-1" }], person: { image: { source: { id: person } } }, externalUserId: "u1" });
     expect(res.status).toBe(202);
-    const { generationId } = (await res.json()) as { generationId: string };
+    const { generationId } = await readWire(res, TryOnAcceptedSchema);
     expect((await genRow(generationId)).status).toBe("PENDING");
 
     expect((await erase(acct, "u1")).status).toBe(204);

@@ -1,8 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 import { decodeStats } from "../../../src/engines/composite/codecs";
 import { COMPOSITE_DEFAULT_MAX_INPUT_PIXELS } from "../../../src/engines/composite/engine";
+import { ImageSchema } from "../../../src/schemas/images";
+import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
 import { jpegFillByteBeforeSof } from "../../helpers/crafted-images";
-import { api, type TestAccount } from "../../helpers/harness";
+import { api, readWire, type TestAccount } from "../../helpers/harness";
 import { env, filePart, fundedAccount, genRow, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
 import { expectLedgerBalances } from "../credits/helpers";
 
@@ -13,14 +15,14 @@ async function uploadBytes(acct: TestAccount, bytes: Uint8Array): Promise<{ imag
   form.set("file", filePart(bytes, "me.jpg", "image/jpeg"));
   const res = await api(acct, "/images/upload", { method: "POST", body: form });
   expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()) as { imageId: string; width: number; height: number };
+  return await readWire(res, ImageSchema);
 }
 
 async function accept(acct: TestAccount, imageId: string, product: string): Promise<string> {
   await registerProduct(acct, product);
   const res = await tryOn(acct, { products: [{ externalId: product }], person: { image: { source: { id: imageId } } } });
   expect(res.status, await res.clone().text()).toBe(202);
-  return ((await res.json()) as { generationId: string }).generationId;
+  return (await readWire(res, TryOnAcceptedSchema)).generationId;
 }
 
 const messageFor = (generationId: string) => ({ body: queue.messages.find((m) => m.generationId === generationId) });

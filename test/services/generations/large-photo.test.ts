@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { GenerationSchema } from "../../../src/schemas/generations";
+import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
 import { decode } from "../../helpers/engine-images";
-import { api } from "../../helpers/harness";
+import { api, readWire } from "../../helpers/harness";
 import { fetchThroughWorker, fundedAccount, genRow, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
 
 const queue = usePipelineQueues();
@@ -15,14 +17,14 @@ describe("photos above the decode cap", () => {
     await registerProduct(acct, "big-photo-shirt");
     const res = await tryOn(acct, { products: [{ externalId: "big-photo-shirt" }], person: { image: { source: { id: imageId } } } });
     expect(res.status).toBe(202);
-    const { generationId } = (await res.json()) as { generationId: string };
+    const { generationId } = await readWire(res, TryOnAcceptedSchema);
 
     await runConsumer([{ body: queue.messages.at(-1) }], "drape-generations", { COMPOSITE_MAX_INPUT_PIXELS: "250000" });
     const row = await genRow(generationId);
     expect(row).toMatchObject({ status: "COMPLETED", credit_state: "committed" });
 
-    const view = (await (await api(acct, `/generations/${generationId}`)).json()) as { resultImageUrl: string };
-    const img = await fetchThroughWorker(view.resultImageUrl);
+    const view = await readWire(await api(acct, `/generations/${generationId}`), GenerationSchema);
+    const img = await fetchThroughWorker(view.resultImageUrl!);
     expect(img.status).toBe(200);
     const size = await decode(new Uint8Array(await img.arrayBuffer()));
     expect(size.width * size.height).toBeLessThanOrEqual(250_000);

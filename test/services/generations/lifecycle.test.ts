@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
+import { GenerationSchema } from "../../../src/schemas/generations";
+import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
 import * as events from "../../../src/services/generations/events";
-import { api, expectEnvelope } from "../../helpers/harness";
+import { api, expectEnvelope, readWire } from "../../helpers/harness";
 import { env, fundedAccount, genRow, registerProduct, runConsumer, runCron, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
 import { expectLedgerBalances } from "../credits/helpers";
 
@@ -15,7 +17,7 @@ async function scenario(title: string, credits = 5) {
   const start = async (extra: Record<string, unknown> = {}) => {
     const res = await tryOn(acct, { products: [{ externalId }], person: { image: { source: { id: imageId } } }, ...extra });
     expect(res.status, await res.clone().text()).toBe(202);
-    const { generationId } = (await res.json()) as { generationId: string };
+    const { generationId } = await readWire(res, TryOnAcceptedSchema);
     const message = queue.messages.find((m) => m.generationId === generationId && !("poll" in m && m.poll));
     if (!message) throw new Error("no queue message captured");
     return { generationId, message };
@@ -68,7 +70,7 @@ describe("exactly one terminal transition", () => {
     expect((await expectLedgerBalances(acct.accountId)).reserved).toBe(1);
     const cancel = await api(acct, `/generations/${generationId}/cancel`, { method: "POST" });
     expect(cancel.status).toBe(200);
-    expect(await cancel.json()).toMatchObject({ status: "FAILED", errorCode: "GENERATION_CANCELLED", retryable: false });
+    expect(await readWire(cancel, GenerationSchema)).toMatchObject({ status: "FAILED", errorCode: "GENERATION_CANCELLED", retryable: false });
     const cancelled = await genRow(generationId);
     expect(cancelled).toMatchObject({ credit_state: "refunded" });
     expect(cancelled.event_emitted_at).not.toBeNull();
@@ -275,7 +277,7 @@ describe("scheduled sweep", () => {
     const res = await tryOn(acct, { products: [{ externalId }], person: { image: { source: { id: imageId } } } });
     prepareSpy.mockRestore();
     expect(res.status).toBe(202);
-    const { generationId } = (await res.json()) as { generationId: string };
+    const { generationId } = await readWire(res, TryOnAcceptedSchema);
     expect(queue.messages.find((m) => m.generationId === generationId)).toBeUndefined();
     const row = await genRow(generationId);
     expect(row).toMatchObject({ status: "PENDING", credit_state: "reserved" });

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, createAccount, expectEnvelope, type TestAccount } from "../../helpers/harness";
+import { GenerationSchema } from "../../../src/schemas/generations";
+import { GenerationPageSchema, TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
+import { api, createAccount, expectEnvelope, readWire, type TestAccount } from "../../helpers/harness";
 import { fetchThroughWorker, fundedAccount, genRow, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
 import { expectLedgerBalances } from "../credits/helpers";
 
@@ -17,7 +19,7 @@ beforeAll(async () => {
 async function start(externalId: string, extra: Record<string, unknown> = {}) {
   const res = await tryOn(acct, { products: [{ externalId }], person: { image: { source: { id: imageId } } }, ...extra });
   expect(res.status).toBe(202);
-  const { generationId } = (await res.json()) as { generationId: string };
+  const { generationId } = await readWire(res, TryOnAcceptedSchema);
   return generationId;
 }
 
@@ -29,7 +31,7 @@ async function runQueued(generationId: string) {
 describe("GET /generations/:id", () => {
   it("PENDING, then COMPLETED with a fresh signed URL on every read; another account gets 404", async () => {
     const id = await start("mock-a", { externalUserId: "u-get" });
-    const pending = (await (await api(acct, `/generations/${id}`)).json()) as Record<string, unknown>;
+    const pending = await readWire(await api(acct, `/generations/${id}`), GenerationSchema);
     expect(pending).toMatchObject({
       generationId: id,
       status: "PENDING",
@@ -39,7 +41,7 @@ describe("GET /generations/:id", () => {
       errorCode: null,
     });
     await runQueued(id);
-    const a = (await (await api(acct, `/generations/${id}`)).json()) as Record<string, string>;
+    const a = await readWire(await api(acct, `/generations/${id}`), GenerationSchema);
     expect(a.status).toBe("COMPLETED");
     expect(a.resultImageUrl).toMatch(/\/tryon\/v1\/files\/.+\?exp=\d+&sig=/);
     expect(Date.parse(a.resultExpiresAt!)).toBeGreaterThan(Date.now() + 6 * 86400_000);
@@ -61,7 +63,12 @@ describe("POST /generations/:id/cancel", () => {
     const pending = await start("mock-a");
     const res = await api(acct, `/generations/${pending}/cancel`, { method: "POST" });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ generationId: pending, status: "FAILED", errorCode: "GENERATION_CANCELLED", retryable: false });
+    expect(await readWire(res, GenerationSchema)).toMatchObject({
+      generationId: pending,
+      status: "FAILED",
+      errorCode: "GENERATION_CANCELLED",
+      retryable: false,
+    });
 
     await registerProduct(acct, "slow", "mock:pending-forever");
     const processing = await start("slow");
@@ -87,7 +94,7 @@ describe("POST /try-on/sync", () => {
     await runConsumer([{ body: latest }]);
     const res = await pending;
     expect(res.status).toBe(200);
-    const body = (await res.json()) as Record<string, unknown>;
+    const body = await readWire(res, GenerationSchema);
     expect(body).toMatchObject({ generationId: latest.generationId, status: "COMPLETED", productExternalId: "mock-b" });
     expect(typeof body.resultImageUrl).toBe("string");
   });
@@ -95,7 +102,7 @@ describe("POST /try-on/sync", () => {
   it("202 with generationId + Location when it is not done within `wait`; wait is bounded", async () => {
     const res = await tryOn(acct, { products: [{ externalId: "mock-b" }], person: { image: { source: { id: imageId } } } }, "/try-on/sync?wait=1");
     expect(res.status).toBe(202);
-    const body = (await res.json()) as { generationId: string; status: string; productExternalId: string };
+    const body = await readWire(res, TryOnAcceptedSchema);
     expect(body).toEqual({ generationId: expect.stringMatching(/^gen_/), status: "PENDING", productExternalId: "mock-b" });
     expect(res.headers.get("location")).toBe(`/tryon/v1/generations/${body.generationId}`);
     await expectEnvelope(
@@ -113,7 +120,7 @@ describe("POST /try-on/sync", () => {
     await runConsumer([{ body: queue.messages.at(-1) }]);
     const res = await pending;
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: "FAILED", errorCode: "MODEL_POSE_UNSUPPORTED", retryable: false });
+    expect(await readWire(res, GenerationSchema)).toMatchObject({ status: "FAILED", errorCode: "MODEL_POSE_UNSUPPORTED", retryable: false });
   });
 });
 
@@ -130,26 +137,21 @@ describe("GET /generations (list)", () => {
       ["l-a", "bob"],
     ] as const) {
       const res = await tryOn(lister, { products: [{ externalId: p }], person: { image: { source: { id: img } } }, externalUserId: u });
-      ids.push(((await res.json()) as { generationId: string }).generationId);
+      ids.push((await readWire(res, TryOnAcceptedSchema)).generationId);
     }
     await runConsumer([{ body: queue.messages.find((m) => m.generationId === ids[0]) }]);
 
-    const all = (await (await api(lister, "/generations")).json()) as {
-      items: { generationId: string }[];
-      hasMore: boolean;
-      count: number;
-      nextCursor: string | null;
-    };
+    const all = await readWire(await api(lister, "/generations"), GenerationPageSchema);
     expect(all.items.map((i) => i.generationId)).toEqual([...ids].reverse());
     expect(all).toMatchObject({ hasMore: false, count: 3, nextCursor: null });
 
-    const page1 = (await (await api(lister, "/generations?limit=2")).json()) as typeof all;
+    const page1 = await readWire(await api(lister, "/generations?limit=2"), GenerationPageSchema);
     expect(page1).toMatchObject({ hasMore: true, count: 2 });
-    const page2 = (await (await api(lister, `/generations?limit=2&cursor=${page1.nextCursor}`)).json()) as typeof all;
+    const page2 = await readWire(await api(lister, `/generations?limit=2&cursor=${page1.nextCursor}`), GenerationPageSchema);
     expect(page2.items.map((i) => i.generationId)).toEqual([ids[0]]);
     expect(page2.hasMore).toBe(false);
 
-    const q = async (qs: string) => ((await (await api(lister, `/generations?${qs}`)).json()) as typeof all).items.map((i) => i.generationId);
+    const q = async (qs: string) => (await readWire(await api(lister, `/generations?${qs}`), GenerationPageSchema)).items.map((i) => i.generationId);
     expect(await q("status=COMPLETED")).toEqual([ids[0]]);
     expect(await q("status=PENDING")).toEqual([ids[2], ids[1]]);
     expect(await q("externalUserId=bob")).toEqual([ids[2], ids[1]]);
@@ -165,6 +167,6 @@ describe("GET /generations (list)", () => {
     await expectEnvelope(await api(lister, "/generations?from=yesterday"), 400, "VALIDATION_FAILED");
     // Another account sees none of them.
     const other = await createAccount();
-    expect(((await (await api(other, "/generations")).json()) as typeof all).items).toEqual([]);
+    expect((await readWire(await api(other, "/generations"), GenerationPageSchema)).items).toEqual([]);
   });
 });

@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ERROR_CATALOG, type ErrorCode, isRetryable } from "../../../src/errors";
-import { admin, api, type TestAccount } from "../../helpers/harness";
+import { GenerationSchema } from "../../../src/schemas/generations";
+import { ImageSchema } from "../../../src/schemas/images";
+import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
+import { admin, api, readWire, type TestAccount } from "../../helpers/harness";
 import { makeHeic } from "../../helpers/images";
 import { blankPng, env, filePart, fundedAccount, genRow, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
 import { expectLedgerBalances } from "../credits/helpers";
@@ -18,14 +21,14 @@ beforeAll(async () => {
 async function runToEnd(who: TestAccount, body: unknown, vars?: Record<string, string>): Promise<Record<string, unknown>> {
   const res = await tryOn(who, body);
   expect(res.status, await res.clone().text()).toBe(202);
-  const { generationId } = (await res.json()) as { generationId: string };
+  const { generationId } = await readWire(res, TryOnAcceptedSchema);
   for (let i = 0; i < 10; i++) {
     const next = queue.messages.filter((m) => m.generationId === generationId).at(-1);
     await runConsumer([{ body: next }], "drape-generations", vars);
     const row = await genRow(generationId);
     if (row.status === "COMPLETED" || row.status === "FAILED") break;
   }
-  return (await (await api(who, `/generations/${generationId}`)).json()) as Record<string, unknown>;
+  return await readWire(await api(who, `/generations/${generationId}`), GenerationSchema);
 }
 
 async function expectFailed(view: Record<string, unknown>, code: ErrorCode) {
@@ -61,7 +64,7 @@ describe("runtime codes through the engines and pipeline steps that produce them
     form.set("file", filePart(makeHeic(600, 800), "me.heic", "image/heic"));
     const up = await api(acct, "/images/upload", { method: "POST", body: form });
     expect(up.status, await up.clone().text()).toBe(201);
-    const heicId = ((await up.json()) as { imageId: string }).imageId;
+    const heicId = (await readWire(up, ImageSchema)).imageId;
     await registerProduct(acct, "tee-heic");
     const view = await runToEnd(acct, { products: [{ externalId: "tee-heic" }], person: { image: { source: { id: heicId } } } });
     await expectFailed(view, "IMAGE_PROCESSING_FAILED");
@@ -81,11 +84,11 @@ describe("runtime codes through the engines and pipeline steps that produce them
     const ephemeral = await uploadPerson(acct);
     await registerProduct(acct, "tee-purged");
     const res = await tryOn(acct, { products: [{ externalId: "tee-purged" }], person: { image: { source: { id: ephemeral } } } });
-    const { generationId } = (await res.json()) as { generationId: string };
+    const { generationId } = await readWire(res, TryOnAcceptedSchema);
     const key = (await env.DB.prepare("SELECT r2_key FROM images WHERE id = ?").bind(ephemeral).first<{ r2_key: string }>())!.r2_key;
     await env.BUCKET.delete(key);
     await runConsumer([{ body: queue.messages.find((m) => m.generationId === generationId) }]);
-    await expectFailed((await (await api(acct, `/generations/${generationId}`)).json()) as Record<string, unknown>, "CUSTOMER_IMAGE_FETCH_FAILED");
+    await expectFailed(await readWire(await api(acct, `/generations/${generationId}`), GenerationSchema), "CUSTOMER_IMAGE_FETCH_FAILED");
   });
 
   it("fashn (account override): pending → re-enqueued poll → COMPLETED; an upstream NSFWError → NSFW_CONTENT_BLOCKED", async () => {

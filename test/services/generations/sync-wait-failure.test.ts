@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { createAccount, env } from "../../helpers/harness";
+import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
+import { createAccount, env, readWire } from "../../helpers/harness";
 import { registerProduct, tryOn, uploadPerson } from "../../helpers/pipeline";
 import { expectLedgerBalances, grantCredits } from "../credits/helpers";
 
@@ -25,14 +26,14 @@ describe("POST /try-on/sync when the wait fails after acceptance", () => {
       await env.DB.exec("ALTER TABLE generations_away RENAME TO generations");
     }
     expect(first.status).toBe(202);
-    const accepted = (await first.json()) as { generationId: string; status: string };
+    const accepted = await readWire(first, TryOnAcceptedSchema);
     expect(accepted).toMatchObject({ generationId: expect.stringMatching(/^gen_/), status: "PENDING", productExternalId: "mock-shirt" });
     expect(first.headers.get("location")).toBe(`/tryon/v1/generations/${accepted.generationId}`);
 
     const again = await tryOn(acct, body, "/try-on/sync?wait=1", { "idempotency-key": key });
     expect(again.status).toBe(202);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
-    expect(((await again.json()) as { generationId: string }).generationId).toBe(accepted.generationId);
+    expect((await readWire(again, TryOnAcceptedSchema)).generationId).toBe(accepted.generationId);
     expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 4, reserved: 1, spent: 0 });
     const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM generations WHERE account_id = ?").bind(acct.accountId).first<{ n: number }>();
     expect(n?.n).toBe(1);

@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { api, createAccount, expectEnvelope, type TestAccount } from "../../helpers/harness";
+import type { ErrorCode } from "../../../src/errors";
+import { ImageSchema } from "../../../src/schemas/images";
+import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
+import { api, createAccount, expectEnvelope, readWire, type TestAccount } from "../../helpers/harness";
 import { GIF_BYTES, makeJpeg } from "../../helpers/images";
 import {
   counts,
@@ -29,7 +32,7 @@ beforeAll(async () => {
 const person = () => ({ image: { source: { id: imageId } } });
 
 /** Sends a bad try-on and proves nothing was written, charged or queued. */
-async function rejected(send: () => Promise<Response>, status: number, code: string) {
+async function rejected(send: () => Promise<Response>, status: number, code: ErrorCode) {
   const before = await counts(acct.accountId);
   const ledger = await expectLedgerBalances(acct.accountId);
   const sent = queue.messages.length;
@@ -41,7 +44,7 @@ async function rejected(send: () => Promise<Response>, status: number, code: str
 }
 
 describe("validation before any charge or write", () => {
-  it.each([
+  it.each<[string, unknown, number, ErrorCode]>([
     ["no person image", { products: [{ externalId: "shirt-ok" }] }, 400, "CUSTOMER_IMAGE_REQUIRED"],
     ["empty person source", { products: [{ externalId: "shirt-ok" }], person: { image: { source: {} } } }, 400, "CUSTOMER_IMAGE_REQUIRED"],
     ["no product", { person: "PERSON" }, 400, "VALIDATION_FAILED"],
@@ -207,7 +210,7 @@ describe("accepted shapes", () => {
     });
     expect(res.status, await res.clone().text()).toBe(202);
     expect(res.headers.get("x-ignored-fields")?.split(", ").sort()).toEqual(["colour", "output.aiLabel"]);
-    const { generationId } = (await res.json()) as { generationId: string };
+    const { generationId } = await readWire(res, TryOnAcceptedSchema);
     expect(await genRow(generationId)).toMatchObject({
       external_user_id: "u9",
       keep_for_days: 3,
@@ -236,12 +239,12 @@ describe("accepted shapes", () => {
       output: { keepForDays: 1 },
     });
     expect(res.status, await res.clone().text()).toBe(202);
-    const { generationId } = (await res.json()) as { generationId: string };
+    const { generationId } = await readWire(res, TryOnAcceptedSchema);
     expect(fetchSpy.mock.calls.map((c) => new Request(c[0]).url)).toEqual(["https://photos.example.com/me.jpg"]);
     const row = await genRow(generationId);
     const img = await api(acct, `/images/${row.person_image_id}`);
     expect(img.status).toBe(200);
-    const days = (Date.parse(((await img.json()) as { expiresAt: string }).expiresAt) - Date.now()) / 86400_000;
+    const days = (Date.parse((await readWire(img, ImageSchema)).expiresAt!) - Date.now()) / 86400_000;
     expect(days).toBeGreaterThan(0.9);
     expect(days).toBeLessThanOrEqual(1);
     await runConsumer([{ body: queue.messages.find((m) => m.generationId === generationId) }]);

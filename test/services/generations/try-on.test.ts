@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { decodeImage } from "../../../src/engines/composite/codecs";
-import { api } from "../../helpers/harness";
+import { GenerationSchema } from "../../../src/schemas/generations";
+import { ProductListSchema, ProductSchema } from "../../../src/schemas/products";
+import { api, readWire } from "../../helpers/harness";
 import {
   fetchThroughWorker,
   filePart,
@@ -32,7 +34,7 @@ async function acceptAndRun(res: Response, acct: { key: string }) {
   expect(run.explicitAcks).toHaveLength(1);
   const view = await api(acct, `/generations/${accepted.generationId}`);
   expect(view.status).toBe(200);
-  return { accepted, generation: (await view.json()) as Record<string, unknown> };
+  return { accepted, generation: await readWire(view, GenerationSchema) };
 }
 
 async function pixelsOf(bytes: Uint8Array) {
@@ -95,7 +97,7 @@ describe("try-on end to end (composite engine by default)", () => {
     // The one-shot product exists, lives 7 days from use, and is not listed.
     const p = await api(acct, `/products/${accepted.productExternalId}`);
     expect(p.status).toBe(200);
-    const list = (await (await api(acct, "/products")).json()) as { items: { externalId: string }[] };
+    const list = await readWire(await api(acct, "/products"), ProductListSchema);
     expect(list.items.map((i) => i.externalId)).not.toContain(accepted.productExternalId);
   });
 
@@ -109,8 +111,8 @@ describe("try-on end to end (composite engine by default)", () => {
     const { accepted, generation } = await acceptAndRun(res, acct);
     expect(accepted.productExternalId).toBe("inline-1");
     expect(generation.status).toBe("COMPLETED");
-    const product = (await (await api(acct, "/products/inline-1")).json()) as { expiresAt: string; lastUsedAt: string };
-    const days = (Date.parse(product.expiresAt) - Date.now()) / 86400_000;
+    const product = await readWire(await api(acct, "/products/inline-1"), ProductSchema);
+    const days = (Date.parse(product.expiresAt!) - Date.now()) / 86400_000;
     expect(days).toBeGreaterThan(14.9);
     expect(days).toBeLessThanOrEqual(15);
     expect(product.lastUsedAt).not.toBeNull();

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import type { ErrorCode } from "../../../src/errors";
+import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
 import { foreignSamples, truncatedSamples } from "../../helpers/crafted-images";
-import { api, type Envelope, expectEnvelope, type TestAccount } from "../../helpers/harness";
+import { api, type Envelope, expectEnvelope, readWire, type TestAccount } from "../../helpers/harness";
 import {
   counts,
   filePart,
@@ -57,7 +59,7 @@ function expectNamed(body: Envelope | { message: string; details?: unknown }, s:
 }
 
 /** Sends a bad request and proves nothing was written, charged or queued. */
-async function refused(send: () => Promise<Response>, status: number, code: string): Promise<Envelope> {
+async function refused(send: () => Promise<Response>, status: number, code: ErrorCode): Promise<Envelope> {
   const before = await counts(acct.accountId);
   const ledger = await expectLedgerBalances(acct.accountId);
   const sent = queue.messages.length;
@@ -122,7 +124,7 @@ describe("other image types → UNSUPPORTED_IMAGE_TYPE, broken accepted ones →
         person: { image: { source: { url: "https://photos.example.com/me.jpg" } } },
       });
       expect(res.status, await res.clone().text()).toBe(202);
-      const { generationId } = (await res.json()) as { generationId: string };
+      const { generationId } = await readWire(res, TryOnAcceptedSchema);
       await runConsumer([{ body: queue.messages.find((m) => m.generationId === generationId) }]);
       const row = await genRow(generationId);
       expect(row, s.label).toMatchObject({ status: "FAILED", error_code: "PRODUCT_IMAGE_FETCH_FAILED", credit_state: "refunded" });

@@ -1,7 +1,10 @@
+import type { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
+import type { ErrorCode } from "../../../src/errors";
 import { IMAGE_MAX_BYTES } from "../../../src/lib/image-intake";
 import { signedFileUrl } from "../../../src/lib/signing";
-import { api, BASE, call, createAccount, env, expectEnvelope } from "../../helpers/harness";
+import { ImageSchema } from "../../../src/schemas/images";
+import { api, BASE, call, createAccount, env, expectEnvelope, readWire } from "../../helpers/harness";
 import {
   GIF_BYTES,
   makeHeic,
@@ -15,21 +18,7 @@ import {
   withExifOrientation,
 } from "../../helpers/images";
 
-interface ImageBody {
-  imageId: string;
-  imageUrl: string;
-  imageUrlExpiresAt: string;
-  width: number;
-  height: number;
-  format: string;
-  contentType: string;
-  orientation: number | null;
-  crop: { x: number; y: number; width: number; height: number } | null;
-  externalUserId: string | null;
-  keepForDays: number | null;
-  createdAt: string;
-  expiresAt: string | null;
-}
+type ImageBody = z.infer<typeof ImageSchema>;
 
 function upload(acct: { key: string }, form: FormData) {
   return api(acct, "/images/upload", { method: "POST", body: form });
@@ -38,7 +27,7 @@ function upload(acct: { key: string }, form: FormData) {
 async function uploadOk(acct: { key: string }, form: FormData): Promise<ImageBody> {
   const res = await upload(acct, form);
   if (res.status !== 201) throw new Error(`upload failed ${res.status}: ${await res.text()}`);
-  return (await res.json()) as ImageBody;
+  return await readWire(res, ImageSchema);
 }
 
 const pathOf = (absolute: string) => absolute.slice(BASE.length);
@@ -116,10 +105,10 @@ describe("POST /images/upload", () => {
     const send = () => api(acct, "/images/upload", { method: "POST", body: uploadForm(png), headers: { "idempotency-key": "upload-once-123456" } });
     const first = await send();
     expect(first.status).toBe(201);
-    const a = (await first.json()) as ImageBody;
+    const a = await readWire(first, ImageSchema);
     const second = await send();
     expect(second.status).toBe(201);
-    expect(((await second.json()) as ImageBody).imageId).toBe(a.imageId);
+    expect((await readWire(second, ImageSchema)).imageId).toBe(a.imageId);
     const rows = await env.DB.prepare("SELECT count(*) AS n FROM images WHERE account_id = ?").bind(acct.accountId).first<{ n: number }>();
     expect(rows?.n).toBe(1);
   });
@@ -138,7 +127,7 @@ describe("POST /images/upload", () => {
     const jpeg = await makeJpeg(300, 300);
     const huge = new Uint8Array(IMAGE_MAX_BYTES + 1);
     huge.set(await makePng(300, 300));
-    const cases: Array<[Uint8Array, number, string]> = [
+    const cases: Array<[Uint8Array, number, ErrorCode]> = [
       [GIF_BYTES, 400, "UNSUPPORTED_IMAGE_TYPE"],
       [PDF_BYTES, 400, "UNSUPPORTED_IMAGE_TYPE"],
       [jpeg.subarray(0, jpeg.length - 50), 400, "INVALID_IMAGE"],
@@ -187,7 +176,7 @@ describe("GET /images/:imageId", () => {
     const up = await uploadOk(a, uploadForm(await makePng(300, 375), { externalUserId: "shopper-9" }));
     const res = await api(a, `/images/${up.imageId}`);
     expect(res.status).toBe(200);
-    const got = (await res.json()) as ImageBody;
+    const got = await readWire(res, ImageSchema);
     expect(got).toMatchObject({ imageId: up.imageId, width: 300, height: 375, format: "png", externalUserId: "shopper-9", expiresAt: up.expiresAt });
     expect(got.imageUrl).toContain(`/tryon/v1/files/r7d/${a.accountId}/`);
     await expectEnvelope(await api(b, `/images/${up.imageId}`), 404, "IMAGE_NOT_FOUND");

@@ -1,26 +1,30 @@
 import { describe, expect, it } from "vitest";
-import { admin, api, call, createAccount, expectEnvelope } from "../../helpers/harness";
+import { MaintenanceSchema } from "../../../src/schemas/credits";
+import { admin, api, call, createAccount, expectEnvelope, readWire } from "../../helpers/harness";
 
 describe("maintenance mode", () => {
-  it("answers 503 SERVICE_UNAVAILABLE + Retry-After on /tryon/v1, keeps health and operator routes, and turns off", async () => {
+  it("answers 503 SERVICE_UNAVAILABLE + Retry-After on /tryon/v1, keeps health, the documentation and operator routes, and turns off", async () => {
     const acct = await createAccount();
     expect((await api(acct, "/account")).status).toBe(200);
 
     const on = await admin("/admin/v1/maintenance", { method: "PUT", json: { enabled: true, retryAfterSeconds: 300 } });
     expect(on.status).toBe(200);
-    expect(await on.json()).toMatchObject({ enabled: true, retryAfterSeconds: 300, source: "operator" });
+    expect(await readWire(on, MaintenanceSchema)).toMatchObject({ enabled: true, retryAfterSeconds: 300, source: "operator" });
 
     for (const res of [
       await api(acct, "/account"),
       await api(acct, "/account/credits"),
       await api(acct, "/webhooks", { method: "POST", json: { url: "https://x.example.com/h" } }),
       await call("/tryon/v1/account"), // before auth: no key needed to learn it is down
-      await call("/tryon/v1/errors"),
+      await call("/tryon/v1/no-such-route"),
     ]) {
-      await expectEnvelope(res, 503, "SERVICE_UNAVAILABLE");
+      const body = await expectEnvelope(res, 503, "SERVICE_UNAVAILABLE");
       expect(res.headers.get("retry-after")).toBe("300");
+      // The page the 503 links to stays readable while the API is down.
+      expect((await call(new URL(body.docUrl).pathname)).status).toBe(200);
     }
     expect((await call("/healthz")).status).toBe(200);
+    for (const doc of ["/tryon/v1/errors", "/tryon/v1/openapi.json", "/tryon/v1/docs"]) expect((await call(doc)).status).toBe(200);
     expect((await admin("/admin/v1/accounts")).status).toBe(200);
     expect(await (await admin("/admin/v1/maintenance")).json()).toMatchObject({ enabled: true });
 

@@ -1,22 +1,13 @@
+import type { z } from "@hono/zod-openapi";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { backgroundContext } from "../../../src/context/background";
 import { now } from "../../../src/lib/clock";
+import { ProductDeletedSchema, ProductListSchema, ProductSchema } from "../../../src/schemas/products";
 import { getProduct, resolveProductImage, touchProduct, upsertProduct } from "../../../src/services/products/products";
-import { api, createAccount, env, expectEnvelope, type TestAccount } from "../../helpers/harness";
+import { api, createAccount, env, expectEnvelope, readWire, type TestAccount } from "../../helpers/harness";
 import { GIF_BYTES, makeJpeg, makePng } from "../../helpers/images";
 
-interface ProductBody {
-  externalId: string;
-  title: string | null;
-  description: string | null;
-  metadata: unknown;
-  validForDays: number | null;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  images: Array<{ sourceUrl: string; order: number; classifications?: Record<string, unknown> | null }>;
-}
+type ProductBody = z.infer<typeof ProductSchema>;
 
 const URL_A = "https://cdn.example.com/a.jpg";
 const URL_B = "https://cdn.example.com/b.jpg";
@@ -28,7 +19,7 @@ function post(acct: TestAccount, json: unknown) {
 async function postOk(acct: TestAccount, json: unknown): Promise<ProductBody> {
   const res = await post(acct, json);
   if (res.status !== 200) throw new Error(`POST /products ${res.status}: ${await res.text()}`);
-  return (await res.json()) as ProductBody;
+  return await readWire(res, ProductSchema);
 }
 
 function postMultipart(acct: TestAccount, data: unknown, files: Record<string, Uint8Array>) {
@@ -71,7 +62,7 @@ describe("POST /products: create, read, partial update", () => {
     });
     const got = await api(acct, "/products/shirt-42");
     expect(got.status).toBe(200);
-    expect(await got.json()).toEqual(body);
+    expect(await readWire(got, ProductSchema)).toEqual(body);
   });
 
   it("partial update keeps omitted fields; images replace the list; validForDays sets an expiry", async () => {
@@ -188,7 +179,7 @@ describe("POST /products: multipart", () => {
       { front, back },
     );
     expect(res.status).toBe(200);
-    const body = (await res.json()) as ProductBody;
+    const body = await readWire(res, ProductSchema);
     expect(body.images.map((i) => i.order)).toEqual([0, 1, 2]);
     expect(body.images[0]?.sourceUrl).toMatch(/^upload:\/\/img_/);
     expect(body.images[0]?.classifications).toEqual({ view: "front" });
@@ -237,7 +228,7 @@ describe("POST /products: multipart", () => {
   it("replacing uploaded images releases the old ones for the purge", async () => {
     const acct = await createAccount();
     const res = await postMultipart(acct, { externalId: "r1", images: [{ fileKey: "a" }] }, { a: await makePng(300, 300) });
-    const oldId = ((await res.json()) as ProductBody).images[0]!.sourceUrl.slice("upload://".length);
+    const oldId = (await readWire(res, ProductSchema)).images[0]!.sourceUrl.slice("upload://".length);
     await postOk(acct, { externalId: "r1", images: [{ url: URL_A }] });
     const row = await env.DB.prepare("SELECT expires_at FROM images WHERE id = ?").bind(oldId).first<{ expires_at: number | null }>();
     expect(row?.expires_at).toBeGreaterThan(Date.now());
@@ -258,7 +249,7 @@ describe("GET /products: cursor pagination", () => {
       const q: string = cursor ? `?limit=2&cursor=${encodeURIComponent(cursor)}` : "?limit=2";
       const res = await api(acct, `/products${q}`);
       expect(res.status).toBe(200);
-      const page = (await res.json()) as { items: ProductBody[]; nextCursor: string | null; hasMore: boolean; count: number };
+      const page = await readWire(res, ProductListSchema);
       seen.push(...page.items.map((p) => p.externalId));
       pages.push({ count: page.count, hasMore: page.hasMore });
       cursor = page.nextCursor;
@@ -280,7 +271,7 @@ describe("GET /products: cursor pagination", () => {
     await expectEnvelope(await api(acct, "/products?limit=0"), 400, "VALIDATION_FAILED");
     await expectEnvelope(await api(acct, "/products?limit=201"), 400, "VALIDATION_FAILED");
     const ok = await api(acct, "/products?limit=200");
-    expect(await ok.json()).toEqual({ items: [], nextCursor: null, hasMore: false, count: 0 });
+    expect(await readWire(ok, ProductListSchema)).toEqual({ items: [], nextCursor: null, hasMore: false, count: 0 });
   });
 });
 
@@ -293,7 +284,7 @@ describe("lifetimes", () => {
       .run();
     await expectEnvelope(await api(acct, "/products/short"), 404, "PRODUCT_NOT_FOUND");
     await expectEnvelope(await api(acct, "/products/short/stats"), 404, "PRODUCT_NOT_FOUND");
-    const list = (await (await api(acct, "/products")).json()) as { items: ProductBody[] };
+    const list = await readWire(await api(acct, "/products"), ProductListSchema);
     expect(list.items).toEqual([]);
     // Re-registering without images is a new product: images required.
     await expectEnvelope(await post(acct, { externalId: "short", title: "again" }), 400, "PRODUCT_IMAGES_REQUIRED");
@@ -324,7 +315,7 @@ describe("lifetimes", () => {
     const promoted = await upsertProduct(ctx, acct.accountId, { externalId: "inline-1" }, { kind: "registered" });
     expect(promoted).toMatchObject({ kind: "registered", expiresAt: null });
 
-    const list = (await (await api(acct, "/products")).json()) as { items: ProductBody[] };
+    const list = await readWire(await api(acct, "/products"), ProductListSchema);
     expect(list.items.map((p) => p.externalId).sort()).toEqual(["inline-1", "reg"]);
     // One-shot products are readable by id (GET /products/_anon_…), just not listed.
     await expect(getProduct(ctx, acct.accountId, oneshot.externalId)).resolves.toMatchObject({ kind: "oneshot" });
@@ -340,11 +331,11 @@ describe("account isolation, delete, stats", () => {
     await expectEnvelope(await api(b, "/products/shared-id"), 404, "PRODUCT_NOT_FOUND");
     await expectEnvelope(await api(b, "/products/shared-id/stats"), 404, "PRODUCT_NOT_FOUND");
     await expectEnvelope(await api(b, "/products/shared-id", { method: "DELETE" }), 404, "PRODUCT_NOT_FOUND");
-    expect(((await (await api(b, "/products")).json()) as { items: unknown[] }).items).toEqual([]);
+    expect((await readWire(await api(b, "/products"), ProductListSchema)).items).toEqual([]);
     // B can use the same externalId for its own product; A's is untouched.
     await postOk(b, { externalId: "shared-id", title: "B's", images: [{ url: URL_B }] });
-    expect(((await (await api(a, "/products/shared-id")).json()) as ProductBody).title).toBe("A's");
-    expect(((await (await api(b, "/products/shared-id")).json()) as ProductBody).title).toBe("B's");
+    expect((await readWire(await api(a, "/products/shared-id"), ProductSchema)).title).toBe("A's");
+    expect((await readWire(await api(b, "/products/shared-id"), ProductSchema)).title).toBe("B's");
   });
 
   it("DELETE removes the product (then 404)", async () => {
@@ -352,7 +343,7 @@ describe("account isolation, delete, stats", () => {
     await postOk(acct, { externalId: "gone", images: [{ url: URL_A }] });
     const res = await api(acct, "/products/gone", { method: "DELETE" });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ externalId: "gone", deleted: true });
+    expect(await readWire(res, ProductDeletedSchema)).toEqual({ externalId: "gone", deleted: true });
     await expectEnvelope(await api(acct, "/products/gone"), 404, "PRODUCT_NOT_FOUND");
     await expectEnvelope(await api(acct, "/products/gone", { method: "DELETE" }), 404, "PRODUCT_NOT_FOUND");
   });
@@ -363,7 +354,7 @@ describe("account isolation, delete, stats", () => {
     await postOk(acct, { externalId: id, images: [{ url: URL_A }] });
     const res = await api(acct, `/products/${encodeURIComponent(id)}`);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as ProductBody).externalId).toBe(id);
+    expect((await readWire(res, ProductSchema)).externalId).toBe(id);
   });
 
   it("stats are zeros without generations, then count from the generations table with from/to", async () => {

@@ -1,7 +1,8 @@
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { WebhookEndpointSchema, WebhookSecretSchema } from "../../../src/schemas/webhooks";
 import { onGenerationFinished } from "../../../src/services/generations/events";
-import { api, createAccount } from "../../helpers/harness";
+import { api, createAccount, readWire } from "../../helpers/harness";
 import { attemptsOf, captureWebhookQueue, createEndpoint, deliveriesOf, env, insertGeneration, mockReceiver, runWebhookConsumer } from "../../helpers/webhooks";
 
 afterEach(() => {
@@ -184,7 +185,7 @@ describe("generation events → deliveries", () => {
     await runWebhookConsumer([{ body: q.messages[0]! }]);
     expect(rx.received).toHaveLength(1);
     expect(rx.received[0]!.url).toBe("https://shop.example.com/cb?order=42");
-    const { secret } = (await (await api(acct, "/webhooks/default-secret")).json()) as { secret: string };
+    const { secret } = await readWire(await api(acct, "/webhooks/default-secret"), WebhookSecretSchema);
     const event = new Webhook(secret).verify(rx.received[0]!.body, rx.received[0]!.headers) as {
       type: string;
       data: { generationId: string; errorCode: string };
@@ -206,7 +207,7 @@ describe("generation events → deliveries", () => {
     const res = await runWebhookConsumer([{ body: q.messages[0]! }]);
     expect(res.retries).toEqual([]);
     expect(res.explicitAcks).toHaveLength(1);
-    const view = (await (await api(acct, `/webhooks/${ep.id}`)).json()) as { enabled: boolean; disabledReason: string };
+    const view = await readWire(await api(acct, `/webhooks/${ep.id}`), WebhookEndpointSchema);
     expect(view).toMatchObject({ enabled: false, disabledReason: "gone" });
     const [row] = await deliveriesOf(acct.accountId);
     expect(row!.status).toBe("FAILED");
@@ -267,7 +268,7 @@ describe("generation events → deliveries", () => {
     await onGenerationFinished(env, { accountId: acct.accountId, generationId: genId, status: "COMPLETED", webhookUrl: null });
     mockReceiver([new Response("down", { status: 500 })]);
     await runWebhookConsumer([{ body: q.messages[0]!, attempts: 1 }]);
-    let view = (await (await api(acct, `/webhooks/${ep.id}`)).json()) as { enabled: boolean; failingSince: string | null; disabledReason: string | null };
+    let view = await readWire(await api(acct, `/webhooks/${ep.id}`), WebhookEndpointSchema);
     expect(view.enabled).toBe(true);
     expect(view.failingSince).not.toBeNull();
     // The streak started 5 days ago.
@@ -276,10 +277,10 @@ describe("generation events → deliveries", () => {
       .run();
     const r = await runWebhookConsumer([{ body: q.messages[0]!, attempts: 2 }]);
     expect(r.retries).toEqual([]);
-    view = (await (await api(acct, `/webhooks/${ep.id}`)).json()) as typeof view;
+    view = await readWire(await api(acct, `/webhooks/${ep.id}`), WebhookEndpointSchema);
     expect(view).toMatchObject({ enabled: false, disabledReason: "failing" });
     // Re-enabling clears the streak.
-    const re = (await (await api(acct, `/webhooks/${ep.id}`, { method: "PATCH", json: { enabled: true } })).json()) as typeof view;
+    const re = await readWire(await api(acct, `/webhooks/${ep.id}`, { method: "PATCH", json: { enabled: true } }), WebhookEndpointSchema);
     expect(re).toMatchObject({ enabled: true, disabledReason: null, failingSince: null });
   });
 
@@ -292,7 +293,7 @@ describe("generation events → deliveries", () => {
     mockReceiver([new Response("down", { status: 500 }), ok()]);
     await runWebhookConsumer([{ body: q.messages[0]!, attempts: 1 }]);
     await runWebhookConsumer([{ body: q.messages[0]!, attempts: 2 }]);
-    const view = (await (await api(acct, `/webhooks/${ep.id}`)).json()) as { failingSince: string | null };
+    const view = await readWire(await api(acct, `/webhooks/${ep.id}`), WebhookEndpointSchema);
     expect(view.failingSince).toBeNull();
   });
 

@@ -1,38 +1,31 @@
-import { createExecutionContext } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../../../src";
 import { getConfig } from "../../../src/config/config";
 import { backgroundContext } from "../../../src/context/background";
 import { sweepWebhooks } from "../../../src/cron/webhooks";
 import { ApiError } from "../../../src/errors";
+import {
+  CreatedWebhookEndpointSchema,
+  WebhookDeliveryListSchema,
+  WebhookDeliverySchema,
+  WebhookEndpointListSchema,
+  WebhookEndpointSchema,
+  WebhookSecretSchema,
+} from "../../../src/schemas/webhooks";
 import { validateWebhookUrl } from "../../../src/services/webhooks/endpoints";
-import { api, call, createAccount, expectEnvelope } from "../../helpers/harness";
+import { api, call, callWithEnv, createAccount, expectEnvelope, readWire } from "../../helpers/harness";
 import { attemptsOf, captureWebhookQueue, createEndpoint, deliveriesOf, env, mockReceiver, runWebhookConsumer } from "../../helpers/webhooks";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-interface Endpoint {
-  id: string;
-  url: string;
-  description: string | null;
-  events: string[];
-  enabled: boolean;
-  disabledReason: string | null;
-  failingSince: string | null;
-  previousSecretExpiresAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
 describe("endpoint CRUD", () => {
   it("create returns the endpoint and its secret; the secret is readable again and stored only encrypted", async () => {
     const acct = await createAccount();
     const res = await api(acct, "/webhooks", { method: "POST", json: { url: "https://hooks.example.com/a", description: "orders" } });
     expect(res.status).toBe(201);
-    const body = (await res.json()) as Endpoint & { secret: string };
+    const body = await readWire(res, CreatedWebhookEndpointSchema);
     expect(body).toMatchObject({
       id: expect.stringMatching(/^whe_/),
       url: "https://hooks.example.com/a",
@@ -44,7 +37,7 @@ describe("endpoint CRUD", () => {
       previousSecretExpiresAt: null,
     });
     expect(body.secret).toMatch(/^whsec_/);
-    const again = (await (await api(acct, `/webhooks/${body.id}/secret`)).json()) as { secret: string };
+    const again = await readWire(await api(acct, `/webhooks/${body.id}/secret`), WebhookSecretSchema);
     expect(again).toEqual({ secret: body.secret, previousSecretExpiresAt: null });
     const stored = await env.DB.prepare("SELECT * FROM webhook_endpoints WHERE id = ?").bind(body.id).first<Record<string, unknown>>();
     expect(JSON.stringify(stored)).not.toContain(body.secret.slice(6));
@@ -57,14 +50,14 @@ describe("endpoint CRUD", () => {
     const b = await createEndpoint(acct, { url: "https://b.example.com/h" });
     const c = await createEndpoint(acct, { url: "https://c.example.com/h" });
 
-    const got = (await (await api(acct, `/webhooks/${a.id}`)).json()) as Endpoint;
+    const got = await readWire(await api(acct, `/webhooks/${a.id}`), WebhookEndpointSchema);
     expect(got.url).toBe("https://a.example.com/h");
     expect(got).not.toHaveProperty("secret");
 
-    const p1 = (await (await api(acct, "/webhooks?limit=2")).json()) as { items: Endpoint[]; hasMore: boolean; nextCursor: string; count: number };
+    const p1 = await readWire(await api(acct, "/webhooks?limit=2"), WebhookEndpointListSchema);
     expect(p1.items.map((e) => e.id)).toEqual([c.id, b.id]);
     expect(p1).toMatchObject({ hasMore: true, count: 2 });
-    const p2 = (await (await api(acct, `/webhooks?limit=2&cursor=${p1.nextCursor}`)).json()) as typeof p1;
+    const p2 = await readWire(await api(acct, `/webhooks?limit=2&cursor=${p1.nextCursor}`), WebhookEndpointListSchema);
     expect(p2.items.map((e) => e.id)).toEqual([a.id]);
     expect(p2).toMatchObject({ hasMore: false, nextCursor: null });
 
@@ -73,8 +66,8 @@ describe("endpoint CRUD", () => {
       json: { url: "https://a2.example.com/h", events: ["generation.failed"], description: null },
     });
     expect(upd.status).toBe(200);
-    expect(await upd.json()).toMatchObject({ url: "https://a2.example.com/h", events: ["generation.failed"], description: null });
-    const off = (await (await api(acct, `/webhooks/${a.id}`, { method: "PATCH", json: { enabled: false } })).json()) as Endpoint;
+    expect(await readWire(upd, WebhookEndpointSchema)).toMatchObject({ url: "https://a2.example.com/h", events: ["generation.failed"], description: null });
+    const off = await readWire(await api(acct, `/webhooks/${a.id}`, { method: "PATCH", json: { enabled: false } }), WebhookEndpointSchema);
     expect(off).toMatchObject({ enabled: false, disabledReason: "manual" });
 
     const del = await api(acct, `/webhooks/${a.id}`, { method: "DELETE" });
@@ -97,7 +90,7 @@ describe("endpoint CRUD", () => {
       await expectEnvelope(await api(other, `/webhooks/${id}/deliveries`), 404, "WEBHOOK_NOT_FOUND");
       await expectEnvelope(await api(other, `/webhooks/${id}/deliveries/msg_x/retry`, { method: "POST" }), 404, "WEBHOOK_NOT_FOUND");
     }
-    expect(((await (await api(other, "/webhooks")).json()) as { items: unknown[] }).items).toEqual([]);
+    expect((await readWire(await api(other, "/webhooks"), WebhookEndpointListSchema)).items).toEqual([]);
     // The owner still sees it, untouched.
     expect((await api(owner, `/webhooks/${ep.id}`)).status).toBe(200);
   });
@@ -143,15 +136,11 @@ describe("URL rules", () => {
   // A local .dev.vars may turn the dev flag on; these requests run with it explicitly off, as in production.
   const strictEnv = { ...env, ALLOW_LOOPBACK_FETCH: "false" } as Env;
   const strictApi = async (key: string, path: string, method: string, json: unknown) =>
-    worker.fetch(
-      new Request(`https://drape.test/tryon/v1${path}`, {
-        method,
-        headers: { "x-api-key": key, "content-type": "application/json" },
-        body: JSON.stringify(json),
-      }),
-      strictEnv,
-      createExecutionContext(),
-    );
+    callWithEnv(strictEnv, `/tryon/v1${path}`, {
+      method,
+      headers: { "x-api-key": key, "content-type": "application/json" },
+      body: JSON.stringify(json),
+    });
 
   it.each(forbidden)("rejects %s", async (_label, url) => {
     const acct = await createAccount();
@@ -197,13 +186,13 @@ describe("secret rotation", () => {
     const before = Date.now();
     const rot = await api(acct, `/webhooks/${ep.id}/rotate-secret`, { method: "POST" });
     expect(rot.status).toBe(200);
-    const rotated = (await rot.json()) as { secret: string; previousSecretExpiresAt: string };
+    const rotated = await readWire(rot, WebhookSecretSchema);
     expect(rotated.secret).toMatch(/^whsec_/);
     expect(rotated.secret).not.toBe(ep.secret);
-    const expires = Date.parse(rotated.previousSecretExpiresAt);
+    const expires = Date.parse(rotated.previousSecretExpiresAt!);
     expect(expires - before).toBeGreaterThanOrEqual(86400_000 - 5000);
     expect(expires - before).toBeLessThanOrEqual(86400_000 + 5000);
-    expect(((await (await api(acct, `/webhooks/${ep.id}/secret`)).json()) as { secret: string }).secret).toBe(rotated.secret);
+    expect((await readWire(await api(acct, `/webhooks/${ep.id}/secret`), WebhookSecretSchema)).secret).toBe(rotated.secret);
 
     const q = captureWebhookQueue();
     expect((await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" })).status).toBe(202);
@@ -218,10 +207,7 @@ describe("secret rotation", () => {
   it("overlapSeconds 0 retires the old secret at once (e.g. after a leak)", async () => {
     const acct = await createAccount();
     const ep = await createEndpoint(acct);
-    const rotated = (await (await api(acct, `/webhooks/${ep.id}/rotate-secret`, { method: "POST", json: { overlapSeconds: 0 } })).json()) as {
-      secret: string;
-      previousSecretExpiresAt: string | null;
-    };
+    const rotated = await readWire(await api(acct, `/webhooks/${ep.id}/rotate-secret`, { method: "POST", json: { overlapSeconds: 0 } }), WebhookSecretSchema);
     expect(rotated.previousSecretExpiresAt).toBeNull();
     const q = captureWebhookQueue();
     await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" });
@@ -237,7 +223,7 @@ describe("secret rotation", () => {
   it("after the overlap only the new secret signs", async () => {
     const acct = await createAccount();
     const ep = await createEndpoint(acct);
-    const rotated = (await (await api(acct, `/webhooks/${ep.id}/rotate-secret`, { method: "POST" })).json()) as { secret: string };
+    const rotated = await readWire(await api(acct, `/webhooks/${ep.id}/rotate-secret`, { method: "POST" }), WebhookSecretSchema);
     await env.DB.prepare("UPDATE webhook_endpoints SET previous_secret_expires_at = ? WHERE id = ?")
       .bind(Date.now() - 1, ep.id)
       .run();
@@ -247,17 +233,17 @@ describe("secret rotation", () => {
     await runWebhookConsumer([{ body: q.messages[0]! }]);
     expect(rx.received[0]!.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
     expect(new Webhook(rotated.secret).verify(rx.received[0]!.body, rx.received[0]!.headers)).toBeTruthy();
-    expect((await (await api(acct, `/webhooks/${ep.id}`)).json()) as Endpoint).toMatchObject({ previousSecretExpiresAt: null });
+    expect(await readWire(await api(acct, `/webhooks/${ep.id}`), WebhookEndpointSchema)).toMatchObject({ previousSecretExpiresAt: null });
   });
 
   it("the default secret is created on first read, stable, per account, and rotatable", async () => {
     const acct = await createAccount();
     const other = await createAccount();
-    const s1 = (await (await api(acct, "/webhooks/default-secret")).json()) as { secret: string; previousSecretExpiresAt: null };
+    const s1 = await readWire(await api(acct, "/webhooks/default-secret"), WebhookSecretSchema);
     expect(s1).toEqual({ secret: expect.stringMatching(/^whsec_/), previousSecretExpiresAt: null });
-    expect(((await (await api(acct, "/webhooks/default-secret")).json()) as { secret: string }).secret).toBe(s1.secret);
-    expect(((await (await api(other, "/webhooks/default-secret")).json()) as { secret: string }).secret).not.toBe(s1.secret);
-    const rot = (await (await api(acct, "/webhooks/default-secret/rotate", { method: "POST" })).json()) as { secret: string; previousSecretExpiresAt: string };
+    expect((await readWire(await api(acct, "/webhooks/default-secret"), WebhookSecretSchema)).secret).toBe(s1.secret);
+    expect((await readWire(await api(other, "/webhooks/default-secret"), WebhookSecretSchema)).secret).not.toBe(s1.secret);
+    const rot = await readWire(await api(acct, "/webhooks/default-secret/rotate", { method: "POST" }), WebhookSecretSchema);
     expect(rot.secret).not.toBe(s1.secret);
     expect(rot.previousSecretExpiresAt).not.toBeNull();
     const stored = await env.DB.prepare("SELECT secret_enc, previous_secret_enc FROM webhook_default_secrets WHERE account_id = ?")
@@ -274,7 +260,7 @@ describe("test events, delivery log and manual retry", () => {
     const q = captureWebhookQueue();
     const res = await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" });
     expect(res.status).toBe(202);
-    const delivery = (await res.json()) as { id: string; status: string; eventType: string; endpointId: string };
+    const delivery = await readWire(res, WebhookDeliverySchema);
     expect(delivery).toMatchObject({ id: expect.stringMatching(/^msg_/), status: "PENDING", eventType: "webhook.test", endpointId: ep.id });
     expect(q.messages).toEqual([{ accountId: acct.accountId, deliveryId: delivery.id }]);
 
@@ -284,9 +270,7 @@ describe("test events, delivery log and manual retry", () => {
     const event = new Webhook(ep.secret).verify(rx.received[0]!.body, rx.received[0]!.headers) as { type: string; data: { endpointId: string } };
     expect(event).toMatchObject({ type: "webhook.test", data: { endpointId: ep.id } });
 
-    const log = (await (await api(acct, `/webhooks/${ep.id}/deliveries`)).json()) as {
-      items: Array<{ id: string; status: string; attempts: Array<{ attemptNo: number; statusCode: number; responseSnippet: string; latencyMs: number }> }>;
-    };
+    const log = await readWire(await api(acct, `/webhooks/${ep.id}/deliveries`), WebhookDeliveryListSchema);
     expect(log.items).toHaveLength(1);
     expect(log.items[0]).toMatchObject({ id: delivery.id, status: "SUCCEEDED" });
     expect(log.items[0]!.attempts).toEqual([expect.objectContaining({ attemptNo: 1, statusCode: 200, responseSnippet: '{"received":true}' })]);
@@ -337,7 +321,7 @@ describe("test events, delivery log and manual retry", () => {
     const acct = await createAccount();
     const ep = await createEndpoint(acct);
     const q = captureWebhookQueue();
-    const created = (await (await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" })).json()) as { id: string };
+    const created = await readWire(await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" }), WebhookDeliverySchema);
     const rx = mockReceiver([new Response("down", { status: 500 }), new Response("ok", { status: 200 })]);
     // The last scheduled attempt fails: the delivery is FAILED.
     await runWebhookConsumer([{ body: q.messages[0]!, attempts: 8 }]);
@@ -345,7 +329,7 @@ describe("test events, delivery log and manual retry", () => {
 
     const res = await api(acct, `/webhooks/${ep.id}/deliveries/${created.id}/retry`, { method: "POST" });
     expect(res.status).toBe(202);
-    expect(await res.json()).toMatchObject({ id: created.id, status: "PENDING" });
+    expect(await readWire(res, WebhookDeliverySchema)).toMatchObject({ id: created.id, status: "PENDING" });
     expect(q.messages).toHaveLength(2);
     expect(q.messages[1]).toEqual({ accountId: acct.accountId, deliveryId: created.id, manual: { scheduled: false } });
     const run = await runWebhookConsumer([{ body: q.messages[1]! }]);
@@ -361,7 +345,7 @@ describe("test events, delivery log and manual retry", () => {
     const acct = await createAccount();
     const ep = await createEndpoint(acct);
     const q = captureWebhookQueue();
-    const created = (await (await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" })).json()) as { id: string };
+    const created = await readWire(await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" }), WebhookDeliverySchema);
     mockReceiver([new Response("down", { status: 500 })]);
     await runWebhookConsumer([{ body: q.messages[0]!, attempts: 8 }]);
     await api(acct, `/webhooks/${ep.id}/deliveries/${created.id}/retry`, { method: "POST" });
@@ -375,17 +359,13 @@ describe("test events, delivery log and manual retry", () => {
     const ep = await createEndpoint(acct);
     captureWebhookQueue();
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push(((await (await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" })).json()) as { id: string }).id);
-    const p1 = (await (await api(acct, `/webhooks/${ep.id}/deliveries?limit=2`)).json()) as {
-      items: Array<{ id: string }>;
-      nextCursor: string;
-      hasMore: boolean;
-    };
+    for (let i = 0; i < 3; i++) ids.push((await readWire(await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" }), WebhookDeliverySchema)).id);
+    const p1 = await readWire(await api(acct, `/webhooks/${ep.id}/deliveries?limit=2`), WebhookDeliveryListSchema);
     expect(p1.items.map((d) => d.id)).toEqual([ids[2], ids[1]]);
     expect(p1.hasMore).toBe(true);
-    const p2 = (await (await api(acct, `/webhooks/${ep.id}/deliveries?limit=2&cursor=${p1.nextCursor}`)).json()) as typeof p1;
+    const p2 = await readWire(await api(acct, `/webhooks/${ep.id}/deliveries?limit=2&cursor=${p1.nextCursor}`), WebhookDeliveryListSchema);
     expect(p2.items.map((d) => d.id)).toEqual([ids[0]]);
-    const succeeded = (await (await api(acct, `/webhooks/${ep.id}/deliveries?status=SUCCEEDED`)).json()) as typeof p1;
+    const succeeded = await readWire(await api(acct, `/webhooks/${ep.id}/deliveries?status=SUCCEEDED`), WebhookDeliveryListSchema);
     expect(succeeded.items).toEqual([]);
   });
 });
@@ -395,10 +375,10 @@ describe("retention and recovery sweep", () => {
     const acct = await createAccount();
     const ep = await createEndpoint(acct);
     const q = captureWebhookQueue();
-    const oldD = ((await (await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" })).json()) as { id: string }).id;
+    const oldD = (await readWire(await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" }), WebhookDeliverySchema)).id;
     mockReceiver([new Response("ok")]);
     await runWebhookConsumer([{ body: q.messages[0]! }]);
-    const lost = ((await (await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" })).json()) as { id: string }).id;
+    const lost = (await readWire(await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" }), WebhookDeliverySchema)).id;
     const now = Date.now();
     await env.DB.prepare("UPDATE webhook_deliveries SET created_at = ? WHERE id = ?")
       .bind(now - 31 * 86400_000, oldD)
@@ -421,7 +401,7 @@ describe("retention and recovery sweep", () => {
     const acct = await createAccount();
     const ep = await createEndpoint(acct);
     const q = captureWebhookQueue();
-    const id = ((await (await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" })).json()) as { id: string }).id;
+    const id = (await readWire(await api(acct, `/webhooks/${ep.id}/test`, { method: "POST" }), WebhookDeliverySchema)).id;
     const rx = mockReceiver([new Response("down", { status: 500 })]);
     const r1 = await runWebhookConsumer([{ body: q.messages[0]!, attempts: 1 }]);
     expect(r1.retries[0]!.delaySeconds).toBe(5);
