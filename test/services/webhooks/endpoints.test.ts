@@ -6,7 +6,7 @@ import { getConfig } from "../../../src/config/config";
 import { backgroundContext } from "../../../src/context/background";
 import { sweepWebhooks } from "../../../src/cron/webhooks";
 import { ApiError } from "../../../src/errors";
-import { validateWebhookUrl } from "../../../src/services/webhooks/endpoints";
+import { validateWebhookUrl } from "../../../src/services/webhooks/url-policy";
 import { api, call, createAccount, expectEnvelope } from "../../helpers/harness";
 import { attemptsOf, captureWebhookQueue, createEndpoint, deliveriesOf, env, mockReceiver, runWebhookConsumer } from "../../helpers/webhooks";
 

@@ -1,0 +1,94 @@
+import type { ServiceContext } from "../../context";
+import { elapsedMs, now } from "../../lib/clock";
+import { describeError } from "../../lib/logger";
+import { webhookHeaders } from "../../lib/webhook-signing";
+import { MAX_QUEUE_DELAY_SECONDS } from "./schedule";
+
+/** One signed POST to a receiver, and what its answer says. */
+
+const SNIPPET_BYTES = 1024;
+const USER_AGENT = "Drape-Webhooks/1.0 (+https://www.standardwebhooks.com)";
+
+export interface PostResult {
+  statusCode: number | null;
+  latencyMs: number;
+  snippet: string | null;
+  error: string | null;
+  retryAfterSeconds: number | null;
+}
+
+/** One signed POST: 10 s timeout, redirects not followed (a 3xx is a failure), first 1 KB of the answer kept. */
+export async function postOnce(ctx: ServiceContext, url: string, secrets: string[], msgId: string, body: string): Promise<PostResult> {
+  const timestampSec = Math.floor(ctx.now() / 1000);
+  const headers = {
+    ...(await webhookHeaders(secrets, msgId, timestampSec, body)),
+    "content-type": "application/json",
+    "user-agent": USER_AGENT,
+  };
+  const timeoutMs = ctx.config.WEBHOOK_TIMEOUT_SECONDS * 1000;
+  const started = now();
+  try {
+    const res = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+    const snippet = await readSnippet(res);
+    const error =
+      res.status >= 300 && res.status < 400 ? `redirect not followed (${res.status})` : res.status >= 200 && res.status < 300 ? null : `HTTP ${res.status}`;
+    return {
+      statusCode: res.status,
+      latencyMs: elapsedMs(started),
+      snippet,
+      error,
+      retryAfterSeconds: res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers.get("retry-after"), ctx.now()) : null,
+    };
+  } catch (err) {
+    const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+    return {
+      statusCode: null,
+      latencyMs: elapsedMs(started),
+      snippet: null,
+      error: timedOut ? `timeout: no response within ${ctx.config.WEBHOOK_TIMEOUT_SECONDS} s` : describeError(err),
+      retryAfterSeconds: null,
+    };
+  }
+}
+
+async function readSnippet(res: Response): Promise<string | null> {
+  if (!res.body) return null;
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < SNIPPET_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.length;
+    }
+  } catch {
+    // a body cut short still leaves what was read
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(Math.min(total, SNIPPET_BYTES));
+  let offset = 0;
+  for (const c of chunks) {
+    const part = c.subarray(0, bytes.length - offset);
+    bytes.set(part, offset);
+    offset += part.length;
+    if (offset >= bytes.length) break;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** Retry-After as delay-seconds or an HTTP date, clamped to [1 s, 12 h]; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number): number | null {
+  if (!value) return null;
+  const trimmed = value.trim();
+  let seconds: number;
+  if (/^\d+$/.test(trimmed)) seconds = Number(trimmed);
+  else {
+    const at = Date.parse(trimmed);
+    if (Number.isNaN(at)) return null;
+    seconds = Math.ceil((at - now) / 1000);
+  }
+  return Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(1, seconds));
+}
