@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { type MockInstance, vi } from "vitest";
 import { newId } from "../../src/lib/ids";
-import type { WebhookMessage } from "../../src/services/webhooks/enqueue";
+import type { WebhookMessage } from "../../src/queues/messages";
 import { api, type TestAccount } from "./harness";
 import { type ConsumerRun, runQueueBatch } from "./queue";
 

@@ -3,8 +3,8 @@ import * as repo from "../../db/repo/webhooks";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/logger";
 import { UnreadableSealError } from "../../lib/secret-box";
+import type { QueueOutcome, WebhookMessage } from "../../queues";
 import { loadGenerationView } from "../generations";
-import type { WebhookMessage } from "./enqueue";
 import { postOnce } from "./post";
 import { DISABLE_AFTER_FAILING_MS, MAX_ATTEMPTS, MAX_QUEUE_DELAY_SECONDS, RETRY_SCHEDULE_SECONDS } from "./schedule";
 import { defaultSigningSecrets, endpointSigningSecrets } from "./secrets";
@@ -14,8 +14,6 @@ import { webhookUrlVerdict } from "./url-policy";
 
 /** Queue delays are never early; a message this far ahead of its delivery's schedule is a duplicate. */
 const STALE_SLACK_MS = 30_000;
-
-export type AttemptOutcome = { action: "ack" } | { action: "retry"; delaySeconds: number };
 
 interface Target {
   url: string;
@@ -31,7 +29,7 @@ interface Target {
  * the queue should retry the message and after how long. `messageAttempts` is
  * the queue's 1-based attempt counter for this message (drives the schedule).
  */
-export async function processWebhookMessage(ctx: ServiceContext, msg: WebhookMessage, messageAttempts: number): Promise<AttemptOutcome> {
+export async function processWebhookMessage(ctx: ServiceContext, msg: WebhookMessage, messageAttempts: number): Promise<QueueOutcome> {
   const delivery = await repo.findDelivery(ctx.db, msg.accountId, msg.deliveryId);
   if (delivery?.status !== "PENDING") return { action: "ack" };
   // A scheduled message arriving well before the delivery's next attempt is a stale copy
@@ -63,7 +61,7 @@ export async function processWebhookMessage(ctx: ServiceContext, msg: WebhookMes
   const scheduleStep = (msg.offset ?? 0) + messageAttempts;
   let status: repo.WebhookDeliveryRow["status"] = "PENDING";
   let nextAttemptAt: number | null = delivery.nextAttemptAt;
-  let outcome: AttemptOutcome = { action: "ack" };
+  let outcome: QueueOutcome = { action: "ack" };
   const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
   // Only an enabled endpoint's health is tracked: a test event to a disabled endpoint (checking a
   // fix before re-enabling) must not rewrite why it was disabled or start a failing streak, and

@@ -1,7 +1,6 @@
 export { processWebhookMessage } from "./attempt";
 export { getDelivery, listDeliveries, retryDelivery, sendTestEvent } from "./delivery-log";
 export { createEndpoint, deleteEndpoint, getEndpoint, getEndpointSecret, listEndpoints, rotateEndpointSecret, updateEndpoint } from "./endpoints";
-export { isWebhookMessage } from "./enqueue";
 export { createGenerationDeliveries } from "./generation-deliveries";
 export { getDefaultSecret, rotateDefaultSecret } from "./secrets";
 export { abandonDelivery, sweepWebhookDeliveries } from "./sweep";

@@ -1,7 +1,8 @@
 import type { ServiceContext } from "../../context";
 import * as repo from "../../db/repo/webhooks";
 import { DAY, MINUTE } from "../../lib/time";
-import { enqueueDeliveries, type WebhookMessage } from "./enqueue";
+import type { WebhookMessage } from "../../queues";
+import { enqueueDeliveries } from "./enqueue";
 
 /** Dead letters and the cron sweep: retention purge of the delivery log, re-enqueue of lost messages. */
 
