@@ -19,13 +19,22 @@ import type { FilePart } from "../../lib/multipart-form";
 import { safeFetchImage } from "../../lib/safe-fetch";
 import { isLive } from "../../lib/time";
 import type { GenerationMessageInput } from "../../queues";
-import { type NormalizedProductImage, normalizeProductImages, type ProductInput } from "../../schemas/products";
+import type { ProductInput } from "../../schemas/products";
 import type { TryOnRequestBody } from "../../schemas/tryon";
 import type { AuthContext } from "../accounts";
 import { countBeforeCostlyWork } from "../admission";
 import { reserveCredit, withdrawCredit } from "../credits";
 import { type CheckedPart, checkProductImages, inspectPart, type KeepForDays, missingPart, type StoredImage, storeImage, toStoredImage } from "../images";
-import { expiryFor, newOneshotExternalId, type ProductImageRef, type ProductRecord, RESERVED_PREFIX, upsertProduct } from "../products";
+import {
+  expiryFor,
+  type NormalizedProductImage,
+  newOneshotExternalId,
+  normalizeProductImages,
+  type ProductImageRef,
+  type ProductRecord,
+  RESERVED_PREFIX,
+  upsertProduct,
+} from "../products";
 import { validateWebhookUrl } from "../webhooks";
 import { type ProductSnapshot, snapshotOf } from "./product-snapshot";
 import { isBareReference, normalizeTryOnRequest, type TryOnRequest } from "./try-on-request";

@@ -1,3 +1,5 @@
+export type { NormalizedProductImage } from "./images-input";
+export { normalizeProductImages } from "./images-input";
 export type { ProductImageRef, ProductRecord } from "./products";
 export {
   deleteProduct,

@@ -16,8 +16,9 @@ import { randomBase62 } from "../../lib/ids";
 import type { FilePart } from "../../lib/multipart-form";
 import { safeFetchImage } from "../../lib/safe-fetch";
 import { DAY, isLive, toIso } from "../../lib/time";
-import { normalizeProductImages, type ProductInput, type ProductView } from "../../schemas/products";
+import type { ProductInput, ProductView } from "../../schemas/products";
 import { type CheckedPart, checkProductImages, type StoredImage, storeImage, toStoredImage } from "../images";
+import { normalizeProductImages } from "./images-input";
 
 export interface ProductImageRef {
   /** The URL, or "upload://<imageId>" for bytes sent in a multipart request. */
