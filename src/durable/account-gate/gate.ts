@@ -7,6 +7,7 @@ import { MINUTE } from "../../lib/time";
 import { GateBuckets } from "./buckets";
 import * as idempotency from "./idempotency";
 import * as credits from "./ledger";
+import type { AccountGateRpc } from "./rpc";
 import { applySchema } from "./schema";
 import type {
   AdmitInput,
@@ -48,7 +49,7 @@ const ALARM_EVERY_MS = 15 * MINUTE;
  * Ledger invariant: granted − committed − held = balance, and the sum of
  * ledger amounts = balance.
  */
-export class AccountGate extends DurableObject<Env> {
+export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
   private readonly sql: SqlStorage;
   /** Test-only fixed clock (ENVIRONMENT=test); null = real time. */
   private fixedNow: number | null = null;
