@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_KEEP_FOR_DAYS, isKeepForDays, KEEP_FOR_DAYS_CHOICES, type KeepForDays } from "../lib/retention-days";
 
 /**
  * Every tunable default lives here, read from Worker vars once per `env`
@@ -52,8 +53,8 @@ const ConfigSchema = z.object({
   RATE_LIMIT_BURST: int(0, 0, 100000),
   DEFAULT_RETENTION_DAYS: z.coerce
     .number()
-    .pipe(z.union([z.literal(1), z.literal(3), z.literal(7)]))
-    .default(7),
+    .pipe(z.custom<KeepForDays>(isKeepForDays, `must be one of ${KEEP_FOR_DAYS_CHOICES.join(", ")}`))
+    .default(DEFAULT_KEEP_FOR_DAYS),
   AUTH_CACHE_TTL_SECONDS: int(30, 0, 30),
   /** Webhooks: per-attempt timeout, and how long delivery logs (with attempts) are kept. */
   WEBHOOK_TIMEOUT_SECONDS: int(10, 1, 30),

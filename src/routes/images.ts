@@ -5,9 +5,10 @@ import { isMultipart, parseMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";
 import { ignoredFieldsHeader, parseOrThrow } from "../http/validation";
 import { IMAGE_MAX_BYTES, inspectImage } from "../lib/image-intake";
+import { defaultKeepForDays } from "../lib/retention-days";
 import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
 import { ImageIdParamSchema, ImageSchema, UploadFieldsSchema, UploadFormSchema } from "../schemas/images";
-import { getImage, type KeepForDays, presentImage, storeImage } from "../services/images";
+import { getImage, presentImage, storeImage } from "../services/images";
 
 const security = API_KEY_SECURITY;
 
@@ -88,13 +89,12 @@ export const imageRoutes = router
     if (bytes.byteLength > IMAGE_MAX_BYTES)
       throw new ApiError("FILE_TOO_LARGE", `The file is ${bytes.byteLength} bytes; the limit is ${IMAGE_MAX_BYTES} bytes (10 MB).`);
     const info = inspectImage(bytes);
-    const accountDefault = [1, 3, 7].includes(auth.retentionDays) ? (auth.retentionDays as KeepForDays) : ctx.config.DEFAULT_RETENTION_DAYS;
     const stored = await storeImage(ctx, {
       accountId: auth.accountId,
       bytes,
       info,
       role: "person",
-      keepForDays: keepForDays ?? accountDefault,
+      keepForDays: keepForDays ?? defaultKeepForDays(auth.retentionDays, ctx.config.DEFAULT_RETENTION_DAYS),
       externalUserId: externalUserId ?? null,
       crop: fields.crop ?? true,
     });

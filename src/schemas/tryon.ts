@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { ClientIdSchema } from "./common";
+import { KEEP_FOR_DAYS_CHOICES } from "../lib/retention-days";
+import { ClientIdSchema, KeepForDaysSchema } from "./common";
 import { ProductInputSchema } from "./products";
 
 /**
@@ -8,9 +9,11 @@ import { ProductInputSchema } from "./products";
  * about WHICH alias is used; `normalizeTryOnRequest` (services/generations/try-on-request.ts)
  * resolves them into one canonical request and rejects conflicting pairs.
  */
-const KeepForDays = z
-  .union([z.literal(1), z.literal(3), z.literal(7)])
-  .openapi({ type: "integer", enum: [1, 3, 7], description: "Days the images of this generation are kept (1, 3 or 7)." });
+const KeepForDays = KeepForDaysSchema.openapi({
+  type: "integer",
+  enum: [...KEEP_FOR_DAYS_CHOICES],
+  description: `Days the images of this generation are kept (${KEEP_FOR_DAYS_CHOICES.join(", ").replace(/, (\d+)$/, " or $1")}).`,
+});
 
 export const PersonImageSourceSchema = z
   .object({

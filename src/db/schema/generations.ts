@@ -1,5 +1,6 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
+import type { KeepForDays } from "../../lib/retention-days";
 import { GENERATION_STATUSES, type GenerationStatus } from "../../schemas/generation-status";
 
 export { GENERATION_STATUSES, type GenerationStatus };
@@ -21,7 +22,7 @@ export const generations = sqliteTable(
     mode: text("mode"),
     seed: integer("seed"),
     watermark: integer("watermark", { mode: "boolean" }),
-    keepForDays: integer("keep_for_days").notNull(),
+    keepForDays: integer("keep_for_days").$type<KeepForDays>().notNull(),
     webhookUrl: text("webhook_url"),
     resultImageId: text("result_image_id"),
     resultR2Key: text("result_r2_key"),

@@ -1,4 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { KeepForDays } from "../../lib/retention-days";
 
 /** Every stored image: person uploads, multipart parts, fetched product images, results. */
 export const images = sqliteTable(
@@ -21,7 +22,7 @@ export const images = sqliteTable(
     externalUserId: text("external_user_id"),
     /** SHA-256 of the source URL for product images fetched once into R2. */
     sourceUrlHash: text("source_url_hash"),
-    keepForDays: integer("keep_for_days"),
+    keepForDays: integer("keep_for_days").$type<KeepForDays>(),
     createdAt: integer("created_at").notNull(),
     /** null = kept while something references it (product images). */
     expiresAt: integer("expires_at"),

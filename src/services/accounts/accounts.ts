@@ -2,6 +2,7 @@ import type { ServiceContext } from "../../context";
 import * as repo from "../../db/repo/accounts";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
+import type { KeepForDays } from "../../lib/retention-days";
 import { displayPrefix, generateApiKey, hashApiKey } from "./api-keys";
 import { evictAccountFromAuthCache, evictKeyFromAuthCache } from "./auth";
 
@@ -14,7 +15,7 @@ export interface CreateAccountInput {
   rateLimitPerMinute?: number | null;
   rateLimitBurst?: number | null;
   spendCapPerDay?: number | null;
-  retentionDays?: 1 | 3 | 7;
+  retentionDays?: KeepForDays;
 }
 
 /** Operator verb: a new active account with no keys and no credits. */
@@ -57,7 +58,7 @@ export interface UpdateAccountInput {
   rateLimitPerMinute?: number | null;
   rateLimitBurst?: number | null;
   spendCapPerDay?: number | null;
-  retentionDays?: 1 | 3 | 7;
+  retentionDays?: KeepForDays;
 }
 
 /** Disabling an account or changing its limits takes effect in this isolate at once, elsewhere within 30 s. */

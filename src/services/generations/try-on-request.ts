@@ -1,7 +1,7 @@
 import { ApiError } from "../../errors";
+import type { KeepForDays } from "../../lib/retention-days";
 import type { ProductInput } from "../../schemas/products";
 import type { TryOnRequestBody } from "../../schemas/tryon";
-import type { KeepForDays } from "../images";
 
 export type PersonSource = { id: string } | { url: string } | { fileKey: string };
 
@@ -95,7 +95,7 @@ export function normalizeTryOnRequest(body: TryOnRequestBody): TryOnRequest {
     person,
     externalUserId: pick(body.externalUserId, body.customerId, "customerId", "externalUserId"),
     watermark: pick(body.output?.watermark, body.useWatermark, "useWatermark", "output.watermark"),
-    keepForDays: pick(body.output?.keepForDays, body.retentionDays, "retentionDays", "output.keepForDays") as KeepForDays | null,
+    keepForDays: pick(body.output?.keepForDays, body.retentionDays, "retentionDays", "output.keepForDays"),
     webhookUrl: pick(body.webhookUrl, body.webhook_url, "webhook_url", "webhookUrl"),
     category: body.category ?? "auto",
     mode: body.mode ?? null,

@@ -16,6 +16,7 @@ import { newId } from "../../lib/ids";
 import type { ImageInfo } from "../../lib/image-intake";
 import { describeError, log } from "../../lib/logger";
 import type { FilePart } from "../../lib/multipart-form";
+import { defaultKeepForDays, type KeepForDays } from "../../lib/retention-days";
 import { safeFetchImage } from "../../lib/safe-fetch";
 import { isLive } from "../../lib/time";
 import type { GenerationMessageInput } from "../../queues";
@@ -24,7 +25,7 @@ import type { TryOnRequestBody } from "../../schemas/tryon";
 import type { AuthContext } from "../accounts";
 import { countBeforeCostlyWork } from "../admission";
 import { reserveCredit, withdrawCredit } from "../credits";
-import { type CheckedPart, checkProductImages, inspectPart, type KeepForDays, missingPart, type StoredImage, storeImage, toStoredImage } from "../images";
+import { type CheckedPart, checkProductImages, inspectPart, missingPart, type StoredImage, storeImage, toStoredImage } from "../images";
 import {
   expiryFor,
   type NormalizedProductImage,
@@ -120,9 +121,11 @@ export async function createTryOn(
 
   const productTitle = plan.kind === "reference" ? plan.product.title : plan.title;
   const engine: EngineName = selectEngineName({ config: ctx.config, accountEngine: auth.engineOverride, category: req.category, productTitle });
-  const accountDefault: KeepForDays = [1, 3, 7].includes(auth.retentionDays) ? (auth.retentionDays as KeepForDays) : ctx.config.DEFAULT_RETENTION_DAYS;
+  // An uploaded photo keeps the window it was uploaded with, unless the try-on chooses one.
   const keepForDays: KeepForDays =
-    req.keepForDays ?? (person.kind === "stored" ? ((person.image.keepForDays as KeepForDays | null) ?? accountDefault) : accountDefault);
+    req.keepForDays ??
+    (person.kind === "stored" ? person.image.keepForDays : null) ??
+    defaultKeepForDays(auth.retentionDays, ctx.config.DEFAULT_RETENTION_DAYS);
   const externalUserId = req.externalUserId ?? (person.kind === "stored" ? person.image.externalUserId : null);
 
   // ---- charge, then write ---------------------------------------------------------------------
