@@ -16,6 +16,7 @@
 import type { RuntimeErrorCode } from "../../errors";
 import { now as clockNow } from "../../lib/clock";
 import { tryReadImageHeader } from "../../lib/image-header";
+import { readRetryAfter } from "../../lib/retry-after";
 import type { Engine, EngineImage, EngineInput, EngineResult } from "../types";
 import { mapFashnRuntimeError } from "./errors";
 
@@ -60,18 +61,9 @@ export function sanitizeUpstreamMessage(message: unknown): string {
     .slice(0, 300);
 }
 
-/** Retry-After as seconds (delta or HTTP date), clamped; undefined when absent or unparsable. */
+/** FASHN's Retry-After in seconds, within [0, MAX_RETRY_AFTER_SECONDS]; undefined when absent or unparsable. */
 export function parseRetryAfter(header: string | null, now = clockNow()): number | undefined {
-  if (!header) return undefined;
-  const trimmed = header.trim();
-  let seconds: number;
-  if (/^\d+$/.test(trimmed)) seconds = Number(trimmed);
-  else {
-    const at = Date.parse(trimmed);
-    if (Number.isNaN(at)) return undefined;
-    seconds = Math.ceil((at - now) / 1000);
-  }
-  return Math.max(0, Math.min(MAX_RETRY_AFTER_SECONDS, seconds));
+  return readRetryAfter(header, now, { min: 0, max: MAX_RETRY_AFTER_SECONDS }) ?? undefined;
 }
 
 function bytesToBase64(bytes: Uint8Array): string {

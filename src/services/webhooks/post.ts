@@ -1,6 +1,7 @@
 import type { ServiceContext } from "../../context";
 import { elapsedMs, now } from "../../lib/clock";
 import { describeError } from "../../lib/logger";
+import { readRetryAfter } from "../../lib/retry-after";
 import { webhookHeaders } from "../../lib/webhook-signing";
 import { MAX_QUEUE_DELAY_SECONDS } from "./schedule";
 
@@ -37,7 +38,8 @@ export async function postOnce(ctx: ServiceContext, url: string, secrets: string
       latencyMs: elapsedMs(started),
       snippet,
       error,
-      retryAfterSeconds: res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers.get("retry-after"), ctx.now()) : null,
+      retryAfterSeconds:
+        res.status === 429 || res.status === 503 ? readRetryAfter(res.headers.get("retry-after"), ctx.now(), { min: 1, max: MAX_QUEUE_DELAY_SECONDS }) : null,
     };
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
@@ -77,18 +79,4 @@ async function readSnippet(res: Response): Promise<string | null> {
     if (offset >= bytes.length) break;
   }
   return new TextDecoder().decode(bytes);
-}
-
-/** Retry-After as delay-seconds or an HTTP date, clamped to [1 s, 12 h]; null when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now: number): number | null {
-  if (!value) return null;
-  const trimmed = value.trim();
-  let seconds: number;
-  if (/^\d+$/.test(trimmed)) seconds = Number(trimmed);
-  else {
-    const at = Date.parse(trimmed);
-    if (Number.isNaN(at)) return null;
-    seconds = Math.ceil((at - now) / 1000);
-  }
-  return Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(1, seconds));
 }
