@@ -4,6 +4,7 @@ import { authOf, serviceContext } from "../http/context";
 import { isMultipart, parseMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";
 import { ignoredFieldsHeader, parseOrThrow } from "../http/validation";
+import { resolveAlias } from "../lib/aliases";
 import { IMAGE_MAX_BYTES, inspectImage } from "../lib/image-intake";
 import { defaultKeepForDays } from "../lib/retention-days";
 import { API_KEY_SECURITY, errorResponses } from "../schemas/common";
@@ -51,15 +52,6 @@ const getOne = createRoute({
   },
 });
 
-function pick<T>(current: T | undefined, alias: T | undefined, name: string, aliasName: string): T | undefined {
-  if (current !== undefined && alias !== undefined && current !== alias) {
-    throw new ApiError("VALIDATION_FAILED", `\`${aliasName}\` (deprecated) and \`${name}\` were both sent with different values.`, {
-      details: [{ path: aliasName, message: `conflicts with ${name}` }],
-    });
-  }
-  return current ?? alias;
-}
-
 const router = createRouter();
 router.openAPIRegistry.register("ImageUploadForm", UploadFormSchema);
 
@@ -83,8 +75,8 @@ export const imageRoutes = router
     );
     if (ignored.length > 0) c.header("x-ignored-fields", ignoredFieldsHeader(ignored));
 
-    const externalUserId = pick(fields.externalUserId, fields.customerId, "externalUserId", "customerId");
-    const keepForDays = pick(fields.keepForDays, fields.retentionDays, "keepForDays", "retentionDays");
+    const externalUserId = resolveAlias(fields.externalUserId, fields.customerId, { alias: "customerId", current: "externalUserId" });
+    const keepForDays = resolveAlias(fields.keepForDays, fields.retentionDays, { alias: "retentionDays", current: "keepForDays" });
     const bytes = file.bytes;
     if (bytes.byteLength > IMAGE_MAX_BYTES)
       throw new ApiError("FILE_TOO_LARGE", `The file is ${bytes.byteLength} bytes; the limit is ${IMAGE_MAX_BYTES} bytes (10 MB).`);
@@ -95,7 +87,7 @@ export const imageRoutes = router
       info,
       role: "person",
       keepForDays: keepForDays ?? defaultKeepForDays(auth.retentionDays, ctx.config.DEFAULT_RETENTION_DAYS),
-      externalUserId: externalUserId ?? null,
+      externalUserId,
       crop: fields.crop ?? true,
     });
     c.header("location", `/tryon/v1/images/${stored.id}`);
