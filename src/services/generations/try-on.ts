@@ -25,15 +25,14 @@ import type { TryOnRequestBody } from "../../schemas/tryon";
 import type { AuthContext } from "../accounts";
 import { countBeforeCostlyWork } from "../admission";
 import { reserveCredit, withdrawCredit } from "../credits";
-import { type CheckedPart, checkProductImages, inspectPart, missingPart, type StoredImage, storeImage, toStoredImage } from "../images";
+import { inspectPart, missingPart, type StoredImage, storeImage, toStoredImage } from "../images";
 import {
+  type CheckedProductInput,
+  checkProductInput,
   expiryFor,
-  type NormalizedProductImage,
   newOneshotExternalId,
-  normalizeProductImages,
   type ProductImageRef,
   type ProductRecord,
-  RESERVED_PREFIX,
   upsertProduct,
 } from "../products";
 import { validateWebhookUrl } from "../webhooks";
@@ -52,7 +51,7 @@ type PersonPlan = { kind: "stored"; image: StoredImage } | { kind: "bytes"; byte
 /** How the product is obtained once validated. */
 type ProductPlan =
   | { kind: "reference"; product: ProductSnapshot & { validForDays: number | null } }
-  | { kind: "upsert"; mode: "inline" | "oneshot"; externalId: string; input: ProductInput; title: string | null; checked: Map<number, CheckedPart> };
+  | { kind: "upsert"; mode: "inline" | "oneshot"; externalId: string; input: ProductInput; title: string | null; checked: CheckedProductInput };
 
 /**
  * POST /try-on: validates EVERYTHING that can be validated (shape, aliases,
@@ -110,7 +109,8 @@ export async function createTryOn(
     };
   } else {
     const mode = externalId === null ? "oneshot" : "inline";
-    const checked = await prevalidateProduct(ctx, req.product, files, productPath, mode === "inline" && existing !== undefined);
+    // Every check upsertProduct would make, made before the credit is reserved; the checked parts are handed to it.
+    const checked = await checkProductInput(ctx, req.product, { files, existsLive: mode === "inline" && existing !== undefined, path: productPath });
     const title = req.product.title !== undefined ? req.product.title : (existing?.title ?? null);
     // A one-shot product's id is chosen now: the answer names it, and the answer is recorded with the charge.
     plan = { kind: "upsert", mode, externalId: externalId ?? newOneshotExternalId(), input: req.product, title, checked };
@@ -208,44 +208,6 @@ export async function createTryOn(
   return accepted;
 }
 
-/**
- * The checks upsertProduct makes before it stores anything, made here BEFORE
- * the credit is reserved, with paths relative to the try-on body. The checked
- * parts are handed to upsertProduct, so each part is read and sniffed once.
- */
-async function prevalidateProduct(
-  ctx: ServiceContext,
-  input: ProductInput,
-  files: Map<string, FilePart> | null,
-  path: string,
-  existsLive: boolean,
-): Promise<Map<number, CheckedPart>> {
-  if (input.externalId?.startsWith(RESERVED_PREFIX)) {
-    throw new ApiError(
-      "RESERVED_EXTERNAL_ID",
-      `External ids starting with "${RESERVED_PREFIX}" are reserved; reference a one-shot product with {externalId} alone.`,
-    );
-  }
-  let normalized: NormalizedProductImage[] | undefined;
-  try {
-    normalized = normalizeProductImages(input);
-  } catch (err) {
-    throw reprefix(err, path);
-  }
-  if (normalized !== undefined && normalized.length === 0) {
-    throw new ApiError("PRODUCT_IMAGES_REQUIRED", "`images` cannot be empty: a product needs at least one image.");
-  }
-  if (normalized === undefined && !existsLive) {
-    throw new ApiError(
-      "PRODUCT_IMAGES_REQUIRED",
-      input.externalId === undefined
-        ? "A one-shot product (no externalId) needs at least one image."
-        : `Product ${input.externalId} does not exist (or expired): send at least one image.`,
-    );
-  }
-  return checkProductImages(ctx, normalized ?? [], files, (i) => ({ label: `${path}.images.${i}`, path: `${path}.images.${i}` }));
-}
-
 async function resolvePerson(
   ctx: ServiceContext,
   accountId: string,
@@ -272,13 +234,6 @@ async function resolvePerson(
   const at = { label: "person.image.source.fileKey", path: "person.image.source.fileKey" };
   if (!file) throw missingPart(p.fileKey, at, files !== null);
   return { kind: "bytes", ...(await inspectPart(file, p.fileKey, at)) };
-}
-
-/** Re-roots `details[].path` of a product-level error under the try-on body path. */
-function reprefix(err: unknown, prefix: string): unknown {
-  if (!(err instanceof ApiError) || !Array.isArray(err.details)) return err;
-  const details = (err.details as { path: string; message: string }[]).map((d) => ({ ...d, path: d.path ? `${prefix}.${d.path}` : prefix }));
-  return new ApiError(err.code, err.message, { details, headers: err.headers });
 }
 
 /**

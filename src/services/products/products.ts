@@ -17,8 +17,8 @@ import type { FilePart } from "../../lib/multipart-form";
 import { safeFetchImage } from "../../lib/safe-fetch";
 import { DAY, isLive, toIso } from "../../lib/time";
 import type { ProductInput, ProductView } from "../../schemas/products";
-import { type CheckedPart, checkProductImages, type StoredImage, storeImage, toStoredImage } from "../images";
-import { normalizeProductImages } from "./images-input";
+import { type StoredImage, storeImage, toStoredImage } from "../images";
+import { type CheckedProductInput, checkProductInput, RESERVED_PREFIX } from "./input-checks";
 
 export interface ProductImageRef {
   /** The URL, or "upload://<imageId>" for bytes sent in a multipart request. */
@@ -44,7 +44,6 @@ export interface ProductRecord {
   expiresAt: number | null;
 }
 
-export const RESERVED_PREFIX = "_anon_";
 export const INLINE_TTL_DAYS = 15;
 export const ONESHOT_TTL_DAYS = 7;
 /** Images dropped from a product stay readable this long (in-flight generations), then the purge takes them. */
@@ -111,33 +110,22 @@ export async function upsertProduct(
   opts: {
     kind: ProductRecord["kind"];
     files?: Map<string, FilePart>;
-    /** The image parts `checkProductImages` already validated for this same input (skips reading them twice). */
-    checked?: Map<number, CheckedPart>;
+    /** `checkProductInput` of this same input, already made by the caller (skips reading the parts twice). */
+    checked?: CheckedProductInput;
     /** A one-shot product's id when the caller had to name it beforehand (a try-on's answer names it before it charges). */
     oneshotId?: string;
   },
 ): Promise<ProductRecord> {
   const now = ctx.now();
-  if (input.externalId?.startsWith(RESERVED_PREFIX)) {
-    throw new ApiError("RESERVED_EXTERNAL_ID", `External ids starting with "${RESERVED_PREFIX}" are reserved for one-shot products.`);
-  }
   let externalId: string;
   if (opts.kind === "oneshot") externalId = opts.oneshotId ?? newOneshotExternalId();
   else if (input.externalId) externalId = input.externalId;
   else throw new ApiError("EXTERNAL_ID_REQUIRED", "A product needs an `externalId`.");
 
-  const normalized = normalizeProductImages(input);
   const existingRow = opts.kind === "oneshot" ? undefined : await findProduct(ctx.db, accountId, externalId);
   const existing = existingRow && isLive(existingRow, now) ? toRecord(existingRow) : undefined;
-  if (normalized !== undefined && normalized.length === 0) {
-    throw new ApiError("PRODUCT_IMAGES_REQUIRED", "`images` cannot be empty: a product needs at least one image.");
-  }
-  if (!existing && !normalized) {
-    throw new ApiError("PRODUCT_IMAGES_REQUIRED", `Product ${externalId} does not exist yet: send at least one image.`);
-  }
-
-  // Validate every image before storing any of them (a try-on passes the parts it already checked).
-  const parts = opts.checked ?? (await checkProductImages(ctx, normalized ?? [], opts.files, (i) => ({ label: `images[${i}]`, path: `images.${i}` })));
+  // Validate everything before storing any image (a try-on passes the checks it already made).
+  const { images: normalized, parts } = opts.checked ?? (await checkProductInput(ctx, input, { files: opts.files, existsLive: existing !== undefined }));
 
   const stored = new Map<number, StoredImage>();
   for (const [index, part] of parts) {
