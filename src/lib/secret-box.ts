@@ -1,4 +1,5 @@
-import { base64Decode, base64Encode, toHex } from "./crypto";
+import { base64Decode, base64Encode } from "./base64";
+import { toHex } from "./crypto";
 
 /**
  * Encryption at rest for values Drape must read again (webhook signing

@@ -14,6 +14,7 @@
  * origin (never to the CDN) and never into messages or logs.
  */
 import type { RuntimeErrorCode } from "../../errors";
+import { base64Decode, base64Encode } from "../../lib/base64";
 import { now as clockNow } from "../../lib/clock";
 import { tryReadImageHeader } from "../../lib/image-header";
 import { readRetryAfter } from "../../lib/retry-after";
@@ -66,19 +67,10 @@ export function parseRetryAfter(header: string | null, now = clockNow()): number
   return readRetryAfter(header, now, { min: 0, max: MAX_RETRY_AFTER_SECONDS }) ?? undefined;
 }
 
-function bytesToBase64(bytes: Uint8Array): string {
-  let bin = "";
-  const CHUNK = 0x8000;
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    bin += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
-  }
-  return btoa(bin);
-}
-
 /** URL when intake gave one (FASHN fetches it), else a base64 data URI. */
 export function fashnImageInput(img: EngineImage): string {
   if (img.url) return img.url;
-  return `data:image/${img.format};base64,${bytesToBase64(img.bytes)}`;
+  return `data:image/${img.format};base64,${base64Encode(img.bytes)}`;
 }
 
 function isTimeout(err: unknown): boolean {
@@ -186,7 +178,7 @@ export function createFashnEngine(opts: FashnEngineOptions): Engine {
     if (output.startsWith("data:")) {
       const comma = output.indexOf(",");
       try {
-        bytes = Uint8Array.from(atob(output.slice(comma + 1)), (c) => c.charCodeAt(0));
+        bytes = base64Decode(output.slice(comma + 1));
       } catch {
         return failed("GENERATION_FAILED", "FASHN returned an unreadable base64 result.");
       }

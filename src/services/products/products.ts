@@ -11,7 +11,8 @@ import {
   writeProduct,
 } from "../../db/repo/products";
 import { ApiError } from "../../errors";
-import { base64UrlEncode, sha256Hex } from "../../lib/crypto";
+import { base64UrlEncode } from "../../lib/base64";
+import { sha256Hex } from "../../lib/crypto";
 import { randomBase62 } from "../../lib/ids";
 import type { FilePart } from "../../lib/multipart-form";
 import { safeFetchImage } from "../../lib/safe-fetch";
