@@ -1,5 +1,6 @@
 import { ApiError } from "../errors";
-import { IMAGE_MAX_BYTES, type ImageInfo, inspectImage, readLimited } from "./image-intake";
+import { readLimited } from "./bounded-read";
+import { IMAGE_MAX_BYTES, type ImageInfo, inspectImage } from "./image-intake";
 
 /**
  * The one module that fetches user-supplied URLs (person image URLs, product

@@ -15,6 +15,7 @@
  */
 import type { RuntimeErrorCode } from "../../errors";
 import { base64Decode, base64Encode } from "../../lib/base64";
+import { readLimited } from "../../lib/bounded-read";
 import { now as clockNow } from "../../lib/clock";
 import { tryReadImageHeader } from "../../lib/image-header";
 import { readRetryAfter } from "../../lib/retry-after";
@@ -26,6 +27,9 @@ const REQUEST_TIMEOUT_MS = 20_000;
 const DOWNLOAD_TIMEOUT_MS = 30_000;
 const MAX_RESULT_BYTES = 25 * 1024 * 1024;
 const MAX_RETRY_AFTER_SECONDS = 3600;
+
+/** A download past MAX_RESULT_BYTES (read no further than that). */
+class ResultTooLarge extends Error {}
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -202,9 +206,12 @@ export function createFashnEngine(opts: FashnEngineOptions): Engine {
         };
       }
       if (!res.ok) return failed("GENERATION_FAILED", `The FASHN result could not be downloaded (HTTP ${res.status}).`);
-      const buf = await res.arrayBuffer();
-      if (buf.byteLength > MAX_RESULT_BYTES) return failed("GENERATION_FAILED", "The FASHN result is larger than Drape accepts.");
-      bytes = new Uint8Array(buf);
+      try {
+        bytes = await readLimited(res.body, MAX_RESULT_BYTES, () => new ResultTooLarge());
+      } catch (err) {
+        if (err instanceof ResultTooLarge) return failed("GENERATION_FAILED", "The FASHN result is larger than Drape accepts.");
+        throw err;
+      }
     }
     const header = tryReadImageHeader(bytes);
     if (!header || (header.format !== "jpeg" && header.format !== "png")) {

@@ -1,4 +1,5 @@
 import type { ServiceContext } from "../../context";
+import { readPrefix } from "../../lib/bounded-read";
 import { elapsedMs, now } from "../../lib/clock";
 import { describeError } from "../../lib/logger";
 import { readRetryAfter } from "../../lib/retry-after";
@@ -55,28 +56,5 @@ export async function postOnce(ctx: ServiceContext, url: string, secrets: string
 
 async function readSnippet(res: Response): Promise<string | null> {
   if (!res.body) return null;
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    while (total < SNIPPET_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      total += value.length;
-    }
-  } catch {
-    // a body cut short still leaves what was read
-  } finally {
-    reader.cancel().catch(() => {});
-  }
-  const bytes = new Uint8Array(Math.min(total, SNIPPET_BYTES));
-  let offset = 0;
-  for (const c of chunks) {
-    const part = c.subarray(0, bytes.length - offset);
-    bytes.set(part, offset);
-    offset += part.length;
-    if (offset >= bytes.length) break;
-  }
-  return new TextDecoder().decode(bytes);
+  return new TextDecoder().decode(await readPrefix(res.body, SNIPPET_BYTES));
 }
