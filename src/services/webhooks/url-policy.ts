@@ -1,6 +1,6 @@
 import type { ServiceContext } from "../../context";
 import { ApiError } from "../../errors";
-import { checkUrlSafety, classifyIpLiteral } from "../../lib/safe-fetch";
+import { checkUrlSafety, isLoopbackHost } from "../../lib/safe-fetch";
 
 /** Where webhooks may go: the rule checked when a URL is given and again before every attempt. */
 
@@ -31,9 +31,4 @@ export function webhookUrlVerdict(ctx: ServiceContext, url: string): { ok: true;
     if (lax.ok && isLoopbackHost(lax.url.hostname)) return { ok: true, url: lax.url.href };
   }
   return { ok: false, reason: verdict.reason };
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return host === "localhost" || host.endsWith(".localhost") || classifyIpLiteral(host)?.cls === "loopback";
 }
