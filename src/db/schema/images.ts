@@ -1,6 +1,14 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { KeepForDays } from "../../lib/retention-days";
 
+/** The centered 4:5 crop box of a person photo, in its displayed frame. */
+export interface CropBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
 /** Every stored image: person uploads, multipart parts, fetched product images, results. */
 export const images = sqliteTable(
   "images",
@@ -17,8 +25,8 @@ export const images = sqliteTable(
     height: integer("height").notNull(),
     orientation: integer("orientation"),
     byteSize: integer("byte_size").notNull(),
-    /** JSON {x, y, width, height} of the centered 4:5 crop box, or null. */
-    crop: text("crop"),
+    /** The centered 4:5 crop box (stored as JSON text), or null. */
+    crop: text("crop", { mode: "json" }).$type<CropBox>(),
     externalUserId: text("external_user_id"),
     /** SHA-256 of the source URL for product images fetched once into R2. */
     sourceUrlHash: text("source_url_hash"),

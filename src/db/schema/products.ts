@@ -1,5 +1,15 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
+/** One entry of a product's stored image list. */
+export interface ProductImageRef {
+  /** The URL, or "upload://<imageId>" for bytes sent in a multipart request. */
+  sourceUrl: string;
+  /** R2-stored image: set for fileKey parts (URL images are found by URL hash once fetched). */
+  imageId: string | null;
+  classifications: Record<string, unknown> | null;
+  order: number;
+}
+
 export const products = sqliteTable(
   "products",
   {
@@ -9,10 +19,10 @@ export const products = sqliteTable(
     kind: text("kind", { enum: ["registered", "inline", "oneshot"] }).notNull(),
     title: text("title"),
     description: text("description"),
-    /** JSON text; size-capped at the API. */
-    metadata: text("metadata"),
-    /** JSON array of {sourceUrl, imageId?, classifications?, order}. */
-    images: text("images").notNull(),
+    /** Free-form JSON as sent (stored as JSON text); size-capped at the API. */
+    metadata: text("metadata", { mode: "json" }).$type<unknown>(),
+    /** The image list (stored as JSON text). */
+    images: text("images", { mode: "json" }).$type<ProductImageRef[]>().notNull(),
     validForDays: integer("valid_for_days"),
     /** Monotonic insertion sequence: the cursor key, stable under concurrent inserts. */
     seq: integer("seq").notNull(),

@@ -26,15 +26,7 @@ import type { AuthContext } from "../accounts";
 import { countBeforeCostlyWork } from "../admission";
 import { reserveCredit, withdrawCredit } from "../credits";
 import { inspectPart, missingPart, type StoredImage, storeImage, toStoredImage } from "../images";
-import {
-  type CheckedProductInput,
-  checkProductInput,
-  expiryFor,
-  newOneshotExternalId,
-  type ProductImageRef,
-  type ProductRecord,
-  upsertProduct,
-} from "../products";
+import { type CheckedProductInput, checkProductInput, expiryFor, newOneshotExternalId, type ProductRecord, upsertProduct } from "../products";
 import { validateWebhookUrl } from "../webhooks";
 import { type ProductSnapshot, snapshotOf } from "./product-snapshot";
 import { isBareReference, normalizeTryOnRequest, type TryOnRequest } from "./try-on-request";
@@ -103,7 +95,7 @@ export async function createTryOn(
         kind: existing.kind,
         title: existing.title,
         description: existing.description,
-        images: JSON.parse(existing.images) as ProductImageRef[],
+        images: existing.images,
         validForDays: existing.validForDays,
       },
     };

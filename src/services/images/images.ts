@@ -1,5 +1,5 @@
 import type { ServiceContext } from "../../context";
-import { deleteImage, findImage, type ImageRow, insertImage } from "../../db/repo/images";
+import { type CropBox, deleteImage, findImage, type ImageRow, insertImage } from "../../db/repo/images";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
 import { extensionOf, type ImageInfo } from "../../lib/image-intake";
@@ -7,13 +7,6 @@ import { KEEP_FOR_DAYS_CHOICES, type KeepForDays } from "../../lib/retention-day
 import { signedFileUrl } from "../../lib/signing";
 import { DAY, isLive, toIso } from "../../lib/time";
 import type { ImageView } from "../../schemas/images";
-
-export interface CropBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
 
 /** An image in R2 with its row: what intake learned (ImageInfo) plus where and how long it is kept. */
 export interface StoredImage extends ImageInfo {
@@ -74,7 +67,7 @@ export function toStoredImage(row: ImageRow): StoredImage {
     height: row.height,
     orientation: row.orientation,
     byteSize: row.byteSize,
-    crop: row.crop ? (JSON.parse(row.crop) as CropBox) : null,
+    crop: row.crop,
     externalUserId: row.externalUserId,
     keepForDays: row.keepForDays,
     createdAt: row.createdAt,
@@ -120,7 +113,7 @@ export async function storeImage(
       height: input.info.height,
       orientation: input.info.orientation,
       byteSize: input.info.byteSize,
-      crop: crop ? JSON.stringify(crop) : null,
+      crop,
       externalUserId: input.externalUserId ?? null,
       sourceUrlHash: input.sourceUrlHash ?? null,
       keepForDays: input.keepForDays,

@@ -4,6 +4,7 @@ import {
   deleteProductRow,
   findProduct,
   listProducts as listProductRows,
+  type ProductImageRef,
   type ProductRow,
   productGenerationStats,
   updateProductImagesIf,
@@ -21,14 +22,7 @@ import type { ProductInput, ProductView } from "../../schemas/products";
 import { type StoredImage, storeImage, toStoredImage } from "../images";
 import { type CheckedProductInput, checkProductInput, RESERVED_PREFIX } from "./input-checks";
 
-export interface ProductImageRef {
-  /** The URL, or "upload://<imageId>" for bytes sent in a multipart request. */
-  sourceUrl: string;
-  /** R2-stored image: set for fileKey parts (URL images are found by URL hash once fetched). */
-  imageId: string | null;
-  classifications: Record<string, unknown> | null;
-  order: number;
-}
+export type { ProductImageRef };
 
 export interface ProductRecord {
   accountId: string;
@@ -59,8 +53,8 @@ function toRecord(row: ProductRow): ProductRecord {
     kind: row.kind,
     title: row.title,
     description: row.description,
-    metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as unknown),
-    images: JSON.parse(row.images) as ProductImageRef[],
+    metadata: row.metadata,
+    images: row.images,
     validForDays: row.validForDays,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -154,8 +148,8 @@ export async function upsertProduct(
       kind,
       title: input.title !== undefined ? input.title : (existing?.title ?? null),
       description: input.description !== undefined ? input.description : (existing?.description ?? null),
-      metadata: metadata === undefined || metadata === null ? null : JSON.stringify(metadata),
-      images: JSON.stringify(images),
+      metadata: metadata ?? null,
+      images,
       validForDays,
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
@@ -318,11 +312,11 @@ async function linkToProduct(ctx: ServiceContext, accountId: string, externalId:
   for (let attempt = 0; attempt < 3; attempt++) {
     const row = await findProduct(ctx.db, accountId, externalId);
     if (!row || !isLive(row, ctx.now())) return false;
-    const images = JSON.parse(row.images) as ProductImageRef[];
+    const images = row.images;
     if (!images.some((i) => i.sourceUrl === sourceUrl)) return false;
     if (images.every((i) => i.sourceUrl !== sourceUrl || i.imageId === imageId)) return true;
     const next = images.map((i) => (i.sourceUrl === sourceUrl ? { ...i, imageId } : i));
-    if (await updateProductImagesIf(ctx.db, accountId, externalId, row.images, JSON.stringify(next))) return true;
+    if (await updateProductImagesIf(ctx.db, accountId, externalId, row.images, next)) return true;
   }
   return true; // still listed after repeated concurrent writes: keep it rather than risk losing it
 }
