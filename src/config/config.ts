@@ -11,6 +11,9 @@ const int = (def: number, min: number, max: number) => z.coerce.number().int().m
 
 export const LOCAL_BASE_URL = "http://localhost:8787";
 
+/** Composite engine: default decoded-pixel cap (8 MP: 3264×2448 fits, a 12 MP phone photo does not). */
+export const COMPOSITE_DEFAULT_MAX_INPUT_PIXELS = 8_000_000;
+
 export const ENGINE_NAMES = ["mock", "composite", "fashn"] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
@@ -42,7 +45,7 @@ const ConfigSchema = z.object({
   FASHN_BASE_URL: z.string().url().default("https://api.fashn.ai"),
   FASHN_API_KEY: z.string().default(""),
   /** Composite engine: largest input it decodes as is (pixels, and never past the 64 MiB decode budget); bigger ones are downscaled by the Images binding first (docs/engines.md). */
-  COMPOSITE_MAX_INPUT_PIXELS: int(8_000_000, 250_000, 60_000_000),
+  COMPOSITE_MAX_INPUT_PIXELS: int(COMPOSITE_DEFAULT_MAX_INPUT_PIXELS, 250_000, 60_000_000),
   /** Dev only: lets safe-fetch and webhook URLs reach loopback fixtures. Never set in production. */
   ALLOW_LOOPBACK_FETCH: bool.default(false),
   MAINTENANCE_MODE: bool.default(false),

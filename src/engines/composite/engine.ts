@@ -14,6 +14,7 @@
  * - everything after that works on ≤ 1024 px buffers.
  */
 
+import { COMPOSITE_DEFAULT_MAX_INPUT_PIXELS } from "../../config";
 import type { Engine, EngineImage, EngineInput, EngineResult } from "../types";
 import { encodeJpeg } from "./codecs";
 import {
@@ -33,8 +34,6 @@ import { applyOrientation, clampRect, fitWithin, orientedSize, type Rect, type R
 
 export { PRESHRINK_SIDE, type Shrinker } from "./inputs";
 
-/** Default decoded-pixel cap (8 MP: 3264×2448 fits, a 12 MP phone photo does not). */
-export const COMPOSITE_DEFAULT_MAX_INPUT_PIXELS = 8_000_000;
 /** Long side of the preview. */
 export const COMPOSITE_MAX_SIDE = 1024;
 /** Torso box as fractions of the (cropped) person frame. */

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
+import { COMPOSITE_DEFAULT_MAX_INPUT_PIXELS } from "../../../src/config/config";
 import { decodeStats } from "../../../src/engines/composite/codecs";
-import { COMPOSITE_DEFAULT_MAX_INPUT_PIXELS } from "../../../src/engines/composite/engine";
 import { jpegFillByteBeforeSof } from "../../helpers/crafted-images";
 import { api, type TestAccount } from "../../helpers/harness";
 import { env, filePart, fundedAccount, genRow, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
