@@ -1,3 +1,5 @@
+import { LruCache } from "./lru-cache";
+
 /** Small WebCrypto helpers shared by keys, signing and secret storage. */
 const encoder = new TextEncoder();
 
@@ -14,14 +16,13 @@ export async function sha256Hex(input: string | Uint8Array): Promise<string> {
 }
 
 /** Imported HMAC keys by secret string: importKey costs as much as the signature itself. */
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
+const hmacKeys = new LruCache<string, Promise<CryptoKey>>({ maxEntries: 64 });
 
 function hmacKey(secret: string | Uint8Array): Promise<CryptoKey> {
   const raw = typeof secret === "string" ? encoder.encode(secret) : secret;
   if (typeof secret !== "string") return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   let key = hmacKeys.get(secret);
   if (!key) {
-    if (hmacKeys.size > 64) hmacKeys.clear();
     key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     hmacKeys.set(secret, key);
   }
