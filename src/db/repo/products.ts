@@ -1,8 +1,9 @@
 import { and, desc, eq, gt, gte, isNotNull, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
-import { generations, type ProductImageRef, products } from "../schema";
+import { generations, PRODUCT_KINDS, type ProductImageRef, type ProductKind, products } from "../schema";
 
-export type { ProductImageRef };
+export type { ProductImageRef, ProductKind };
+export { PRODUCT_KINDS };
 export type ProductRow = typeof products.$inferSelect;
 export type NewProductRow = Omit<typeof products.$inferInsert, "seq">;
 

@@ -1,5 +1,9 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
+/** registered (POST /products) | inline (try-on upsert, 15 d) | oneshot (`_anon_`, 7 d, unlisted). */
+export const PRODUCT_KINDS = ["registered", "inline", "oneshot"] as const;
+export type ProductKind = (typeof PRODUCT_KINDS)[number];
+
 /** One entry of a product's stored image list. */
 export interface ProductImageRef {
   /** The URL, or "upload://<imageId>" for bytes sent in a multipart request. */
@@ -15,8 +19,7 @@ export const products = sqliteTable(
   {
     accountId: text("account_id").notNull(),
     externalId: text("external_id").notNull(),
-    /** registered (POST /products) | inline (try-on upsert, 15 d) | oneshot (`_anon_`, 7 d, unlisted) */
-    kind: text("kind", { enum: ["registered", "inline", "oneshot"] }).notNull(),
+    kind: text("kind", { enum: PRODUCT_KINDS }).notNull(),
     title: text("title"),
     description: text("description"),
     /** Free-form JSON as sent (stored as JSON text); size-capped at the API. */

@@ -51,14 +51,8 @@ export async function listAccounts(
   return { items, hasMore, nextCursor: hasMore ? (items.at(-1)?.id ?? null) : null };
 }
 
-export interface UpdateAccountInput {
-  name?: string;
+export interface UpdateAccountInput extends Partial<CreateAccountInput> {
   status?: "active" | "disabled";
-  engine?: string | null;
-  rateLimitPerMinute?: number | null;
-  rateLimitBurst?: number | null;
-  spendCapPerDay?: number | null;
-  retentionDays?: KeepForDays;
 }
 
 /** Disabling an account or changing its limits takes effect in this isolate at once, elsewhere within 30 s. */

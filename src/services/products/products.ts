@@ -5,6 +5,7 @@ import {
   findProduct,
   listProducts as listProductRows,
   type ProductImageRef,
+  type ProductKind,
   type ProductRow,
   productGenerationStats,
   updateProductImagesIf,
@@ -27,7 +28,7 @@ export type { ProductImageRef };
 export interface ProductRecord {
   accountId: string;
   externalId: string;
-  kind: "registered" | "inline" | "oneshot";
+  kind: ProductKind;
   title: string | null;
   description: string | null;
   metadata: unknown;

@@ -5,7 +5,7 @@ import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
 import { TEST_EVENT_TYPE, type WebhookAttemptView, type WebhookDeliveryView } from "../../schemas/webhooks";
 import { requireEndpoint } from "./endpoints";
-import { enqueueDeliveries } from "./enqueue";
+import { createDeliveries, enqueueDeliveries } from "./enqueue";
 
 /** The delivery log of an endpoint: listing and reading deliveries with their attempts, manual retries, test events. */
 export type { WebhookDeliveryView };
@@ -108,24 +108,11 @@ export async function sendTestEvent(ctx: ServiceContext, accountId: string, endp
     timestamp: toIso(now),
     data: { endpointId: endpoint.id, message: "This is a test event from Drape. Verify its signature and answer 2xx." },
   });
-  const [row] = await repo.insertDeliveries(ctx.db, [
-    {
-      id,
-      accountId,
-      endpointId: endpoint.id,
-      url: endpoint.url,
-      dedupeKey: `test:${id}`,
-      generationId: null,
-      eventType: TEST_EVENT_TYPE,
-      payload,
-      status: "PENDING",
-      attemptCount: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      updatedAt: now,
-    },
-  ]);
+  const [row] = await createDeliveries(
+    ctx,
+    [{ id, accountId, endpointId: endpoint.id, url: endpoint.url, dedupeKey: `test:${id}`, generationId: null, eventType: TEST_EVENT_TYPE, payload }],
+    now,
+  );
   if (!row) throw new Error("test delivery insert returned no row");
-  await enqueueDeliveries(ctx, [row]);
   return presentDelivery(row, []);
 }

@@ -1,23 +1,24 @@
 import type { ServiceContext } from "../../context";
 import * as repo from "../../db/repo/webhooks";
 import { ApiError } from "../../errors";
-import { newId } from "../../lib/ids";
 import { log } from "../../lib/logger";
 import { toIso } from "../../lib/time";
 import type { GenerationView } from "../../schemas/generations";
 import type { WebhookEventType } from "../../schemas/webhooks";
 import { loadGenerationView } from "../generations";
 import { parseEvents } from "./endpoints";
-import { enqueueDeliveries } from "./enqueue";
+import { createDeliveries } from "./enqueue";
 import { ensureDefaultSecret } from "./secrets";
 import { webhookUrlVerdict } from "./url-policy";
 
 /** Turning a finished generation into deliveries: one per subscribed endpoint, plus the per-request URL. */
 
-export interface GenerationFinishedInput {
+/** A generation's terminal transition, as the pipeline reports it. */
+export interface GenerationFinished {
   accountId: string;
   generationId: string;
   status: "COMPLETED" | "FAILED";
+  /** The per-request `webhookUrl`, if the try-on carried one. */
   webhookUrl: string | null;
 }
 
@@ -27,7 +28,7 @@ export interface GenerationFinishedInput {
  * for the same generation create and enqueue nothing. Returns the deliveries
  * created by this call.
  */
-export async function createGenerationDeliveries(ctx: ServiceContext, input: GenerationFinishedInput): Promise<repo.WebhookDeliveryRow[]> {
+export async function createGenerationDeliveries(ctx: ServiceContext, input: GenerationFinished): Promise<repo.WebhookDeliveryRow[]> {
   const eventType: WebhookEventType = input.status === "COMPLETED" ? "generation.completed" : "generation.failed";
   const endpoints = (await repo.listEnabledEndpoints(ctx.db, input.accountId)).filter((e) => parseEvents(e.events).includes(eventType));
   const perRequestUrl = input.webhookUrl ? webhookUrlVerdict(ctx, input.webhookUrl) : null;
@@ -57,25 +58,9 @@ export async function createGenerationDeliveries(ctx: ServiceContext, input: Gen
   const payload = JSON.stringify({ type: eventType, timestamp: toIso(now), data });
   if (perRequestUrl?.ok) await ensureDefaultSecret(ctx, input.accountId); // created on first need, before the consumer races for it
 
-  const created = await repo.insertDeliveries(
-    ctx.db,
-    targets.map((t) => ({
-      id: newId("webhookDelivery", now),
-      accountId: input.accountId,
-      endpointId: t.endpointId,
-      url: t.url,
-      dedupeKey: t.dedupeKey,
-      generationId: input.generationId,
-      eventType,
-      payload,
-      status: "PENDING" as const,
-      attemptCount: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      updatedAt: now,
-    })),
+  return createDeliveries(
+    ctx,
+    targets.map((t) => ({ accountId: input.accountId, ...t, generationId: input.generationId, eventType, payload })),
+    now,
   );
-  // If this send fails, the sweep re-enqueues deliveries that never had an attempt.
-  await enqueueDeliveries(ctx, created);
-  return created;
 }

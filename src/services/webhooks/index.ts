@@ -1,6 +1,7 @@
 export { processWebhookMessage } from "./attempt";
 export { getDelivery, listDeliveries, retryDelivery, sendTestEvent } from "./delivery-log";
 export { createEndpoint, deleteEndpoint, getEndpoint, getEndpointSecret, listEndpoints, rotateEndpointSecret, updateEndpoint } from "./endpoints";
+export type { GenerationFinished } from "./generation-deliveries";
 export { createGenerationDeliveries } from "./generation-deliveries";
 export { getDefaultSecret, rotateDefaultSecret } from "./secrets";
 export { abandonDelivery, sweepWebhookDeliveries } from "./sweep";
