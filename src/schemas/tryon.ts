@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { KEEP_FOR_DAYS_CHOICES } from "../lib/retention-days";
+import { TRY_ON_CATEGORIES, TRY_ON_MODES } from "../lib/try-on-options";
 import { ClientIdSchema, KeepForDaysSchema } from "./common";
 import { ProductInputSchema } from "./products";
 
@@ -31,8 +32,8 @@ const DeprecatedCustomerSchema = PersonImageSourceSchema.extend({
   source: PersonImageSourceSchema.optional(),
 }).openapi("DeprecatedCustomer", { description: "Deprecated (≤ 1.3): use `person.image.source`." });
 
-const Category = z.enum(["auto", "tops", "bottoms", "one-pieces"]);
-const Mode = z.enum(["performance", "balanced", "quality"]);
+const Category = z.enum(TRY_ON_CATEGORIES);
+const Mode = z.enum(TRY_ON_MODES);
 const UserId = ClientIdSchema;
 const WebhookUrl = z.url({ protocol: /^https?$/ }).max(2048);
 

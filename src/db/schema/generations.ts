@@ -1,6 +1,7 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 import type { KeepForDays } from "../../lib/retention-days";
+import type { TryOnCategory, TryOnMode } from "../../lib/try-on-options";
 import { GENERATION_STATUSES, type GenerationStatus } from "../../schemas/generation-status";
 
 export { GENERATION_STATUSES, type GenerationStatus };
@@ -18,8 +19,8 @@ export const generations = sqliteTable(
     personImageId: text("person_image_id").notNull(),
     externalUserId: text("external_user_id"),
     engine: text("engine").notNull(),
-    category: text("category"),
-    mode: text("mode"),
+    category: text("category").$type<TryOnCategory>(),
+    mode: text("mode").$type<TryOnMode>(),
     seed: integer("seed"),
     watermark: integer("watermark", { mode: "boolean" }),
     keepForDays: integer("keep_for_days").$type<KeepForDays>().notNull(),

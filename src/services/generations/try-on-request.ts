@@ -1,6 +1,7 @@
 import { ApiError } from "../../errors";
 import { resolveAlias } from "../../lib/aliases";
 import type { KeepForDays } from "../../lib/retention-days";
+import type { TryOnCategory, TryOnMode } from "../../lib/try-on-options";
 import type { ProductInput } from "../../schemas/products";
 import type { TryOnRequestBody } from "../../schemas/tryon";
 
@@ -14,8 +15,8 @@ export interface TryOnRequest {
   watermark: boolean | null;
   keepForDays: KeepForDays | null;
   webhookUrl: string | null;
-  category: "auto" | "tops" | "bottoms" | "one-pieces";
-  mode: "performance" | "balanced" | "quality" | null;
+  category: TryOnCategory;
+  mode: TryOnMode | null;
   seed: number | null;
 }
 
