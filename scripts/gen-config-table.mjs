@@ -2,7 +2,7 @@
 // sources: the Zod ConfigSchema in src/config/config.ts (vars: name, default,
 // allowed values, `.describe()` text) and the DrapeSecrets interface in
 // src/env.ts (secrets: name and doc comment). `--check` exits non-zero when
-// the page is stale (CI). Node ≥ 22.18 strips the types of config.ts on import.
+// the page is stale (CI). Run with tsx, which resolves the TypeScript imports of config.ts.
 import { readFile, writeFile } from "node:fs/promises";
 import ts from "typescript";
 import { z } from "zod";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_KEEP_FOR_DAYS, KEEP_FOR_DAYS_CHOICES, type KeepForDays } from "../lib/retention-days";
 
 /**
  * Every tunable default lives here, read from Worker vars once per `env`
@@ -9,6 +10,9 @@ const bool = z.enum(["true", "false", "1", "0", ""]).transform((v) => v === "tru
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
 export const LOCAL_BASE_URL = "http://localhost:8787";
+
+/** Composite engine: default decoded-pixel cap (8 MP: 3264×2448 fits, a 12 MP phone photo does not). */
+export const COMPOSITE_DEFAULT_MAX_INPUT_PIXELS = 8_000_000;
 
 export const ENGINE_NAMES = ["mock", "composite", "fashn"] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
@@ -55,7 +59,7 @@ export const ConfigSchema = z.object({
     .string()
     .default("")
     .describe("API key of the `fashn` engine; set it as a secret. Without it, generations on `fashn` fail `ENGINE_UNAVAILABLE`."),
-  COMPOSITE_MAX_INPUT_PIXELS: int(8_000_000, 250_000, 60_000_000).describe(
+  COMPOSITE_MAX_INPUT_PIXELS: int(COMPOSITE_DEFAULT_MAX_INPUT_PIXELS, 250_000, 60_000_000).describe(
     "Composite engine: the largest photo, in pixels, it decodes as is; larger ones are downscaled by the Images binding first. The 64 MiB decode budget applies whatever this says (docs/engines.md).",
   ),
   ALLOW_LOOPBACK_FETCH: bool
@@ -75,8 +79,8 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_BURST: int(0, 0, 100000).describe("Default capacity of each API key's token bucket; 0 means the per-minute rate."),
   DEFAULT_RETENTION_DAYS: z.coerce
     .number()
-    .pipe(z.union([z.literal(1), z.literal(3), z.literal(7)]))
-    .default(7)
+    .pipe(z.union(KEEP_FOR_DAYS_CHOICES.map((d) => z.literal(d)) as [z.ZodLiteral<KeepForDays>, ...z.ZodLiteral<KeepForDays>[]]))
+    .default(DEFAULT_KEEP_FOR_DAYS)
     .describe("`keepForDays` of person photos and results for accounts without a window of their own (given to new accounts)."),
   AUTH_CACHE_TTL_SECONDS: int(30, 0, 30).describe(
     "How long an isolate keeps an API-key lookup: a revoked key or a disabled account stops working everywhere within this time.",

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { base64UrlEncode } from "../lib/crypto";
+import { base64UrlDecode, base64UrlEncode } from "../lib/base64";
 import { SESSION_ABSOLUTE_MS } from "../services/users";
 import type { DashEnv, Flash } from "./env";
 
@@ -51,8 +51,7 @@ export function takeFlash(c: Context<DashEnv>): Flash | null {
   if (!raw) return null;
   deleteCookie(c, FLASH_COOKIE, base);
   try {
-    const bin = atob(raw.replace(/-/g, "+").replace(/_/g, "/"));
-    const parsed = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0)))) as Partial<Flash>;
+    const parsed = JSON.parse(new TextDecoder().decode(base64UrlDecode(raw))) as Partial<Flash>;
     const kinds = ["success", "error", "info"];
     if (typeof parsed.text !== "string" || !kinds.includes(String(parsed.kind))) return null;
     return { kind: parsed.kind as Flash["kind"], text: parsed.text.slice(0, 500) };

@@ -1,4 +1,5 @@
 import type { RuntimeErrorCode } from "../errors";
+import type { TryOnCategory, TryOnMode } from "../lib/try-on-options";
 
 /**
  * One small interface for every try-on engine. The pipeline hands an engine
@@ -23,8 +24,8 @@ export interface EngineInput {
   /** Product images in order; the first is the primary garment image. */
   productImages: Array<EngineImage & { classifications: Record<string, unknown> | null }>;
   productTitle: string | null;
-  category: "auto" | "tops" | "bottoms" | "one-pieces";
-  mode: "performance" | "balanced" | "quality" | null;
+  category: TryOnCategory;
+  mode: TryOnMode | null;
   seed: number | null;
   /** Upstream job id from an earlier `pending` answer (remote engines resume polling with it). */
   jobId: string | null;

@@ -1,3 +1,5 @@
+import { LruCache } from "./lru-cache";
+
 /** Small WebCrypto helpers shared by keys, signing and secret storage. */
 const encoder = new TextEncoder();
 
@@ -14,14 +16,13 @@ export async function sha256Hex(input: string | Uint8Array): Promise<string> {
 }
 
 /** Imported HMAC keys by secret string: importKey costs as much as the signature itself. */
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
+const hmacKeys = new LruCache<string, Promise<CryptoKey>>({ maxEntries: 64 });
 
 function hmacKey(secret: string | Uint8Array): Promise<CryptoKey> {
   const raw = typeof secret === "string" ? encoder.encode(secret) : secret;
   if (typeof secret !== "string") return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   let key = hmacKeys.get(secret);
   if (!key) {
-    if (hmacKeys.size > 64) hmacKeys.clear();
     key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     hmacKeys.set(secret, key);
   }
@@ -30,25 +31,6 @@ function hmacKey(secret: string | Uint8Array): Promise<CryptoKey> {
 
 export async function hmacSha256(secret: string | Uint8Array, message: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));
-}
-
-export function base64UrlEncode(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-export function base64Encode(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
-}
-
-export function base64Decode(s: string): Uint8Array {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }
 
 /**

@@ -35,33 +35,6 @@ export function extensionOf(format: ImageFormat): string {
   return format === "jpeg" ? "jpg" : format;
 }
 
-/** Reads a stream, aborting as soon as more than maxBytes arrived; throws the ApiError returned by onTooLarge. */
-export async function readLimited(stream: ReadableStream<Uint8Array> | null, maxBytes: number, onTooLarge: () => Error): Promise<Uint8Array> {
-  if (!stream) return new Uint8Array(0);
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      // Stop pulling: the rest of the body is never buffered.
-      await reader.cancel().catch(() => undefined);
-      throw onTooLarge();
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1 && chunks[0]) return chunks[0];
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
-}
-
 /** Type, completeness and header-only dimensions + EXIF orientation, within the API's limits. */
 export function inspectImage(bytes: Uint8Array): ImageInfo {
   if (bytes.byteLength > IMAGE_MAX_BYTES) {

@@ -1,5 +1,5 @@
 import { ApiError } from "../errors";
-import { base64UrlEncode } from "./crypto";
+import { base64UrlDecode, base64UrlEncode } from "./base64";
 import { type IdKind, isId } from "./ids";
 
 /**
@@ -50,7 +50,7 @@ function invalid(): ApiError {
 function fromBase64Url(s: string): string | null {
   if (!/^[A-Za-z0-9_-]+$/.test(s)) return null;
   try {
-    const text = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
+    const text = new TextDecoder().decode(base64UrlDecode(s));
     return /^[\x20-\x7e]*$/.test(text) ? text : null;
   } catch {
     return null;

@@ -1,5 +1,6 @@
 import { ApiError } from "../errors";
-import { IMAGE_MAX_BYTES, type ImageInfo, inspectImage, readLimited } from "./image-intake";
+import { readLimited } from "./bounded-read";
+import { IMAGE_MAX_BYTES, type ImageInfo, inspectImage } from "./image-intake";
 
 /**
  * The one module that fetches user-supplied URLs (person image URLs, product
@@ -51,8 +52,7 @@ export function checkUrlSafety(url: string, opts: { allowLoopback: boolean; allo
   }
 
   const literal = classifyIpLiteral(host);
-  const loopbackName = host === "localhost" || host.endsWith(".localhost");
-  const isLoopback = loopbackName || literal?.cls === "loopback";
+  const isLoopback = isLoopbackHost(host);
   if (isLoopback && opts.allowLoopback) return { ok: true, url: u };
 
   if (!ALLOWED_PORTS.has(u.port)) return { ok: false, reason: `port ${u.port} is not allowed (only the default ports, 8080 and 8443)` };
@@ -62,13 +62,19 @@ export function checkUrlSafety(url: string, opts: { allowLoopback: boolean; allo
       reason: literal.cls === "public" ? "IP-address hosts are not allowed; use a hostname" : `blocked address: ${literal.cls} (${literal.range})`,
     };
   }
-  if (loopbackName) return { ok: false, reason: `blocked host name "${host}" (loopback)` };
+  if (isLoopback) return { ok: false, reason: `blocked host name "${host}" (loopback)` };
   const suffix = BLOCKED_SUFFIXES.find((s) => host.endsWith(s) || host === s.slice(1));
   if (suffix) return { ok: false, reason: `blocked host name "${host}" (private name *${suffix})` };
   if (!host.includes(".")) return { ok: false, reason: `blocked host name "${host}" (single-label names are private)` };
   const rebind = REBINDING_DOMAINS.find((d) => host === d || host.endsWith(`.${d}`));
   if (rebind) return { ok: false, reason: `blocked host name "${host}" (wildcard DNS service ${rebind})` };
   return { ok: true, url: u };
+}
+
+/** localhost, *.localhost, 127.0.0.0/8 and ::1, whatever the case and trailing dots: the hosts the dev flag lets through. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.+$/, "");
+  return host === "localhost" || host.endsWith(".localhost") || classifyIpLiteral(host)?.cls === "loopback";
 }
 
 interface IpClass {

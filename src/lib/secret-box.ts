@@ -1,4 +1,6 @@
-import { base64Decode, base64Encode, toHex } from "./crypto";
+import { base64Decode, base64Encode } from "./base64";
+import { toHex } from "./crypto";
+import { LruCache } from "./lru-cache";
 
 /**
  * Encryption at rest for values Drape must read again (webhook signing
@@ -76,7 +78,7 @@ export function decodeMasterKey(b64: string): Uint8Array | null {
   }
 }
 
-const ringCache = new Map<string, Promise<Keyring>>();
+const ringCache = new LruCache<string, Promise<Keyring>>({ maxEntries: 16 });
 
 /**
  * The keyring for a current key and any previous keys (base64 of 32 bytes
@@ -89,7 +91,6 @@ export function loadKeyring(currentB64: string, previousB64: readonly string[] =
   if (!ring) {
     ring = buildKeyring(currentB64, previousB64);
     ring.catch(() => ringCache.delete(cacheKey));
-    if (ringCache.size > 16) ringCache.clear();
     ringCache.set(cacheKey, ring);
   }
   return ring;

@@ -1,6 +1,7 @@
 import { API_BASE } from "./api-paths";
+import { base64UrlEncode } from "./base64";
 import { now } from "./clock";
-import { base64UrlEncode, hmacSha256, timingSafeEqualStrings } from "./crypto";
+import { hmacSha256, timingSafeEqualStrings } from "./crypto";
 
 /**
  * Signed, expiring file URLs: `/tryon/v1/files/<key>?exp=<unix>&sig=<b64url HMAC-SHA256("<key>\n<exp>")>`.

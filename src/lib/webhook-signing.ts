@@ -1,4 +1,5 @@
-import { base64Decode, base64Encode, hmacSha256 } from "./crypto";
+import { base64Decode, base64Encode } from "./base64";
+import { hmacSha256 } from "./crypto";
 
 /**
  * Standard Webhooks v1 signing (https://www.standardwebhooks.com):

@@ -1,4 +1,5 @@
 import { log } from "../lib/logger";
+import type { QueueOutcome } from "./messages";
 
 /** A consumer acks or retries message by message, so one bad message never replays the whole batch. */
 export type QueueConsumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
@@ -22,4 +23,10 @@ export async function dispatchQueue(
   if (consumer) return consumer(batch, env, ctx);
   log("error", "no consumer for queue; retrying batch later", { queue: batch.queue, size: batch.messages.length });
   batch.retryAll({ delaySeconds: 60 });
+}
+
+/** Acks the message, or retries it after the outcome's delay. */
+export function applyOutcome(message: Message<unknown>, outcome: QueueOutcome): void {
+  if (outcome.action === "retry") message.retry({ delaySeconds: outcome.delaySeconds });
+  else message.ack();
 }

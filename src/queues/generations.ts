@@ -1,7 +1,7 @@
 import { backgroundContext } from "../context";
 import { describeError, log } from "../lib/logger";
 import { backoffSeconds, PoisonMessageError, processDeadLetter, processGenerationMessage, type RunnerDeps } from "../services/generations";
-import type { QueueConsumer } from "./dispatch";
+import { applyOutcome, type QueueConsumer } from "./dispatch";
 
 /**
  * `drape-generations`: one message at a time (an engine run can hold tens of
@@ -16,8 +16,7 @@ export function generationsConsumer(deps: RunnerDeps = {}): QueueConsumer {
     for (const message of batch.messages) {
       try {
         const outcome = await processGenerationMessage(ctx, message.body, message.attempts, deps);
-        if (outcome.action === "retry") message.retry({ delaySeconds: outcome.delaySeconds });
-        else message.ack();
+        applyOutcome(message, outcome);
         log("info", "generation message", { queue: batch.queue, messageId: message.id, attempts: message.attempts, outcome: outcome.note });
       } catch (err) {
         if (err instanceof PoisonMessageError) {

@@ -14,6 +14,6 @@ export const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {
 };
 
 export { dispatchQueue } from "./dispatch";
-export type { GenerationMessage, GenerationMessageInput } from "./messages";
-export { GenerationMessageSchema } from "./messages";
+export type { GenerationMessage, GenerationMessageInput, QueueOutcome, WebhookMessage } from "./messages";
+export { GenerationMessageSchema, WebhookMessageSchema } from "./messages";
 export { QUEUE_NAMES };

@@ -1,7 +1,8 @@
 import { backgroundContext } from "../context";
 import { describeError, log } from "../lib/logger";
-import { abandonDelivery, isWebhookMessage, processWebhookMessage } from "../services/webhooks";
-import type { QueueConsumer } from "./dispatch";
+import { abandonDelivery, processWebhookMessage } from "../services/webhooks";
+import { applyOutcome, type QueueConsumer } from "./dispatch";
+import { WebhookMessageSchema } from "./messages";
 
 /**
  * `drape-webhooks`: one delivery attempt per message, messages in parallel
@@ -12,18 +13,17 @@ export const consumeWebhooks: QueueConsumer = async (batch, env) => {
   const ctx = backgroundContext(env);
   await Promise.all(
     batch.messages.map(async (message) => {
-      if (!isWebhookMessage(message.body)) {
+      const parsed = WebhookMessageSchema.safeParse(message.body);
+      if (!parsed.success) {
         log("error", "malformed webhook message dropped", { messageId: message.id });
         message.ack();
         return;
       }
       try {
-        const outcome = await processWebhookMessage(ctx, message.body, message.attempts);
-        if (outcome.action === "retry") message.retry({ delaySeconds: outcome.delaySeconds });
-        else message.ack();
+        applyOutcome(message, await processWebhookMessage(ctx, parsed.data, message.attempts));
       } catch (err) {
         // Our own failure (D1, crypto), not the receiver's: retry soon; after max_retries it goes to the DLQ.
-        log("error", "webhook attempt crashed", { deliveryId: message.body.deliveryId, error: describeError(err) });
+        log("error", "webhook attempt crashed", { deliveryId: parsed.data.deliveryId, error: describeError(err) });
         message.retry({ delaySeconds: 30 });
       }
     }),
@@ -35,7 +35,8 @@ export const consumeWebhooksDlq: QueueConsumer = async (batch, env) => {
   const ctx = backgroundContext(env);
   for (const message of batch.messages) {
     try {
-      if (isWebhookMessage(message.body)) await abandonDelivery(ctx, message.body);
+      const parsed = WebhookMessageSchema.safeParse(message.body);
+      if (parsed.success) await abandonDelivery(ctx, parsed.data);
       message.ack();
     } catch (err) {
       log("error", "webhook DLQ handling failed", { error: describeError(err) });

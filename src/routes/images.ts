@@ -3,11 +3,13 @@ import { authOf, serviceContext } from "../http/context";
 import { isMultipart, parseMultipart } from "../http/multipart";
 import { createRouter } from "../http/router";
 import { ignoredFieldsHeader, parseOrThrow } from "../http/validation";
+import { resolveAlias } from "../lib/aliases";
 import { apiPath } from "../lib/api-paths";
 import { IMAGE_MAX_BYTES, inspectImage } from "../lib/image-intake";
+import { defaultKeepForDays } from "../lib/retention-days";
 import { API_KEY_SECURITY, defineRoute } from "../schemas/errors";
 import { ImageIdParamSchema, ImageSchema, UploadFieldsSchema, UploadFormSchema } from "../schemas/images";
-import { getImage, type KeepForDays, presentImage, storeImage } from "../services/images";
+import { getImage, presentImage, storeImage } from "../services/images";
 
 const security = API_KEY_SECURITY;
 
@@ -43,15 +45,6 @@ const getOne = defineRoute({
   errors: ["IMAGE_NOT_FOUND"],
 });
 
-function pick<T>(current: T | undefined, alias: T | undefined, name: string, aliasName: string): T | undefined {
-  if (current !== undefined && alias !== undefined && current !== alias) {
-    throw new ApiError("VALIDATION_FAILED", `\`${aliasName}\` (deprecated) and \`${name}\` were both sent with different values.`, {
-      details: [{ path: aliasName, message: `conflicts with ${name}` }],
-    });
-  }
-  return current ?? alias;
-}
-
 const router = createRouter();
 router.openAPIRegistry.register("ImageUploadForm", UploadFormSchema);
 
@@ -75,20 +68,19 @@ export const imageRoutes = router
     );
     if (ignored.length > 0) c.header("x-ignored-fields", ignoredFieldsHeader(ignored));
 
-    const externalUserId = pick(fields.externalUserId, fields.customerId, "externalUserId", "customerId");
-    const keepForDays = pick(fields.keepForDays, fields.retentionDays, "keepForDays", "retentionDays");
+    const externalUserId = resolveAlias(fields.externalUserId, fields.customerId, { alias: "customerId", current: "externalUserId" });
+    const keepForDays = resolveAlias(fields.keepForDays, fields.retentionDays, { alias: "retentionDays", current: "keepForDays" });
     const bytes = file.bytes;
     if (bytes.byteLength > IMAGE_MAX_BYTES)
       throw new ApiError("FILE_TOO_LARGE", `The file is ${bytes.byteLength} bytes; the limit is ${IMAGE_MAX_BYTES} bytes (10 MB).`);
     const info = inspectImage(bytes);
-    const accountDefault = [1, 3, 7].includes(auth.retentionDays) ? (auth.retentionDays as KeepForDays) : ctx.config.DEFAULT_RETENTION_DAYS;
     const stored = await storeImage(ctx, {
       accountId: auth.accountId,
       bytes,
       info,
       role: "person",
-      keepForDays: keepForDays ?? accountDefault,
-      externalUserId: externalUserId ?? null,
+      keepForDays: keepForDays ?? defaultKeepForDays(auth.retentionDays, ctx.config.DEFAULT_RETENTION_DAYS),
+      externalUserId,
       crop: fields.crop ?? true,
     });
     c.header("location", apiPath(`/images/${stored.id}`));

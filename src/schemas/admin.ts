@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ENGINE_NAMES } from "../config";
-import { IsoDate, paginated } from "./common";
+import { IsoDate, KeepForDaysSchema, paginated } from "./common";
 
-const RetentionDays = z.union([z.literal(1), z.literal(3), z.literal(7)]);
 const RateLimit = z.number().int().min(1).max(100000);
 const Burst = z.number().int().min(1).max(100000);
 
@@ -28,7 +27,7 @@ export const CreateAccountBody = z
     rateLimitPerMinute: RateLimit.nullable().optional(),
     rateLimitBurst: Burst.nullable().optional(),
     spendCapPerDay: z.number().int().min(0).nullable().optional(),
-    retentionDays: RetentionDays.optional(),
+    retentionDays: KeepForDaysSchema.optional(),
   })
   .openapi("CreateAccount");
 

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { KEEP_FOR_DAYS_CHOICES } from "../lib/retention-days";
 
 /** The query of every list: `limit` 1–200 (default 50) and the `cursor` a previous page returned (docs/pagination.md). */
 export const PaginationQuerySchema = z.object({
@@ -49,3 +50,8 @@ export const ClientIdSchema = z
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses.
   .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters")
   .refine((s) => !LONE_SURROGATE.test(s), "must be well-formed Unicode (no lone surrogates)");
+
+const [FIRST_KEEP_CHOICE, ...OTHER_KEEP_CHOICES] = KEEP_FOR_DAYS_CHOICES;
+
+/** Days images are kept: one of the retention choices, as a number (a union of literals, as OpenAPI shows it). */
+export const KeepForDaysSchema = z.union([z.literal(FIRST_KEEP_CHOICE), ...OTHER_KEEP_CHOICES.map((d) => z.literal(d))]);

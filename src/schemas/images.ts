@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
+import { KEEP_FOR_DAYS_TEXT, type KeepForDays } from "../lib/retention-days";
 import { ClientIdSchema, IsoDate } from "./common";
 
 const BoolText = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
-const DaysText = z.enum(["1", "3", "7"]).transform((v) => Number(v) as 1 | 3 | 7);
+const DaysText = z.enum(KEEP_FOR_DAYS_TEXT).transform((v) => Number(v) as KeepForDays);
 const UserId = ClientIdSchema;
 
 /** Text fields of POST /images/upload, as strings from the form (parsed by hand from multipart). */
@@ -21,8 +22,8 @@ export const UploadFormSchema = z
     crop: z.enum(["true", "false"]).optional().openapi({ description: "Record a centered 4:5 crop box for engines (default true). false keeps the frame." }),
     externalUserId: z.string().optional().openapi({ description: "Your opaque end-user id (no PII), the key for DELETE /customers/{id}." }),
     customerId: z.string().optional().openapi({ deprecated: true, description: "Deprecated alias of externalUserId." }),
-    keepForDays: z.enum(["1", "3", "7"]).optional().openapi({ description: "Days the photo is kept (default: the account's window, 7)." }),
-    retentionDays: z.enum(["1", "3", "7"]).optional().openapi({ deprecated: true, description: "Deprecated alias of keepForDays." }),
+    keepForDays: z.enum(KEEP_FOR_DAYS_TEXT).optional().openapi({ description: "Days the photo is kept (default: the account's window, 7)." }),
+    retentionDays: z.enum(KEEP_FOR_DAYS_TEXT).optional().openapi({ deprecated: true, description: "Deprecated alias of keepForDays." }),
   })
   .openapi("ImageUploadForm");
 

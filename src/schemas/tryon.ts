@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { ClientIdSchema } from "./common";
+import { KEEP_FOR_DAYS_CHOICES } from "../lib/retention-days";
+import { TRY_ON_CATEGORIES, TRY_ON_MODES } from "../lib/try-on-options";
+import { ClientIdSchema, KeepForDaysSchema } from "./common";
 import { ProductInputSchema } from "./products";
 
 /**
@@ -8,9 +10,11 @@ import { ProductInputSchema } from "./products";
  * about WHICH alias is used; `normalizeTryOnRequest` (services/generations/try-on-request.ts)
  * resolves them into one canonical request and rejects conflicting pairs.
  */
-const KeepForDays = z
-  .union([z.literal(1), z.literal(3), z.literal(7)])
-  .openapi({ type: "integer", enum: [1, 3, 7], description: "Days the images of this generation are kept (1, 3 or 7)." });
+const KeepForDays = KeepForDaysSchema.openapi({
+  type: "integer",
+  enum: [...KEEP_FOR_DAYS_CHOICES],
+  description: `Days the images of this generation are kept (${KEEP_FOR_DAYS_CHOICES.join(", ").replace(/, (\d+)$/, " or $1")}).`,
+});
 
 export const PersonImageSourceSchema = z
   .object({
@@ -28,8 +32,8 @@ const DeprecatedCustomerSchema = PersonImageSourceSchema.extend({
   source: PersonImageSourceSchema.optional(),
 }).openapi("DeprecatedCustomer", { description: "Deprecated (≤ 1.3): use `person.image.source`." });
 
-const Category = z.enum(["auto", "tops", "bottoms", "one-pieces"]);
-const Mode = z.enum(["performance", "balanced", "quality"]);
+const Category = z.enum(TRY_ON_CATEGORIES);
+const Mode = z.enum(TRY_ON_MODES);
 const UserId = ClientIdSchema;
 const WebhookUrl = z.url({ protocol: /^https?$/ }).max(2048);
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src";
 import { findDeploymentProblems } from "../../src/config/deployment-check";
 import { readAtRestKeySettings } from "../../src/lib/at-rest-keys";
-import { base64Encode } from "../../src/lib/crypto";
+import { base64Encode } from "../../src/lib/base64";
 import { randomKey, TEST_KEY } from "../helpers/at-rest-keys";
 import { callWithEnv, expectEnvelope } from "../helpers/harness";
 

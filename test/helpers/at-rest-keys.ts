@@ -1,4 +1,4 @@
-import { base64Decode, base64Encode } from "../../src/lib/crypto";
+import { base64Decode, base64Encode } from "../../src/lib/base64";
 
 /** The suite's current at-rest key (vitest.config.ts binds it as AT_REST_KEY). */
 export const TEST_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { type MockInstance, vi } from "vitest";
 import { newId } from "../../src/lib/ids";
+import type { WebhookMessage } from "../../src/queues/messages";
 import { CreatedWebhookEndpointSchema } from "../../src/schemas/webhooks";
-import type { WebhookMessage } from "../../src/services/webhooks/enqueue";
 import { api, readWire, type TestAccount } from "./harness";
 import { type ConsumerRun, runQueueBatch } from "./queue";
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { base64UrlEncode } from "../../src/lib/crypto";
+import { base64UrlEncode } from "../../src/lib/base64";
 import { ApiKeySchema } from "../../src/schemas/admin";
 import { PaginationQuerySchema, pageFields } from "../../src/schemas/common";
 import { WebhookDeliverySchema } from "../../src/schemas/webhooks";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/errors";
-import { IMAGE_MAX_BYTES, inspectImage, readLimited } from "../../src/lib/image-intake";
+import { readLimited } from "../../src/lib/bounded-read";
+import { IMAGE_MAX_BYTES, inspectImage } from "../../src/lib/image-intake";
 import { concat, GIF_BYTES, makeHeic, makeJpeg, makeJpegHeader, makePng, makePngHeader, makeWebp, PDF_BYTES, withExifOrientation } from "../helpers/images";
 
 function codeOf(fn: () => unknown): { code: string; details: unknown; message: string } {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../../src/errors";
-import { checkUrlSafety, safeFetchImage } from "../../src/lib/safe-fetch";
+import { checkUrlSafety, isLoopbackHost, safeFetchImage } from "../../src/lib/safe-fetch";
 import { makePng } from "../helpers/images";
 
 let png: Uint8Array;
@@ -222,5 +222,16 @@ describe("checkUrlSafety (shared with webhooks)", () => {
     expect(checkUrlSafety("https://hooks..example.com/x", https)).toEqual({ ok: false, reason: expect.stringContaining("empty label") });
     // A public name with its DNS-root dot is still a public name.
     expect(checkUrlSafety("https://hooks.example.com./x", https).ok).toBe(true);
+  });
+});
+
+describe("isLoopbackHost: the one loopback check (image fetches and webhook URLs)", () => {
+  it("names and literals of this machine, whatever their case and trailing dots", () => {
+    for (const host of ["localhost", "LOCALHOST.", "api.localhost", "127.0.0.1", "127.8.9.10", "[::1]", "[0:0:0:0:0:0:0:1]"]) {
+      expect(isLoopbackHost(host), host).toBe(true);
+    }
+    for (const host of ["localhost.example.com", "mylocalhost", "10.0.0.1", "[::2]", "example.com", "128.0.0.1"]) {
+      expect(isLoopbackHost(host), host).toBe(false);
+    }
   });
 });

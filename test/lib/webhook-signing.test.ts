@@ -1,6 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { base64Decode } from "../../src/lib/crypto";
+import { base64Decode } from "../../src/lib/base64";
 import { generateWebhookSecret, webhookHeaders } from "../../src/lib/webhook-signing";
 
 const body = JSON.stringify({ type: "generation.completed", timestamp: "2026-11-25T08:00:00.000Z", data: { generationId: "gen_x", status: "COMPLETED" } });

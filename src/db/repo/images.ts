@@ -1,7 +1,8 @@
 import { and, eq, gt, inArray, isNotNull, isNull, lte, or } from "drizzle-orm";
 import type { Db } from "../client";
-import { images } from "../schema";
+import { type CropBox, images } from "../schema";
 
+export type { CropBox };
 export type ImageRow = typeof images.$inferSelect;
 export type NewImageRow = typeof images.$inferInsert;
 

@@ -1,7 +1,9 @@
 import { and, desc, eq, gt, gte, isNotNull, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
-import { generations, products } from "../schema";
+import { generations, PRODUCT_KINDS, type ProductImageRef, type ProductKind, products } from "../schema";
 
+export type { ProductImageRef, ProductKind };
+export { PRODUCT_KINDS };
 export type ProductRow = typeof products.$inferSelect;
 export type NewProductRow = Omit<typeof products.$inferInsert, "seq">;
 
@@ -66,15 +68,19 @@ export async function updateProductUsage(db: Db, accountId: string, externalId: 
     .where(and(eq(products.accountId, accountId), eq(products.externalId, externalId)));
 }
 
-export async function updateProductImages(db: Db, accountId: string, externalId: string, images: string): Promise<void> {
-  await db
-    .update(products)
-    .set({ images })
-    .where(and(eq(products.accountId, accountId), eq(products.externalId, externalId)));
-}
-
-/** Replaces the image list only if it is still `expected` (optimistic: a concurrent product write wins). */
-export async function updateProductImagesIf(db: Db, accountId: string, externalId: string, expected: string, images: string): Promise<boolean> {
+/**
+ * Replaces the image list only if it is still `expected`, the list as read
+ * (optimistic: a concurrent product write wins). The stored JSON text is
+ * compared: every list is written by JSON.stringify, which gives the same
+ * text again for the list it reads back.
+ */
+export async function updateProductImagesIf(
+  db: Db,
+  accountId: string,
+  externalId: string,
+  expected: ProductImageRef[],
+  images: ProductImageRef[],
+): Promise<boolean> {
   const rows = await db
     .update(products)
     .set({ images })

@@ -1,4 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { DEFAULT_KEEP_FOR_DAYS } from "../../lib/retention-days";
 
 export const accounts = sqliteTable("accounts", {
   id: text("id").primaryKey(),
@@ -14,7 +15,7 @@ export const accounts = sqliteTable("accounts", {
   rateLimitBurst: integer("rate_limit_burst"),
   /** Optional account-wide cap on credits spent per UTC day; null = none. */
   spendCapPerDay: integer("spend_cap_per_day"),
-  retentionDays: integer("retention_days").notNull().default(7),
+  retentionDays: integer("retention_days").notNull().default(DEFAULT_KEEP_FOR_DAYS),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });

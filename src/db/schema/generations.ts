@@ -1,5 +1,7 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
+import type { KeepForDays } from "../../lib/retention-days";
+import type { TryOnCategory, TryOnMode } from "../../lib/try-on-options";
 import { GENERATION_STATUSES, type GenerationStatus } from "../../schemas/generation-status";
 
 export { GENERATION_STATUSES, type GenerationStatus };
@@ -17,11 +19,11 @@ export const generations = sqliteTable(
     personImageId: text("person_image_id").notNull(),
     externalUserId: text("external_user_id"),
     engine: text("engine").notNull(),
-    category: text("category"),
-    mode: text("mode"),
+    category: text("category").$type<TryOnCategory>(),
+    mode: text("mode").$type<TryOnMode>(),
     seed: integer("seed"),
     watermark: integer("watermark", { mode: "boolean" }),
-    keepForDays: integer("keep_for_days").notNull(),
+    keepForDays: integer("keep_for_days").$type<KeepForDays>().notNull(),
     webhookUrl: text("webhook_url"),
     resultImageId: text("result_image_id"),
     resultR2Key: text("result_r2_key"),

@@ -1,4 +1,13 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { KeepForDays } from "../../lib/retention-days";
+
+/** The centered 4:5 crop box of a person photo, in its displayed frame. */
+export interface CropBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 /** Every stored image: person uploads, multipart parts, fetched product images, results. */
 export const images = sqliteTable(
@@ -16,12 +25,12 @@ export const images = sqliteTable(
     height: integer("height").notNull(),
     orientation: integer("orientation"),
     byteSize: integer("byte_size").notNull(),
-    /** JSON {x, y, width, height} of the centered 4:5 crop box, or null. */
-    crop: text("crop"),
+    /** The centered 4:5 crop box (stored as JSON text), or null. */
+    crop: text("crop", { mode: "json" }).$type<CropBox>(),
     externalUserId: text("external_user_id"),
     /** SHA-256 of the source URL for product images fetched once into R2. */
     sourceUrlHash: text("source_url_hash"),
-    keepForDays: integer("keep_for_days"),
+    keepForDays: integer("keep_for_days").$type<KeepForDays>(),
     createdAt: integer("created_at").notNull(),
     /** null = kept while something references it (product images). */
     expiresAt: integer("expires_at"),

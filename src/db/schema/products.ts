@@ -1,18 +1,31 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
+/** registered (POST /products) | inline (try-on upsert, 15 d) | oneshot (`_anon_`, 7 d, unlisted). */
+export const PRODUCT_KINDS = ["registered", "inline", "oneshot"] as const;
+export type ProductKind = (typeof PRODUCT_KINDS)[number];
+
+/** One entry of a product's stored image list. */
+export interface ProductImageRef {
+  /** The URL, or "upload://<imageId>" for bytes sent in a multipart request. */
+  sourceUrl: string;
+  /** R2-stored image: set for fileKey parts (URL images are found by URL hash once fetched). */
+  imageId: string | null;
+  classifications: Record<string, unknown> | null;
+  order: number;
+}
+
 export const products = sqliteTable(
   "products",
   {
     accountId: text("account_id").notNull(),
     externalId: text("external_id").notNull(),
-    /** registered (POST /products) | inline (try-on upsert, 15 d) | oneshot (`_anon_`, 7 d, unlisted) */
-    kind: text("kind", { enum: ["registered", "inline", "oneshot"] }).notNull(),
+    kind: text("kind", { enum: PRODUCT_KINDS }).notNull(),
     title: text("title"),
     description: text("description"),
-    /** JSON text; size-capped at the API. */
-    metadata: text("metadata"),
-    /** JSON array of {sourceUrl, imageId?, classifications?, order}. */
-    images: text("images").notNull(),
+    /** Free-form JSON as sent (stored as JSON text); size-capped at the API. */
+    metadata: text("metadata", { mode: "json" }).$type<unknown>(),
+    /** The image list (stored as JSON text). */
+    images: text("images", { mode: "json" }).$type<ProductImageRef[]>().notNull(),
     validForDays: integer("valid_for_days"),
     /** Monotonic insertion sequence: the cursor key, stable under concurrent inserts. */
     seq: integer("seq").notNull(),

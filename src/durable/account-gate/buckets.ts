@@ -1,3 +1,4 @@
+import { LruCache } from "../../lib/lru-cache";
 import type { RateLimitSpec, RateState } from "./types";
 
 /** Tolerance for float refill arithmetic, so waiting exactly Retry-After always yields a token. */
@@ -16,7 +17,8 @@ type Bucket = { tokens: number; updatedAt: number; persisted: boolean };
  */
 export class GateBuckets {
   private readonly sql: SqlStorage;
-  private readonly buckets = new Map<string, Bucket>();
+  /** In-memory buckets, the least recently used forgotten first (as an eviction would). */
+  private readonly buckets = new LruCache<string, Bucket>({ maxEntries: 10_000 });
 
   constructor(sql: SqlStorage) {
     this.sql = sql;
@@ -47,7 +49,6 @@ export class GateBuckets {
     } else if (row?.persisted) {
       this.sql.exec("DELETE FROM buckets WHERE key_id = ?", spec.keyId);
     }
-    if (this.buckets.size >= 10_000) this.clear();
     this.buckets.set(spec.keyId, { tokens, updatedAt: now, persisted: persist });
     const secondsFor = (missing: number) => (missing <= EPSILON ? 0 : Math.ceil(missing / perMs / 1000 - EPSILON));
     return {

@@ -7,6 +7,8 @@ import { MINUTE } from "../../lib/time";
 import { GateBuckets } from "./buckets";
 import * as idempotency from "./idempotency";
 import * as credits from "./ledger";
+import type { AccountGateRpc } from "./rpc";
+import { applySchema } from "./schema";
 import type {
   AdmitInput,
   AdmitResult,
@@ -30,45 +32,13 @@ export { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from "./idempotency";
 export const ORPHAN_AFTER_MS = 15 * MINUTE;
 const ALARM_EVERY_MS = 15 * MINUTE;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS buckets (key_id TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS totals (id INTEGER PRIMARY KEY CHECK (id = 1), balance INTEGER NOT NULL, granted INTEGER NOT NULL,
-  held INTEGER NOT NULL, committed INTEGER NOT NULL, refunded INTEGER NOT NULL);
-INSERT OR IGNORE INTO totals (id, balance, granted, held, committed, refunded) VALUES (1, 0, 0, 0, 0, 0);
-CREATE TABLE IF NOT EXISTS reservations (generation_id TEXT PRIMARY KEY, key_id TEXT, state TEXT NOT NULL,
-  amount INTEGER NOT NULL, day TEXT NOT NULL, created_at INTEGER NOT NULL, settled_at INTEGER);
-CREATE INDEX IF NOT EXISTS reservations_key ON reservations (key_id, state);
-CREATE INDEX IF NOT EXISTS reservations_day ON reservations (day, state);
-CREATE INDEX IF NOT EXISTS reservations_state ON reservations (state, created_at);
-CREATE TABLE IF NOT EXISTS ledger (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
-  amount INTEGER NOT NULL, balance_after INTEGER NOT NULL, generation_id TEXT, key_id TEXT, reason TEXT NOT NULL,
-  reference TEXT UNIQUE, created_at INTEGER NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS ledger_once_per_generation ON ledger (generation_id, kind) WHERE generation_id IS NOT NULL;
-CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, method TEXT NOT NULL, path TEXT NOT NULL,
-  fingerprint TEXT NOT NULL, state TEXT NOT NULL, owner TEXT NOT NULL, request_id TEXT NOT NULL, status INTEGER, headers TEXT, body BLOB,
-  created_at INTEGER NOT NULL, lease_until INTEGER NOT NULL, expires_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency (expires_at);
-`;
-
-/**
- * Changes to tables that already exist in deployed objects, applied once per
- * object in order; `meta.schema_version` records how many ran. Version 1 is
- * `SCHEMA` above as first deployed.
- */
-const MIGRATIONS: readonly string[] = [
-  // v2: the generation an idempotency record's provisional answer names (cleared when it is withdrawn).
-  `ALTER TABLE idempotency ADD COLUMN generation_id TEXT;
-   CREATE INDEX IF NOT EXISTS idempotency_generation ON idempotency (generation_id) WHERE generation_id IS NOT NULL;`,
-];
-
 /**
  * One object per account (SQLite-backed, `idFromName(accountId)`): the
  * account's per-key token buckets (buckets.ts), its credit balance and
  * ledger (ledger.ts), and its idempotency records (idempotency.ts),
- * so a request needs one RPC for everything it must decide. This class owns
- * the schema, the clock, the transactions and the alarm; the RPC methods
- * delegate to those modules.
+ * so a request needs one RPC for everything it must decide. This class applies
+ * the schema (schema.ts) and owns the clock, the transactions and the alarm;
+ * the RPC methods delegate to those modules.
  *
  * Every RPC is synchronous SQL inside `transactionSync`: no await between a
  * read and its write, so the input gate serializes callers and N concurrent
@@ -79,7 +49,7 @@ const MIGRATIONS: readonly string[] = [
  * Ledger invariant: granted − committed − held = balance, and the sum of
  * ledger amounts = balance.
  */
-export class AccountGate extends DurableObject<Env> {
+export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
   private readonly sql: SqlStorage;
   /** Test-only fixed clock (ENVIRONMENT=test); null = real time. */
   private fixedNow: number | null = null;
@@ -89,18 +59,8 @@ export class AccountGate extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(SCHEMA);
-    this.migrate();
+    applySchema(ctx.storage);
     this.buckets = new GateBuckets(this.sql);
-  }
-
-  private migrate(): void {
-    const at = Number(this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'schema_version'").toArray()[0]?.v ?? "1");
-    if (at - 1 >= MIGRATIONS.length) return;
-    this.ctx.storage.transactionSync(() => {
-      for (const step of MIGRATIONS.slice(at - 1)) this.sql.exec(step);
-      this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('schema_version', ?)", String(MIGRATIONS.length + 1));
-    });
   }
 
   // ---------------------------------------------------------------- clock

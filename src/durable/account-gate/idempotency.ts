@@ -29,7 +29,7 @@ export function begin(sql: SqlStorage, req: IdempotencyBegin, now: number): Idem
     return {
       state: "replay",
       originalRequestId: row.request_id as string,
-      response: { status: row.status as number, headers: JSON.parse((row.headers as string) ?? "[]") as Array<[string, string]>, body },
+      response: { status: row.status as number, headers: JSON.parse((row.headers as string) ?? "[]") as string[][], body },
     };
   }
   sql.exec(

@@ -1,6 +1,7 @@
 export { accountGate } from "./client";
 export { AccountGate } from "./gate";
 export { gateCall } from "./gate-call";
+export type { AccountGateClient, AccountGateRpc } from "./rpc";
 export type {
   AdmitInput,
   AdmitResult,

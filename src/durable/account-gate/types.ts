@@ -43,7 +43,8 @@ export interface IdempotencyBegin {
 
 export interface StoredResponse {
   status: number;
-  headers: Array<[string, string]>;
+  /** [name, value] pairs. Not typed as tuples: RPC typing (Rpc.Stubify) widens a tuple to string[], and this is what crosses the boundary. */
+  headers: string[][];
   body: Uint8Array;
 }
 

@@ -14,8 +14,11 @@
  * origin (never to the CDN) and never into messages or logs.
  */
 import type { RuntimeErrorCode } from "../../errors";
+import { base64Decode, base64Encode } from "../../lib/base64";
+import { readLimited } from "../../lib/bounded-read";
 import { now as clockNow } from "../../lib/clock";
 import { tryReadImageHeader } from "../../lib/image-header";
+import { readRetryAfter } from "../../lib/retry-after";
 import type { Engine, EngineImage, EngineInput, EngineResult } from "../types";
 import { mapFashnRuntimeError } from "./errors";
 
@@ -24,6 +27,9 @@ const REQUEST_TIMEOUT_MS = 20_000;
 const DOWNLOAD_TIMEOUT_MS = 30_000;
 const MAX_RESULT_BYTES = 25 * 1024 * 1024;
 const MAX_RETRY_AFTER_SECONDS = 3600;
+
+/** A download past MAX_RESULT_BYTES (read no further than that). */
+class ResultTooLarge extends Error {}
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -60,33 +66,15 @@ export function sanitizeUpstreamMessage(message: unknown): string {
     .slice(0, 300);
 }
 
-/** Retry-After as seconds (delta or HTTP date), clamped; undefined when absent or unparsable. */
+/** FASHN's Retry-After in seconds, within [0, MAX_RETRY_AFTER_SECONDS]; undefined when absent or unparsable. */
 export function parseRetryAfter(header: string | null, now = clockNow()): number | undefined {
-  if (!header) return undefined;
-  const trimmed = header.trim();
-  let seconds: number;
-  if (/^\d+$/.test(trimmed)) seconds = Number(trimmed);
-  else {
-    const at = Date.parse(trimmed);
-    if (Number.isNaN(at)) return undefined;
-    seconds = Math.ceil((at - now) / 1000);
-  }
-  return Math.max(0, Math.min(MAX_RETRY_AFTER_SECONDS, seconds));
-}
-
-function bytesToBase64(bytes: Uint8Array): string {
-  let bin = "";
-  const CHUNK = 0x8000;
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    bin += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
-  }
-  return btoa(bin);
+  return readRetryAfter(header, now, { min: 0, max: MAX_RETRY_AFTER_SECONDS }) ?? undefined;
 }
 
 /** URL when intake gave one (FASHN fetches it), else a base64 data URI. */
 export function fashnImageInput(img: EngineImage): string {
   if (img.url) return img.url;
-  return `data:image/${img.format};base64,${bytesToBase64(img.bytes)}`;
+  return `data:image/${img.format};base64,${base64Encode(img.bytes)}`;
 }
 
 function isTimeout(err: unknown): boolean {
@@ -194,7 +182,7 @@ export function createFashnEngine(opts: FashnEngineOptions): Engine {
     if (output.startsWith("data:")) {
       const comma = output.indexOf(",");
       try {
-        bytes = Uint8Array.from(atob(output.slice(comma + 1)), (c) => c.charCodeAt(0));
+        bytes = base64Decode(output.slice(comma + 1));
       } catch {
         return failed("GENERATION_FAILED", "FASHN returned an unreadable base64 result.");
       }
@@ -218,9 +206,12 @@ export function createFashnEngine(opts: FashnEngineOptions): Engine {
         };
       }
       if (!res.ok) return failed("GENERATION_FAILED", `The FASHN result could not be downloaded (HTTP ${res.status}).`);
-      const buf = await res.arrayBuffer();
-      if (buf.byteLength > MAX_RESULT_BYTES) return failed("GENERATION_FAILED", "The FASHN result is larger than Drape accepts.");
-      bytes = new Uint8Array(buf);
+      try {
+        bytes = await readLimited(res.body, MAX_RESULT_BYTES, () => new ResultTooLarge());
+      } catch (err) {
+        if (err instanceof ResultTooLarge) return failed("GENERATION_FAILED", "The FASHN result is larger than Drape accepts.");
+        throw err;
+      }
     }
     const header = tryReadImageHeader(bytes);
     if (!header || (header.format !== "jpeg" && header.format !== "png")) {

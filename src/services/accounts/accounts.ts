@@ -3,6 +3,7 @@ import * as repo from "../../db/repo/accounts";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
 import { idCursor, type Page, type PageRequest, pageOf } from "../../lib/pagination";
+import type { KeepForDays } from "../../lib/retention-days";
 import { displayPrefix, generateApiKey, hashApiKey } from "./api-keys";
 import { evictAccountFromAuthCache, evictKeyFromAuthCache } from "./auth";
 
@@ -15,7 +16,7 @@ export interface CreateAccountInput {
   rateLimitPerMinute?: number | null;
   rateLimitBurst?: number | null;
   spendCapPerDay?: number | null;
-  retentionDays?: 1 | 3 | 7;
+  retentionDays?: KeepForDays;
 }
 
 /** Operator verb: a new active account with no keys and no credits. */
@@ -56,14 +57,8 @@ export async function listAccounts(ctx: ServiceContext, page: PageRequest): Prom
   );
 }
 
-export interface UpdateAccountInput {
-  name?: string;
+export interface UpdateAccountInput extends Partial<CreateAccountInput> {
   status?: "active" | "disabled";
-  engine?: string | null;
-  rateLimitPerMinute?: number | null;
-  rateLimitBurst?: number | null;
-  spendCapPerDay?: number | null;
-  retentionDays?: 1 | 3 | 7;
 }
 
 /** Disabling an account or changing its limits takes effect in this isolate at once, elsewhere within 30 s. */

@@ -1,6 +1,7 @@
 import type { ServiceContext } from "../../context";
 import { findKeyWithAccountByHash, touchApiKeyLastUsed } from "../../db/repo/accounts";
 import { ApiError } from "../../errors";
+import { LruCache } from "../../lib/lru-cache";
 import { hashApiKey, isWellFormedKey } from "./api-keys";
 
 /** What an authenticated request knows about its caller. */
@@ -16,11 +17,6 @@ export interface AuthContext {
   retentionDays: number;
 }
 
-interface CacheEntry {
-  value: AuthContext | null;
-  expiresAt: number;
-}
-
 /** How often a key's `last_used_at` is written at most (the dashboard shows it to the minute-ish). */
 export const KEY_LAST_USED_EVERY_MS = 5 * 60_000;
 
@@ -30,8 +26,7 @@ export const KEY_LAST_USED_EVERY_MS = 5 * 60_000;
  * pass in an isolate that saw it. Unknown keys are cached briefly too, so a
  * flood of one bad key costs one query per window, not one per request.
  */
-const cache = new Map<string, CacheEntry>();
-const MAX_ENTRIES = 10_000;
+const cache = new LruCache<string, AuthContext | null>({ maxEntries: 10_000 });
 const NEGATIVE_TTL_MS = 5_000;
 
 export function clearAuthCache(): void {
@@ -55,19 +50,13 @@ export async function authenticate(ctx: ServiceContext, presented: string | null
   if (!isWellFormedKey(presented)) throw new ApiError("INVALID_API_KEY", "The API key is malformed.");
   const hash = await hashApiKey(presented);
   const now = ctx.now();
-  const hit = cache.get(hash);
-  let value: AuthContext | null;
-  if (hit && hit.expiresAt > now) {
-    value = hit.value;
-  } else {
+  let value = cache.get(hash, now);
+  if (value === undefined) {
     const found = await lookup(ctx, hash, now);
     value = found?.auth ?? null;
     // A rolled key's cached entry never outlives the key's own expiry.
-    const ttl = Math.min(ctx.config.AUTH_CACHE_TTL_SECONDS * 1000, value ? Infinity : NEGATIVE_TTL_MS, (found?.keyExpiresAt ?? Infinity) - now);
-    if (ttl > 0) {
-      if (cache.size >= MAX_ENTRIES) cache.clear();
-      cache.set(hash, { value, expiresAt: now + ttl });
-    }
+    const ttlMs = Math.min(ctx.config.AUTH_CACHE_TTL_SECONDS * 1000, value ? Infinity : NEGATIVE_TTL_MS, (found?.keyExpiresAt ?? Infinity) - now);
+    if (ttlMs > 0) cache.set(hash, value, { at: now, ttlMs });
   }
   if (!value) throw new ApiError("INVALID_API_KEY", "The API key is unknown, revoked, or its account is disabled.");
   return value;
@@ -101,7 +90,5 @@ export function evictKeyFromAuthCache(keyHash: string): void {
 
 /** Drops every cached key of an account in this isolate (after disabling it or changing limits). */
 export function evictAccountFromAuthCache(accountId: string): void {
-  for (const [hash, entry] of cache) {
-    if (entry.value?.accountId === accountId) cache.delete(hash);
-  }
+  cache.deleteWhere((value) => value?.accountId === accountId);
 }

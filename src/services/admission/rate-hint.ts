@@ -1,5 +1,6 @@
 import type { RateState } from "../../durable/account-gate";
 import { now } from "../../lib/clock";
+import { LruCache } from "../../lib/lru-cache";
 
 /**
  * Per-isolate hint about each key's bucket, used only to decide whether a
@@ -14,17 +15,15 @@ import { now } from "../../lib/clock";
  * isolate's clock alone, so a skew between the isolate and the object can make
  * a request cost one more object call, never change its answer.
  */
-const hints = new Map<string, { remaining: number; at: number }>();
 const HINT_TTL_MS = 60_000;
-const HINT_MAX = 10_000;
+/** Tokens left at the key's last answer; -1 when it was refused. */
+const hints = new LruCache<string, number>({ maxEntries: 10_000, ttlMs: HINT_TTL_MS });
 
 export function noteRateState(keyId: string, state: RateState, at: number = now()): void {
-  if (hints.size >= HINT_MAX) hints.clear();
-  hints.set(keyId, { remaining: state.allowed ? state.remaining : -1, at });
+  hints.set(keyId, state.allowed ? state.remaining : -1, { at });
 }
 
 export function mayDeferCount(keyId: string, at: number = now()): boolean {
-  const h = hints.get(keyId);
-  if (!h || at - h.at > HINT_TTL_MS) return true;
-  return h.remaining >= 2;
+  const remaining = hints.get(keyId, at);
+  return remaining === undefined || remaining >= 2;
 }

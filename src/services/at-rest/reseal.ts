@@ -16,7 +16,7 @@ import { type Keyring, openSecret, sealSecret, UnreadableSealError } from "../..
 const PURPOSE = "webhook-secret";
 const TABLES: readonly repo.SealedTable[] = ["webhook_endpoints", "webhook_default_secrets"];
 
-/** Same AAD as src/services/webhooks/endpoints.ts: a value opens only for its own row. */
+/** Same AAD as src/services/webhooks/secrets.ts: a value opens only for its own row. */
 const aadOf = (row: repo.SealedRow) => (row.table === "webhook_endpoints" ? `webhook_endpoints:${row.id}` : `webhook_default_secrets:${row.id}`);
 
 export interface KeyStatus {

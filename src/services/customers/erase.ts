@@ -1,4 +1,3 @@
-import type { EngineName } from "../../config";
 import type { ServiceContext } from "../../context";
 import {
   anonymizeUserGenerations,
@@ -8,9 +7,8 @@ import {
   listActiveUserGenerations,
   scrubUserWebhookPayloads,
 } from "../../db/repo/customers";
-import { createEngine } from "../../engines";
-import { describeError, log } from "../../lib/logger";
-import { failGeneration } from "../generations";
+import { log } from "../../lib/logger";
+import { cancelRemoteJob, failGeneration } from "../generations";
 
 /** Image rows deleted per statement, and statements per request: bounded work per call. */
 export const ERASE_BATCH = 100;
@@ -79,13 +77,7 @@ async function cancelActive(ctx: ServiceContext, accountId: string, externalUser
     });
     if (!row) continue; // finished meanwhile: its result is erased like any other
     cancelled++;
-    if (row.engineJobId) {
-      try {
-        await createEngine(row.engine as EngineName, { config: ctx.config }).cancel?.(row.engineJobId);
-      } catch (err) {
-        log("warn", "upstream cancel failed (ignored)", { requestId: ctx.requestId, generationId: row.id, error: describeError(err) });
-      }
-    }
+    await cancelRemoteJob(ctx, row);
   }
   return cancelled;
 }

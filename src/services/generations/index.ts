@@ -1,4 +1,4 @@
-export { failGeneration } from "./lifecycle";
+export { cancelRemoteJob, failGeneration } from "./lifecycle";
 export { cancelGeneration, listGenerationViews, waitAfterAcceptance } from "./read-and-cancel";
 export type { RunnerDeps } from "./runner";
 export { backoffSeconds, PoisonMessageError, processDeadLetter, processGenerationMessage } from "./runner";

@@ -4,7 +4,7 @@ import type { EngineImage, EngineInput, EngineResult } from "../../engines";
 import { isApiError, type RuntimeErrorCode } from "../../errors";
 import { type ImageInfo, inspectImage } from "../../lib/image-intake";
 import { describeError, log } from "../../lib/logger";
-import { discardImage, getImage, type KeepForDays, readImageBytes, signedImageUrl, storeImage } from "../images";
+import { discardImage, getImage, readImageBytes, signedImageUrl, storeImage } from "../images";
 import { resolveProductImage } from "../products";
 import { parseProductSnapshot } from "./product-snapshot";
 
@@ -60,8 +60,8 @@ export async function loadEngineInput(ctx: ServiceContext, row: GenerationRow, p
       person,
       productImages,
       productTitle: snapshot.title,
-      category: (row.category as EngineInput["category"] | null) ?? "auto",
-      mode: (row.mode as EngineInput["mode"]) ?? null,
+      category: row.category ?? "auto",
+      mode: row.mode,
       seed: row.seed,
       jobId: row.engineJobId,
       pollCount,
@@ -98,7 +98,7 @@ export async function storeResult(ctx: ServiceContext, row: GenerationRow, resul
     bytes: result.bytes,
     info,
     role: "result",
-    keepForDays: row.keepForDays as KeepForDays,
+    keepForDays: row.keepForDays,
     externalUserId: row.externalUserId,
   });
   return {

@@ -1,6 +1,8 @@
+import type { EngineName } from "../../config";
 import type { ServiceContext } from "../../context";
 import { finishGeneration, type GenerationRow, markEventEmitted, setCreditState, type TerminalPatch } from "../../db/repo/generations";
 import type { GenerationStatus } from "../../db/schema/generations";
+import { createEngine } from "../../engines";
 import { isRetryable, type RuntimeErrorCode } from "../../errors";
 import { describeError, log } from "../../lib/logger";
 import { creditStateAfter, settle } from "../credits";
@@ -103,5 +105,15 @@ export async function settleGeneration(ctx: ServiceContext, row: GenerationRow):
       generationId: row.id,
       error: describeError(err),
     });
+  }
+}
+
+/** Asks the engine to stop the remote job of a generation that was just failed; best effort (a refusal is logged and ignored). */
+export async function cancelRemoteJob(ctx: ServiceContext, row: GenerationRow): Promise<void> {
+  if (!row.engineJobId) return;
+  try {
+    await createEngine(row.engine as EngineName, { config: ctx.config }).cancel?.(row.engineJobId);
+  } catch (err) {
+    log("warn", "upstream cancel failed (ignored)", { requestId: ctx.requestId, generationId: row.id, error: describeError(err) });
   }
 }

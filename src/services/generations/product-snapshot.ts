@@ -1,22 +1,17 @@
 import { z } from "zod";
-import type { ProductImageRef } from "../products";
+import { PRODUCT_KINDS } from "../../db/repo/products";
+import type { ProductRecord } from "../products";
 
 /**
  * The product as it was when a generation was accepted, stored on the
  * generation (`product_snapshot`): the run uses it even if the product is
  * updated or deleted meanwhile, and history keeps it (docs/images-and-products.md).
  */
-export interface ProductSnapshot {
-  externalId: string;
-  kind: "registered" | "inline" | "oneshot";
-  title: string | null;
-  description: string | null;
-  images: ProductImageRef[];
-}
+export type ProductSnapshot = Pick<ProductRecord, "externalId" | "kind" | "title" | "description" | "images">;
 
 const SnapshotSchema = z.object({
   externalId: z.string(),
-  kind: z.enum(["registered", "inline", "oneshot"]),
+  kind: z.enum(PRODUCT_KINDS),
   title: z.string().nullable(),
   description: z.string().nullable(),
   images: z.array(
@@ -27,7 +22,7 @@ const SnapshotSchema = z.object({
       order: z.number(),
     }),
   ),
-});
+}) satisfies z.ZodType<ProductSnapshot>;
 
 export function snapshotOf(p: ProductSnapshot): string {
   return JSON.stringify({ externalId: p.externalId, kind: p.kind, title: p.title, description: p.description, images: p.images } satisfies ProductSnapshot);

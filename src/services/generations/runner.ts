@@ -4,7 +4,7 @@ import { claimForPoll, claimForRun, type GenerationRow, recordEngineJob } from "
 import { createEngine as defaultCreateEngine, type Engine, type EngineResult } from "../../engines";
 import type { RuntimeErrorCode } from "../../errors";
 import { describeError, log } from "../../lib/logger";
-import { type GenerationMessage, type GenerationMessageInput, GenerationMessageSchema } from "../../queues";
+import { type GenerationMessage, type GenerationMessageInput, GenerationMessageSchema, type QueueOutcome } from "../../queues";
 import { loadEngineInput, storeResult } from "./inputs";
 import { completeGeneration, failGeneration } from "./lifecycle";
 
@@ -22,8 +22,6 @@ const MAX_POLL_SECONDS = 60;
 export class PoisonMessageError extends Error {
   override readonly name = "PoisonMessageError";
 }
-
-export type MessageOutcome = { action: "ack"; note: string } | { action: "retry"; delaySeconds: number; note: string };
 
 export interface RunnerDeps {
   createEngine?: (name: EngineName, opts: { config: ServiceContext["config"]; images?: ImagesBinding }) => Engine;
@@ -43,7 +41,7 @@ export function parseGenerationMessage(body: unknown): GenerationMessage {
  * timed-out generation's late result is dropped, and there is exactly one
  * terminal transition.
  */
-export async function processGenerationMessage(ctx: ServiceContext, body: unknown, deliveryAttempt: number, deps: RunnerDeps = {}): Promise<MessageOutcome> {
+export async function processGenerationMessage(ctx: ServiceContext, body: unknown, deliveryAttempt: number, deps: RunnerDeps = {}): Promise<QueueOutcome> {
   const msg = parseGenerationMessage(body);
   const now = ctx.now();
   const row = msg.poll
@@ -74,7 +72,7 @@ export async function processGenerationMessage(ctx: ServiceContext, body: unknow
   return settleResult(ctx, row, msg, result);
 }
 
-async function settleResult(ctx: ServiceContext, row: GenerationRow, msg: GenerationMessage, result: EngineResult): Promise<MessageOutcome> {
+async function settleResult(ctx: ServiceContext, row: GenerationRow, msg: GenerationMessage, result: EngineResult): Promise<QueueOutcome> {
   switch (result.kind) {
     case "completed": {
       const stored = await storeResult(ctx, row, result);
@@ -107,7 +105,7 @@ async function settleResult(ctx: ServiceContext, row: GenerationRow, msg: Genera
   }
 }
 
-async function giveUp(ctx: ServiceContext, row: GenerationRow, lastMessage: string): Promise<MessageOutcome> {
+async function giveUp(ctx: ServiceContext, row: GenerationRow, lastMessage: string): Promise<QueueOutcome> {
   await fail(ctx, row, "ENGINE_UNAVAILABLE", `The ${row.engine} engine stayed unavailable after ${MAX_ENGINE_ATTEMPTS} attempts (last: ${lastMessage}).`);
   return { action: "ack", note: "gave up" };
 }
@@ -123,7 +121,7 @@ async function enqueuePoll(
   count: number,
   failures: number,
   afterSeconds: number,
-): Promise<MessageOutcome> {
+): Promise<QueueOutcome> {
   const lease = await recordEngineJob(ctx.db, row.accountId, row.id, jobId, row.updatedAt, Math.max(ctx.now(), row.updatedAt + 1));
   if (lease === undefined) return { action: "ack", note: "left PROCESSING while the engine ran" };
   const delaySeconds = Math.min(MAX_POLL_SECONDS, Math.max(MIN_POLL_SECONDS, Math.round(afterSeconds)));
@@ -141,7 +139,7 @@ async function fail(ctx: ServiceContext, row: GenerationRow, code: RuntimeErrorC
  * FAILED (GENERATION_FAILED) with refund and event. Unparseable bodies are
  * logged and dropped.
  */
-export async function processDeadLetter(ctx: ServiceContext, body: unknown): Promise<MessageOutcome> {
+export async function processDeadLetter(ctx: ServiceContext, body: unknown): Promise<QueueOutcome> {
   let msg: GenerationMessage;
   try {
     msg = parseGenerationMessage(body);

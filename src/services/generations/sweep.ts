@@ -1,11 +1,8 @@
-import type { EngineName } from "../../config";
 import type { ServiceContext } from "../../context";
 import { findOverdue, findStalePending, findStalledPolls, findUnemitted, takeOverStalledPoll, touchStalePending } from "../../db/repo/generations";
-import { createEngine } from "../../engines";
-import { describeError, log } from "../../lib/logger";
 import { MINUTE } from "../../lib/time";
 import type { GenerationMessageInput } from "../../queues";
-import { failGeneration, settleGeneration } from "./lifecycle";
+import { cancelRemoteJob, failGeneration, settleGeneration } from "./lifecycle";
 
 /** Rows handled per step per run; the next minute picks up the rest. */
 export const SWEEP_BATCH = 100;
@@ -25,13 +22,7 @@ export async function timeOutOverdue(ctx: ServiceContext, now: number): Promise<
     });
     if (!row) continue;
     timedOut++;
-    if (row.engineJobId) {
-      try {
-        await createEngine(row.engine as EngineName, { config: ctx.config }).cancel?.(row.engineJobId);
-      } catch (err) {
-        log("warn", "upstream cancel after timeout failed (ignored)", { generationId: row.id, error: describeError(err) });
-      }
-    }
+    await cancelRemoteJob(ctx, row);
   }
   return { found: due.length, timedOut };
 }

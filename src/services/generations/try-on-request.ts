@@ -1,7 +1,9 @@
 import { ApiError } from "../../errors";
+import { resolveAlias } from "../../lib/aliases";
+import type { KeepForDays } from "../../lib/retention-days";
+import type { TryOnCategory, TryOnMode } from "../../lib/try-on-options";
 import type { ProductInput } from "../../schemas/products";
 import type { TryOnRequestBody } from "../../schemas/tryon";
-import type { KeepForDays } from "../images";
 
 export type PersonSource = { id: string } | { url: string } | { fileKey: string };
 
@@ -13,35 +15,9 @@ export interface TryOnRequest {
   watermark: boolean | null;
   keepForDays: KeepForDays | null;
   webhookUrl: string | null;
-  category: "auto" | "tops" | "bottoms" | "one-pieces";
-  mode: "performance" | "balanced" | "quality" | null;
+  category: TryOnCategory;
+  mode: TryOnMode | null;
   seed: number | null;
-}
-
-/** JSON with sorted keys, so `{a,b}` and `{b,a}` compare equal. */
-function stable(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stable).join(",")}]`;
-  if (v !== null && typeof v === "object") {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stable(x)}`).join(",")}}`;
-  }
-  return JSON.stringify(v);
-}
-
-function conflict(path: string, alias: string, replacement: string): ApiError {
-  return new ApiError("VALIDATION_FAILED", `\`${alias}\` (deprecated) and \`${replacement}\` were both sent with different values; send one.`, {
-    details: [{ path, message: `conflicts with ${replacement}` }],
-  });
-}
-
-/** The value of a (replacement, alias) pair; both given and different → VALIDATION_FAILED at the alias path. */
-function pick<T>(current: T | null | undefined, alias: T | null | undefined, aliasPath: string, replacementPath: string): T | null {
-  const a = current ?? null;
-  const b = alias ?? null;
-  if (a !== null && b !== null && stable(a) !== stable(b)) throw conflict(aliasPath, aliasPath, replacementPath);
-  return a ?? b;
 }
 
 type RawSource = { id?: string | undefined; url?: string | undefined; fileKey?: string | undefined };
@@ -67,13 +43,10 @@ function toPersonSource(s: RawSource, path: string): PersonSource {
   return { fileKey: s.fileKey as string };
 }
 
-/**
- * Resolves the Genlook field aliases (docs/try-on.md) into one request. Sending an alias and its
- * replacement is fine when they agree and VALIDATION_FAILED when they differ.
- */
+/** Resolves the Genlook field aliases (docs/try-on.md) into one request, by the one alias rule (`resolveAlias`). */
 export function normalizeTryOnRequest(body: TryOnRequestBody): TryOnRequest {
   const listed = body.products?.[0];
-  const product = pick<ProductInput>(listed, body.product, "product", "products.0");
+  const product = resolveAlias<ProductInput>(listed, body.product, { alias: "product", current: "products.0" });
   if (!product) {
     throw new ApiError("VALIDATION_FAILED", "A try-on needs a product: `products: [ {…} ]`.", {
       details: [{ path: "products", message: "Required" }],
@@ -83,8 +56,8 @@ export function normalizeTryOnRequest(body: TryOnRequestBody): TryOnRequest {
   const current = sourceOf(body.person?.image?.source);
   const flat = sourceOf(body.customer);
   const nested = sourceOf(body.customer?.source);
-  const legacy = pick(nested, flat, "customer", "customer.source");
-  const source = pick(current, legacy, legacy === flat ? "customer" : "customer.source", "person.image.source");
+  const legacy = resolveAlias(nested, flat, { alias: "customer", current: "customer.source" });
+  const source = resolveAlias(current, legacy, { alias: legacy === flat ? "customer" : "customer.source", current: "person.image.source" });
   if (!source) {
     throw new ApiError("CUSTOMER_IMAGE_REQUIRED", "A try-on needs a person image: `person.image.source` with one of id, url or fileKey.");
   }
@@ -93,10 +66,10 @@ export function normalizeTryOnRequest(body: TryOnRequestBody): TryOnRequest {
   return {
     product,
     person,
-    externalUserId: pick(body.externalUserId, body.customerId, "customerId", "externalUserId"),
-    watermark: pick(body.output?.watermark, body.useWatermark, "useWatermark", "output.watermark"),
-    keepForDays: pick(body.output?.keepForDays, body.retentionDays, "retentionDays", "output.keepForDays") as KeepForDays | null,
-    webhookUrl: pick(body.webhookUrl, body.webhook_url, "webhook_url", "webhookUrl"),
+    externalUserId: resolveAlias(body.externalUserId, body.customerId, { alias: "customerId", current: "externalUserId" }),
+    watermark: resolveAlias(body.output?.watermark, body.useWatermark, { alias: "useWatermark", current: "output.watermark" }),
+    keepForDays: resolveAlias(body.output?.keepForDays, body.retentionDays, { alias: "retentionDays", current: "output.keepForDays" }),
+    webhookUrl: resolveAlias(body.webhookUrl, body.webhook_url, { alias: "webhook_url", current: "webhookUrl" }),
     category: body.category ?? "auto",
     mode: body.mode ?? null,
     seed: body.seed ?? null,

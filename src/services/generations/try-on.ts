@@ -16,16 +16,17 @@ import { newId } from "../../lib/ids";
 import type { ImageInfo } from "../../lib/image-intake";
 import { describeError, log } from "../../lib/logger";
 import type { FilePart } from "../../lib/multipart-form";
+import { defaultKeepForDays, type KeepForDays } from "../../lib/retention-days";
 import { safeFetchImage } from "../../lib/safe-fetch";
 import { isLive } from "../../lib/time";
 import type { GenerationMessageInput } from "../../queues";
-import { type NormalizedProductImage, normalizeProductImages, type ProductInput } from "../../schemas/products";
+import type { ProductInput } from "../../schemas/products";
 import type { TryOnRequestBody } from "../../schemas/tryon";
 import type { AuthContext } from "../accounts";
 import { countBeforeCostlyWork } from "../admission";
 import { reserveCredit, withdrawCredit } from "../credits";
-import { type CheckedPart, checkProductImages, inspectPart, type KeepForDays, missingPart, type StoredImage, storeImage, toStoredImage } from "../images";
-import { expiryFor, newOneshotExternalId, type ProductImageRef, type ProductRecord, RESERVED_PREFIX, upsertProduct } from "../products";
+import { inspectPart, missingPart, type StoredImage, storeImage, toStoredImage } from "../images";
+import { type CheckedProductInput, checkProductInput, expiryFor, newOneshotExternalId, type ProductRecord, upsertProduct } from "../products";
 import { validateWebhookUrl } from "../webhooks";
 import { type ProductSnapshot, snapshotOf } from "./product-snapshot";
 import { isBareReference, normalizeTryOnRequest, type TryOnRequest } from "./try-on-request";
@@ -42,7 +43,7 @@ type PersonPlan = { kind: "stored"; image: StoredImage } | { kind: "bytes"; byte
 /** How the product is obtained once validated. */
 type ProductPlan =
   | { kind: "reference"; product: ProductSnapshot & { validForDays: number | null } }
-  | { kind: "upsert"; mode: "inline" | "oneshot"; externalId: string; input: ProductInput; title: string | null; checked: Map<number, CheckedPart> };
+  | { kind: "upsert"; mode: "inline" | "oneshot"; externalId: string; input: ProductInput; title: string | null; checked: CheckedProductInput };
 
 /**
  * POST /try-on: validates EVERYTHING that can be validated (shape, aliases,
@@ -94,13 +95,14 @@ export async function createTryOn(
         kind: existing.kind,
         title: existing.title,
         description: existing.description,
-        images: JSON.parse(existing.images) as ProductImageRef[],
+        images: existing.images,
         validForDays: existing.validForDays,
       },
     };
   } else {
     const mode = externalId === null ? "oneshot" : "inline";
-    const checked = await prevalidateProduct(ctx, req.product, files, productPath, mode === "inline" && existing !== undefined);
+    // Every check upsertProduct would make, made before the credit is reserved; the checked parts are handed to it.
+    const checked = await checkProductInput(ctx, req.product, { files, existsLive: mode === "inline" && existing !== undefined, path: productPath });
     const title = req.product.title !== undefined ? req.product.title : (existing?.title ?? null);
     // A one-shot product's id is chosen now: the answer names it, and the answer is recorded with the charge.
     plan = { kind: "upsert", mode, externalId: externalId ?? newOneshotExternalId(), input: req.product, title, checked };
@@ -111,9 +113,11 @@ export async function createTryOn(
 
   const productTitle = plan.kind === "reference" ? plan.product.title : plan.title;
   const engine: EngineName = selectEngineName({ config: ctx.config, accountEngine: auth.engineOverride, category: req.category, productTitle });
-  const accountDefault: KeepForDays = [1, 3, 7].includes(auth.retentionDays) ? (auth.retentionDays as KeepForDays) : ctx.config.DEFAULT_RETENTION_DAYS;
+  // An uploaded photo keeps the window it was uploaded with, unless the try-on chooses one.
   const keepForDays: KeepForDays =
-    req.keepForDays ?? (person.kind === "stored" ? ((person.image.keepForDays as KeepForDays | null) ?? accountDefault) : accountDefault);
+    req.keepForDays ??
+    (person.kind === "stored" ? person.image.keepForDays : null) ??
+    defaultKeepForDays(auth.retentionDays, ctx.config.DEFAULT_RETENTION_DAYS);
   const externalUserId = req.externalUserId ?? (person.kind === "stored" ? person.image.externalUserId : null);
 
   // ---- charge, then write ---------------------------------------------------------------------
@@ -196,44 +200,6 @@ export async function createTryOn(
   return accepted;
 }
 
-/**
- * The checks upsertProduct makes before it stores anything, made here BEFORE
- * the credit is reserved, with paths relative to the try-on body. The checked
- * parts are handed to upsertProduct, so each part is read and sniffed once.
- */
-async function prevalidateProduct(
-  ctx: ServiceContext,
-  input: ProductInput,
-  files: Map<string, FilePart> | null,
-  path: string,
-  existsLive: boolean,
-): Promise<Map<number, CheckedPart>> {
-  if (input.externalId?.startsWith(RESERVED_PREFIX)) {
-    throw new ApiError(
-      "RESERVED_EXTERNAL_ID",
-      `External ids starting with "${RESERVED_PREFIX}" are reserved; reference a one-shot product with {externalId} alone.`,
-    );
-  }
-  let normalized: NormalizedProductImage[] | undefined;
-  try {
-    normalized = normalizeProductImages(input);
-  } catch (err) {
-    throw reprefix(err, path);
-  }
-  if (normalized !== undefined && normalized.length === 0) {
-    throw new ApiError("PRODUCT_IMAGES_REQUIRED", "`images` cannot be empty: a product needs at least one image.");
-  }
-  if (normalized === undefined && !existsLive) {
-    throw new ApiError(
-      "PRODUCT_IMAGES_REQUIRED",
-      input.externalId === undefined
-        ? "A one-shot product (no externalId) needs at least one image."
-        : `Product ${input.externalId} does not exist (or expired): send at least one image.`,
-    );
-  }
-  return checkProductImages(ctx, normalized ?? [], files, (i) => ({ label: `${path}.images.${i}`, path: `${path}.images.${i}` }));
-}
-
 async function resolvePerson(
   ctx: ServiceContext,
   accountId: string,
@@ -260,13 +226,6 @@ async function resolvePerson(
   const at = { label: "person.image.source.fileKey", path: "person.image.source.fileKey" };
   if (!file) throw missingPart(p.fileKey, at, files !== null);
   return { kind: "bytes", ...(await inspectPart(file, p.fileKey, at)) };
-}
-
-/** Re-roots `details[].path` of a product-level error under the try-on body path. */
-function reprefix(err: unknown, prefix: string): unknown {
-  if (!(err instanceof ApiError) || !Array.isArray(err.details)) return err;
-  const details = (err.details as { path: string; message: string }[]).map((d) => ({ ...d, path: d.path ? `${prefix}.${d.path}` : prefix }));
-  return new ApiError(err.code, err.message, { details, headers: err.headers });
 }
 
 /**

@@ -1,18 +1,12 @@
 import type { ServiceContext } from "../../context";
-import { deleteImage, findImage, type ImageRow, insertImage } from "../../db/repo/images";
+import { type CropBox, deleteImage, findImage, type ImageRow, insertImage } from "../../db/repo/images";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
 import { extensionOf, type ImageInfo } from "../../lib/image-intake";
+import { KEEP_FOR_DAYS_CHOICES, type KeepForDays } from "../../lib/retention-days";
 import { signedFileUrl } from "../../lib/signing";
 import { DAY, isLive, toIso } from "../../lib/time";
 import type { ImageView } from "../../schemas/images";
-
-export interface CropBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
 
 /** An image in R2 with its row: what intake learned (ImageInfo) plus where and how long it is kept. */
 export interface StoredImage extends ImageInfo {
@@ -22,24 +16,25 @@ export interface StoredImage extends ImageInfo {
   role: "person" | "product" | "result";
   crop: CropBox | null;
   externalUserId: string | null;
-  keepForDays: number | null;
+  keepForDays: KeepForDays | null;
   createdAt: number;
   expiresAt: number | null;
 }
 
-export type KeepForDays = 1 | 3 | 7;
-
 /**
- * First segment of every R2 key: the retention class. `r1d`/`r3d`/`r7d` hold
- * person uploads and results for 1/3/7 days; `keep` holds product images, kept
+ * First segment of every R2 key: the retention class. `r<days>d` (one per
+ * retention choice: r1d, r3d, r7d) holds person uploads and results for that
+ * many days; `keep` holds product images, kept
  * while a product references them. Keys are `<class>/<accountId>/<role>/<imageId>.<ext>`,
  * so a bucket lifecycle rule per prefix can back up the cron purge.
  */
-export const RETENTION_CLASSES = ["r1d", "r3d", "r7d", "keep"] as const;
+export type RetentionClass = `r${KeepForDays}d` | "keep";
 
-export function retentionClass(keepForDays: KeepForDays | null): (typeof RETENTION_CLASSES)[number] {
-  return keepForDays === null ? "keep" : (`r${keepForDays}d` as const);
+export function retentionClass(keepForDays: KeepForDays | null): RetentionClass {
+  return keepForDays === null ? "keep" : `r${keepForDays}d`;
 }
+
+export const RETENTION_CLASSES: readonly RetentionClass[] = [...KEEP_FOR_DAYS_CHOICES.map(retentionClass), retentionClass(null)];
 
 /**
  * The centered 4:5 (width:height) crop box, in the displayed frame (after the
@@ -72,7 +67,7 @@ export function toStoredImage(row: ImageRow): StoredImage {
     height: row.height,
     orientation: row.orientation,
     byteSize: row.byteSize,
-    crop: row.crop ? (JSON.parse(row.crop) as CropBox) : null,
+    crop: row.crop,
     externalUserId: row.externalUserId,
     keepForDays: row.keepForDays,
     createdAt: row.createdAt,
@@ -118,7 +113,7 @@ export async function storeImage(
       height: input.info.height,
       orientation: input.info.orientation,
       byteSize: input.info.byteSize,
-      crop: crop ? JSON.stringify(crop) : null,
+      crop,
       externalUserId: input.externalUserId ?? null,
       sourceUrlHash: input.sourceUrlHash ?? null,
       keepForDays: input.keepForDays,

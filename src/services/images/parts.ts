@@ -3,7 +3,6 @@ import { ApiError } from "../../errors";
 import { IMAGE_MAX_BYTES, type ImageInfo, inspectImage } from "../../lib/image-intake";
 import type { FilePart } from "../../lib/multipart-form";
 import { checkUrlSafety } from "../../lib/safe-fetch";
-import type { NormalizedProductImage } from "../../schemas/products";
 
 /**
  * Image inputs that arrive as multipart parts (named by `fileKey`) or URLs,
@@ -14,6 +13,12 @@ import type { NormalizedProductImage } from "../../schemas/products";
 export interface InputPlace {
   label: string;
   path: string;
+}
+
+/** Where one product image comes from: a URL or the name of a multipart part (exactly one). */
+export interface ImageSource {
+  url?: string;
+  fileKey?: string;
 }
 
 /** A part's bytes with what intake learned of them, ready to store. */
@@ -52,7 +57,7 @@ export async function inspectPart(file: FilePart, key: string, at: InputPlace): 
  */
 export async function checkProductImages(
   ctx: ServiceContext,
-  normalized: readonly NormalizedProductImage[],
+  normalized: readonly ImageSource[],
   files: Map<string, FilePart> | null | undefined,
   at: (index: number) => InputPlace,
 ): Promise<Map<number, CheckedPart>> {

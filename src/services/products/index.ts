@@ -1,3 +1,5 @@
+export type { CheckedProductInput } from "./input-checks";
+export { checkProductInput, RESERVED_PREFIX } from "./input-checks";
 export type { ProductImageRef, ProductRecord } from "./products";
 export {
   deleteProduct,
@@ -8,7 +10,6 @@ export {
   presentProduct,
   productStats,
   RELEASED_IMAGE_GRACE_MS,
-  RESERVED_PREFIX,
   resolveProductImage,
   upsertProduct,
 } from "./products";

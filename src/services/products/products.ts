@@ -4,6 +4,8 @@ import {
   deleteProductRow,
   findProduct,
   listProducts as listProductRows,
+  type ProductImageRef,
+  type ProductKind,
   type ProductRow,
   productGenerationStats,
   updateProductImagesIf,
@@ -17,22 +19,16 @@ import type { FilePart } from "../../lib/multipart-form";
 import { type Page, type PageRequest, pageOf, seqCursor } from "../../lib/pagination";
 import { safeFetchImage } from "../../lib/safe-fetch";
 import { DAY, isLive, toIso } from "../../lib/time";
-import { normalizeProductImages, type ProductInput, type ProductView } from "../../schemas/products";
-import { type CheckedPart, checkProductImages, type StoredImage, storeImage, toStoredImage } from "../images";
+import type { ProductInput, ProductView } from "../../schemas/products";
+import { type StoredImage, storeImage, toStoredImage } from "../images";
+import { type CheckedProductInput, checkProductInput, RESERVED_PREFIX } from "./input-checks";
 
-export interface ProductImageRef {
-  /** The URL, or "upload://<imageId>" for bytes sent in a multipart request. */
-  sourceUrl: string;
-  /** R2-stored image: set for fileKey parts (URL images are found by URL hash once fetched). */
-  imageId: string | null;
-  classifications: Record<string, unknown> | null;
-  order: number;
-}
+export type { ProductImageRef };
 
 export interface ProductRecord {
   accountId: string;
   externalId: string;
-  kind: "registered" | "inline" | "oneshot";
+  kind: ProductKind;
   title: string | null;
   description: string | null;
   metadata: unknown;
@@ -44,7 +40,6 @@ export interface ProductRecord {
   expiresAt: number | null;
 }
 
-export const RESERVED_PREFIX = "_anon_";
 export const INLINE_TTL_DAYS = 15;
 export const ONESHOT_TTL_DAYS = 7;
 /** Images dropped from a product stay readable this long (in-flight generations), then the purge takes them. */
@@ -59,8 +54,8 @@ function toRecord(row: ProductRow): ProductRecord {
     kind: row.kind,
     title: row.title,
     description: row.description,
-    metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as unknown),
-    images: JSON.parse(row.images) as ProductImageRef[],
+    metadata: row.metadata,
+    images: row.images,
     validForDays: row.validForDays,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -111,33 +106,22 @@ export async function upsertProduct(
   opts: {
     kind: ProductRecord["kind"];
     files?: Map<string, FilePart>;
-    /** The image parts `checkProductImages` already validated for this same input (skips reading them twice). */
-    checked?: Map<number, CheckedPart>;
+    /** `checkProductInput` of this same input, already made by the caller (skips reading the parts twice). */
+    checked?: CheckedProductInput;
     /** A one-shot product's id when the caller had to name it beforehand (a try-on's answer names it before it charges). */
     oneshotId?: string;
   },
 ): Promise<ProductRecord> {
   const now = ctx.now();
-  if (input.externalId?.startsWith(RESERVED_PREFIX)) {
-    throw new ApiError("RESERVED_EXTERNAL_ID", `External ids starting with "${RESERVED_PREFIX}" are reserved for one-shot products.`);
-  }
   let externalId: string;
   if (opts.kind === "oneshot") externalId = opts.oneshotId ?? newOneshotExternalId();
   else if (input.externalId) externalId = input.externalId;
   else throw new ApiError("EXTERNAL_ID_REQUIRED", "A product needs an `externalId`.");
 
-  const normalized = normalizeProductImages(input);
   const existingRow = opts.kind === "oneshot" ? undefined : await findProduct(ctx.db, accountId, externalId);
   const existing = existingRow && isLive(existingRow, now) ? toRecord(existingRow) : undefined;
-  if (normalized !== undefined && normalized.length === 0) {
-    throw new ApiError("PRODUCT_IMAGES_REQUIRED", "`images` cannot be empty: a product needs at least one image.");
-  }
-  if (!existing && !normalized) {
-    throw new ApiError("PRODUCT_IMAGES_REQUIRED", `Product ${externalId} does not exist yet: send at least one image.`);
-  }
-
-  // Validate every image before storing any of them (a try-on passes the parts it already checked).
-  const parts = opts.checked ?? (await checkProductImages(ctx, normalized ?? [], opts.files, (i) => ({ label: `images[${i}]`, path: `images.${i}` })));
+  // Validate everything before storing any image (a try-on passes the checks it already made).
+  const { images: normalized, parts } = opts.checked ?? (await checkProductInput(ctx, input, { files: opts.files, existsLive: existing !== undefined }));
 
   const stored = new Map<number, StoredImage>();
   for (const [index, part] of parts) {
@@ -165,8 +149,8 @@ export async function upsertProduct(
       kind,
       title: input.title !== undefined ? input.title : (existing?.title ?? null),
       description: input.description !== undefined ? input.description : (existing?.description ?? null),
-      metadata: metadata === undefined || metadata === null ? null : JSON.stringify(metadata),
-      images: JSON.stringify(images),
+      metadata: metadata ?? null,
+      images,
       validForDays,
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
@@ -305,11 +289,11 @@ async function linkToProduct(ctx: ServiceContext, accountId: string, externalId:
   for (let attempt = 0; attempt < 3; attempt++) {
     const row = await findProduct(ctx.db, accountId, externalId);
     if (!row || !isLive(row, ctx.now())) return false;
-    const images = JSON.parse(row.images) as ProductImageRef[];
+    const images = row.images;
     if (!images.some((i) => i.sourceUrl === sourceUrl)) return false;
     if (images.every((i) => i.sourceUrl !== sourceUrl || i.imageId === imageId)) return true;
     const next = images.map((i) => (i.sourceUrl === sourceUrl ? { ...i, imageId } : i));
-    if (await updateProductImagesIf(ctx.db, accountId, externalId, row.images, JSON.stringify(next))) return true;
+    if (await updateProductImagesIf(ctx.db, accountId, externalId, row.images, next)) return true;
   }
   return true; // still listed after repeated concurrent writes: keep it rather than risk losing it
 }

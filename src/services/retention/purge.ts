@@ -1,7 +1,7 @@
 import { getDb } from "../../db/client";
 import { deleteExpiredImageBatch, setImagesExpiry } from "../../db/repo/images";
 import { deleteProductIfExpired, listExpiredProducts } from "../../db/repo/products";
-import { type ProductImageRef, RELEASED_IMAGE_GRACE_MS } from "../products";
+import { RELEASED_IMAGE_GRACE_MS } from "../products";
 
 /** Rows per batch and batches per run: bounded work per cron tick; the rest waits a minute. */
 export const RETENTION_BATCH = 100;
@@ -24,7 +24,7 @@ export async function sweepRetention(env: Env, now: number): Promise<Record<stri
     for (const p of expired) {
       if (!(await deleteProductIfExpired(db, p.accountId, p.externalId, now))) continue;
       productsDeleted++;
-      const ids = (JSON.parse(p.images) as ProductImageRef[]).map((i) => i.imageId).filter((id): id is string => id !== null);
+      const ids = p.images.map((i) => i.imageId).filter((id): id is string => id !== null);
       await setImagesExpiry(db, p.accountId, ids, now + RELEASED_IMAGE_GRACE_MS);
     }
     if (expired.length < RETENTION_BATCH) break;

@@ -1,4 +1,4 @@
-import { base64UrlEncode } from "../../lib/crypto";
+import { base64UrlDecode, base64UrlEncode } from "../../lib/base64";
 
 /**
  * Password hashing: PBKDF2-HMAC-SHA-256 through WebCrypto. 100,000 iterations is the most
@@ -32,10 +32,13 @@ export async function hashPassword(password: string): Promise<string> {
   return [SCHEME, PASSWORD_HASH_VERSION, PBKDF2_ITERATIONS, base64UrlEncode(salt), base64UrlEncode(hash)].join("$");
 }
 
-function base64UrlDecode(s: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(s)) return null;
-  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (s.length % 4)) % 4));
-  return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+/** A stored field's bytes, or null when it is not base64url (a corrupt or foreign hash). */
+function decodeField(s: string): Uint8Array | null {
+  try {
+    return base64UrlDecode(s);
+  } catch {
+    return null;
+  }
 }
 
 interface ParsedHash {
@@ -48,8 +51,8 @@ interface ParsedHash {
 function parse(stored: string): ParsedHash | null {
   const [scheme, version, iterations, salt, hash, ...rest] = stored.split("$");
   if (scheme !== SCHEME || rest.length > 0 || !version || !iterations || salt === undefined || hash === undefined) return null;
-  const s = base64UrlDecode(salt);
-  const h = base64UrlDecode(hash);
+  const s = decodeField(salt);
+  const h = decodeField(hash);
   const n = Number(iterations);
   if (!s || !h || h.length !== HASH_BITS / 8 || !Number.isInteger(n) || n < 1 || n > PBKDF2_ITERATIONS) return null;
   return { version: Number(version), iterations: n, salt: s, hash: h };

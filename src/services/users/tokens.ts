@@ -1,4 +1,5 @@
-import { base64UrlEncode, sha256Hex } from "../../lib/crypto";
+import { base64UrlEncode } from "../../lib/base64";
+import { sha256Hex } from "../../lib/crypto";
 
 /** 32 random bytes, base64url: session cookies and emailed links (256 bits, unguessable). */
 export function newOpaqueToken(): string {

@@ -1,18 +1,8 @@
-export { abandonDelivery, createGenerationDeliveries, processWebhookMessage, sweepWebhookDeliveries } from "./delivery";
-export {
-  createEndpoint,
-  deleteEndpoint,
-  getDefaultSecret,
-  getDelivery,
-  getEndpoint,
-  getEndpointSecret,
-  listDeliveries,
-  listEndpoints,
-  retryDelivery,
-  rotateDefaultSecret,
-  rotateEndpointSecret,
-  sendTestEvent,
-  updateEndpoint,
-  validateWebhookUrl,
-} from "./endpoints";
-export { isWebhookMessage } from "./enqueue";
+export { processWebhookMessage } from "./attempt";
+export { getDelivery, listDeliveries, retryDelivery, sendTestEvent } from "./delivery-log";
+export { createEndpoint, deleteEndpoint, getEndpoint, getEndpointSecret, listEndpoints, rotateEndpointSecret, updateEndpoint } from "./endpoints";
+export type { GenerationFinished } from "./generation-deliveries";
+export { createGenerationDeliveries } from "./generation-deliveries";
+export { getDefaultSecret, rotateDefaultSecret } from "./secrets";
+export { abandonDelivery, sweepWebhookDeliveries } from "./sweep";
+export { validateWebhookUrl } from "./url-policy";

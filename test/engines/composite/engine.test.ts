@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getConfig } from "../../../src/config/config";
-import { COMPOSITE_DEFAULT_MAX_INPUT_PIXELS, createCompositeEngine } from "../../../src/engines/composite/engine";
+import { COMPOSITE_DEFAULT_MAX_INPUT_PIXELS, getConfig } from "../../../src/config/config";
+import { createCompositeEngine } from "../../../src/engines/composite/engine";
 import { imagesBindingShrinker } from "../../../src/engines/composite/shrink";
 import { createEngine } from "../../../src/engines/registry";
 import type { EngineInput, EngineResult } from "../../../src/engines/types";

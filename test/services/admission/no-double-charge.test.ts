@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { accountGate, accountGateStub } from "../../../src/durable/account-gate/client";
 import { IDEMPOTENCY_LEASE_MS, ORPHAN_AFTER_MS } from "../../../src/durable/account-gate/gate";
+import { applySchema } from "../../../src/durable/account-gate/schema";
 import { api, expectEnvelope, type TestAccount } from "../../helpers/harness";
 import { env, filePart, fundedAccount, personJpeg, registerProduct, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
 import { expectLedgerBalances } from "../credits/helpers";
@@ -378,13 +379,12 @@ describe("the provisional answer and the generation it names", () => {
   it("an AccountGate created before the generation_id column gets it once (schema version in meta)", async () => {
     const acct = await fundedAccount(1);
     const stub = accountGateStub(env, acct.accountId);
-    const version = await runInDurableObject(stub, (instance, state) => {
+    const version = await runInDurableObject(stub, (_instance, state) => {
       const sql = state.storage.sql;
       // Back to the first deployed schema: no column, no version.
       sql.exec("DROP INDEX idempotency_generation; ALTER TABLE idempotency DROP COLUMN generation_id; DELETE FROM meta WHERE k = 'schema_version'");
-      const migrate = (instance as unknown as { migrate: () => void }).migrate.bind(instance);
-      migrate();
-      migrate(); // a second run (the next constructor) must not add the column again
+      applySchema(state.storage);
+      applySchema(state.storage); // a second run (the next constructor) must not add the column again
       const cols = sql
         .exec<{ name: string }>("SELECT name FROM pragma_table_info('idempotency')")
         .toArray()

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
+import { COMPOSITE_DEFAULT_MAX_INPUT_PIXELS } from "../../../src/config/config";
 import { decodeStats } from "../../../src/engines/composite/codecs";
-import { COMPOSITE_DEFAULT_MAX_INPUT_PIXELS } from "../../../src/engines/composite/engine";
 import { ImageSchema } from "../../../src/schemas/images";
 import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
 import { jpegFillByteBeforeSof } from "../../helpers/crafted-images";

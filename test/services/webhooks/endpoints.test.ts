@@ -2,7 +2,7 @@ import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { getConfig } from "../../../src/config/config";
 import { backgroundContext } from "../../../src/context/background";
-import { sweepWebhooks } from "../../../src/cron/webhooks";
+import { SWEEP_STEPS } from "../../../src/cron/sweep";
 import { ApiError } from "../../../src/errors";
 import {
   CreatedWebhookEndpointSchema,
@@ -12,7 +12,7 @@ import {
   WebhookEndpointSchema,
   WebhookSecretSchema,
 } from "../../../src/schemas/webhooks";
-import { validateWebhookUrl } from "../../../src/services/webhooks/endpoints";
+import { validateWebhookUrl } from "../../../src/services/webhooks/url-policy";
 import { api, call, callWithEnv, createAccount, expectEnvelope, readWire } from "../../helpers/harness";
 import { attemptsOf, captureWebhookQueue, createEndpoint, deliveriesOf, env, mockReceiver, runWebhookConsumer } from "../../helpers/webhooks";
 
@@ -388,13 +388,13 @@ describe("retention and recovery sweep", () => {
       .run();
     q.messages.length = 0;
 
-    const result = await sweepWebhooks(env, now);
+    const result = await SWEEP_STEPS.webhooks(env, now);
     expect(result).toMatchObject({ purged: 1, requeued: 1 });
     expect((await deliveriesOf(acct.accountId)).map((d) => d.id)).toEqual([lost]);
     expect(await attemptsOf(oldD)).toEqual([]);
     expect(q.messages).toEqual([{ accountId: acct.accountId, deliveryId: lost }]);
     // Just re-enqueued: the next sweep leaves it alone.
-    expect(await sweepWebhooks(env, now + 60_000)).toMatchObject({ requeued: 0 });
+    expect(await SWEEP_STEPS.webhooks(env, now + 60_000)).toMatchObject({ requeued: 0 });
   });
 
   it("a retry whose queue message was lost is re-enqueued where its schedule stood; a late stale copy is dropped", async () => {
@@ -412,7 +412,7 @@ describe("retention and recovery sweep", () => {
       .bind(now - 25 * 60_000, now - 20 * 60_000, id)
       .run();
     q.messages.length = 0;
-    expect(await sweepWebhooks(env, now)).toMatchObject({ requeued: 1 });
+    expect(await SWEEP_STEPS.webhooks(env, now)).toMatchObject({ requeued: 1 });
     expect(q.messages).toEqual([{ accountId: acct.accountId, deliveryId: id, offset: 1 }]);
     const r2 = await runWebhookConsumer([{ body: q.messages[0]!, attempts: 1 }]);
     expect(r2.retries[0]!.delaySeconds).toBe(300); // attempt 2 of the schedule, not attempt 1 again

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sweepWebhooks } from "../../../src/cron/webhooks";
+import { SWEEP_STEPS } from "../../../src/cron/sweep";
 import { createAccount, env } from "../../helpers/harness";
 
 // Delivery records are kept WEBHOOK_RETENTION_DAYS (30); the purge must keep up with an
@@ -25,7 +25,7 @@ describe("webhook delivery purge", () => {
     }
     await env.DB.batch(stmts);
 
-    const result = await sweepWebhooks(env, now);
+    const result = await SWEEP_STEPS.webhooks(env, now);
     expect(result.purged).toBe(250);
     const left = await env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE account_id = ?").bind(acct.accountId).first<{ n: number }>();
     expect(left?.n).toBe(0);

@@ -1,0 +1,41 @@
+import type {
+  AdmitInput,
+  AdmitResult,
+  CreditSummary,
+  GrantInput,
+  GrantResult,
+  LedgerEntry,
+  RateLimitSpec,
+  RateState,
+  ReservationState,
+  ReserveInput,
+  ReserveResult,
+  SettleResult,
+  StoredResponse,
+} from "./types";
+
+/**
+ * The AccountGate's RPC surface, written once: the class `implements` it (so
+ * the compiler holds every method to this signature) and the client is typed
+ * from it. Each method runs synchronously inside the object; across the RPC
+ * boundary each one answers a Promise of the same value.
+ */
+export interface AccountGateRpc {
+  admit(input: AdmitInput): AdmitResult;
+  countRequest(rate: RateLimitSpec): RateState;
+  completeIdempotency(key: string, owner: string, response: StoredResponse | null): boolean;
+  reserve(input: ReserveInput): ReserveResult;
+  commit(generationId: string): SettleResult;
+  refund(generationId: string, reason: string): SettleResult;
+  withdraw(generationId: string, reason: string): SettleResult;
+  grant(input: GrantInput): GrantResult;
+  summary(): CreditSummary;
+  ledger(limit: number, beforeSeq?: number): { entries: LedgerEntry[]; nextBefore: number | null };
+  ledgerSum(): { sum: number; rows: number };
+  reservation(generationId: string): ReservationState | "none";
+}
+
+/** What a caller holds: every RPC of `AccountGateRpc`, answering asynchronously. */
+export type AccountGateClient = {
+  [K in keyof AccountGateRpc]: (...args: Parameters<AccountGateRpc[K]>) => Promise<ReturnType<AccountGateRpc[K]>>;
+};
