@@ -10,6 +10,7 @@ import { securityHeaders } from "./middleware/security-headers";
 import { loadSignedIn, requireSignIn } from "./middleware/session";
 import { devOutboxPages } from "./pages/dev-outbox";
 import { errorPage, notFoundPage } from "./pages/errors";
+import { generationPages } from "./pages/generations";
 import { keyPages } from "./pages/keys";
 import { overviewPages } from "./pages/overview";
 import { passwordPages } from "./pages/password";
@@ -17,6 +18,7 @@ import { sessionPages } from "./pages/session";
 import { signInPages } from "./pages/sign-in";
 import { signUpPages } from "./pages/sign-up";
 import { stubPages } from "./pages/stubs";
+import { webhookPages } from "./pages/webhooks";
 
 /**
  * Workers static assets answer these paths before the Worker runs; this covers runs where the
@@ -48,6 +50,8 @@ export function createDashboard(): Hono<DashEnv> {
   dash.use("*", requireSignIn);
   dash.route("/", overviewPages);
   dash.route("/", keyPages);
+  dash.route("/", generationPages);
+  dash.route("/", webhookPages);
   dash.route("/", stubPages);
 
   dash.all("*", (c) => {

@@ -1,3 +1,5 @@
+export type { DetailImage, GenerationDetail } from "./detail";
+export { loadGenerationDetail } from "./detail";
 export { cancelRemoteJob, failGeneration } from "./lifecycle";
 export { cancelGeneration, listGenerationViews, waitAfterAcceptance } from "./read-and-cancel";
 export type { RunnerDeps } from "./runner";
