@@ -8,6 +8,7 @@ import { ASSET_CSS, ASSET_JS } from "./layout";
 import { csrfProtection } from "./middleware/csrf";
 import { securityHeaders } from "./middleware/security-headers";
 import { loadSignedIn, requireSignIn } from "./middleware/session";
+import { creditPages } from "./pages/credits";
 import { devOutboxPages } from "./pages/dev-outbox";
 import { errorPage, notFoundPage } from "./pages/errors";
 import { generationPages } from "./pages/generations";
@@ -52,6 +53,7 @@ export function createDashboard(): Hono<DashEnv> {
   dash.route("/", keyPages);
   dash.route("/", generationPages);
   dash.route("/", webhookPages);
+  dash.route("/", creditPages);
   dash.route("/", stubPages);
 
   dash.all("*", (c) => {

@@ -13,7 +13,6 @@ import { errorPage, notFoundPage } from "./errors";
 const PENDING: Record<string, { meanwhile: string }> = {
   "/dashboard/products": { meanwhile: "GET /tryon/v1/products lists them; DELETE /tryon/v1/products/{externalId} deletes one." },
   "/dashboard/playground": { meanwhile: "POST /tryon/v1/try-on runs a try-on; `npm run demo` shows one end to end." },
-  "/dashboard/credits": { meanwhile: "GET /tryon/v1/account shows the balance; the operator API lists the ledger." },
   "/dashboard/members": { meanwhile: "An operator can invite owners; member management comes with this page." },
   "/dashboard/settings": { meanwhile: "The operator API (PATCH /admin/v1/accounts/{accountId}) changes account settings." },
 };
