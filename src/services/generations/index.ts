@@ -7,4 +7,6 @@ export { backoffSeconds, PoisonMessageError, processDeadLetter, processGeneratio
 export { recoverLostMessages, settleStragglers, timeOutOverdue } from "./sweep";
 export type { TryOnAccepted } from "./try-on";
 export { createTryOn } from "./try-on";
+export type { UsageDay } from "./usage";
+export { recentErrorCodes, usageByDay } from "./usage";
 export { loadGenerationView } from "./view";
