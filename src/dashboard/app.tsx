@@ -15,6 +15,7 @@ import { generationPages } from "./pages/generations";
 import { keyPages } from "./pages/keys";
 import { overviewPages } from "./pages/overview";
 import { passwordPages } from "./pages/password";
+import { productPages } from "./pages/products";
 import { sessionPages } from "./pages/session";
 import { signInPages } from "./pages/sign-in";
 import { signUpPages } from "./pages/sign-up";
@@ -54,6 +55,7 @@ export function createDashboard(): Hono<DashEnv> {
   dash.route("/", generationPages);
   dash.route("/", webhookPages);
   dash.route("/", creditPages);
+  dash.route("/", productPages);
   dash.route("/", stubPages);
 
   dash.all("*", (c) => {

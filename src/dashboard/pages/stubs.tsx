@@ -11,7 +11,6 @@ import { errorPage, notFoundPage } from "./errors";
  * that does the job meanwhile. A page that gets built replaces its entry here.
  */
 const PENDING: Record<string, { meanwhile: string }> = {
-  "/dashboard/products": { meanwhile: "GET /tryon/v1/products lists them; DELETE /tryon/v1/products/{externalId} deletes one." },
   "/dashboard/playground": { meanwhile: "POST /tryon/v1/try-on runs a try-on; `npm run demo` shows one end to end." },
   "/dashboard/members": { meanwhile: "An operator can invite owners; member management comes with this page." },
   "/dashboard/settings": { meanwhile: "The operator API (PATCH /admin/v1/accounts/{accountId}) changes account settings." },
