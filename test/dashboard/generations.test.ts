@@ -93,7 +93,7 @@ describe("generation detail", () => {
     expect(page.html).toContain("Detail shirt");
     expect(page.html).toMatch(/<dt>Engine<\/dt><dd><code>composite<\/code>/);
     const images = [...page.html.matchAll(/<img src="([^"]+)" alt="([^"]+)"/g)].map((m) => ({ src: decode(m[1] ?? ""), alt: m[2] }));
-    expect(images.map((i) => i.alt)).toEqual(["Person photo", "Garment image 1", "Result"]);
+    expect(images.map((i) => i.alt)).toEqual(["Person", "Garment 1", "Result"]);
     for (const img of images) {
       expect(img.src).toMatch(/\/tryon\/v1\/files\/.+\?exp=\d+&sig=/);
       const bytes = await fetchThroughWorker(img.src);

@@ -30,7 +30,7 @@ describe("products pages", () => {
     expect(page.html).toContain('data-testid="stat-total">2<');
     expect(page.html).toContain('data-testid="stat-completed">1<');
     expect(page.html).toContain('data-testid="stat-failed">1<');
-    const img = /<img src="([^"]+)" alt="Linen shirt, image 1"/.exec(page.html)?.[1]?.replaceAll("&amp;", "&") ?? "";
+    const img = /<img src="([^"]+)" alt="Linen shirt, view 1"/.exec(page.html)?.[1]?.replaceAll("&amp;", "&") ?? "";
     expect(img).toMatch(/\/tryon\/v1\/files\/.+\?exp=\d+&sig=/);
     const bytes = await fetchThroughWorker(img);
     expect(bytes.status).toBe(200);

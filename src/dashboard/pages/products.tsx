@@ -136,7 +136,7 @@ async function detailPage(c: Context<DashEnv>) {
         {thumbs.map((t, i) => (
           <li>
             <figure>
-              {t.url ? <img src={t.url} alt={`${product.title ?? product.externalId}, image ${i + 1}`} loading="lazy" /> : <p class="muted">Not stored</p>}
+              {t.url ? <img src={t.url} alt={`${product.title ?? product.externalId}, view ${i + 1}`} loading="lazy" /> : <p class="muted">Not stored</p>}
               <figcaption class="wrap">{t.sourceUrl.startsWith("upload://") ? "Uploaded" : <code>{t.sourceUrl}</code>}</figcaption>
             </figure>
           </li>

@@ -55,8 +55,8 @@ export async function loadGenerationDetail(ctx: ServiceContext, accountId: strin
   ]);
   return {
     view,
-    person: { label: "Person photo", url: person },
-    garments: garments.map((url, i) => ({ label: `Garment image ${i + 1}`, url })),
+    person: { label: "Person", url: person },
+    garments: garments.map((url, i) => ({ label: `Garment ${i + 1}`, url })),
     result: { label: "Result", url: view.resultImageUrl ?? null },
     productTitle: snapshot?.title ?? null,
     startedAt: row.startedAt,
