@@ -17,6 +17,7 @@ import { overviewPages } from "./pages/overview";
 import { passwordPages } from "./pages/password";
 import { productPages } from "./pages/products";
 import { sessionPages } from "./pages/session";
+import { settingsPages } from "./pages/settings";
 import { signInPages } from "./pages/sign-in";
 import { signUpPages } from "./pages/sign-up";
 import { stubPages } from "./pages/stubs";
@@ -56,6 +57,7 @@ export function createDashboard(): Hono<DashEnv> {
   dash.route("/", webhookPages);
   dash.route("/", creditPages);
   dash.route("/", productPages);
+  dash.route("/", settingsPages);
   dash.route("/", stubPages);
 
   dash.all("*", (c) => {

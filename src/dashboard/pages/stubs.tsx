@@ -13,7 +13,6 @@ import { errorPage, notFoundPage } from "./errors";
 const PENDING: Record<string, { meanwhile: string }> = {
   "/dashboard/playground": { meanwhile: "POST /tryon/v1/try-on runs a try-on; `npm run demo` shows one end to end." },
   "/dashboard/members": { meanwhile: "An operator can invite owners; member management comes with this page." },
-  "/dashboard/settings": { meanwhile: "The operator API (PATCH /admin/v1/accounts/{accountId}) changes account settings." },
 };
 
 export const stubPages = new Hono<DashEnv>();

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { ApiError } from "../../errors";
 import { CreateWebhookBody, RotateSecretBody, UpdateWebhookBody, WEBHOOK_EVENT_TYPES, type WebhookEndpointView } from "../../schemas/webhooks";
-import { hasRecentAuth, RECENT_AUTH_MS, reauthenticateWithPassword } from "../../services/users";
+import { hasRecentAuth } from "../../services/users";
 import {
   createEndpoint,
   deleteEndpoint,
@@ -18,8 +18,9 @@ import {
 } from "../../services/webhooks";
 import { DeliveryTable } from "../components/deliveries";
 import { Field, FormError, PostForm } from "../components/form";
+import { checkPostedPassword, ReauthForm, type ReauthRefusal } from "../components/reauth";
 import { Time } from "../components/time";
-import { clientIp, csrfToken, dashContext } from "../context";
+import { csrfToken, dashContext } from "../context";
 import { setFlash } from "../cookies";
 import type { DashEnv } from "../env";
 import { emptyForm, type FormState, fieldErrors, optionalInt } from "../forms";
@@ -283,16 +284,11 @@ async function endpointPage(c: Context<DashEnv>, ok: Allowed, id: string, extra:
 }
 
 /** The secret, or the password form that unlocks it for RECENT_AUTH_MS. */
-async function secretPage(
-  c: Context<DashEnv>,
-  ok: Allowed,
-  id: string,
-  extra: { error?: string; status?: 400 | 401 | 429; headers?: Record<string, string> } = {},
-) {
+async function secretPage(c: Context<DashEnv>, ok: Allowed, id: string, refusal?: ReauthRefusal) {
   const ctx = dashContext(c);
   const e = await getEndpoint(ctx, ok.accountId, id);
   const back = `/dashboard/webhooks/${e.id}`;
-  if (extra.error === undefined && hasRecentAuth(ok.signedIn.session, ctx.now())) {
+  if (refusal === undefined && hasRecentAuth(ok.signedIn.session, ctx.now())) {
     const secret = await getEndpointSecret(ctx, ok.accountId, e.id);
     return renderPage(
       c,
@@ -301,36 +297,34 @@ async function secretPage(
         <p class="wrap">
           The signing secret of <code>{e.url}</code>:
         </p>
-        <div class="copy-row">
-          <label for="secret" class="visually-hidden">
-            Signing secret
-          </label>
-          <input id="secret" class="mono" readonly value={secret.secret} data-testid="webhook-secret" />
-          <button type="button" class="button-small" data-copy="secret">
-            Copy
-          </button>
-        </div>
-        {secret.previousSecretExpiresAt ? <p>The previous secret also signs until {isoTime(secret.previousSecretExpiresAt)}.</p> : null}
+        <SecretBox secret={secret.secret} previousExpiresAt={secret.previousSecretExpiresAt} />
         <p>
           <a href={back}>Back to the endpoint</a>
         </p>
       </>,
     );
   }
-  const state: FormState = { values: {}, errors: extra.error ? { password: extra.error } : {} };
-  return renderPage(
-    c,
-    "Confirm it is you",
+  return renderPage(c, "Confirm it is you", <ReauthForm action={`${back}/secret`} csrf={csrfToken(c)} what="Revealing a signing secret" refusal={refusal} />, {
+    status: refusal?.status ?? 200,
+    headers: refusal?.headers,
+  });
+}
+
+/** A signing secret with its copy button (only ever rendered after recent authentication). */
+export function SecretBox(props: { secret: string; previousExpiresAt: string | null }) {
+  return (
     <>
-      <p>{`Revealing a signing secret needs your password again (it then stays unlocked for ${RECENT_AUTH_MS / 60_000} minutes on this session).`}</p>
-      <PostForm action={`${back}/secret`} csrf={csrfToken(c)} label="Confirm your password">
-        <Field name="password" label="Password" type="password" autocomplete="current-password" required state={state} />
-        <button type="submit" class="button-primary">
-          Confirm and reveal
+      <div class="copy-row">
+        <label for="secret" class="visually-hidden">
+          Signing secret
+        </label>
+        <input id="secret" class="mono" readonly value={props.secret} data-testid="webhook-secret" />
+        <button type="button" class="button-small" data-copy="secret">
+          Copy
         </button>
-      </PostForm>
-    </>,
-    { status: extra.status ?? 200, headers: extra.headers },
+      </div>
+      {props.previousExpiresAt ? <p>The previous secret also signs until {isoTime(props.previousExpiresAt)}.</p> : null}
+    </>
   );
 }
 
@@ -439,17 +433,8 @@ export const webhookPages = new Hono<DashEnv>()
     guarded(async (c, ok) => {
       const id = c.req.param("id") ?? "";
       await getEndpoint(dashContext(c), ok.accountId, id); // another account's endpoint: 404 before any password check
-      const result = await reauthenticateWithPassword(dashContext(c), ok.signedIn, c.get("form").password ?? "", clientIp(c));
-      if (!result.ok) {
-        if (result.reason === "throttled") {
-          return secretPage(c, ok, id, {
-            error: `Too many attempts. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} min.`,
-            status: 429,
-            headers: { "retry-after": String(result.retryAfterSeconds) },
-          });
-        }
-        return secretPage(c, ok, id, { error: "That is not your password.", status: 401 });
-      }
+      const refusal = await checkPostedPassword(c);
+      if (refusal) return secretPage(c, ok, id, refusal);
       return c.redirect(`/dashboard/webhooks/${id}/secret`, 303);
     }),
   );
