@@ -8,15 +8,20 @@ import { ASSET_CSS, ASSET_JS } from "./layout";
 import { csrfProtection } from "./middleware/csrf";
 import { securityHeaders } from "./middleware/security-headers";
 import { loadSignedIn, requireSignIn } from "./middleware/session";
+import { creditPages } from "./pages/credits";
 import { devOutboxPages } from "./pages/dev-outbox";
 import { errorPage, notFoundPage } from "./pages/errors";
+import { generationPages } from "./pages/generations";
 import { keyPages } from "./pages/keys";
 import { overviewPages } from "./pages/overview";
 import { passwordPages } from "./pages/password";
+import { productPages } from "./pages/products";
 import { sessionPages } from "./pages/session";
+import { settingsPages } from "./pages/settings";
 import { signInPages } from "./pages/sign-in";
 import { signUpPages } from "./pages/sign-up";
 import { stubPages } from "./pages/stubs";
+import { webhookPages } from "./pages/webhooks";
 
 /**
  * Workers static assets answer these paths before the Worker runs; this covers runs where the
@@ -48,6 +53,11 @@ export function createDashboard(): Hono<DashEnv> {
   dash.use("*", requireSignIn);
   dash.route("/", overviewPages);
   dash.route("/", keyPages);
+  dash.route("/", generationPages);
+  dash.route("/", webhookPages);
+  dash.route("/", creditPages);
+  dash.route("/", productPages);
+  dash.route("/", settingsPages);
   dash.route("/", stubPages);
 
   dash.all("*", (c) => {

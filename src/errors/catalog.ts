@@ -244,6 +244,13 @@ export const ERROR_CATALOG = {
     description: "Operator API: no such API key.",
     action: "Check the key id; GET /admin/v1/accounts/{accountId}/keys lists the account's keys.",
   },
+  API_KEY_NOT_ROLLABLE: {
+    status: 409,
+    retryable: "no",
+    kind: "api",
+    description: "The API key cannot be rolled: it is revoked, expired, or was already rolled (it has an expiry).",
+    action: "Roll the key that replaced it, or issue a new key; GET /admin/v1/accounts/{accountId}/keys shows each key's `revokedAt` and `expiresAt`.",
+  },
   ROUTE_NOT_FOUND: {
     status: 404,
     retryable: "no",

@@ -5,8 +5,10 @@ import { createRouter } from "../http/router";
 import { PaginationQuerySchema } from "../schemas/common";
 import { API_KEY_SECURITY, defineRoute } from "../schemas/errors";
 import {
+  AccountDeliveryListQuery,
   CreatedWebhookEndpointSchema,
   CreateWebhookBody,
+  DeliveryIdParam,
   DeliveryListQuery,
   GenerationEventSchema,
   RotateSecretBody,
@@ -81,6 +83,37 @@ const rotateDefaultSecret = defineRoute({
     200: { description: "The new secret", content: json(WebhookSecretSchema) },
   },
   errors: [],
+});
+
+const listAccountDeliveries = defineRoute({
+  method: "get",
+  path: "/webhooks/deliveries",
+  operationId: "listAccountWebhookDeliveries",
+  tags,
+  security,
+  summary: "The account's whole delivery log (newest first): deliveries to every endpoint and to per-request `webhookUrl`s, each with its attempts",
+  description:
+    "A delivery to a per-request `webhookUrl` has `endpointId: null`. Filter by `generationId` (the deliveries one generation caused) and by `status`.",
+  request: { query: AccountDeliveryListQuery },
+  responses: {
+    200: { description: "A page of deliveries", content: json(WebhookDeliveryListSchema) },
+  },
+  errors: [],
+});
+
+const retryAccountDelivery = defineRoute({
+  method: "post",
+  path: "/webhooks/deliveries/{deliveryId}/retry",
+  operationId: "retryAccountWebhookDelivery",
+  tags,
+  security,
+  summary: "Retry any delivery of the account now, by its id alone (also one to a per-request `webhookUrl`)",
+  description: "The same retry as POST /webhooks/{id}/deliveries/{deliveryId}/retry: one attempt now, same `webhook-id`, freshly signed.",
+  request: { params: DeliveryIdParam },
+  responses: {
+    202: { description: "Queued", content: json(WebhookDeliverySchema) },
+  },
+  errors: ["WEBHOOK_NOT_FOUND"],
 });
 
 const get = defineRoute({
@@ -217,12 +250,16 @@ export const webhookRoutes = createRouter()
   .openapi(list, async (c) => {
     return c.json(await webhooks.listEndpoints(serviceContext(c), authOf(c).accountId, c.req.valid("query")), 200);
   })
-  // Literal paths before `/webhooks/{id}`, so `default-secret` is never taken for an id.
+  // Literal paths before `/webhooks/{id}`, so `default-secret` and `deliveries` are never taken for an id.
   .openapi(getDefaultSecret, async (c) => c.json(await webhooks.getDefaultSecret(serviceContext(c), authOf(c).accountId), 200))
   .openapi(rotateDefaultSecret, async (c) => {
     const { overlapSeconds } = c.req.valid("json");
     return c.json(await webhooks.rotateDefaultSecret(serviceContext(c), authOf(c).accountId, overlapSeconds), 200);
   })
+  .openapi(listAccountDeliveries, async (c) => c.json(await webhooks.listAccountDeliveries(serviceContext(c), authOf(c).accountId, c.req.valid("query")), 200))
+  .openapi(retryAccountDelivery, async (c) =>
+    c.json(await webhooks.retryAccountDelivery(serviceContext(c), authOf(c).accountId, c.req.valid("param").deliveryId), 202),
+  )
   .openapi(get, async (c) => c.json(await webhooks.getEndpoint(serviceContext(c), authOf(c).accountId, c.req.valid("param").id), 200))
   .openapi(update, async (c) =>
     c.json(await webhooks.updateEndpoint(serviceContext(c), authOf(c).accountId, c.req.valid("param").id, c.req.valid("json")), 200),

@@ -46,12 +46,38 @@ export const ApiKeySchema = z
     spendCap: z.number().int().nullable(),
     createdAt: IsoDate,
     revokedAt: IsoDate.nullable(),
+    expiresAt: IsoDate.nullable().openapi({ description: "Set when the key was rolled: it keeps working until then, and is refused after." }),
+    lastUsedAt: IsoDate.nullable().openapi({ description: "When the key last authenticated (recorded at most every 5 minutes); null if never." }),
   })
   .openapi("ApiKey");
 
 export const CreatedApiKeySchema = ApiKeySchema.extend({
   key: z.string().openapi({ description: "The plaintext key. Shown once; store it now.", example: "dr_live_…" }),
 }).openapi("CreatedApiKey");
+
+/** The longest overlap a rolled key may keep working beside its successor: 7 days. */
+export const ROLL_OVERLAP_MAX_SECONDS = 7 * 86_400;
+/** The overlap when none is chosen: a day, time to deploy the new key everywhere. */
+export const ROLL_OVERLAP_DEFAULT_SECONDS = 86_400;
+
+export const RollApiKeyBody = z
+  .object({
+    overlapSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(ROLL_OVERLAP_MAX_SECONDS)
+      .default(ROLL_OVERLAP_DEFAULT_SECONDS)
+      .openapi({
+        description: `How long the old key keeps working beside the new one, in seconds: 0 (refused from now on) to ${ROLL_OVERLAP_MAX_SECONDS} (7 days); default ${ROLL_OVERLAP_DEFAULT_SECONDS} (24 h).`,
+        example: 3600,
+      }),
+  })
+  .openapi("RollApiKey");
+
+export const RolledApiKeySchema = CreatedApiKeySchema.extend({
+  previous: ApiKeySchema.openapi({ description: "The rolled key, with the `expiresAt` its overlap ends at." }),
+}).openapi("RolledApiKey");
 
 export const CreateApiKeyBody = z
   .object({

@@ -109,7 +109,7 @@ export const WebhookAttemptSchema = z
 export const WebhookDeliverySchema = z
   .object({
     id: z.string().openapi({ example: "msg_0Abc…", description: "Also the `webhook-id` header, the same on every retry." }),
-    endpointId: z.string().nullable(),
+    endpointId: z.string().nullable().openapi({ description: "The endpoint it went to; null for a per-request `webhookUrl`." }),
     url: z.string(),
     eventType: z.string().openapi({ example: "generation.completed" }),
     generationId: z.string().nullable(),
@@ -130,6 +130,24 @@ export const DeliveryListQuery = PaginationQuerySchema.extend({
     .enum(["PENDING", "SUCCEEDED", "FAILED"])
     .optional()
     .openapi({ param: { name: "status", in: "query" } }),
+});
+
+/** The account-wide delivery log: every endpoint's deliveries and those to per-request `webhookUrl`s. */
+export const AccountDeliveryListQuery = DeliveryListQuery.extend({
+  generationId: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .openapi({ param: { name: "generationId", in: "query" }, description: "Only the deliveries this generation caused.", example: "gen_0Abc…" }),
+});
+
+export const DeliveryIdParam = z.object({
+  deliveryId: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "deliveryId", in: "path" }, example: "msg_0Abc…" }),
 });
 
 /** The body of every generation event (what the receiver gets). */

@@ -5,7 +5,7 @@ import type { ErrorCode } from "../../src/errors";
 import { servedRoutes } from "../../src/http/route-table";
 import { DASHBOARD_BASE } from "../../src/lib/api-paths";
 import { AccountViewSchema } from "../../src/schemas/account";
-import { AccountListSchema, AccountSchema, ApiKeyListSchema, ApiKeySchema, CreatedApiKeySchema } from "../../src/schemas/admin";
+import { AccountListSchema, AccountSchema, ApiKeyListSchema, ApiKeySchema, CreatedApiKeySchema, RolledApiKeySchema } from "../../src/schemas/admin";
 import { AtRestKeyStatusSchema, ResealResultSchema } from "../../src/schemas/at-rest-key";
 import { CreditBalanceSchema, CreditLedgerSchema, GrantCreditsResponse, MaintenanceSchema } from "../../src/schemas/credits";
 import { GenerationSchema } from "../../src/schemas/generations";
@@ -182,6 +182,15 @@ const INTEGRATOR: Record<string, Sample> = {
     ok: { status: 200, schema: WebhookDeliverySchema },
     foreign: WEBHOOK_404,
   },
+  "GET /tryon/v1/webhooks/deliveries": {
+    req: (f) => get(`/webhooks/deliveries?generationId=${f.generationId}`),
+    ok: { status: 200, schema: WebhookDeliveryListSchema },
+  },
+  "POST /tryon/v1/webhooks/deliveries/:deliveryId/retry": {
+    req: (f) => post(`/webhooks/deliveries/${f.deliveryId}/retry`),
+    ok: { status: 202, schema: WebhookDeliverySchema },
+    foreign: WEBHOOK_404,
+  },
   "POST /tryon/v1/webhooks/:id/deliveries/:deliveryId/retry": {
     req: (f) => post(`/webhooks/${f.endpointId}/deliveries/${f.deliveryId}/retry`),
     ok: { status: 202, schema: WebhookDeliverySchema },
@@ -214,6 +223,13 @@ const OPERATOR: Record<string, Sample> = {
     req: (f) => ({ path: `/admin/v1/accounts/${f.owner.accountId}/keys/${f.spareKeyId}`, init: { method: "PATCH", json: { name: "renamed" } } }),
     ok: { status: 200, schema: ApiKeySchema },
     foreign: KEY_404,
+  },
+  "POST /admin/v1/accounts/:accountId/keys/:keyId/roll": {
+    req: (f) => post(`/admin/v1/accounts/${f.owner.accountId}/keys/${f.spareKeyId}/roll`, { overlapSeconds: 60 }),
+    ok: { status: 201, schema: RolledApiKeySchema },
+    foreign: KEY_404,
+    // A key rolls once; the revoke sample after it still revokes the rolled key.
+    destructive: true,
   },
   "POST /admin/v1/accounts/:accountId/keys/:keyId/revoke": {
     req: (f) => post(`/admin/v1/accounts/${f.owner.accountId}/keys/${f.spareKeyId}/revoke`),

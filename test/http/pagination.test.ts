@@ -70,6 +70,8 @@ const LISTS: Record<string, ListCase> = {
     expected: (f) => f.deliveryIds,
     idOf: id,
   },
+  // The fixture's deliveries all go to its first endpoint, so the account-wide log holds exactly them.
+  "GET /tryon/v1/webhooks/deliveries": { path: () => "/tryon/v1/webhooks/deliveries", as: "integrator", expected: (f) => f.deliveryIds, idOf: id },
 };
 
 let f: Fixture;
@@ -100,7 +102,8 @@ async function walk(c: ListCase, limit: number): Promise<{ ids: string[]; pages:
 }
 
 beforeAll(async () => {
-  const acct = await createAccount({ name: "lists" });
+  // Roomy: every list here is walked page by page, more requests than the default minute allows.
+  const acct = await createAccount({ name: "lists", account: { rateLimitPerMinute: 100000, rateLimitBurst: 100000 } });
   const other = await createAccount({ name: "lists-2" });
   const third = await createAccount({ name: "lists-3" });
   const keyIds = [acct.keyId];

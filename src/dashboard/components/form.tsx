@@ -15,7 +15,7 @@ interface FieldProps {
   name: string;
   label: string;
   state: FormState;
-  type?: "text" | "email" | "password" | "number" | "url";
+  type?: "text" | "email" | "password" | "number" | "url" | "date";
   autocomplete?: string;
   required?: boolean;
   hint?: string;

@@ -1,8 +1,10 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { CreateApiKeyBody } from "../../schemas/admin";
+import { ApiError } from "../../errors";
+import { HOUR } from "../../lib/time";
+import { CreateApiKeyBody, ROLL_OVERLAP_DEFAULT_SECONDS, ROLL_OVERLAP_MAX_SECONDS, RollApiKeyBody } from "../../schemas/admin";
 import type { ApiKeyRecord } from "../../services/accounts";
-import { createMemberKey, type KeyRefusal, listMemberKeys, revokeMemberKey, type SignedIn } from "../../services/users";
+import { createMemberKey, getMemberKey, type KeyRefusal, listMemberKeys, revokeMemberKey, rollMemberKey, type SignedIn } from "../../services/users";
 import { Field, FormError, PostForm } from "../components/form";
 import { Time } from "../components/time";
 import { csrfToken, dashContext, signedInOf } from "../context";
@@ -62,7 +64,12 @@ function KeyTable(props: { keys: ApiKeyRecord[]; csrf: string }) {
               <td>
                 <Time ms={k.lastUsedAt} empty="Never" />
               </td>
-              <td>
+              <td class="actions">
+                {k.revokedAt === null && k.expiresAt === null ? (
+                  <a href={`/dashboard/keys/${k.id}/roll`} class="button button-small" aria-label={`Roll ${k.name}`}>
+                    Roll
+                  </a>
+                ) : null}
                 {k.revokedAt === null ? (
                   <PostForm
                     action={`/dashboard/keys/${k.id}/revoke`}
@@ -111,10 +118,15 @@ function CreateKeyForm(props: { csrf: string; state: FormState }) {
 }
 
 /** The plaintext of a key just created: shown on this one response, never again. */
-function NewKey(props: { plaintext: string; name: string }) {
+function NewKey(props: { plaintext: string; name: string; previousExpiresAt?: number | null }) {
   return (
     <div class="alert alert-success new-key" role="status">
       <p>{`Your new key "${props.name}". Copy it now: it is shown only once.`}</p>
+      {props.previousExpiresAt != null ? (
+        <p>
+          The key it replaces keeps working until <Time ms={props.previousExpiresAt} />, then the API refuses it.
+        </p>
+      ) : null}
       <div class="copy-row">
         <label for="new-key" class="visually-hidden">
           New API key
@@ -130,7 +142,12 @@ function NewKey(props: { plaintext: string; name: string }) {
 
 async function keysPage(
   c: Context<DashEnv>,
-  extra: { state?: FormState; error?: string; created?: { plaintext: string; name: string }; status?: 200 | 201 | 400 | 403 },
+  extra: {
+    state?: FormState;
+    error?: string;
+    created?: { plaintext: string; name: string; previousExpiresAt?: number | null };
+    status?: 200 | 201 | 400 | 403;
+  },
 ) {
   const signedIn: SignedIn = signedInOf(c);
   const csrf = csrfToken(c);
@@ -162,6 +179,61 @@ function refusalPage(c: Context<DashEnv>, refusal: KeyRefusal, state: FormState)
   return errorPage(c, 403, "Not allowed", "Your role on this account cannot manage API keys.");
 }
 
+const OVERLAP_MAX_HOURS = ROLL_OVERLAP_MAX_SECONDS / 3600;
+
+function RollKeyForm(props: { k: ApiKeyRecord; csrf: string; state: FormState }) {
+  return (
+    <PostForm action={`/dashboard/keys/${props.k.id}/roll`} csrf={props.csrf} label={`Roll the key ${props.k.name}`}>
+      <Field
+        name="overlapHours"
+        label="Overlap (hours)"
+        type="number"
+        min={0}
+        max={OVERLAP_MAX_HOURS}
+        required
+        hint={`How long the old key keeps working beside the new one: 0 (refused at once) to ${OVERLAP_MAX_HOURS} hours (7 days).`}
+        state={props.state}
+      />
+      <button type="submit" class="button-primary">
+        Roll key
+      </button>
+    </PostForm>
+  );
+}
+
+/** The roll form of one key: a new key with the same name and limits; the old one valid for the overlap chosen. */
+async function rollPage(c: Context<DashEnv>, keyId: string, extra: { state?: FormState; error?: string; status?: 200 | 400 | 409 } = {}) {
+  const found = await getMemberKey(dashContext(c), signedInOf(c), keyId);
+  if (!found.ok) return refusalPage(c, found, emptyForm());
+  const k = found.record;
+  const state = extra.state ?? emptyForm({ overlapHours: String(ROLL_OVERLAP_DEFAULT_SECONDS / 3600) });
+  return renderPage(
+    c,
+    `Roll the key “${k.name}”`,
+    <>
+      <p>
+        Rolling issues a new key with the same name and limits (<code>{k.displayPrefix}</code> is the current one). Deploy the new key, then let the overlap
+        end: after it the API refuses the old key.
+      </p>
+      <FormError message={extra.error} />
+      {k.revokedAt === null && k.expiresAt === null ? <RollKeyForm k={k} csrf={csrfToken(c)} state={state} /> : null}
+      <p>
+        <a href="/dashboard/keys">Back to API keys</a>
+      </p>
+    </>,
+    { status: extra.status ?? 200 },
+  );
+}
+
+/** Hours typed in the form, as the operator API's `overlapSeconds`, checked by its own schema. */
+function parseOverlap(raw: string | undefined): { ok: true; seconds: number } | { ok: false; message: string } {
+  const hours = optionalInt(raw);
+  const message = `A whole number of hours from 0 to ${OVERLAP_MAX_HOURS} (7 days).`;
+  if (typeof hours !== "number") return { ok: false, message };
+  const parsed = RollApiKeyBody.safeParse({ overlapSeconds: hours * (HOUR / 1000) });
+  return parsed.success ? { ok: true, seconds: parsed.data.overlapSeconds } : { ok: false, message };
+}
+
 export const keyPages = new Hono<DashEnv>()
   .get("/keys", (c) => keysPage(c, {}))
   .post("/keys", async (c) => {
@@ -183,4 +255,22 @@ export const keyPages = new Hono<DashEnv>()
     if (!result.ok) return refusalPage(c, result, emptyForm());
     setFlash(c, { kind: "success", text: `The key "${result.record.name}" is revoked. The API refuses it within 30 seconds everywhere.` });
     return c.redirect("/dashboard/keys", 303);
+  })
+  .get("/keys/:keyId/roll", (c) => rollPage(c, c.req.param("keyId")))
+  .post("/keys/:keyId/roll", async (c) => {
+    const keyId = c.req.param("keyId");
+    const typed = c.get("form").overlapHours ?? "";
+    const overlap = parseOverlap(typed);
+    if (!overlap.ok) return rollPage(c, keyId, { state: { values: { overlapHours: typed }, errors: { overlapHours: overlap.message } }, status: 400 });
+    try {
+      const result = await rollMemberKey(dashContext(c), signedInOf(c), keyId, overlap.seconds);
+      if (!result.ok) return refusalPage(c, result, emptyForm());
+      return keysPage(c, {
+        created: { plaintext: result.plaintext, name: result.record.name, previousExpiresAt: result.previous.expiresAt },
+        status: 201,
+      });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "API_KEY_NOT_ROLLABLE") return rollPage(c, keyId, { error: err.message, status: 409 });
+      throw err;
+    }
   });

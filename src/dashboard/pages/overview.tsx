@@ -1,13 +1,18 @@
 import { Hono } from "hono";
+import { apiPath } from "../../lib/api-paths";
 import { getCreditSummary } from "../../services/credits";
-import { listGenerationViews } from "../../services/generations";
-import type { SignedIn } from "../../services/users";
+import { listGenerationViews, recentErrorCodes, usageByDay } from "../../services/generations";
+import { can, type SignedIn } from "../../services/users";
 import { PostForm } from "../components/form";
+import { UsageChart } from "../components/usage-chart";
 import { csrfToken, dashContext, signedInOf } from "../context";
 import type { DashEnv } from "../env";
 import { renderPage } from "../render";
+import { GenerationTable } from "./generations";
 
 const RECENT = 10;
+const CHART_DAYS = 30;
+const ERROR_DAYS = 7;
 
 /** The banner of a user who has not verified their email yet (keys need it). */
 export function VerifyBanner(props: { signedIn: SignedIn; csrf: string }) {
@@ -44,7 +49,13 @@ export const overviewPages = new Hono<DashEnv>().get("/", async (c) => {
   }
   const ctx = dashContext(c);
   const accountId = signedIn.current.accountId;
-  const [credits, recent] = await Promise.all([getCreditSummary(ctx, accountId), listGenerationViews(ctx, accountId, { limit: RECENT })]);
+  const seesGenerations = can(signedIn.current.role, "generations");
+  const [credits, recent, usage, errors] = await Promise.all([
+    getCreditSummary(ctx, accountId),
+    seesGenerations ? listGenerationViews(ctx, accountId, { limit: RECENT }) : null,
+    usageByDay(ctx, accountId, CHART_DAYS),
+    recentErrorCodes(ctx, accountId, ERROR_DAYS),
+  ]);
   return renderPage(
     c,
     "Overview",
@@ -68,37 +79,32 @@ export const overviewPages = new Hono<DashEnv>().get("/", async (c) => {
         </dl>
         <p class="muted">A completed generation spends one credit; failed and cancelled ones spend none.</p>
       </section>
-      <section aria-labelledby="recent-heading">
-        <h2 id="recent-heading">Recent generations</h2>
-        {recent.items.length === 0 ? (
-          <p>
-            No generations yet. Create an <a href="/dashboard/keys">API key</a> and send your first try-on.
-          </p>
+      <section aria-labelledby="usage-heading">
+        <h2 id="usage-heading">Usage</h2>
+        <UsageChart days={usage} />
+      </section>
+      <section aria-labelledby="errors-heading">
+        <h2 id="errors-heading">{`Error codes, last ${ERROR_DAYS} days`}</h2>
+        {errors.length === 0 ? (
+          <p>No failed generations in the last {ERROR_DAYS} days.</p>
         ) : (
           <div class="table-wrap">
             <table>
               <thead>
                 <tr>
-                  <th scope="col">Generation</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Product</th>
-                  <th scope="col">Created</th>
+                  <th scope="col">Code</th>
+                  <th scope="col">Generations</th>
                 </tr>
               </thead>
               <tbody>
-                {recent.items.map((g) => (
-                  <tr>
+                {errors.map((e) => (
+                  <tr data-error-code={e.code}>
                     <td>
-                      <code>{g.generationId}</code>
+                      <a href={apiPath(`/errors/${e.code}`)}>
+                        <code>{e.code}</code>
+                      </a>
                     </td>
-                    <td>
-                      <span class={`badge badge-${g.status.toLowerCase()}`}>{g.status}</span>
-                      {g.errorCode ? <span class="muted">{` ${g.errorCode}`}</span> : null}
-                    </td>
-                    <td>{g.productExternalId}</td>
-                    <td>
-                      <time datetime={g.createdAt}>{`${g.createdAt.slice(0, 16).replace("T", " ")} UTC`}</time>
-                    </td>
+                    <td class="num">{e.n}</td>
                   </tr>
                 ))}
               </tbody>
@@ -106,6 +112,23 @@ export const overviewPages = new Hono<DashEnv>().get("/", async (c) => {
           </div>
         )}
       </section>
+      {recent ? (
+        <section aria-labelledby="recent-heading">
+          <h2 id="recent-heading">Recent generations</h2>
+          {recent.items.length === 0 ? (
+            <p>
+              No generations yet. Create an <a href="/dashboard/keys">API key</a> and send your first try-on.
+            </p>
+          ) : (
+            <>
+              <GenerationTable items={recent.items} />
+              <p>
+                <a href="/dashboard/generations">All generations</a>
+              </p>
+            </>
+          )}
+        </section>
+      ) : null}
     </>,
   );
 });

@@ -11,13 +11,8 @@ import { errorPage, notFoundPage } from "./errors";
  * that does the job meanwhile. A page that gets built replaces its entry here.
  */
 const PENDING: Record<string, { meanwhile: string }> = {
-  "/dashboard/generations": { meanwhile: "GET /tryon/v1/generations lists them, with filters and cursor paging." },
-  "/dashboard/products": { meanwhile: "GET /tryon/v1/products lists them; DELETE /tryon/v1/products/{externalId} deletes one." },
   "/dashboard/playground": { meanwhile: "POST /tryon/v1/try-on runs a try-on; `npm run demo` shows one end to end." },
-  "/dashboard/webhooks": { meanwhile: "The /tryon/v1/webhooks endpoints manage endpoints, secrets and the delivery log." },
-  "/dashboard/credits": { meanwhile: "GET /tryon/v1/account shows the balance; the operator API lists the ledger." },
   "/dashboard/members": { meanwhile: "An operator can invite owners; member management comes with this page." },
-  "/dashboard/settings": { meanwhile: "The operator API (PATCH /admin/v1/accounts/{accountId}) changes account settings." },
 };
 
 export const stubPages = new Hono<DashEnv>();

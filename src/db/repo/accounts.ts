@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { accounts, apiKeys } from "../schema";
 
@@ -70,6 +70,48 @@ export async function updateApiKey(
     .where(and(eq(apiKeys.accountId, accountId), eq(apiKeys.id, keyId)))
     .returning();
   return row;
+}
+
+/**
+ * Rolls a key in ONE batch (one transaction): a new key copying the old one's account, name and
+ * limits from the row as it is now, and the old key's `expires_at`, both only while the old key is
+ * live and not rolled yet (not revoked, no expiry). Two rolls racing on one key make one successor;
+ * a crash leaves either both changes or neither (never an expiring key without its successor).
+ * Answers both rows, or undefined when the key was not rollable (or not there).
+ */
+export async function rollApiKey(
+  db: Db,
+  accountId: string,
+  keyId: string,
+  fresh: Pick<NewApiKeyRow, "id" | "keyHash" | "displayPrefix" | "createdAt">,
+  oldExpiresAt: number,
+): Promise<{ created: ApiKeyRow; previous: ApiKeyRow } | undefined> {
+  const rollable = and(eq(apiKeys.accountId, accountId), eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt), isNull(apiKeys.expiresAt));
+  // Every column, in the table's order (drizzle checks it): literals for the new key's own values.
+  const successor = db
+    .select({
+      id: sql<string>`${fresh.id}`.as("id"),
+      accountId: apiKeys.accountId,
+      name: apiKeys.name,
+      keyHash: sql<string>`${fresh.keyHash}`.as("key_hash"),
+      displayPrefix: sql<string>`${fresh.displayPrefix}`.as("display_prefix"),
+      rateLimitPerMinute: apiKeys.rateLimitPerMinute,
+      rateLimitBurst: apiKeys.rateLimitBurst,
+      spendCap: apiKeys.spendCap,
+      createdAt: sql<number>`${fresh.createdAt}`.as("created_at"),
+      revokedAt: sql<number | null>`null`.as("revoked_at"),
+      expiresAt: sql<number | null>`null`.as("expires_at"),
+      lastUsedAt: sql<number | null>`null`.as("last_used_at"),
+    })
+    .from(apiKeys)
+    .where(rollable);
+  const [created, previous] = await db.batch([
+    db.insert(apiKeys).select(successor).returning(),
+    db.update(apiKeys).set({ expiresAt: oldExpiresAt }).where(rollable).returning(),
+  ]);
+  const [newRow] = created;
+  const [oldRow] = previous;
+  return newRow && oldRow ? { created: newRow, previous: oldRow } : undefined;
 }
 
 /** The auth lookup: one query joining the key to its account. */

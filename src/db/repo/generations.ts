@@ -306,3 +306,32 @@ export async function findUnemitted(db: Db, before: number, limit: number): Prom
     .limit(limit)
     .all();
 }
+
+/** Generations of one account created at or after `since`, counted per UTC day (epoch day number) and status. */
+export async function countByDayAndStatus(
+  db: Db,
+  accountId: string,
+  since: number,
+  dayMs: number,
+): Promise<Array<{ day: number; status: GenerationStatus; n: number }>> {
+  const day = sql<number>`cast(${generations.createdAt} / ${dayMs} as integer)`;
+  return db
+    .select({ day, status: generations.status, n: sql<number>`count(*)` })
+    .from(generations)
+    .where(and(eq(generations.accountId, accountId), gte(generations.createdAt, since)))
+    .groupBy(day, generations.status)
+    .all();
+}
+
+/** Error codes of one account's generations created at or after `since`, most frequent first. */
+export async function countErrorCodes(db: Db, accountId: string, since: number): Promise<Array<{ code: string; n: number }>> {
+  const n = sql<number>`count(*)`;
+  const rows = await db
+    .select({ code: generations.errorCode, n })
+    .from(generations)
+    .where(and(eq(generations.accountId, accountId), gte(generations.createdAt, since), isNotNull(generations.errorCode)))
+    .groupBy(generations.errorCode)
+    .orderBy(desc(n), generations.errorCode)
+    .all();
+  return rows.flatMap((r) => (r.code === null ? [] : [{ code: r.code, n: r.n }]));
+}

@@ -46,3 +46,8 @@ export async function revokeUserSessions(db: Db, userId: string, now: number): P
     .returning({ id: sessions.id });
   return rows.length;
 }
+
+/** Records that the session's user just proved it is them again (recent-auth steps). */
+export async function markSessionReauthenticated(db: Db, id: string, at: number): Promise<void> {
+  await db.update(sessions).set({ reauthAt: at }).where(eq(sessions.id, id)).run();
+}

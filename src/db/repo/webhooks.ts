@@ -169,6 +169,37 @@ export async function listEndpointDeliveries(
 }
 
 /**
+ * Newest first, all of the account's deliveries: to its endpoints and to per-request
+ * `webhookUrl`s; optionally one generation's, and one status. Served by the account index, or
+ * the generation one when filtered by generation.
+ */
+export async function listAccountDeliveries(
+  db: Db,
+  accountId: string,
+  opts: {
+    limit: number;
+    before?: string | undefined;
+    status?: WebhookDeliveryRow["status"] | undefined;
+    generationId?: string | undefined;
+  },
+): Promise<WebhookDeliveryRow[]> {
+  return db
+    .select()
+    .from(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.accountId, accountId),
+        opts.generationId !== undefined ? eq(webhookDeliveries.generationId, opts.generationId) : undefined,
+        opts.before ? lt(webhookDeliveries.id, opts.before) : undefined,
+        opts.status ? eq(webhookDeliveries.status, opts.status) : undefined,
+      ),
+    )
+    .orderBy(desc(webhookDeliveries.id))
+    .limit(opts.limit)
+    .all();
+}
+
+/**
  * Claims the next attempt: succeeds only while the delivery is PENDING and
  * nobody else took attempt `expectedCount + 1`, so two copies of one queue
  * message never make the same attempt.

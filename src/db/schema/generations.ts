@@ -53,5 +53,7 @@ export const generations = sqliteTable(
     index("generations_status_idx").on(t.status, t.deadlineAt),
     index("generations_product_idx").on(t.accountId, t.productExternalId),
     index("generations_user_idx").on(t.accountId, t.externalUserId),
+    // The dashboard's usage chart and error summary: a time range of one account, read from the index alone.
+    index("generations_account_created_idx").on(t.accountId, t.createdAt, t.status, t.errorCode),
   ],
 );

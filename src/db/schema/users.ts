@@ -54,6 +54,8 @@ export const sessions = sqliteTable(
     /** Absolute expiry (created + 30 d, or 1 h for an operator session). */
     expiresAt: integer("expires_at").notNull(),
     revokedAt: integer("revoked_at"),
+    /** The last time the user proved it is them again on this session (password re-entered): recent-auth steps read it. */
+    reauthAt: integer("reauth_at"),
   },
   (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
 );

@@ -60,6 +60,9 @@ export const webhookDeliveries = sqliteTable(
     uniqueIndex("webhook_deliveries_dedupe_idx").on(t.dedupeKey),
     index("webhook_deliveries_endpoint_idx").on(t.accountId, t.endpointId, t.id),
     index("webhook_deliveries_created_idx").on(t.createdAt),
+    // The account's delivery log across endpoints and per-request URLs, and one generation's deliveries.
+    index("webhook_deliveries_account_idx").on(t.accountId, t.id),
+    index("webhook_deliveries_generation_idx").on(t.accountId, t.generationId, t.id),
   ],
 );
 

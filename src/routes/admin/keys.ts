@@ -1,6 +1,16 @@
 import { serviceContext } from "../../http/context";
 import { createRouter } from "../../http/router";
-import { AccountIdParam, ApiKeyListSchema, ApiKeySchema, CreateApiKeyBody, CreatedApiKeySchema, KeyIdParams, UpdateApiKeyBody } from "../../schemas/admin";
+import {
+  AccountIdParam,
+  ApiKeyListSchema,
+  ApiKeySchema,
+  CreateApiKeyBody,
+  CreatedApiKeySchema,
+  KeyIdParams,
+  RollApiKeyBody,
+  RolledApiKeySchema,
+  UpdateApiKeyBody,
+} from "../../schemas/admin";
 import { PaginationQuerySchema } from "../../schemas/common";
 import { ADMIN_SECURITY, defineRoute } from "../../schemas/errors";
 import * as accounts from "../../services/accounts";
@@ -79,6 +89,24 @@ const revoke = defineRoute({
   errors: ["API_KEY_NOT_FOUND"],
 });
 
+const roll = defineRoute({
+  method: "post",
+  path: "/accounts/{accountId}/keys/{keyId}/roll",
+  operationId: "adminRollApiKey",
+  tags,
+  security,
+  summary: "Roll a key: a new key with the same name and limits (plaintext returned once); the old one keeps working for `overlapSeconds`",
+  description:
+    "The old key gets `expiresAt` = now + `overlapSeconds` (0 to 7 days, default 24 h) and is refused after it, within 30 s everywhere. " +
+    "Only a live key that was not rolled yet can be rolled (409 API_KEY_NOT_ROLLABLE otherwise), so each key has at most one successor. " +
+    "A per-key spend cap counts the new key's spending from zero. The dashboard's roll uses the same service.",
+  request: { params: KeyIdParams, body: { required: false, content: { "application/json": { schema: RollApiKeyBody } } } },
+  responses: {
+    201: { description: "The new key (with its plaintext) and the rolled one", content: { "application/json": { schema: RolledApiKeySchema } } },
+  },
+  errors: ["API_KEY_NOT_FOUND", "API_KEY_NOT_ROLLABLE"],
+});
+
 export const keyRoutes = createRouter()
   .openapi(issue, async (c) => {
     const { record, plaintext } = await accounts.issueApiKey(serviceContext(c), c.req.valid("param").accountId, c.req.valid("json"));
@@ -99,4 +127,9 @@ export const keyRoutes = createRouter()
   .openapi(revoke, async (c) => {
     const { accountId, keyId } = c.req.valid("param");
     return c.json(presentApiKey(await accounts.revokeApiKey(serviceContext(c), accountId, keyId)), 200);
+  })
+  .openapi(roll, async (c) => {
+    const { accountId, keyId } = c.req.valid("param");
+    const { record, plaintext, previous } = await accounts.rollApiKey(serviceContext(c), accountId, keyId, c.req.valid("json").overlapSeconds);
+    return c.json({ ...presentApiKey(record), key: plaintext, previous: presentApiKey(previous) }, 201);
   });

@@ -29,5 +29,7 @@ export function presentApiKey(k: ApiKeyRecord): z.infer<typeof ApiKeySchema> {
     spendCap: k.spendCap,
     createdAt: toIso(k.createdAt),
     revokedAt: toIso(k.revokedAt),
+    expiresAt: toIso(k.expiresAt),
+    lastUsedAt: toIso(k.lastUsedAt),
   };
 }

@@ -4,6 +4,7 @@ import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
 import { idCursor, type Page, type PageRequest, pageOf } from "../../lib/pagination";
 import type { KeepForDays } from "../../lib/retention-days";
+import { ROLL_OVERLAP_DEFAULT_SECONDS } from "../../schemas/admin";
 import { displayPrefix, generateApiKey, hashApiKey } from "./api-keys";
 import { evictAccountFromAuthCache, evictKeyFromAuthCache } from "./auth";
 
@@ -137,4 +138,31 @@ export async function revokeApiKey(ctx: ServiceContext, accountId: string, keyId
   if (!row) throw new ApiError("API_KEY_NOT_FOUND", `No key ${keyId} on account ${accountId}.`);
   evictKeyFromAuthCache(row.keyHash);
   return row;
+}
+
+/**
+ * Rolls a key: a new key with the same name and limits is issued (its plaintext returned here,
+ * once), and the old key keeps working for `overlapSeconds` (0 = refused from now on), through
+ * `expires_at`, which authentication honours. Only a live key that was not rolled yet can be
+ * rolled (API_KEY_NOT_ROLLABLE otherwise), so a key has at most one successor. A per-key spend
+ * cap counts the new key's own spending, from zero.
+ */
+export async function rollApiKey(
+  ctx: ServiceContext,
+  accountId: string,
+  keyId: string,
+  overlapSeconds: number = ROLL_OVERLAP_DEFAULT_SECONDS,
+): Promise<{ record: ApiKeyRecord; plaintext: string; previous: ApiKeyRecord }> {
+  const existing = await getApiKey(ctx, accountId, keyId);
+  const now = ctx.now();
+  const plaintext = generateApiKey();
+  const fresh = { id: newId("apiKey", now), keyHash: await hashApiKey(plaintext), displayPrefix: displayPrefix(plaintext), createdAt: now };
+  const rolled = await repo.rollApiKey(ctx.db, accountId, keyId, fresh, now + Math.max(0, overlapSeconds) * 1000);
+  if (!rolled) {
+    const why = existing.revokedAt !== null ? "revoked" : existing.expiresAt !== null && existing.expiresAt <= now ? "expired" : "already rolled";
+    throw new ApiError("API_KEY_NOT_ROLLABLE", `The key ${keyId} is ${why}; only a live key that was not rolled yet can be rolled.`);
+  }
+  // This isolate forgets the old key's cached lookup now; others cache it no longer than its expiry.
+  evictKeyFromAuthCache(rolled.previous.keyHash);
+  return { record: rolled.created, plaintext, previous: rolled.previous };
 }

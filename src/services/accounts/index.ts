@@ -1,4 +1,15 @@
 export type { Account, ApiKeyRecord, IssueKeyInput } from "./accounts";
-export { createAccount, getAccount, getApiKey, issueApiKey, listAccounts, listApiKeys, revokeApiKey, updateAccount, updateApiKey } from "./accounts";
+export {
+  createAccount,
+  getAccount,
+  getApiKey,
+  issueApiKey,
+  listAccounts,
+  listApiKeys,
+  revokeApiKey,
+  rollApiKey,
+  updateAccount,
+  updateApiKey,
+} from "./accounts";
 export type { AuthContext } from "./auth";
 export { authenticate, readPresentedKey } from "./auth";

@@ -1,3 +1,5 @@
+export type { DetailImage, GenerationDetail } from "./detail";
+export { loadGenerationDetail } from "./detail";
 export { cancelRemoteJob, failGeneration } from "./lifecycle";
 export { cancelGeneration, listGenerationViews, waitAfterAcceptance } from "./read-and-cancel";
 export type { RunnerDeps } from "./runner";
@@ -5,4 +7,6 @@ export { backoffSeconds, PoisonMessageError, processDeadLetter, processGeneratio
 export { recoverLostMessages, settleStragglers, timeOutOverdue } from "./sweep";
 export type { TryOnAccepted } from "./try-on";
 export { createTryOn } from "./try-on";
+export type { UsageDay } from "./usage";
+export { recentErrorCodes, usageByDay } from "./usage";
 export { loadGenerationView } from "./view";

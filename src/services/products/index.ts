@@ -13,3 +13,5 @@ export {
   resolveProductImage,
   upsertProduct,
 } from "./products";
+export type { ProductThumbnail } from "./thumbnails";
+export { productThumbnails } from "./thumbnails";

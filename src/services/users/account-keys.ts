@@ -1,7 +1,7 @@
 import { effectiveBurst } from "../../config";
 import type { ServiceContext } from "../../context";
 import type { Page, PageRequest } from "../../lib/pagination";
-import { type ApiKeyRecord, getAccount, type IssueKeyInput, issueApiKey, listApiKeys, revokeApiKey } from "../accounts";
+import { type ApiKeyRecord, getAccount, getApiKey, type IssueKeyInput, issueApiKey, listApiKeys, revokeApiKey, rollApiKey } from "../accounts";
 import { can } from "./roles";
 import type { SignedIn } from "./sessions";
 
@@ -24,6 +24,13 @@ function memberRefusal(member: SignedIn): KeyRefusal | null {
 export async function listMemberKeys(ctx: ServiceContext, member: SignedIn, page: PageRequest = { limit: 200 }): Promise<Page<ApiKeyRecord>> {
   if (!member.current || !can(member.current.role, "keys")) return { items: [], nextCursor: null, hasMore: false, count: 0 };
   return listApiKeys(ctx, member.current.accountId, page);
+}
+
+/** One key of the member's current account (API_KEY_NOT_FOUND for any other account's key). */
+export async function getMemberKey(ctx: ServiceContext, member: SignedIn, keyId: string): Promise<{ ok: true; record: ApiKeyRecord } | KeyRefusal> {
+  const refused = memberRefusal(member);
+  if (refused || !member.current) return refused ?? { ok: false, reason: "no-account" };
+  return { ok: true, record: await getApiKey(ctx, member.current.accountId, keyId) };
 }
 
 /** Rate limits above the account's effective ones (account override, else configuration) are refused. */
@@ -56,4 +63,21 @@ export async function revokeMemberKey(ctx: ServiceContext, member: SignedIn, key
   const refused = memberRefusal(member);
   if (refused || !member.current) return refused ?? { ok: false, reason: "no-account" };
   return { ok: true, record: await revokeApiKey(ctx, member.current.accountId, keyId) };
+}
+
+/**
+ * Rolls a key of the member's current account (the operator API's own verb): a new key with the
+ * same name and limits, the old one valid for `overlapSeconds`. Like creating a key, it needs a
+ * verified email.
+ */
+export async function rollMemberKey(
+  ctx: ServiceContext,
+  member: SignedIn,
+  keyId: string,
+  overlapSeconds: number,
+): Promise<{ ok: true; record: ApiKeyRecord; plaintext: string; previous: ApiKeyRecord } | KeyRefusal> {
+  const refused = memberRefusal(member);
+  if (refused || !member.current) return refused ?? { ok: false, reason: "no-account" };
+  if (member.user.emailVerifiedAt === null) return { ok: false, reason: "email-not-verified" };
+  return { ok: true, ...(await rollApiKey(ctx, member.current.accountId, keyId, overlapSeconds)) };
 }

@@ -1,11 +1,12 @@
 export type { KeyRefusal } from "./account-keys";
-export { createMemberKey, listMemberKeys, revokeMemberKey } from "./account-keys";
+export { createMemberKey, getMemberKey, listMemberKeys, revokeMemberKey, rollMemberKey } from "./account-keys";
 export { signupCreditsReference } from "./credits";
 export { EMAIL_LINK_TTL_MS } from "./email-links";
 export type { CreateInviteInput, Invite } from "./invites";
 export { acceptInvite, createInvite, findInvite } from "./invites";
 export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem } from "./password-rules";
 export { hashPassword, PASSWORD_HASH_VERSION, PBKDF2_ITERATIONS, verifyPassword } from "./passwords";
+export { hasRecentAuth, markRecentAuth, RECENT_AUTH_MS, reauthenticateWithPassword } from "./recent-auth";
 export type { ResetResult } from "./recovery";
 export { isResetLinkLive, requestPasswordReset, resendVerification, resetPassword, verifyEmail } from "./recovery";
 export type { MemberRole, Permission } from "./roles";

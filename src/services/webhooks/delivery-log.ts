@@ -59,9 +59,33 @@ export async function listDeliveries(
   const before = DELIVERY_CURSOR.decode(input.cursor);
   await requireEndpoint(ctx, accountId, endpointId);
   const rows = await repo.listEndpointDeliveries(ctx.db, accountId, endpointId, { limit: input.limit + 1, before, status: input.status });
+  return withAttempts(ctx, rows, input.limit);
+}
+
+/**
+ * The account's whole delivery log, newest first: deliveries to its endpoints and to per-request
+ * `webhookUrl`s (which have no endpoint), optionally one generation's and one status.
+ */
+export async function listAccountDeliveries(
+  ctx: ServiceContext,
+  accountId: string,
+  input: PageRequest & { status?: repo.WebhookDeliveryRow["status"] | undefined; generationId?: string | undefined },
+): Promise<Page<WebhookDeliveryView>> {
+  const before = DELIVERY_CURSOR.decode(input.cursor);
+  const rows = await repo.listAccountDeliveries(ctx.db, accountId, {
+    limit: input.limit + 1,
+    before,
+    status: input.status,
+    generationId: input.generationId,
+  });
+  return withAttempts(ctx, rows, input.limit);
+}
+
+/** The page of `rows` (read with limit + 1), each delivery with its attempts (one more query). */
+async function withAttempts(ctx: ServiceContext, rows: repo.WebhookDeliveryRow[], limit: number): Promise<Page<WebhookDeliveryView>> {
   const page = pageOf(
     rows,
-    input.limit,
+    limit,
     DELIVERY_CURSOR,
     (r) => r.id,
     (r) => r,
@@ -94,10 +118,21 @@ export async function getDelivery(ctx: ServiceContext, accountId: string, endpoi
  * one attempt and ends FAILED again if it fails.
  */
 export async function retryDelivery(ctx: ServiceContext, accountId: string, endpointId: string, deliveryId: string): Promise<WebhookDeliveryView> {
-  let row = await requireDelivery(ctx, accountId, endpointId, deliveryId);
+  return retryRow(ctx, await requireDelivery(ctx, accountId, endpointId, deliveryId));
+}
+
+/** `retryDelivery` for any delivery of the account, by id alone: also one to a per-request `webhookUrl`. */
+export async function retryAccountDelivery(ctx: ServiceContext, accountId: string, deliveryId: string): Promise<WebhookDeliveryView> {
+  const row = await repo.findDelivery(ctx.db, accountId, deliveryId);
+  if (!row) throw new ApiError("WEBHOOK_NOT_FOUND", `No webhook delivery ${deliveryId} on this account.`);
+  return retryRow(ctx, row);
+}
+
+async function retryRow(ctx: ServiceContext, found: repo.WebhookDeliveryRow): Promise<WebhookDeliveryView> {
+  let row = found;
   const scheduled = row.status === "PENDING";
   if (!scheduled) {
-    row = (await repo.updateDelivery(ctx.db, accountId, deliveryId, { status: "PENDING", nextAttemptAt: ctx.now(), updatedAt: ctx.now() })) ?? row;
+    row = (await repo.updateDelivery(ctx.db, row.accountId, row.id, { status: "PENDING", nextAttemptAt: ctx.now(), updatedAt: ctx.now() })) ?? row;
   }
   await enqueueDeliveries(ctx, [row], { manual: { scheduled } });
   return presentDelivery(row, await repo.listAttempts(ctx.db, [row.id]));

@@ -1,5 +1,5 @@
 export { processWebhookMessage } from "./attempt";
-export { getDelivery, listDeliveries, retryDelivery, sendTestEvent } from "./delivery-log";
+export { getDelivery, listAccountDeliveries, listDeliveries, retryAccountDelivery, retryDelivery, sendTestEvent } from "./delivery-log";
 export { createEndpoint, deleteEndpoint, getEndpoint, getEndpointSecret, listEndpoints, rotateEndpointSecret, updateEndpoint } from "./endpoints";
 export type { GenerationFinished } from "./generation-deliveries";
 export { createGenerationDeliveries } from "./generation-deliveries";

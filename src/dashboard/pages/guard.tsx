@@ -1,0 +1,28 @@
+import type { Context } from "hono";
+import { can, type Permission, type SignedIn } from "../../services/users";
+import { signedInOf } from "../context";
+import type { DashEnv } from "../env";
+import { AREAS } from "../nav";
+import { renderPage } from "../render";
+import { errorPage } from "./errors";
+import { NoAccount } from "./overview";
+
+export interface Allowed {
+  signedIn: SignedIn;
+  accountId: string;
+}
+
+/**
+ * The current account when the member's role has `permission`; otherwise the page to answer
+ * instead (no account: say so; a role without it: 403, before anything is read or changed).
+ */
+export function allowed(c: Context<DashEnv>, permission: Permission): Allowed | Response {
+  const signedIn = signedInOf(c);
+  const current = signedIn.current;
+  if (!current) return renderPage(c, AREAS.find((a) => a.permission === permission)?.label ?? "Dashboard", <NoAccount />);
+  if (!can(current.role, permission)) {
+    const label = AREAS.find((a) => a.permission === permission)?.label ?? permission;
+    return errorPage(c, 403, "Not allowed", `Your role on this account cannot open ${label}.`);
+  }
+  return { signedIn, accountId: current.accountId };
+}
