@@ -4,6 +4,7 @@ import { CreateApiKeyBody } from "../../schemas/admin";
 import type { ApiKeyRecord } from "../../services/accounts";
 import { createMemberKey, type KeyRefusal, listMemberKeys, revokeMemberKey, type SignedIn } from "../../services/users";
 import { Field, FormError, PostForm } from "../components/form";
+import { TableWrap } from "../components/table-wrap";
 import { Time } from "../components/time";
 import { csrfToken, dashContext, signedInOf } from "../context";
 import { setFlash } from "../cookies";
@@ -32,7 +33,7 @@ function KeyStatus(props: { k: ApiKeyRecord }) {
 function KeyTable(props: { keys: ApiKeyRecord[]; csrf: string }) {
   if (props.keys.length === 0) return <p>No keys yet.</p>;
   return (
-    <div class="table-wrap">
+    <TableWrap label="API keys">
       <table>
         <thead>
           <tr>
@@ -79,7 +80,7 @@ function KeyTable(props: { keys: ApiKeyRecord[]; csrf: string }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 

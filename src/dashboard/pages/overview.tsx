@@ -3,6 +3,7 @@ import { getCreditSummary } from "../../services/credits";
 import { listGenerationViews } from "../../services/generations";
 import type { SignedIn } from "../../services/users";
 import { PostForm } from "../components/form";
+import { TableWrap } from "../components/table-wrap";
 import { csrfToken, dashContext, signedInOf } from "../context";
 import type { DashEnv } from "../env";
 import { renderPage } from "../render";
@@ -75,7 +76,7 @@ export const overviewPages = new Hono<DashEnv>().get("/", async (c) => {
             No generations yet. Create an <a href="/dashboard/keys">API key</a> and send your first try-on.
           </p>
         ) : (
-          <div class="table-wrap">
+          <TableWrap label="Recent generations">
             <table>
               <thead>
                 <tr>
@@ -103,7 +104,7 @@ export const overviewPages = new Hono<DashEnv>().get("/", async (c) => {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </section>
     </>,
