@@ -5,7 +5,9 @@
 //    whose overhead would dwarf the Worker's own cost), bindings read from wrangler.toml;
 // 3. seeds an account + key through the operator API (rate limit raised so the bench measures throughput,
 //    not 429s) and grants it credits;
-// 4. drives each endpoint with autocannon and prints req/s, p50, p99 and the ratio to the bare route.
+// 4. drives each endpoint with autocannon and prints req/s, p50, p99 and the ratio to the bare route;
+// 5. renders every dashboard page (scripts/bench-dashboard.mjs): p50 per page beside the bare route, and
+//    each page's weight without images and the origins it references.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -16,6 +18,7 @@ import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
 import { convertV4MiniflareOptions, Miniflare, NoOpLog } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { benchDashboard } from "./bench-dashboard.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const wranglerBin = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
@@ -277,6 +280,20 @@ async function main() {
       const e2e = await timeToCompleted(base, key, tryOn.body);
       if (e2e) log(`\nend-to-end (mock engine, POST /try-on → ${e2e.status} seen by polling): ${e2e.ms} ms`);
     }
+
+    const db = await mf.getD1Database("DB");
+    await benchDashboard({
+      base,
+      db,
+      run,
+      log,
+      tryOn: async (userKey) => {
+        const prepared = await prepareTryOn(base, userKey, paths);
+        if (!prepared.generationId) return null;
+        const done = await timeToCompleted(base, userKey, prepared.body);
+        return done?.status === "COMPLETED" ? prepared.generationId : null;
+      },
+    });
   } finally {
     await mf?.dispose();
     rmSync(outdir, { recursive: true, force: true });

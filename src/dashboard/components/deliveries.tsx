@@ -1,5 +1,6 @@
 import type { WebhookDeliveryView } from "../../schemas/webhooks";
 import { PostForm } from "./form";
+import { TableWrap } from "./table-wrap";
 
 const when = (iso: string | null) => (iso ? <time datetime={iso}>{`${iso.slice(0, 16).replace("T", " ")} UTC`}</time> : <span class="muted">—</span>);
 
@@ -13,7 +14,7 @@ const STATUS_BADGE: Record<WebhookDeliveryView["status"], string> = { PENDING: "
 export function DeliveryTable(props: { deliveries: WebhookDeliveryView[]; csrf: string; back: string; canRetry: boolean }) {
   if (props.deliveries.length === 0) return <p>No deliveries.</p>;
   return (
-    <div class="table-wrap">
+    <TableWrap label="Webhook deliveries">
       <table>
         <thead>
           <tr>
@@ -72,6 +73,6 @@ export function DeliveryTable(props: { deliveries: WebhookDeliveryView[]; csrf: 
           })}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }

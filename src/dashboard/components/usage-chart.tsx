@@ -1,5 +1,6 @@
 import type { GenerationStatus } from "../../schemas/generation-status";
 import type { UsageDay } from "../../services/generations";
+import { TableWrap } from "./table-wrap";
 
 /** Bottom to top in each day's stacked bar. */
 const STACK: readonly GenerationStatus[] = ["COMPLETED", "FAILED", "PROCESSING", "PENDING"];
@@ -77,7 +78,7 @@ export function UsageChart(props: { days: UsageDay[] }) {
         </ul>
         <details>
           <summary>The numbers as a table</summary>
-          <div class="table-wrap">
+          <TableWrap label="Generations per day">
             <table class="usage-table">
               <thead>
                 <tr>
@@ -100,7 +101,7 @@ export function UsageChart(props: { days: UsageDay[] }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         </details>
       </figcaption>
     </figure>

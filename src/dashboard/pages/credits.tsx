@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { PaginationQuerySchema } from "../../schemas/common";
 import { getCreditLedger } from "../../services/credits";
+import { TableWrap } from "../components/table-wrap";
 import { Time } from "../components/time";
 import { dashContext } from "../context";
 import type { DashEnv } from "../env";
@@ -49,7 +50,7 @@ export const creditPages = new Hono<DashEnv>().get("/credits", async (c) => {
       {ledger.items.length === 0 ? (
         <p>No ledger entries yet.</p>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label="Credit ledger">
           <table>
             <thead>
               <tr>
@@ -86,7 +87,7 @@ export const creditPages = new Hono<DashEnv>().get("/credits", async (c) => {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <nav class="pager" aria-label="Pages">
         {c.req.query("cursor") ? <a href="/dashboard/credits">Newest entries</a> : null}

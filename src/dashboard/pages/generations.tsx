@@ -11,6 +11,7 @@ import { listAccountDeliveries } from "../../services/webhooks";
 import { DeliveryTable } from "../components/deliveries";
 import { Field, PostForm } from "../components/form";
 import { FilterForm, SelectField } from "../components/select-field";
+import { TableWrap } from "../components/table-wrap";
 import { Time } from "../components/time";
 import { csrfToken, dashContext } from "../context";
 import { setFlash } from "../cookies";
@@ -37,7 +38,7 @@ export function StatusBadge(props: { g: Pick<GenerationView, "status" | "errorCo
 /** A generations table (the list, and the overview's recent ones). */
 export function GenerationTable(props: { items: GenerationView[] }) {
   return (
-    <div class="table-wrap">
+    <TableWrap label="Generations">
       <table>
         <thead>
           <tr>
@@ -66,7 +67,7 @@ export function GenerationTable(props: { items: GenerationView[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 

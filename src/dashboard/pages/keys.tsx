@@ -6,6 +6,7 @@ import { CreateApiKeyBody, ROLL_OVERLAP_DEFAULT_SECONDS, ROLL_OVERLAP_MAX_SECOND
 import type { ApiKeyRecord } from "../../services/accounts";
 import { createMemberKey, getMemberKey, type KeyRefusal, listMemberKeys, revokeMemberKey, rollMemberKey, type SignedIn } from "../../services/users";
 import { Field, FormError, PostForm } from "../components/form";
+import { TableWrap } from "../components/table-wrap";
 import { Time } from "../components/time";
 import { csrfToken, dashContext, signedInOf } from "../context";
 import { setFlash } from "../cookies";
@@ -34,7 +35,7 @@ function KeyStatus(props: { k: ApiKeyRecord }) {
 function KeyTable(props: { keys: ApiKeyRecord[]; csrf: string }) {
   if (props.keys.length === 0) return <p>No keys yet.</p>;
   return (
-    <div class="table-wrap">
+    <TableWrap label="API keys">
       <table>
         <thead>
           <tr>
@@ -86,7 +87,7 @@ function KeyTable(props: { keys: ApiKeyRecord[]; csrf: string }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 

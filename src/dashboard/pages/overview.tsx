@@ -4,6 +4,7 @@ import { getCreditSummary } from "../../services/credits";
 import { listGenerationViews, recentErrorCodes, usageByDay } from "../../services/generations";
 import { can, type SignedIn } from "../../services/users";
 import { PostForm } from "../components/form";
+import { TableWrap } from "../components/table-wrap";
 import { UsageChart } from "../components/usage-chart";
 import { csrfToken, dashContext, signedInOf } from "../context";
 import type { DashEnv } from "../env";
@@ -88,7 +89,7 @@ export const overviewPages = new Hono<DashEnv>().get("/", async (c) => {
         {errors.length === 0 ? (
           <p>No failed generations in the last {ERROR_DAYS} days.</p>
         ) : (
-          <div class="table-wrap">
+          <TableWrap label="Error codes">
             <table>
               <thead>
                 <tr>
@@ -109,7 +110,7 @@ export const overviewPages = new Hono<DashEnv>().get("/", async (c) => {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </section>
       {recent ? (

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { PaginationQuerySchema } from "../../schemas/common";
 import { deleteProduct, getProduct, listProducts, productStats, productThumbnails } from "../../services/products";
 import { PostForm } from "../components/form";
+import { TableWrap } from "../components/table-wrap";
 import { Time } from "../components/time";
 import { csrfToken, dashContext } from "../context";
 import { setFlash } from "../cookies";
@@ -31,7 +32,7 @@ async function listPage(c: Context<DashEnv>) {
       {page.items.length === 0 ? (
         <p>No products yet.</p>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label="Products">
           <table>
             <thead>
               <tr>
@@ -62,7 +63,7 @@ async function listPage(c: Context<DashEnv>) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <nav class="pager" aria-label="Pages">
         {c.req.query("cursor") ? <a href="/dashboard/products">Newest products</a> : null}

@@ -19,6 +19,7 @@ import {
 import { DeliveryTable } from "../components/deliveries";
 import { Field, FormError, PostForm } from "../components/form";
 import { checkPostedPassword, ReauthForm, type ReauthRefusal } from "../components/reauth";
+import { TableWrap } from "../components/table-wrap";
 import { Time } from "../components/time";
 import { csrfToken, dashContext } from "../context";
 import { setFlash } from "../cookies";
@@ -147,7 +148,7 @@ async function listPage(
       {endpoints.items.length === 0 ? (
         <p>No endpoints yet.</p>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label="Webhook endpoints">
           <table>
             <thead>
               <tr>
@@ -173,7 +174,7 @@ async function listPage(
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <h2>Add an endpoint</h2>
       <PostForm action="/dashboard/webhooks" csrf={csrf} label="Add an endpoint">

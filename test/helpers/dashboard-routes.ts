@@ -1,0 +1,99 @@
+import { AREAS } from "../../src/dashboard/nav";
+import type { Permission } from "../../src/services/users";
+
+/**
+ * The ONE list of the dashboard's routes, with who may use each. Every quality harness reads it:
+ * the dashboard auth matrix (test/dashboard/auth-matrix.test.ts, which fails when a served
+ * dashboard route is missing here), the API auth matrix (the two together must cover every
+ * served route), the form fuzz, the browser's accessibility and layout runs, the bench and the
+ * screenshots. A new page is covered by all of them once its routes are added here; an area of
+ * the nav (src/dashboard/nav.ts) is added automatically.
+ *
+ * Pure data (no workerd import): Node scripts load it too, through tsx.
+ */
+
+/**
+ * - `public`: served signed out (sign-in, sign-up, links from emails).
+ * - `member`: needs a session; `permission` (when set) is the role permission it needs.
+ * - `operator`: the operator console: not found for anyone but an operator.
+ * - `dev`: development-only pages (no sign-in; 404 in a deployment).
+ */
+export type Access = "public" | "member" | "operator" | "dev";
+
+/** Ids of the fixture a consumer created, by route parameter name (`:keyId` → ids.keyId). */
+export type RouteIds = Record<string, string>;
+
+export interface DashRoute {
+  access: Access;
+  permission?: Permission;
+  /** A GET that renders a page: audited for accessibility and layout, rendered by the bench. */
+  page?: boolean;
+  /** The path to request (its query included); parameters are filled from the consumer's ids. Default: the pattern. */
+  example?: string;
+  /** POST: the fields of a successful form (the CSRF token is added by the sender). */
+  form?: (ids: RouteIds) => Record<string, string>;
+  /** The status its intended user gets (a signed-in owner; signed out for public pages). */
+  ok: number;
+  /** The status a signed-in visitor gets when it differs (signed in, sign-in and sign-up redirect to the dashboard). */
+  signedInOk?: number;
+  /** Changes state a later sample needs (sign-out, revoke): matrices run it last, on its own session. */
+  destructive?: boolean;
+}
+
+const areaRoutes: Record<string, DashRoute> = Object.fromEntries(
+  AREAS.map((a) => [`GET ${a.path}`, { access: "member", permission: a.permission, page: true, ok: 200 } satisfies DashRoute]),
+);
+
+export const DASHBOARD_ROUTES: Record<string, DashRoute> = {
+  // Signed-out pages.
+  "GET /dashboard/sign-in": { access: "public", page: true, ok: 200, signedInOk: 303 },
+  "POST /dashboard/sign-in": { access: "public", form: (ids) => ({ email: ids.email ?? "", password: ids.password ?? "" }), ok: 303 },
+  "GET /dashboard/sign-up": { access: "public", page: true, ok: 200, signedInOk: 303 },
+  "POST /dashboard/sign-up": {
+    access: "public",
+    form: (ids) => ({ email: `new-${ids.nonce ?? "x"}@example.com`, password: ids.password ?? "", accountName: "Matrix new" }),
+    ok: 200,
+  },
+  "GET /dashboard/forgot-password": { access: "public", page: true, ok: 200 },
+  "POST /dashboard/forgot-password": { access: "public", form: (ids) => ({ email: ids.email ?? "" }), ok: 200 },
+  // Without a live token the page explains the link is dead (what a stale email link shows).
+  "GET /dashboard/reset-password": { access: "public", page: true, example: "/dashboard/reset-password?token=expired", ok: 400 },
+  "POST /dashboard/reset-password": { access: "public", form: () => ({ token: "expired", password: "unused-Strong-pass-31" }), ok: 400 },
+  "GET /dashboard/verify-email": { access: "public", page: true, example: "/dashboard/verify-email?token=expired", ok: 400 },
+  "POST /dashboard/sign-out": { access: "public", form: () => ({}), ok: 303, destructive: true },
+  "GET /dashboard/dev/outbox": { access: "dev", page: true, ok: 200 },
+  "GET /dashboard/app.css": { access: "public", ok: 200 },
+  "GET /dashboard/app.js": { access: "public", ok: 200 },
+
+  // Signed-in pages outside the nav.
+  "GET /dashboard/account": { access: "member", page: true, ok: 200 },
+  "POST /dashboard/verify-email/resend": { access: "member", form: () => ({}), ok: 303 },
+  "POST /dashboard/sign-out-everywhere": { access: "member", form: () => ({}), ok: 303, destructive: true },
+  "POST /dashboard/switch-account": { access: "member", form: (ids) => ({ accountId: ids.accountId ?? "", next: "/dashboard/keys" }), ok: 303 },
+  "POST /dashboard/invites/accept": { access: "member", form: () => ({ invite: "expired" }), ok: 400 },
+  "GET /dashboard/operator": { access: "operator", page: true, ok: 200 },
+
+  // The nav's areas, and their forms.
+  ...areaRoutes,
+  "POST /dashboard/keys": { access: "member", permission: "keys", form: () => ({ name: "matrix", rateLimitPerMinute: "", spendCap: "" }), ok: 201 },
+  "POST /dashboard/keys/:keyId/revoke": { access: "member", permission: "keys", form: () => ({}), ok: 303, destructive: true },
+};
+
+/** The concrete path of a route (its example, else its pattern) with its parameters filled from `ids`. */
+export function routePath(key: string, ids: RouteIds = {}): string {
+  const route = DASHBOARD_ROUTES[key];
+  if (!route) throw new Error(`${key} is not in DASHBOARD_ROUTES (test/helpers/dashboard-routes.ts)`);
+  const pattern = route.example ?? key.slice(key.indexOf(" ") + 1);
+  return pattern.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const id = ids[name];
+    if (id === undefined) throw new Error(`${key}: no fixture id for :${name}; give the harness one`);
+    return encodeURIComponent(id);
+  });
+}
+
+/** The pages (GET, HTML) to audit, as `{ key, path, access }`, parameters filled from `ids`. */
+export function dashboardPages(ids: RouteIds = {}): Array<{ key: string; path: string; access: Access; status: number }> {
+  return Object.entries(DASHBOARD_ROUTES)
+    .filter(([, r]) => r.page)
+    .map(([key, r]) => ({ key, path: routePath(key, ids), access: r.access, status: r.ok }));
+}
