@@ -8,6 +8,7 @@ import { ASSET_CSS, ASSET_JS } from "./layout";
 import { csrfProtection } from "./middleware/csrf";
 import { securityHeaders } from "./middleware/security-headers";
 import { loadSignedIn, requireSignIn } from "./middleware/session";
+import { accountPages } from "./pages/account";
 import { devOutboxPages } from "./pages/dev-outbox";
 import { errorPage, notFoundPage } from "./pages/errors";
 import { keyPages } from "./pages/keys";
@@ -43,6 +44,7 @@ export function createDashboard(): Hono<DashEnv> {
   dash.route("/", signUpPages);
   dash.route("/", passwordPages);
   dash.route("/", sessionPages);
+  dash.route("/", accountPages);
   dash.route("/", devOutboxPages);
 
   dash.use("*", requireSignIn);
