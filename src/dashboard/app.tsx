@@ -12,6 +12,7 @@ import { accountPages } from "./pages/account";
 import { devOutboxPages } from "./pages/dev-outbox";
 import { errorPage, notFoundPage } from "./pages/errors";
 import { keyPages } from "./pages/keys";
+import { memberPages } from "./pages/members";
 import { overviewPages } from "./pages/overview";
 import { passwordPages } from "./pages/password";
 import { sessionPages } from "./pages/session";
@@ -50,6 +51,7 @@ export function createDashboard(): Hono<DashEnv> {
   dash.use("*", requireSignIn);
   dash.route("/", overviewPages);
   dash.route("/", keyPages);
+  dash.route("/", memberPages);
   dash.route("/", stubPages);
 
   dash.all("*", (c) => {

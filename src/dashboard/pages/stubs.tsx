@@ -16,7 +16,6 @@ const PENDING: Record<string, { meanwhile: string }> = {
   "/dashboard/playground": { meanwhile: "POST /tryon/v1/try-on runs a try-on; `npm run demo` shows one end to end." },
   "/dashboard/webhooks": { meanwhile: "The /tryon/v1/webhooks endpoints manage endpoints, secrets and the delivery log." },
   "/dashboard/credits": { meanwhile: "GET /tryon/v1/account shows the balance; the operator API lists the ledger." },
-  "/dashboard/members": { meanwhile: "An operator can invite owners; member management comes with this page." },
   "/dashboard/settings": { meanwhile: "The operator API (PATCH /admin/v1/accounts/{accountId}) changes account settings." },
 };
 
