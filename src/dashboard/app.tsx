@@ -13,6 +13,7 @@ import { devOutboxPages } from "./pages/dev-outbox";
 import { errorPage, notFoundPage } from "./pages/errors";
 import { keyPages } from "./pages/keys";
 import { memberPages } from "./pages/members";
+import { operatorPages } from "./pages/operator";
 import { overviewPages } from "./pages/overview";
 import { passwordPages } from "./pages/password";
 import { sessionPages } from "./pages/session";
@@ -47,6 +48,7 @@ export function createDashboard(): Hono<DashEnv> {
   dash.route("/", sessionPages);
   dash.route("/", accountPages);
   dash.route("/", devOutboxPages);
+  dash.route("/", operatorPages);
 
   dash.use("*", requireSignIn);
   dash.route("/", overviewPages);

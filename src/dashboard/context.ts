@@ -21,9 +21,12 @@ export function clientIp(c: Context<DashEnv>): string | null {
   return c.req.header("cf-connecting-ip") ?? null;
 }
 
-/** The CSRF token forms of this request must carry: the session's, or the signed-out visitor's cookie. */
+/**
+ * The CSRF token forms of this request must carry: the console's ADMIN_TOKEN session's (on its
+ * pages), the user session's, or the signed-out visitor's cookie.
+ */
 export function csrfToken(c: Context<DashEnv>): string {
-  return c.get("signedIn")?.session.csrfToken ?? c.get("preSessionCsrf") ?? "";
+  return c.get("operatorSession")?.csrfToken ?? c.get("signedIn")?.session.csrfToken ?? c.get("preSessionCsrf") ?? "";
 }
 
 /**
