@@ -6,6 +6,7 @@ import { describeError, log } from "../lib/logger";
 import type { DashEnv } from "./env";
 import { ASSET_CSS, ASSET_JS } from "./layout";
 import { csrfProtection } from "./middleware/csrf";
+import { idempotentForms } from "./middleware/idempotent-forms";
 import { securityHeaders } from "./middleware/security-headers";
 import { loadSignedIn, requireSignIn } from "./middleware/session";
 import { accountPages } from "./pages/account";
@@ -40,7 +41,7 @@ export function createDashboard(): Hono<DashEnv> {
   dash.use("*", securityHeaders);
   dash.get(ASSET_CSS.replace("/dashboard", ""), serveAsset);
   dash.get(ASSET_JS.replace("/dashboard", ""), serveAsset);
-  dash.use("*", loadSignedIn, csrfProtection);
+  dash.use("*", loadSignedIn, csrfProtection, idempotentForms);
 
   dash.route("/", signInPages);
   dash.route("/", signUpPages);

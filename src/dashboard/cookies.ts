@@ -13,7 +13,7 @@ export const SESSION_COOKIE = "__Host-drape_session";
 export const CSRF_COOKIE = "__Host-drape_csrf";
 /** The operator console's ADMIN_TOKEN session (no user behind it), apart from any user session. */
 export const OPERATOR_COOKIE = "__Host-drape_operator";
-const FLASH_COOKIE = "__Host-drape_flash";
+export const FLASH_COOKIE = "__Host-drape_flash";
 
 const base = { path: "/", secure: true, httpOnly: true, sameSite: "Lax" } as const;
 

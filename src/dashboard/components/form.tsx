@@ -1,4 +1,5 @@
 import type { Child } from "hono/jsx";
+import { newFormToken } from "../../services/users";
 import type { FormState } from "../forms";
 
 /**
@@ -18,6 +19,7 @@ export function PostForm(props: {
   return (
     <form method="post" action={props.action} class={props.class} data-confirm={props.confirm} aria-label={props.label} {...data}>
       <input type="hidden" name="_csrf" value={props.csrf} />
+      <input type="hidden" name="_idem" value={newFormToken()} />
       {props.children}
     </form>
   );
