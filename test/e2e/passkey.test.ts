@@ -55,7 +55,7 @@ describe("a passkey in a real browser", () => {
     await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await page.waitForURL(`${base}/dashboard/sign-in`);
     await page.goto(`${base}/dashboard/sign-in?next=%2Fdashboard%2Faccount`);
-    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await page.getByRole("button", { name: "Use a passkey" }).click();
     await page.waitForURL(`${base}/dashboard/account`);
     expect(await page.getByText(email).count()).toBeGreaterThan(0);
     expect(browser.foreignRequests).toEqual([]);

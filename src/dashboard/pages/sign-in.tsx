@@ -21,7 +21,7 @@ function SignInForm(props: { csrf: string; state: FormState; next: string; error
         csrf={props.csrf}
         ceremony="sign-in"
         label="Sign in with a passkey"
-        button="Sign in with a passkey"
+        button="Use a passkey"
         next={props.next}
       />
       <FormError message={props.error} />
