@@ -3,6 +3,7 @@ import { describeError, log } from "../lib/logger";
 import { reconcileCredits } from "../services/credits";
 import { recoverLostMessages, settleStragglers, timeOutOverdue } from "../services/generations";
 import { sweepRetention } from "../services/retention";
+import { pruneDashboardState } from "../services/users";
 import { sweepWebhookDeliveries } from "../services/webhooks";
 
 /** One scheduled job: a named step the cron runs; each step is bounded and idempotent. */
@@ -27,6 +28,8 @@ export const SWEEP_STEPS = {
   retention: sweepRetention,
   /** Reservations of terminal generations left unsettled are settled. */
   creditReconciliation: (env, now) => reconcileCredits(backgroundContext(env), now),
+  /** Dead dashboard rows: expired sessions, used links, old challenges, remembered forms, old dev-outbox email. */
+  dashboardState: (env, now) => pruneDashboardState(backgroundContext(env), now),
 } as const satisfies Readonly<Record<string, SweepStep>>;
 
 export async function runSweep(

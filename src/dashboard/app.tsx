@@ -6,13 +6,17 @@ import { describeError, log } from "../lib/logger";
 import type { DashEnv } from "./env";
 import { ASSET_CSS, ASSET_JS } from "./layout";
 import { csrfProtection } from "./middleware/csrf";
+import { idempotentForms } from "./middleware/idempotent-forms";
 import { securityHeaders } from "./middleware/security-headers";
 import { loadSignedIn, requireSignIn } from "./middleware/session";
+import { accountPages } from "./pages/account";
 import { creditPages } from "./pages/credits";
 import { devOutboxPages } from "./pages/dev-outbox";
 import { errorPage, notFoundPage } from "./pages/errors";
 import { generationPages } from "./pages/generations";
 import { keyPages } from "./pages/keys";
+import { memberPages } from "./pages/members";
+import { operatorPages } from "./pages/operator";
 import { overviewPages } from "./pages/overview";
 import { passwordPages } from "./pages/password";
 import { productPages } from "./pages/products";
@@ -42,13 +46,15 @@ export function createDashboard(): Hono<DashEnv> {
   dash.use("*", securityHeaders);
   dash.get(ASSET_CSS.replace("/dashboard", ""), serveAsset);
   dash.get(ASSET_JS.replace("/dashboard", ""), serveAsset);
-  dash.use("*", loadSignedIn, csrfProtection);
+  dash.use("*", loadSignedIn, csrfProtection, idempotentForms);
 
   dash.route("/", signInPages);
   dash.route("/", signUpPages);
   dash.route("/", passwordPages);
   dash.route("/", sessionPages);
+  dash.route("/", accountPages);
   dash.route("/", devOutboxPages);
+  dash.route("/", operatorPages);
 
   dash.use("*", requireSignIn);
   dash.route("/", overviewPages);
@@ -58,6 +64,7 @@ export function createDashboard(): Hono<DashEnv> {
   dash.route("/", creditPages);
   dash.route("/", productPages);
   dash.route("/", settingsPages);
+  dash.route("/", memberPages);
   dash.route("/", stubPages);
 
   dash.all("*", (c) => {

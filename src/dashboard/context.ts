@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { ServiceContext } from "../context";
 import { serviceContext } from "../http/context";
-import type { SignedIn } from "../services/users";
+import type { RelyingParty, SignedIn } from "../services/users";
 import type { DashEnv } from "./env";
 
 /** The service context of a dashboard request (the same one the API's routes build). */
@@ -21,7 +21,19 @@ export function clientIp(c: Context<DashEnv>): string | null {
   return c.req.header("cf-connecting-ip") ?? null;
 }
 
-/** The CSRF token forms of this request must carry: the session's, or the signed-out visitor's cookie. */
+/**
+ * The CSRF token forms of this request must carry: the console's ADMIN_TOKEN session's (on its
+ * pages), the user session's, or the signed-out visitor's cookie.
+ */
 export function csrfToken(c: Context<DashEnv>): string {
-  return c.get("signedIn")?.session.csrfToken ?? c.get("preSessionCsrf") ?? "";
+  return c.get("operatorSession")?.csrfToken ?? c.get("signedIn")?.session.csrfToken ?? c.get("preSessionCsrf") ?? "";
+}
+
+/**
+ * The WebAuthn relying party of this request: its host name and origin. A passkey is bound to the
+ * host it was made on (the browser enforces it); a forged Host cannot reach this Worker's routes.
+ */
+export function relyingParty(c: Context<DashEnv>): RelyingParty {
+  const url = new URL(c.req.url);
+  return { rpId: url.hostname, origin: url.origin };
 }

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { base64UrlDecode, base64UrlEncode } from "../lib/base64";
-import { SESSION_ABSOLUTE_MS } from "../services/users";
+import { OPERATOR_SESSION_MS, SESSION_ABSOLUTE_MS } from "../services/users";
 import type { DashEnv, Flash } from "./env";
 
 /**
@@ -11,7 +11,9 @@ import type { DashEnv, Flash } from "./env";
  */
 export const SESSION_COOKIE = "__Host-drape_session";
 export const CSRF_COOKIE = "__Host-drape_csrf";
-const FLASH_COOKIE = "__Host-drape_flash";
+/** The operator console's ADMIN_TOKEN session (no user behind it), apart from any user session. */
+export const OPERATOR_COOKIE = "__Host-drape_operator";
+export const FLASH_COOKIE = "__Host-drape_flash";
 
 const base = { path: "/", secure: true, httpOnly: true, sameSite: "Lax" } as const;
 
@@ -26,6 +28,19 @@ export function setSessionCookie(c: Context<DashEnv>, token: string): void {
 
 export function clearSessionCookie(c: Context<DashEnv>): void {
   deleteCookie(c, SESSION_COOKIE, base);
+}
+
+export function readOperatorCookie(c: Context<DashEnv>): string | null {
+  const v = getCookie(c, OPERATOR_COOKIE);
+  return v && v.length <= 100 ? v : null;
+}
+
+export function setOperatorCookie(c: Context<DashEnv>, token: string): void {
+  setCookie(c, OPERATOR_COOKIE, token, { ...base, maxAge: Math.floor(OPERATOR_SESSION_MS / 1000) });
+}
+
+export function clearOperatorCookie(c: Context<DashEnv>): void {
+  deleteCookie(c, OPERATOR_COOKIE, base);
 }
 
 /** The pre-session CSRF token (sign-in and sign-up forms): minted once, kept for a day. */

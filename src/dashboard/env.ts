@@ -1,5 +1,5 @@
 import type { AppVariables } from "../env";
-import type { SignedIn } from "../services/users";
+import type { SessionRow, SignedIn } from "../services/users";
 
 export interface Flash {
   kind: "success" | "error" | "info";
@@ -10,6 +10,8 @@ export interface Flash {
 export interface DashVariables extends AppVariables {
   /** The signed-in state, or null when the request carries no live session. */
   signedIn: SignedIn | null;
+  /** The operator console's ADMIN_TOKEN session (loaded under /dashboard/operator only), or null. */
+  operatorSession: SessionRow | null;
   /** The POSTed form fields (first value of each), read once by the CSRF check. */
   form: Record<string, string>;
   /** The message left by the previous request (a redirect after a POST). */

@@ -1,11 +1,25 @@
 import type { Child } from "hono/jsx";
+import { newFormToken } from "../../services/users";
 import type { FormState } from "../forms";
 
-/** A POST form carrying the CSRF token (every dashboard form is one of these). */
-export function PostForm(props: { action: string; csrf: string; children?: Child; class?: string; confirm?: string; label?: string }) {
+/**
+ * A POST form carrying the CSRF token (every dashboard form is one of these). `data` adds
+ * `data-*` attributes for app.js (e.g. where a passkey form fetches its ceremony options).
+ */
+export function PostForm(props: {
+  action: string;
+  csrf: string;
+  children?: Child;
+  class?: string;
+  confirm?: string;
+  label?: string;
+  data?: Record<string, string>;
+}) {
+  const data = Object.fromEntries(Object.entries(props.data ?? {}).map(([k, v]) => [`data-${k}`, v]));
   return (
-    <form method="post" action={props.action} class={props.class} data-confirm={props.confirm} aria-label={props.label}>
+    <form method="post" action={props.action} class={props.class} data-confirm={props.confirm} aria-label={props.label} {...data}>
       <input type="hidden" name="_csrf" value={props.csrf} />
+      <input type="hidden" name="_idem" value={newFormToken()} />
       {props.children}
     </form>
   );

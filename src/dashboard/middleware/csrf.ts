@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { allowedMethods } from "../../http/route-table";
 import { timingSafeEqualStrings } from "../../lib/crypto";
+import { csrfToken } from "../context";
 import type { DashEnv } from "../env";
 import { readForm } from "../forms";
 import { errorPage } from "../pages/errors";
@@ -21,9 +22,9 @@ export const csrfProtection: MiddlewareHandler<DashEnv> = async (c, next) => {
     const message = form.status === 413 ? "This form is too large." : "This request is not a form this page can read.";
     return errorPage(c, form.status, "Request refused", message);
   }
-  const expected = c.get("signedIn")?.session.csrfToken ?? c.get("preSessionCsrf");
+  const expected = csrfToken(c);
   const presented = c.req.header("x-csrf-token") ?? form.fields._csrf ?? "";
-  if (!expected || presented.length === 0 || !(await timingSafeEqualStrings(presented, expected))) return refuse(c);
+  if (expected.length === 0 || presented.length === 0 || !(await timingSafeEqualStrings(presented, expected))) return refuse(c);
   c.set("form", form.fields);
   await next();
 };

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
-import { loadSession } from "../../services/users";
+import { loadOperatorSession, loadSession } from "../../services/users";
 import { dashContext } from "../context";
-import { clearSessionCookie, mintCsrfCookie, readCsrfCookie, readSessionCookie, takeFlash } from "../cookies";
+import { clearOperatorCookie, clearSessionCookie, mintCsrfCookie, readCsrfCookie, readOperatorCookie, readSessionCookie, takeFlash } from "../cookies";
 import type { DashEnv } from "../env";
 
 /**
@@ -13,6 +13,11 @@ export const loadSignedIn: MiddlewareHandler<DashEnv> = async (c, next) => {
   const signedIn = token ? await loadSession(dashContext(c), token) : null;
   if (token && !signedIn) clearSessionCookie(c);
   c.set("signedIn", signedIn);
+  // The console's ADMIN_TOKEN session is only ever read by the console's pages.
+  const operatorToken = c.req.path.startsWith("/dashboard/operator") ? readOperatorCookie(c) : null;
+  const operatorSession = operatorToken ? await loadOperatorSession(dashContext(c), operatorToken) : null;
+  if (operatorToken && !operatorSession) clearOperatorCookie(c);
+  c.set("operatorSession", operatorSession);
   // The request log line names the account, as it does for API requests.
   if (signedIn?.current) c.set("accountId", signedIn.current.accountId);
   c.set("flash", c.req.method === "GET" ? takeFlash(c) : null);

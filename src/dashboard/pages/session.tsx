@@ -1,15 +1,13 @@
 import { Hono } from "hono";
 import { endAllSessions, endSession, resendVerification, switchAccount, verifyEmail } from "../../services/users";
-import { PostForm } from "../components/form";
-import { Time } from "../components/time";
-import { clientIp, csrfToken, dashContext, signedInOf } from "../context";
+import { clientIp, dashContext, signedInOf } from "../context";
 import { clearSessionCookie, setFlash } from "../cookies";
 import type { DashEnv } from "../env";
 import { requireSignIn, safeNext } from "../middleware/session";
-import { renderCard, renderPage } from "../render";
+import { renderCard } from "../render";
 import { minutes } from "./text";
 
-/** Signing out, switching account, verifying the email, and the account page with "sign out everywhere". */
+/** Signing out (here or everywhere), switching account, verifying the email. */
 export const sessionPages = new Hono<DashEnv>()
   .get("/verify-email", async (c) => {
     const result = await verifyEmail(dashContext(c), c.req.query("token") ?? "");
@@ -66,34 +64,4 @@ export const sessionPages = new Hono<DashEnv>()
     const switched = await switchAccount(dashContext(c), signedInOf(c), form.accountId ?? "");
     if (!switched) setFlash(c, { kind: "error", text: "You are not a member of that account." });
     return c.redirect(safeNext(form.next), 303);
-  })
-  .get("/account", requireSignIn, (c) => {
-    const { user, session } = signedInOf(c);
-    return renderPage(
-      c,
-      "Your account",
-      <>
-        <dl class="facts">
-          <dt>Email</dt>
-          <dd>{user.email}</dd>
-          <dt>Email verified</dt>
-          <dd>
-            <Time ms={user.emailVerifiedAt} empty="Not yet" />
-          </dd>
-          <dt>Signed in since</dt>
-          <dd>
-            <Time ms={session.createdAt} />
-          </dd>
-        </dl>
-        <h2>Sessions</h2>
-        <p>Signed in on another device you no longer use? End every session, this one included.</p>
-        <PostForm action="/dashboard/sign-out-everywhere" csrf={csrfToken(c)} confirm="Sign out on every device?">
-          <button type="submit" class="button-danger">
-            Sign out everywhere
-          </button>
-        </PostForm>
-        <h2>Passkeys</h2>
-        <p class="muted">Not built yet: passkey sign-in is planned (docs/dashboard.md).</p>
-      </>,
-    );
   });

@@ -12,7 +12,6 @@ import { errorPage, notFoundPage } from "./errors";
  */
 const PENDING: Record<string, { meanwhile: string }> = {
   "/dashboard/playground": { meanwhile: "POST /tryon/v1/try-on runs a try-on; `npm run demo` shows one end to end." },
-  "/dashboard/members": { meanwhile: "An operator can invite owners; member management comes with this page." },
 };
 
 export const stubPages = new Hono<DashEnv>();

@@ -17,12 +17,20 @@ export async function findAccount(db: Db, id: string): Promise<AccountRow | unde
   return db.select().from(accounts).where(eq(accounts.id, id)).get();
 }
 
-/** Newest first; `before` is the last id of the previous page. */
-export async function listAccounts(db: Db, limit: number, before?: string): Promise<AccountRow[]> {
+/**
+ * Newest first; `before` is the last id of the previous page. `search` (optional) matches an account id exactly, or a part of its name (case-insensitive for ASCII). */
+export async function listAccounts(db: Db, limit: number, before?: string, search?: string): Promise<AccountRow[]> {
+  const term = search?.trim();
+  const pattern = term ? `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%` : null;
   return db
     .select()
     .from(accounts)
-    .where(before ? lt(accounts.id, before) : undefined)
+    .where(
+      and(
+        before ? lt(accounts.id, before) : undefined,
+        term && pattern ? or(eq(accounts.id, term), sql`${accounts.name} like ${pattern} escape '\\'`) : undefined,
+      ),
+    )
     .orderBy(desc(accounts.id))
     .limit(limit)
     .all();

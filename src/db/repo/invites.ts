@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import type { Db } from "../client";
 import { accounts, invites } from "../schema";
 
@@ -27,6 +27,27 @@ export async function markInviteAccepted(db: Db, id: string, now: number): Promi
     .update(invites)
     .set({ acceptedAt: now })
     .where(and(eq(invites.id, id), isNull(invites.acceptedAt), isNull(invites.revokedAt), gt(invites.expiresAt, now)))
+    .returning();
+  return row;
+}
+
+/** The account's pending invites, newest first. */
+export async function listPendingInvites(db: Db, accountId: string, now: number, limit: number): Promise<InviteRow[]> {
+  return db
+    .select()
+    .from(invites)
+    .where(and(eq(invites.accountId, accountId), isNull(invites.acceptedAt), isNull(invites.revokedAt), gt(invites.expiresAt, now)))
+    .orderBy(desc(invites.id))
+    .limit(limit)
+    .all();
+}
+
+/** Revokes a pending invite of the account (its link stops working); undefined when it is not pending. */
+export async function revokeInvite(db: Db, accountId: string, id: string, now: number): Promise<InviteRow | undefined> {
+  const [row] = await db
+    .update(invites)
+    .set({ revokedAt: now })
+    .where(and(eq(invites.id, id), eq(invites.accountId, accountId), isNull(invites.acceptedAt), isNull(invites.revokedAt)))
     .returning();
   return row;
 }

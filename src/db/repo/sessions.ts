@@ -23,7 +23,11 @@ export async function findSessionByTokenHash(db: Db, tokenHash: string): Promise
   return row ?? undefined;
 }
 
-export async function updateSession(db: Db, id: string, patch: Partial<Pick<NewSessionRow, "lastSeenAt" | "currentAccountId" | "revokedAt">>): Promise<void> {
+export async function updateSession(
+  db: Db,
+  id: string,
+  patch: Partial<Pick<NewSessionRow, "lastSeenAt" | "currentAccountId" | "revokedAt" | "reauthAt">>,
+): Promise<void> {
   await db.update(sessions).set(patch).where(eq(sessions.id, id)).run();
 }
 

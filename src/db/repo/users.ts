@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { accounts, type MemberRole, memberships, users } from "../schema";
 
@@ -83,4 +83,83 @@ export async function findMembership(db: Db, accountId: string, userId: string):
     .innerJoin(accounts, eq(memberships.accountId, accounts.id))
     .where(and(eq(memberships.accountId, accountId), eq(memberships.userId, userId)))
     .get();
+}
+
+/** A member of an account, as the members page lists them. */
+export interface AccountMember {
+  userId: string;
+  email: string;
+  role: MemberRole;
+  createdAt: number;
+}
+
+/** Oldest member first. */
+export async function listAccountMembers(db: Db, accountId: string): Promise<AccountMember[]> {
+  return db
+    .select({ userId: memberships.userId, email: users.email, role: memberships.role, createdAt: memberships.createdAt })
+    .from(memberships)
+    .innerJoin(users, eq(memberships.userId, users.id))
+    .where(eq(memberships.accountId, accountId))
+    .orderBy(asc(memberships.createdAt), asc(memberships.userId))
+    .all();
+}
+
+/**
+ * True while the account keeps another owner besides `userId`: the condition of every write that
+ * could take an owner away. It is part of the write's own statement, so two owners demoting each
+ * other at once cannot both succeed (SQLite runs one statement at a time).
+ */
+const anotherOwnerRemains = (accountId: string, userId: string) =>
+  sql`(select count(*) from ${memberships} m2 where m2.account_id = ${accountId} and m2.role = 'owner' and m2.user_id <> ${userId}) > 0`;
+
+/**
+ * Changes a member's role in one conditional UPDATE: an owner loses the role only while another
+ * owner remains. "not-found": no such member; "last-owner": refused, nothing changed.
+ */
+export async function changeMembershipRole(
+  db: Db,
+  accountId: string,
+  userId: string,
+  role: MemberRole,
+  now: number,
+): Promise<{ ok: true; previous: MemberRole } | { ok: false; reason: "not-found" | "last-owner" }> {
+  const before = await db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.accountId, accountId), eq(memberships.userId, userId)))
+    .get();
+  if (!before) return { ok: false, reason: "not-found" };
+  const rows = await db
+    .update(memberships)
+    .set({ role, updatedAt: now })
+    .where(
+      and(
+        eq(memberships.accountId, accountId),
+        eq(memberships.userId, userId),
+        role === "owner" ? undefined : or(ne(memberships.role, "owner"), anotherOwnerRemains(accountId, userId)),
+      ),
+    )
+    .returning({ role: memberships.role });
+  if (rows.length > 0) return { ok: true, previous: before.role };
+  const still = await db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.accountId, accountId), eq(memberships.userId, userId)))
+    .get();
+  return { ok: false, reason: still ? "last-owner" : "not-found" };
+}
+
+/** Removes a member in one conditional DELETE: the last owner stays. */
+export async function deleteMembership(db: Db, accountId: string, userId: string): Promise<{ ok: true } | { ok: false; reason: "not-found" | "last-owner" }> {
+  const rows = await db
+    .delete(memberships)
+    .where(and(eq(memberships.accountId, accountId), eq(memberships.userId, userId), or(ne(memberships.role, "owner"), anotherOwnerRemains(accountId, userId))))
+    .returning({ userId: memberships.userId });
+  if (rows.length > 0) return { ok: true };
+  const still = await db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.accountId, accountId), eq(memberships.userId, userId)))
+    .get();
+  return { ok: false, reason: still ? "last-owner" : "not-found" };
 }

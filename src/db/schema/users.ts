@@ -54,7 +54,10 @@ export const sessions = sqliteTable(
     /** Absolute expiry (created + 30 d, or 1 h for an operator session). */
     expiresAt: integer("expires_at").notNull(),
     revokedAt: integer("revoked_at"),
-    /** The last time the user proved it is them again on this session (password re-entered): recent-auth steps read it. */
+    /**
+     * When the user last proved who they are again inside this session (password or passkey):
+     * sensitive actions (revealing a secret) ask for it within a few minutes.
+     */
     reauthAt: integer("reauth_at"),
   },
   (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
@@ -145,4 +148,27 @@ export const devOutbox = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [index("dev_outbox_created_idx").on(t.createdAt)],
+);
+
+/**
+ * Idempotent dashboard forms (docs/dashboard.md → Idempotent forms): each rendered form carries a
+ * random `_idem` token; the first POST with it claims this row and records its answer, a second
+ * POST with the same token (a double submit) gets that answer instead of doing the work again.
+ */
+export const formSubmissions = sqliteTable(
+  "form_submissions",
+  {
+    /** The session that posted the form: a token only ever answers its own session. */
+    sessionId: text("session_id").notNull(),
+    token: text("token").notNull(),
+    /** null while the first POST is still running. */
+    status: integer("status"),
+    /** The answer's Location (a redirect) and replayed cookies (the flash), JSON. */
+    headers: text("headers", { mode: "json" }).$type<Array<[string, string]>>(),
+    /** The answer's HTML, sealed with the at-rest key (a page may show a secret once); null for a redirect. */
+    body: text("body"),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.token] }), index("form_submissions_expires_idx").on(t.expiresAt)],
 );

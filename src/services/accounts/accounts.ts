@@ -46,9 +46,9 @@ export async function getAccount(ctx: ServiceContext, accountId: string): Promis
 const ACCOUNT_CURSOR = idCursor("accounts", "account");
 const API_KEY_CURSOR = idCursor("api-keys", "apiKey");
 
-/** Newest first. */
-export async function listAccounts(ctx: ServiceContext, page: PageRequest): Promise<Page<Account>> {
-  const rows = await repo.listAccounts(ctx.db, page.limit + 1, ACCOUNT_CURSOR.decode(page.cursor));
+/** Newest first; `search` narrows to an exact account id or a part of the name (the operator console). */
+export async function listAccounts(ctx: ServiceContext, page: PageRequest, search?: string): Promise<Page<Account>> {
+  const rows = await repo.listAccounts(ctx.db, page.limit + 1, ACCOUNT_CURSOR.decode(page.cursor), search?.slice(0, 200));
   return pageOf(
     rows,
     page.limit,

@@ -12,6 +12,8 @@ export const SESSION_IDLE_MS = 12 * HOUR;
 export const SESSION_ABSOLUTE_MS = 30 * DAY;
 /** `last_seen_at` is written at most this often: a page view is not a D1 write. */
 export const SESSION_TOUCH_MS = 5 * MINUTE;
+/** An operator session minted with ADMIN_TOKEN lives one hour, whatever its use. */
+export const OPERATOR_SESSION_MS = 1 * HOUR;
 
 /** A signed-in request: the session, its user, the accounts they may use and the one selected. */
 export interface SignedIn {
@@ -36,8 +38,39 @@ export async function createSession(ctx: ServiceContext, userId: string, current
     lastSeenAt: now,
     expiresAt: now + SESSION_ABSOLUTE_MS,
     revokedAt: null,
+    reauthAt: null,
   });
   return { token, session };
+}
+
+/**
+ * A session minted by the operator console's ADMIN_TOKEN sign-in: no user behind it, one hour,
+ * opening /dashboard/operator only (`loadSession` never accepts it as a user's).
+ */
+export async function createOperatorSession(ctx: ServiceContext): Promise<{ token: string; session: SessionRow }> {
+  const token = newOpaqueToken();
+  const now = ctx.now();
+  const session = await repo.insertSession(ctx.db, {
+    id: newId("session", now),
+    tokenHash: await hashToken(token),
+    userId: null,
+    kind: "operator",
+    currentAccountId: null,
+    csrfToken: newOpaqueToken(),
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: now + OPERATOR_SESSION_MS,
+    revokedAt: null,
+    reauthAt: null,
+  });
+  return { token, session };
+}
+
+/** The live operator session a cookie token opens, or null (any user session is not one). */
+export async function loadOperatorSession(ctx: ServiceContext, token: string): Promise<SessionRow | null> {
+  const found = await repo.findSessionByTokenHash(ctx.db, await hashToken(token));
+  if (found?.session.kind !== "operator" || !isSessionLive(found.session, ctx.now())) return null;
+  return found.session;
 }
 
 /** A live session: not revoked, within its absolute lifetime, and used within the idle window. */

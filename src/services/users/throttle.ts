@@ -15,6 +15,10 @@ export const THROTTLE = {
   emailPerEmail: { action: "email", limit: 3, windowMs: 15 * MINUTE },
   emailPerIp: { action: "email", limit: 20, windowMs: 15 * MINUTE },
   signUpPerIp: { action: "sign-up", limit: 20, windowMs: HOUR },
+  /** Passkey sign-in ceremonies started (each stores a challenge): generous, but not unbounded. */
+  passkeyOptionsPerIp: { action: "passkey-options", limit: 60, windowMs: 15 * MINUTE },
+  /** The operator console's ADMIN_TOKEN sign-in: a handful of tries per address. */
+  operatorSignInPerIp: { action: "operator-sign-in", limit: 5, windowMs: 15 * MINUTE },
 } as const;
 
 export interface Throttled {
@@ -85,7 +89,25 @@ export function takeEmailSend(ctx: ServiceContext, email: string, ip: string | n
   return takeBoth(ctx, email, ip, THROTTLE.emailPerEmail, THROTTLE.emailPerIp);
 }
 
-export async function takeSignUp(ctx: ServiceContext, ip: string | null): Promise<Throttled | null> {
-  const state = await signInGate(ctx.env, ipSubject(ip)).hit(at(ctx, THROTTLE.signUpPerIp));
+export function takeSignUp(ctx: ServiceContext, ip: string | null): Promise<Throttled | null> {
+  return takeIp(ctx, ip, THROTTLE.signUpPerIp);
+}
+
+async function takeIp(ctx: ServiceContext, ip: string | null, rule: Rule): Promise<Throttled | null> {
+  const state = await signInGate(ctx.env, ipSubject(ip)).hit(at(ctx, rule));
   return state.allowed ? null : { retryAfterSeconds: state.retryAfterSeconds };
+}
+
+/** Counts a passkey sign-in ceremony started from this address. */
+export function takePasskeyOptions(ctx: ServiceContext, ip: string | null): Promise<Throttled | null> {
+  return takeIp(ctx, ip, THROTTLE.passkeyOptionsPerIp);
+}
+
+/** Counts an ADMIN_TOKEN sign-in attempt, before the token is compared; a success takes it back. */
+export function takeOperatorSignIn(ctx: ServiceContext, ip: string | null): Promise<Throttled | null> {
+  return takeIp(ctx, ip, THROTTLE.operatorSignInPerIp);
+}
+
+export async function operatorSignInSucceeded(ctx: ServiceContext, ip: string | null): Promise<void> {
+  await signInGate(ctx.env, ipSubject(ip)).forgetOne(THROTTLE.operatorSignInPerIp.action);
 }
