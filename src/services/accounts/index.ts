@@ -1,4 +1,17 @@
 export type { Account, ApiKeyRecord, IssueKeyInput } from "./accounts";
-export { createAccount, getAccount, getApiKey, issueApiKey, listAccounts, listApiKeys, revokeApiKey, updateAccount, updateApiKey } from "./accounts";
+export {
+  accountIdForMode,
+  createAccount,
+  createKeyForAccount,
+  getAccount,
+  getApiKey,
+  getOwnAccount,
+  issueApiKey,
+  listAccounts,
+  listApiKeys,
+  revokeApiKey,
+  updateAccount,
+  updateApiKey,
+} from "./accounts";
 export type { AuthContext } from "./auth";
 export { authenticate, readPresentedKey } from "./auth";
