@@ -9,12 +9,15 @@ import { AccountViewSchema } from "../../../src/schemas/account";
 import { AccountListSchema, AccountSchema, ApiKeyListSchema, ApiKeySchema } from "../../../src/schemas/admin";
 import { CreditBalanceSchema } from "../../../src/schemas/credits";
 import { GenerationSchema } from "../../../src/schemas/generations";
+import { ImageSchema } from "../../../src/schemas/images";
 import { TestDataErasedSchema } from "../../../src/schemas/test-mode";
 import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
 import { admin, api, createAccount, expectEnvelope, expectOk, readWire, type TestAccount } from "../../helpers/harness";
+import { makeHeic } from "../../helpers/images";
 import {
   counts,
   fetchThroughWorker,
+  filePart,
   fundedAccount,
   genRow,
   personJpeg,
@@ -209,6 +212,20 @@ describe("test generations", () => {
     const liveView = await expectOk(await api(live, `/generations/${liveId}`), GenerationSchema);
     const liveBytes = new Uint8Array(await (await fetchThroughWorker(liveView.resultImageUrl as string)).arrayBuffer());
     expect(liveBytes).toEqual(await personJpeg());
+  });
+
+  it("a photo the Worker cannot decode (HEIC) completes with the photo unmarked", async () => {
+    const { test, testBody } = await bothModes();
+    const heic = makeHeic(600, 800);
+    const form = new FormData();
+    form.set("file", filePart(heic, "me.heic", "image/heic"));
+    const heicId = (await expectOk(await api(test, "/images/upload", { method: "POST", body: form }), ImageSchema, 201)).imageId;
+    const id = await accepted(await tryOn(test, { ...testBody, person: { image: { source: { id: heicId } } } }));
+    await runToEnd(id);
+    const view = await expectOk(await api(test, `/generations/${id}`), GenerationSchema);
+    expect(view.status).toBe("COMPLETED");
+    const bytes = new Uint8Array(await (await fetchThroughWorker(view.resultImageUrl as string)).arrayBuffer());
+    expect(bytes).toEqual(heic);
   });
 
   it("`mock:<CODE>` product titles work in test mode too", async () => {
