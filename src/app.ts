@@ -27,6 +27,7 @@ import { healthRoutes } from "./routes/health";
 import { imageRoutes } from "./routes/images";
 import { metaRoutes } from "./routes/meta";
 import { productRoutes } from "./routes/products";
+import { testModeRoutes } from "./routes/test-mode";
 import { tryOnRoutes } from "./routes/tryon";
 import { registerWebhookEvents, webhookRoutes } from "./routes/webhooks";
 
@@ -62,6 +63,7 @@ export function createApp() {
   tryon.route("/", generationRoutes);
   tryon.route("/", customerRoutes);
   tryon.route("/", webhookRoutes);
+  tryon.route("/", testModeRoutes);
   app.route(API_BASE, tryon);
 
   const admin = createRouter();

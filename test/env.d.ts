@@ -5,3 +5,9 @@ declare namespace Cloudflare {
     TEST_CLOCK_OFFSET_DAYS?: string;
   }
 }
+
+/** Vite's `?raw` import: a file's text (tests that walk the docs, e.g. docs/test-mode.md). */
+declare module "*?raw" {
+  const text: string;
+  export default text;
+}

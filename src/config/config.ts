@@ -77,6 +77,9 @@ export const ConfigSchema = z.object({
     "Default refill of each API key's token bucket, in requests per minute; per-key and per-account overrides win.",
   ),
   RATE_LIMIT_BURST: int(0, 0, 100000).describe("Default capacity of each API key's token bucket; 0 means the per-minute rate."),
+  TEST_DAILY_CREDITS: int(1000, 0, 1_000_000).describe(
+    "Test mode's free credits: each account's test ledger is topped up to this once per UTC day (docs/test-mode.md).",
+  ),
   DEFAULT_RETENTION_DAYS: z.coerce
     .number()
     .pipe(z.union(KEEP_FOR_DAYS_CHOICES.map((d) => z.literal(d)) as [z.ZodLiteral<KeepForDays>, ...z.ZodLiteral<KeepForDays>[]]))

@@ -12,8 +12,16 @@
  *   mock:pending-forever      → always pending (lets callers reach GENERATION_TIMEOUT)
  *
  * Titles are case-insensitive; an unknown `mock:` suffix behaves like `mock`.
+ *
+ * In test mode (docs/test-mode.md) every generation runs here. A request's
+ * `test: {outcome, delayMs}` wins over the title: the engine answers `pending`
+ * until `delayMs` after acceptance, then the outcome. A test-mode result
+ * carries a "TEST" mark drawn in (unmarked when the photo cannot be decoded,
+ * e.g. HEIC).
  */
 import { ERROR_CATALOG, type RuntimeErrorCode } from "../errors";
+import { now } from "../lib/clock";
+import { markAsTest } from "./composite";
 import type { Engine, EngineInput, EngineResult } from "./types";
 
 export const MOCK_POLL_AFTER_SECONDS = 1;
@@ -35,23 +43,56 @@ function personResult(input: EngineInput): EngineResult {
   return { kind: "completed", bytes: p.bytes, contentType: `image/${p.format}`, format: p.format, width: p.width, height: p.height };
 }
 
+/** A test-mode result is marked "TEST"; live mode's `mock` answers the photo unchanged (Genlook parity). */
+async function completed(input: EngineInput): Promise<EngineResult> {
+  const result = personResult(input);
+  if (input.livemode !== false || result.kind !== "completed") return result;
+  const marked = await markAsTest(result.bytes, input.person.orientation);
+  if (!marked) return result;
+  return { kind: "completed", bytes: marked.bytes, contentType: "image/jpeg", format: "jpeg", width: marked.width, height: marked.height };
+}
+
+/** Test mode's forced outcome: pending until `delayMs` after acceptance, then the outcome. */
+function forced(input: EngineInput, test: NonNullable<EngineInput["test"]>): EngineResult | "completed" {
+  const remainingMs = test.acceptedAt + test.delayMs - now();
+  if (remainingMs > 0) {
+    return {
+      kind: "pending",
+      jobId: input.jobId ?? `mock_${input.generationId}`,
+      pollAfterSeconds: Math.max(MOCK_POLL_AFTER_SECONDS, Math.ceil(remainingMs / 1000)),
+    };
+  }
+  if (test.outcome === "completed") return "completed";
+  return { kind: "failed", code: test.outcome, message: `Forced in test mode (test.outcome ${test.outcome}).` };
+}
+
 export function createMockEngine(): Engine {
   return {
     name: "mock",
     async run(input: EngineInput): Promise<EngineResult> {
-      const directive = mockDirective(input.productTitle);
-      if (directive === null) return personResult(input);
-      if (isRuntimeCode(directive)) {
-        return { kind: "failed", code: directive, message: `Forced by the mock engine (product title "mock:${directive}").` };
+      if (input.test) {
+        const result = forced(input, input.test);
+        return result === "completed" ? completed(input) : result;
       }
-      if (directive === "RETRY") return { kind: "retry", message: "Forced transient failure (mock:retry).", retryAfterSeconds: 5 };
-      if (directive === "PENDING") {
-        return input.jobId === null ? { kind: "pending", jobId: `mock_${input.generationId}`, pollAfterSeconds: MOCK_POLL_AFTER_SECONDS } : personResult(input);
-      }
-      if (directive === "PENDING-FOREVER") {
-        return { kind: "pending", jobId: input.jobId ?? `mock_${input.generationId}`, pollAfterSeconds: MOCK_POLL_AFTER_SECONDS };
-      }
-      return personResult(input);
+      const result = runByTitle(input);
+      return result.kind === "completed" ? completed(input) : result;
     },
   };
+}
+
+/** The title's directive (`mock:<CODE>`, `mock:pending`, …), in both modes. */
+function runByTitle(input: EngineInput): EngineResult {
+  const directive = mockDirective(input.productTitle);
+  if (directive === null) return personResult(input);
+  if (isRuntimeCode(directive)) {
+    return { kind: "failed", code: directive, message: `Forced by the mock engine (product title "mock:${directive}").` };
+  }
+  if (directive === "RETRY") return { kind: "retry", message: "Forced transient failure (mock:retry).", retryAfterSeconds: 5 };
+  if (directive === "PENDING") {
+    return input.jobId === null ? { kind: "pending", jobId: `mock_${input.generationId}`, pollAfterSeconds: MOCK_POLL_AFTER_SECONDS } : personResult(input);
+  }
+  if (directive === "PENDING-FOREVER") {
+    return { kind: "pending", jobId: input.jobId ?? `mock_${input.generationId}`, pollAfterSeconds: MOCK_POLL_AFTER_SECONDS };
+  }
+  return personResult(input);
 }

@@ -1,5 +1,6 @@
 /**
  * Which engine runs a generation is configuration, never code:
+ *   0. test mode (a `dr_test_` key) → mock, always: test generations never reach an upstream engine;
  *   1. product title `mock` (any case) or `mock:…` → mock (Genlook parity, test hooks);
  *   2. the account's engine override (accounts table), when it names a known engine;
  *   3. ENGINE_BY_CATEGORY[category] (JSON var, e.g. {"bottoms":"fashn"});
@@ -29,8 +30,10 @@ export function selectEngineName(args: {
   accountEngine: string | null;
   category: EngineInput["category"] | string;
   productTitle: string | null;
+  /** False for a test-mode generation. */
+  livemode?: boolean;
 }): EngineName {
-  if (isMockTitle(args.productTitle)) return "mock";
+  if (args.livemode === false || isMockTitle(args.productTitle)) return "mock";
   if (isEngineName(args.accountEngine)) return args.accountEngine;
   const byCategory = Object.hasOwn(args.config.ENGINE_BY_CATEGORY, args.category) ? args.config.ENGINE_BY_CATEGORY[args.category] : undefined;
   if (isEngineName(byCategory)) return byCategory;

@@ -1,4 +1,5 @@
 import type { RuntimeErrorCode } from "../errors";
+import type { TestDirective } from "../lib/test-directive";
 import type { TryOnCategory, TryOnMode } from "../lib/try-on-options";
 
 /**
@@ -31,6 +32,10 @@ export interface EngineInput {
   jobId: string | null;
   /** Which poll this is for a remote job (0 for the first run). */
   pollCount: number;
+  /** False for a test-mode generation: the mock engine then marks its result "TEST". */
+  livemode?: boolean;
+  /** Test mode's forced outcome and delay, with when the generation was accepted (the delay counts from then). */
+  test?: (TestDirective & { acceptedAt: number }) | null;
 }
 
 export type EngineResult =

@@ -40,6 +40,13 @@ export const ERROR_CATALOG = {
     action:
       "For a file URL, read the image or generation again: it carries a freshly signed URL. Otherwise call with a key of the account that owns the resource.",
   },
+  TEST_MODE_ONLY: {
+    status: 403,
+    retryable: "no",
+    kind: "api",
+    description: "The endpoint exists in test mode only (`/test/…`), and the request used a live key.",
+    action: "Call it with a `dr_test_` key of the same account (docs/test-mode.md). Live data and credits cannot be changed this way.",
+  },
   VALIDATION_FAILED: {
     status: 400,
     retryable: "after-fix",
@@ -361,6 +368,9 @@ export const ERROR_CODES = Object.keys(ERROR_CATALOG) as ErrorCode[];
 export type RuntimeErrorCode = {
   [K in ErrorCode]: (typeof ERROR_CATALOG)[K]["kind"] extends "runtime" | "both" ? K : never;
 }[ErrorCode];
+
+/** Every code a FAILED generation may carry, in catalog order. */
+export const RUNTIME_ERROR_CODES = ERROR_CODES.filter((c): c is RuntimeErrorCode => ERROR_CATALOG[c].kind !== "api");
 
 export function catalogEntry(code: ErrorCode): CatalogEntry {
   return ERROR_CATALOG[code];

@@ -89,7 +89,10 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
         requestId: c.get("requestId"),
       };
     }
-    const result = await admit(env, auth.accountId, { rate, ...(idempotency ? { idempotency } : {}), withCredits: CREDIT_VIEW_ROUTES.has(routeKey) });
+    const withCredits = CREDIT_VIEW_ROUTES.has(routeKey);
+    // Test mode's daily refill is applied before the balance is shown (docs/test-mode.md).
+    const refill = withCredits && !auth.livemode ? { testDailyCredits: c.get("config").TEST_DAILY_CREDITS } : {};
+    const result = await admit(env, auth.accountId, { rate, ...(idempotency ? { idempotency } : {}), withCredits, ...refill });
     recordRateState(scope, result.rate);
     scope.credits = result.credits ?? null;
     if (!result.rate.allowed) throw rateLimitedError(rate, result.rate);

@@ -1,5 +1,6 @@
 import { authOf, serviceContext } from "../http/context";
 import { createRouter } from "../http/router";
+import { liveAccountIdOf } from "../lib/modes";
 import { AccountViewSchema } from "../schemas/account";
 import { CreditBalanceSchema } from "../schemas/credits";
 import { API_KEY_SECURITY, defineRoute } from "../schemas/errors";
@@ -39,11 +40,12 @@ export const accountRoutes = createRouter()
   .openapi(getAccount, async (c) => {
     const auth = authOf(c);
     const ctx = serviceContext(c);
-    const [account, credits] = await Promise.all([accounts.getAccount(ctx, auth.accountId), getCreditSummary(ctx, auth.accountId)]);
+    const [account, credits] = await Promise.all([accounts.getOwnAccount(ctx, auth.accountId), getCreditSummary(ctx, auth.accountId)]);
     const rate = rateLimitOf(auth, c.get("config"));
     return c.json(
       {
-        accountId: account.id,
+        accountId: liveAccountIdOf(account.id),
+        livemode: auth.livemode,
         name: account.name,
         keyId: auth.keyId,
         rateLimit: { perMinute: rate.perMinute, burst: rate.burst },
@@ -63,6 +65,7 @@ export const accountRoutes = createRouter()
     );
   })
   .openapi(getCredits, async (c) => {
-    const credits = await getCreditSummary(serviceContext(c), authOf(c).accountId);
-    return c.json({ creditBalance: credits.balance, reserved: credits.reserved, spent: credits.spent }, 200);
+    const auth = authOf(c);
+    const credits = await getCreditSummary(serviceContext(c), auth.accountId);
+    return c.json({ livemode: auth.livemode, creditBalance: credits.balance, reserved: credits.reserved, spent: credits.spent }, 200);
   });

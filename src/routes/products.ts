@@ -159,5 +159,5 @@ export const productRoutes = router
     const auth = authOf(c);
     const { externalId } = c.req.valid("param");
     await deleteProduct(serviceContext(c), auth.accountId, externalId);
-    return c.json({ externalId, deleted: true as const }, 200);
+    return c.json({ externalId, livemode: authOf(c).livemode, deleted: true as const }, 200);
   });

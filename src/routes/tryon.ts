@@ -142,6 +142,8 @@ export const tryOnRoutes = router
     const view = await waitAfterAcceptance(ctx, auth.accountId, accepted.generationId, wait);
     if (view && (view.status === "COMPLETED" || view.status === "FAILED")) return c.json(view, 200);
     c.header("location", apiPath(`/generations/${accepted.generationId}`));
-    const pending = view ? { generationId: view.generationId, status: view.status, productExternalId: view.productExternalId } : accepted;
+    const pending = view
+      ? { generationId: view.generationId, livemode: view.livemode, status: view.status, productExternalId: view.productExternalId }
+      : accepted;
     return c.json(pending, 202);
   });

@@ -1,4 +1,5 @@
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { authOf, serviceContext } from "../http/context";
 import { createRouter } from "../http/router";
@@ -27,6 +28,8 @@ import * as webhooks from "../services/webhooks";
 const security = API_KEY_SECURITY;
 const tags = ["Webhooks"];
 const json = <S extends z.ZodType>(schema: S) => ({ "application/json": { schema } });
+/** A secret reply says which mode it belongs to, as every object does. */
+const withMode = <T extends object>(c: Context<AppEnv>, view: T) => ({ livemode: authOf(c).livemode, ...view });
 
 const create = defineRoute({
   method: "post",
@@ -251,10 +254,10 @@ export const webhookRoutes = createRouter()
     return c.json(await webhooks.listEndpoints(serviceContext(c), authOf(c).accountId, c.req.valid("query")), 200);
   })
   // Literal paths before `/webhooks/{id}`, so `default-secret` and `deliveries` are never taken for an id.
-  .openapi(getDefaultSecret, async (c) => c.json(await webhooks.getDefaultSecret(serviceContext(c), authOf(c).accountId), 200))
+  .openapi(getDefaultSecret, async (c) => c.json(withMode(c, await webhooks.getDefaultSecret(serviceContext(c), authOf(c).accountId)), 200))
   .openapi(rotateDefaultSecret, async (c) => {
     const { overlapSeconds } = c.req.valid("json");
-    return c.json(await webhooks.rotateDefaultSecret(serviceContext(c), authOf(c).accountId, overlapSeconds), 200);
+    return c.json(withMode(c, await webhooks.rotateDefaultSecret(serviceContext(c), authOf(c).accountId, overlapSeconds)), 200);
   })
   .openapi(listAccountDeliveries, async (c) => c.json(await webhooks.listAccountDeliveries(serviceContext(c), authOf(c).accountId, c.req.valid("query")), 200))
   .openapi(retryAccountDelivery, async (c) =>
@@ -268,10 +271,10 @@ export const webhookRoutes = createRouter()
     await webhooks.deleteEndpoint(serviceContext(c), authOf(c).accountId, c.req.valid("param").id);
     return c.body(null, 204);
   })
-  .openapi(getSecret, async (c) => c.json(await webhooks.getEndpointSecret(serviceContext(c), authOf(c).accountId, c.req.valid("param").id), 200))
+  .openapi(getSecret, async (c) => c.json(withMode(c, await webhooks.getEndpointSecret(serviceContext(c), authOf(c).accountId, c.req.valid("param").id)), 200))
   .openapi(rotateSecret, async (c) => {
     const { overlapSeconds } = c.req.valid("json");
-    return c.json(await webhooks.rotateEndpointSecret(serviceContext(c), authOf(c).accountId, c.req.valid("param").id, overlapSeconds), 200);
+    return c.json(withMode(c, await webhooks.rotateEndpointSecret(serviceContext(c), authOf(c).accountId, c.req.valid("param").id, overlapSeconds)), 200);
   })
   .openapi(test, async (c) => c.json(await webhooks.sendTestEvent(serviceContext(c), authOf(c).accountId, c.req.valid("param").id), 202))
   .openapi(listDeliveries, async (c) => {

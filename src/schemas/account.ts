@@ -1,9 +1,11 @@
 import { z } from "@hono/zod-openapi";
+import { LivemodeSchema } from "./common";
 import { UsageTodaySchema } from "./credits";
 
 export const AccountViewSchema = z
   .object({
-    accountId: z.string().openapi({ example: "acc_0Abc…" }),
+    accountId: z.string().openapi({ example: "acc_0Abc…", description: "The account; the same in live and test mode." }),
+    livemode: LivemodeSchema,
     name: z.string(),
     keyId: z.string().openapi({ description: "The key this request used." }),
     rateLimit: z.object({

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ENGINE_NAMES } from "../config";
+import { MODES } from "../lib/modes";
 import { IsoDate, KeepForDaysSchema, paginated } from "./common";
 
 const RateLimit = z.number().int().min(1).max(100000);
@@ -41,6 +42,7 @@ export const ApiKeySchema = z
     accountId: z.string(),
     name: z.string(),
     displayPrefix: z.string().openapi({ example: "dr_live_AbCd…" }),
+    mode: z.enum(MODES).openapi({ description: "`live`, or `test` for a `dr_test_` key: it sees only the account's test data (docs/test-mode.md)." }),
     rateLimitPerMinute: z.number().int().nullable(),
     rateLimitBurst: z.number().int().nullable(),
     spendCap: z.number().int().nullable(),
@@ -82,6 +84,10 @@ export const RolledApiKeySchema = CreatedApiKeySchema.extend({
 export const CreateApiKeyBody = z
   .object({
     name: z.string().trim().min(1).max(200).default("default"),
+    mode: z
+      .enum(MODES)
+      .default("live")
+      .openapi({ description: "`test` issues a `dr_test_` key: free, isolated test data, every outcome on demand (docs/test-mode.md)." }),
     rateLimitPerMinute: RateLimit.nullable().optional(),
     rateLimitBurst: Burst.nullable().optional(),
     spendCap: z.number().int().min(0).nullable().optional(),

@@ -32,6 +32,9 @@ export function paginated<T extends z.ZodType>(item: T, name: string) {
   return z.object(pageFields(item)).openapi(name);
 }
 
+/** On every API object and webhook payload: false for test mode (docs/test-mode.md). */
+export const LivemodeSchema = z.boolean().openapi({ description: "False for an object of test mode (made with a `dr_test_` key); true in live mode." });
+
 export const IsoDate = z.string().openapi({ format: "date-time", example: "2026-11-25T08:00:00.000Z" });
 
 /** A UTF-16 code unit of a surrogate pair that has no partner: not a character, and not storable as text. */

@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { IsoDate, pageFields } from "./common";
+import { IsoDate, LivemodeSchema, pageFields } from "./common";
 
 export const CreditBalanceSchema = z
   .object({
+    livemode: LivemodeSchema,
     creditBalance: z.number().int().openapi({ description: "Credits available for new generations (Genlook-compatible name).", example: 42 }),
     reserved: z.number().int().openapi({ description: "Credits held by generations still running; returned if they fail." }),
     spent: z.number().int().openapi({ description: "Credits spent by COMPLETED generations, all time." }),

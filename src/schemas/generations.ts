@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { IsoDate } from "./common";
+import { IsoDate, LivemodeSchema } from "./common";
 import { ErrorCodeSchema } from "./errors";
 import { GENERATION_STATUSES } from "./generation-status";
 
@@ -7,6 +7,7 @@ import { GENERATION_STATUSES } from "./generation-status";
 export const GenerationSchema = z
   .object({
     generationId: z.string().openapi({ example: "gen_0Abc…" }),
+    livemode: LivemodeSchema,
     status: z.enum(GENERATION_STATUSES),
     productExternalId: z.string(),
     externalUserId: z.string().nullable().optional(),

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { KEEP_FOR_DAYS_TEXT, type KeepForDays } from "../lib/retention-days";
-import { ClientIdSchema, IsoDate } from "./common";
+import { ClientIdSchema, IsoDate, LivemodeSchema } from "./common";
 
 const BoolText = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const DaysText = z.enum(KEEP_FOR_DAYS_TEXT).transform((v) => Number(v) as KeepForDays);
@@ -34,6 +34,7 @@ export const CropBoxSchema = z
 export const ImageSchema = z
   .object({
     imageId: z.string().openapi({ example: "img_0Q3xY2aB9f86d081abCDEFGHij" }),
+    livemode: LivemodeSchema,
     imageUrl: z.string().openapi({ description: "Short-lived signed URL of the stored bytes; GET the image again for a fresh one." }),
     imageUrlExpiresAt: IsoDate,
     width: z.number().int().openapi({ example: 1080 }),

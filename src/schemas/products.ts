@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { JSON_MAX_DEPTH, nestsDeeperThan } from "../lib/json-depth";
-import { ClientIdSchema, IsoDate, paginated } from "./common";
+import { ClientIdSchema, IsoDate, LivemodeSchema, paginated } from "./common";
 
 const encoder = new TextEncoder();
 
@@ -110,6 +110,7 @@ export const ProductImageSchema = z
 export const ProductSchema = z
   .object({
     externalId: z.string().openapi({ example: "shirt-42" }),
+    livemode: LivemodeSchema,
     title: z.string().nullable(),
     description: z.string().nullable(),
     metadata: z.unknown().nullable().openapi({ description: "As sent; null when none." }),
@@ -126,6 +127,7 @@ export type ProductView = z.infer<typeof ProductSchema>;
 
 export const ProductStatsSchema = z
   .object({
+    livemode: LivemodeSchema,
     totalGenerations: z.number().int().openapi({ description: "All generations, pending and processing included." }),
     completedGenerations: z.number().int(),
     failedGenerations: z.number().int(),
@@ -148,6 +150,6 @@ export const ProductIdParamSchema = z.object({
   externalId: ClientIdSchema.openapi({ param: { name: "externalId", in: "path" }, example: "shirt-42" }),
 });
 
-export const ProductDeletedSchema = z.object({ externalId: z.string(), deleted: z.literal(true) }).openapi("ProductDeleted");
+export const ProductDeletedSchema = z.object({ externalId: z.string(), livemode: LivemodeSchema, deleted: z.literal(true) }).openapi("ProductDeleted");
 
 export const ProductListSchema = paginated(ProductSchema, "ProductList");

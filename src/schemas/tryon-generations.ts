@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { PaginationQuerySchema, paginated } from "./common";
+import { LivemodeSchema, PaginationQuerySchema, paginated } from "./common";
 import { GENERATION_STATUSES } from "./generation-status";
 import { GenerationSchema } from "./generations";
 
@@ -44,6 +44,7 @@ export const GenerationPageSchema = paginated(GenerationSchema, "GenerationPage"
 export const TryOnAcceptedSchema = z
   .object({
     generationId: z.string(),
+    livemode: LivemodeSchema,
     status: z.enum(GENERATION_STATUSES),
     productExternalId: z.string(),
   })

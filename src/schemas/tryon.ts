@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { KEEP_FOR_DAYS_CHOICES } from "../lib/retention-days";
+import { MAX_TEST_DELAY_MS, TEST_OUTCOMES } from "../lib/test-directive";
 import { TRY_ON_CATEGORIES, TRY_ON_MODES } from "../lib/try-on-options";
 import { ClientIdSchema, KeepForDaysSchema } from "./common";
 import { ProductInputSchema } from "./products";
@@ -37,6 +38,21 @@ const Mode = z.enum(TRY_ON_MODES);
 const UserId = ClientIdSchema;
 const WebhookUrl = z.url({ protocol: /^https?$/ }).max(2048);
 
+export const TestDirectiveSchema = z
+  .object({
+    outcome: z.enum(TEST_OUTCOMES).default("completed").openapi({ description: "`completed`, or the runtime error code the generation should fail with." }),
+    delayMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_TEST_DELAY_MS)
+      .default(0)
+      .openapi({ description: `How long the generation stays PROCESSING first (0–${MAX_TEST_DELAY_MS} ms).` }),
+  })
+  .openapi("TestDirective", {
+    description: "Test mode only (a `dr_test_` key; a live key gets 400 VALIDATION_FAILED): force this generation's outcome and timing (docs/test-mode.md).",
+  });
+
 export const TryOnRequestSchema = z
   .object({
     products: z.array(ProductInputSchema).length(1, "products must hold exactly one item (multi-product try-on is not available yet)").optional().openapi({
@@ -64,6 +80,7 @@ export const TryOnRequestSchema = z
     category: Category.optional().openapi({ description: "Engine hint (default `auto`)." }),
     mode: Mode.optional().openapi({ description: "Engine hint: speed vs quality." }),
     seed: z.number().int().min(0).max(4294967295).optional().openapi({ description: "Engine hint: seed for reproducible results." }),
+    test: TestDirectiveSchema.optional(),
   })
   .openapi("TryOnRequest");
 

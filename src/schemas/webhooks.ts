@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { IsoDate, PaginationQuerySchema, paginated } from "./common";
+import { IsoDate, LivemodeSchema, PaginationQuerySchema, paginated } from "./common";
 import { GenerationSchema } from "./generations";
 
 /** Events an endpoint can subscribe to. `webhook.test` is sent only by POST /webhooks/{id}/test. */
@@ -66,6 +66,7 @@ export const RotateSecretBody = z
 export const WebhookEndpointSchema = z
   .object({
     id: z.string().openapi({ example: "whe_0Abc…" }),
+    livemode: LivemodeSchema,
     url: z.string(),
     description: z.string().nullable(),
     events: z.array(WebhookEventTypeSchema),
@@ -89,6 +90,7 @@ export const CreatedWebhookEndpointSchema = WebhookEndpointSchema.extend({
 
 export const WebhookSecretSchema = z
   .object({
+    livemode: LivemodeSchema,
     secret: Secret,
     previousSecretExpiresAt: IsoDate.nullable().openapi({ description: "Until then the previous secret also signs every message." }),
   })
@@ -109,6 +111,7 @@ export const WebhookAttemptSchema = z
 export const WebhookDeliverySchema = z
   .object({
     id: z.string().openapi({ example: "msg_0Abc…", description: "Also the `webhook-id` header, the same on every retry." }),
+    livemode: LivemodeSchema,
     endpointId: z.string().nullable().openapi({ description: "The endpoint it went to; null for a per-request `webhookUrl`." }),
     url: z.string(),
     eventType: z.string().openapi({ example: "generation.completed" }),
@@ -154,6 +157,7 @@ export const DeliveryIdParam = z.object({
 export const GenerationEventSchema = z
   .object({
     type: WebhookEventTypeSchema,
+    livemode: LivemodeSchema,
     timestamp: IsoDate.openapi({ description: "When the event was created (the terminal transition)." }),
     data: GenerationSchema,
   })
@@ -165,6 +169,7 @@ export const GenerationEventSchema = z
 export const WebhookTestEventSchema = z
   .object({
     type: z.literal(TEST_EVENT_TYPE),
+    livemode: LivemodeSchema,
     timestamp: IsoDate,
     data: z.object({ endpointId: z.string(), message: z.string() }),
   })

@@ -120,7 +120,10 @@ export async function insertGeneration(
   return id;
 }
 
-export async function createEndpoint(acct: TestAccount, body: Record<string, unknown> = {}): Promise<{ id: string; secret: string; url: string }> {
+export async function createEndpoint(
+  acct: TestAccount,
+  body: Record<string, unknown> = {},
+): Promise<{ id: string; secret: string; url: string; livemode: boolean }> {
   const res = await api(acct, "/webhooks", { method: "POST", json: { url: "https://hooks.example.com/drape", ...body } });
   if (res.status !== 201) throw new Error(`endpoint create failed: ${res.status} ${await res.text()}`);
   return await readWire(res, CreatedWebhookEndpointSchema);

@@ -4,6 +4,7 @@ import { createApp } from "../../src/app";
 import type { ErrorCode } from "../../src/errors";
 import { servedRoutes } from "../../src/http/route-table";
 import { DASHBOARD_BASE } from "../../src/lib/api-paths";
+import { testAccountIdOf } from "../../src/lib/modes";
 import { AccountViewSchema } from "../../src/schemas/account";
 import { AccountListSchema, AccountSchema, ApiKeyListSchema, ApiKeySchema, CreatedApiKeySchema, RolledApiKeySchema } from "../../src/schemas/admin";
 import { AtRestKeyStatusSchema, ResealResultSchema } from "../../src/schemas/at-rest-key";
@@ -12,6 +13,7 @@ import { GenerationSchema } from "../../src/schemas/generations";
 import { ImageSchema } from "../../src/schemas/images";
 import { CatalogEntrySchema, ErrorCatalogSchema, HealthSchema } from "../../src/schemas/meta";
 import { ProductDeletedSchema, ProductListSchema, ProductSchema, ProductStatsSchema } from "../../src/schemas/products";
+import { TestDataErasedSchema } from "../../src/schemas/test-mode";
 import { GenerationPageSchema, TryOnAcceptedSchema } from "../../src/schemas/tryon-generations";
 import {
   CreatedWebhookEndpointSchema,
@@ -50,6 +52,8 @@ interface Fixture {
   other: TestAccount;
   revokedKey: string;
   disabledKey: string;
+  /** A test key of the disabled account: disabling an account disables its test keys too. */
+  disabledTestKey: string;
   /** A second key of the owner, revoked by the operator-route sample. */
   spareKeyId: string;
   imageId: string;
@@ -197,6 +201,15 @@ const INTEGRATOR: Record<string, Sample> = {
     ok: { status: 202, schema: WebhookDeliverySchema },
     foreign: WEBHOOK_404,
   },
+  // The test-mode tools refuse a live key (the owner's, here); a test key gets their success (test mode below).
+  "POST /tryon/v1/test/credits": { req: () => post("/test/credits", { balance: 5 }), ok: { status: 403, schema: null } },
+  "DELETE /tryon/v1/test/data": { req: () => ({ path: "/test/data", init: { method: "DELETE" } }), ok: { status: 403, schema: null }, destructive: true },
+};
+
+/** What a test key gets on the test-mode tools (the live key's 403 is in INTEGRATOR). */
+const TEST_MODE_OK: Record<string, { status: number; schema: z.ZodType }> = {
+  "POST /tryon/v1/test/credits": { status: 200, schema: CreditBalanceSchema },
+  "DELETE /tryon/v1/test/data": { status: 202, schema: TestDataErasedSchema },
 };
 
 const KEY_404 = notFound("API_KEY_NOT_FOUND");
@@ -270,18 +283,59 @@ const PUBLIC: Record<string, Sample> = {
 let UPLOAD: FormData;
 let PRODUCT_FORM: FormData;
 let f: Fixture;
+/** The fixture in the owner's test mode: `t.owner` is the owner's test key, every id a test object. */
+let t: Fixture;
+/** The generation the owner's live try-on made (PENDING: the queue is not run here). */
+let liveTryOn: string;
 
-/** A key that was valid: minted for a new account, then revoked or the account disabled. */
-async function deadKey(kind: "revoked" | "disabled"): Promise<string> {
+/** A test-mode key of `acct`'s account, minted through the operator API. */
+async function testKeyOf(acct: TestAccount): Promise<TestAccount> {
+  const k = await expectOk(
+    await admin(`/admin/v1/accounts/${acct.accountId}/keys`, { method: "POST", json: { name: "test", mode: "test" } }),
+    CreatedApiKeySchema,
+    201,
+  );
+  expect(k.key).toMatch(/^dr_test_[0-9A-Za-z]{32}$/);
+  expect([k.mode, k.accountId]).toEqual(["test", acct.accountId]);
+  return { accountId: acct.accountId, keyId: k.id, key: k.key };
+}
+
+/** Keys that were valid: minted for a new account (a live and a test one), then the live key revoked or the account disabled. */
+async function deadKeys(kind: "revoked" | "disabled"): Promise<{ live: string; test: string }> {
   const acct = await createAccount({ name: `matrix-${kind}` });
-  expect((await api(acct, "/account")).status).toBe(200); // it worked (and is cached) before
+  const test = await testKeyOf(acct);
+  expect((await api(acct, "/account")).status).toBe(200); // they worked (and are cached) before
+  expect((await api(test, "/account")).status).toBe(200);
   const res =
     kind === "revoked"
       ? await admin(`/admin/v1/accounts/${acct.accountId}/keys/${acct.keyId}/revoke`, { method: "POST" })
       : await admin(`/admin/v1/accounts/${acct.accountId}`, { method: "PATCH", json: { status: "disabled" } });
   expect(res.status).toBe(200);
-  return acct.key;
+  return { live: acct.key, test: test.key };
 }
+
+/** The objects every foreign sample names, made by `acct` (a live or a test key). */
+async function resourcesOf(acct: TestAccount, productExternalId: string) {
+  const imageId = await uploadPerson(acct);
+  const image = await expectOk(await api(acct, `/images/${imageId}`), ImageSchema);
+  const productId = await registerProduct(acct, productExternalId);
+  const endpointId = (await createEndpoint(acct)).id;
+  const doomedEndpointId = (await createEndpoint(acct)).id;
+  const delivery = await expectOk(await api(acct, `/webhooks/${endpointId}/test`, { method: "POST" }), WebhookDeliverySchema, 202);
+  const generationId = (await expectOk(await api(acct, "/try-on", { method: "POST", json: tryOnBody(productId, imageId) }), TryOnAcceptedSchema, 202))
+    .generationId;
+  return {
+    imageId,
+    fileUrl: new URL(image.imageUrl).pathname + new URL(image.imageUrl).search,
+    productId,
+    generationId,
+    endpointId,
+    doomedEndpointId,
+    deliveryId: delivery.id,
+  };
+}
+
+const tryOnBody = (productId: string, imageId: string) => ({ products: [{ externalId: productId }], person: { image: { source: { id: imageId } } } });
 
 beforeAll(async () => {
   captureWebhookQueue(); // test events and retries stay queued: nothing reaches the network
@@ -295,35 +349,38 @@ beforeAll(async () => {
     CreatedApiKeySchema,
     201,
   );
-  const imageId = await uploadPerson(owner);
-  const image = await expectOk(await api(owner, `/images/${imageId}`), ImageSchema);
-  const productId = await registerProduct(owner, "matrix-shirt");
-  const endpointId = (await createEndpoint(owner)).id;
-  const doomedEndpointId = (await createEndpoint(owner)).id;
-  const delivery = await expectOk(await api(owner, `/webhooks/${endpointId}/test`, { method: "POST" }), WebhookDeliverySchema, 202);
   UPLOAD = new FormData();
   UPLOAD.set("file", filePart(await personJpeg(), "person.jpg", "image/jpeg"));
   PRODUCT_FORM = productForm("matrix-upsert");
   PRODUCT_FORM.set("front", filePart(await personJpeg(), "front.jpg", "image/jpeg"));
+  const revoked = await deadKeys("revoked");
+  const disabled = await deadKeys("disabled");
+  const live = await resourcesOf(owner, "matrix-shirt");
   f = {
     owner,
     other,
-    revokedKey: await deadKey("revoked"),
-    disabledKey: await deadKey("disabled"),
+    revokedKey: revoked.live,
+    disabledKey: disabled.live,
+    disabledTestKey: disabled.test,
     spareKeyId: spare.id,
-    imageId,
-    fileUrl: new URL(image.imageUrl).pathname + new URL(image.imageUrl).search,
-    productId,
+    ...live,
+    // A COMPLETED generation (the cancel sample's 409).
     generationId: await insertGeneration(owner.accountId),
-    endpointId,
-    doomedEndpointId,
-    deliveryId: delivery.id,
   };
+  // The same objects in the owner's test mode, made with its test key.
+  const ownerTest = await testKeyOf(owner);
+  t = {
+    ...f,
+    owner: ownerTest,
+    ...(await resourcesOf(ownerTest, "matrix-shirt-test")),
+    generationId: await insertGeneration(testAccountIdOf(owner.accountId)),
+  };
+  liveTryOn = live.generationId;
 });
 
 /** Sends an integrator sample with the given credential headers (none when empty). */
-function asIntegrator(s: Sample, headers: Record<string, string>, acct: Pick<TestAccount, "key"> = { key: "" }): Promise<Response> {
-  const { path, init = {} } = s.req(f);
+function asIntegrator(s: Sample, headers: Record<string, string>, acct: Pick<TestAccount, "key"> = { key: "" }, on: Fixture = f): Promise<Response> {
+  const { path, init = {} } = s.req(on);
   const h = new Headers(init.headers);
   for (const [k, v] of Object.entries(headers)) h.set(k, v);
   if (acct.key === "" && !h.has("x-api-key") && !h.has("authorization")) {
@@ -384,6 +441,76 @@ describe("the auth matrix covers every served route", () => {
   });
 });
 
+describe("test mode is a separate copy of the API: nothing crosses, either way", () => {
+  const foreign = Object.keys(INTEGRATOR).filter((n) => INTEGRATOR[n]?.foreign);
+  it.each(foreign)("%s: the owner's test key on a live object answers like a missing one", async (name) => {
+    const s = INTEGRATOR[name] as Sample;
+    const want = s.foreign as { status: number; code: ErrorCode };
+    await expectEnvelope(await asIntegrator(s, {}, t.owner, f), want.status, want.code);
+  });
+
+  it.each(foreign)("%s: the owner's live key on a test object answers like a missing one", async (name) => {
+    const s = INTEGRATOR[name] as Sample;
+    const want = s.foreign as { status: number; code: ErrorCode };
+    await expectEnvelope(await asIntegrator(s, {}, f.owner, t), want.status, want.code);
+  });
+
+  it("lists in one mode never show the other mode's objects, and erasing an end user in one leaves the other alone", async () => {
+    const ids = (x: Fixture) => [x.productId, x.generationId, x.endpointId, x.imageId].map((id) => `"${id}"`);
+    for (const [acct, theirs, mine] of [
+      [t.owner, f, t],
+      [f.owner, t, f],
+    ] as const) {
+      for (const path of ["/products", "/generations", "/webhooks", `/webhooks/${mine.endpointId}/deliveries`]) {
+        const page = await expectOk(await api(acct, path), z.looseObject({ items: z.array(z.looseObject({ livemode: z.boolean() })) }));
+        expect(JSON.stringify(page.items), path).not.toMatch(new RegExp(ids(theirs).join("|")));
+        expect(page.items.length, path).toBeGreaterThan(0);
+        expect(new Set(page.items.map((i) => i.livemode)), path).toEqual(new Set([acct === f.owner]));
+      }
+    }
+    expect((await api(t.owner, "/customers/user-1", { method: "DELETE" })).status).toBe(204);
+    const mine = await expectOk(await api(f.owner, `/generations/${f.generationId}`), GenerationSchema);
+    expect([mine.externalUserId, mine.livemode]).toEqual(["user-1", true]);
+  });
+
+  it("the same externalId is two independent products, one per mode", async () => {
+    // (The test fixture's product has another id, so the cross-mode 404s above are not answered by a namesake.)
+    await registerProduct(t.owner, f.productId, "Test namesake");
+    const live = await expectOk(await api(f.owner, `/products/${f.productId}`), ProductSchema);
+    const test = await expectOk(await api(t.owner, `/products/${f.productId}`), ProductSchema);
+    expect([live.title, live.livemode, test.title, test.livemode]).toEqual(["Red shirt", true, "Test namesake", false]);
+    expect((await api(t.owner, `/products/${f.productId}`, { method: "DELETE" })).status).toBe(200);
+    expect((await expectOk(await api(f.owner, `/products/${f.productId}`), ProductSchema)).title).toBe("Red shirt");
+  });
+
+  it("a test try-on with the live product and photo ids finds neither, and costs the live account nothing", async () => {
+    const before = await expectOk(await api(f.owner, "/account/credits"), CreditBalanceSchema);
+    await expectEnvelope(await api(t.owner, "/try-on", { method: "POST", json: tryOnBody(f.productId, t.imageId) }), 404, "PRODUCT_NOT_FOUND");
+    await expectEnvelope(await api(t.owner, "/try-on", { method: "POST", json: tryOnBody(t.productId, f.imageId) }), 404, "IMAGE_NOT_FOUND");
+    await expectOk(await api(t.owner, "/try-on", { method: "POST", json: tryOnBody(t.productId, t.imageId) }), TryOnAcceptedSchema, 202);
+    const after = await expectOk(await api(f.owner, "/account/credits"), CreditBalanceSchema);
+    expect(after).toEqual(before);
+    expect((await api(f.owner, `/generations/${liveTryOn}`)).status).toBe(200);
+    await expectEnvelope(await api(t.owner, `/generations/${liveTryOn}`), 404, "GENERATION_NOT_FOUND");
+  });
+
+  it("the owner's test key gets each route's success on its own objects, every object saying livemode false (destructive routes last)", async () => {
+    const names = Object.keys(INTEGRATOR).sort((a, b) => Number(INTEGRATOR[a]?.destructive ?? false) - Number(INTEGRATOR[b]?.destructive ?? false));
+    for (const name of names) {
+      const s = INTEGRATOR[name] as Sample;
+      const ok = TEST_MODE_OK[name] ?? s.ok;
+      const res = await asIntegrator(s, {}, t.owner, t);
+      const text = await res.clone().text();
+      await expectSuccess(res, { ...s, ok }, name).catch((e: Error) => {
+        throw new Error(`${name}: ${e.message}`);
+      });
+      // Every object a test key is answered carries livemode false, never true.
+      if (ok.schema !== null && text.startsWith("{")) expect(text, name).not.toContain('"livemode":true');
+      if (ok.schema !== null && text.startsWith("{")) expect(text, name).toContain('"livemode":false');
+    }
+  });
+});
+
 describe("integrator routes", () => {
   const keyless = (name: string) => INTEGRATOR[name] as Sample;
   it.each(Object.keys(INTEGRATOR))("%s: refuses every credential but a live key of an active account", async (name) => {
@@ -394,6 +521,7 @@ describe("integrator routes", () => {
       ["unknown key", { "x-api-key": `dr_live_${"Z".repeat(32)}` }],
       ["revoked key", { "x-api-key": f.revokedKey }],
       ["disabled account's key", { "x-api-key": f.disabledKey }],
+      ["disabled account's test key", { "x-api-key": f.disabledTestKey }],
       ["the operator token", { authorization: `Bearer ${ADMIN_TOKEN}` }],
     ];
     for (const [what, headers] of refused) {

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { accounts, apiKeys } from "../schema";
 
@@ -13,12 +13,17 @@ export async function insertAccount(db: Db, row: NewAccountRow): Promise<Account
   return created;
 }
 
+/** Inserts the row unless an account with its id exists (a test twin is created lazily, by whoever needs it first). */
+export async function insertAccountIfAbsent(db: Db, row: NewAccountRow): Promise<void> {
+  await db.insert(accounts).values(row).onConflictDoNothing({ target: accounts.id }).run();
+}
+
 export async function findAccount(db: Db, id: string): Promise<AccountRow | undefined> {
   return db.select().from(accounts).where(eq(accounts.id, id)).get();
 }
 
 /**
- * Newest first; `before` is the last id of the previous page. `search` (optional) matches an account id exactly, or a part of its name (case-insensitive for ASCII). */
+ * Newest first; `before` is the last id of the previous page. Test twins (ids ending in `_test`) are not listed. `search` (optional) matches an account id exactly, or a part of its name (case-insensitive for ASCII). */
 export async function listAccounts(db: Db, limit: number, before?: string, search?: string): Promise<AccountRow[]> {
   const term = search?.trim();
   const pattern = term ? `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%` : null;
@@ -27,6 +32,7 @@ export async function listAccounts(db: Db, limit: number, before?: string, searc
     .from(accounts)
     .where(
       and(
+        sql`${accounts.id} NOT GLOB '*_test'`,
         before ? lt(accounts.id, before) : undefined,
         term && pattern ? or(eq(accounts.id, term), sql`${accounts.name} like ${pattern} escape '\\'`) : undefined,
       ),
@@ -36,8 +42,19 @@ export async function listAccounts(db: Db, limit: number, before?: string, searc
     .all();
 }
 
-export async function updateAccount(db: Db, id: string, patch: Partial<Omit<NewAccountRow, "id" | "createdAt">>): Promise<AccountRow | undefined> {
-  const [row] = await db.update(accounts).set(patch).where(eq(accounts.id, id)).returning();
+export type AccountPatch = Partial<Omit<NewAccountRow, "id" | "createdAt">>;
+
+/**
+ * Updates an account and, in the same batch, its test twin with `mirrored`
+ * (the settings that follow the live account). Returns the live row.
+ */
+export async function updateAccountAndTwin(db: Db, id: string, patch: AccountPatch, twinId: string, mirrored: AccountPatch): Promise<AccountRow | undefined> {
+  const live = db.update(accounts).set(patch).where(eq(accounts.id, id)).returning();
+  if (Object.values(mirrored).every((v) => v === undefined)) {
+    const [row] = await live;
+    return row;
+  }
+  const [[row]] = await db.batch([live, db.update(accounts).set(mirrored).where(eq(accounts.id, twinId))]);
   return row;
 }
 
@@ -48,34 +65,34 @@ export async function insertApiKey(db: Db, row: NewApiKeyRow): Promise<ApiKeyRow
 }
 
 /** Newest first; `before` is the last id of the previous page. */
-export async function listApiKeys(db: Db, accountId: string, limit: number, before?: string): Promise<ApiKeyRow[]> {
+export async function listApiKeys(db: Db, accountIds: string[], limit: number, before?: string): Promise<ApiKeyRow[]> {
   return db
     .select()
     .from(apiKeys)
-    .where(and(eq(apiKeys.accountId, accountId), before ? lt(apiKeys.id, before) : undefined))
+    .where(and(inArray(apiKeys.accountId, accountIds), before ? lt(apiKeys.id, before) : undefined))
     .orderBy(desc(apiKeys.id))
     .limit(limit)
     .all();
 }
 
-export async function findApiKey(db: Db, accountId: string, keyId: string): Promise<ApiKeyRow | undefined> {
+export async function findApiKey(db: Db, accountIds: string[], keyId: string): Promise<ApiKeyRow | undefined> {
   return db
     .select()
     .from(apiKeys)
-    .where(and(eq(apiKeys.accountId, accountId), eq(apiKeys.id, keyId)))
+    .where(and(inArray(apiKeys.accountId, accountIds), eq(apiKeys.id, keyId)))
     .get();
 }
 
 export async function updateApiKey(
   db: Db,
-  accountId: string,
+  accountIds: string[],
   keyId: string,
   patch: Partial<Pick<NewApiKeyRow, "name" | "rateLimitPerMinute" | "rateLimitBurst" | "spendCap" | "revokedAt" | "expiresAt">>,
 ): Promise<ApiKeyRow | undefined> {
   const [row] = await db
     .update(apiKeys)
     .set(patch)
-    .where(and(eq(apiKeys.accountId, accountId), eq(apiKeys.id, keyId)))
+    .where(and(inArray(apiKeys.accountId, accountIds), eq(apiKeys.id, keyId)))
     .returning();
   return row;
 }

@@ -1,6 +1,7 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 import type { KeepForDays } from "../../lib/retention-days";
+import type { TestDirective } from "../../lib/test-directive";
 import type { TryOnCategory, TryOnMode } from "../../lib/try-on-options";
 import { GENERATION_STATUSES, type GenerationStatus } from "../../schemas/generation-status";
 
@@ -47,6 +48,8 @@ export const generations = sqliteTable(
     completedAt: integer("completed_at"),
     durationMs: integer("duration_ms"),
     deadlineAt: integer("deadline_at").notNull(),
+    /** Test mode only: the outcome and delay the request forced (docs/test-mode.md); null otherwise. */
+    testDirective: text("test_directive", { mode: "json" }).$type<TestDirective>(),
   },
   (t) => [
     index("generations_account_idx").on(t.accountId, t.id),

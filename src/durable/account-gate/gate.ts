@@ -3,6 +3,7 @@ import { getDb } from "../../db/client";
 import { findGenerationCreditStates } from "../../db/repo/generation-credits";
 import { now as clockNow } from "../../lib/clock";
 import { describeError, log } from "../../lib/logger";
+import { isTestAccountId } from "../../lib/modes";
 import { MINUTE } from "../../lib/time";
 import { GateBuckets } from "./buckets";
 import * as idempotency from "./idempotency";
@@ -92,6 +93,7 @@ export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
     const now = this.now();
     const out = this.ctx.storage.transactionSync((): AdmitResult => {
       const rate = this.buckets.take(input.rate, now);
+      if (input.testDailyCredits !== undefined) credits.refillTestDaily(this.sql, input.testDailyCredits, now);
       const result: AdmitResult = { rate };
       if (rate.allowed && input.idempotency) result.idempotency = idempotency.begin(this.sql, input.idempotency, now);
       if (input.withCredits) result.credits = credits.summaryAt(this.sql, now);
@@ -191,8 +193,25 @@ export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
     return this.ctx.storage.transactionSync((): GrantResult => credits.grant(this.sql, input, now));
   }
 
-  summary(): CreditSummary {
-    return credits.summaryAt(this.sql, this.now());
+  /** With `testDailyCredits` (a test twin's gate), today's free refill happens first. */
+  summary(testDailyCredits?: number): CreditSummary {
+    const now = this.now();
+    if (testDailyCredits === undefined) return credits.summaryAt(this.sql, now);
+    return this.ctx.storage.transactionSync(() => {
+      credits.refillTestDaily(this.sql, testDailyCredits, now);
+      return credits.summaryAt(this.sql, now);
+    });
+  }
+
+  /**
+   * Test mode only (POST /test/credits, DELETE /test/data): sets the balance
+   * to exactly `balance` with one ledger adjustment. Refused for a live
+   * account's gate, whatever the caller says.
+   */
+  setTestBalance(accountId: string, balance: number, testDailyCredits: number): GrantResult {
+    if (!isTestAccountId(accountId)) return { ok: false, code: "TEST_MODE_ONLY", message: "Only a test-mode ledger can be set." };
+    const now = this.now();
+    return this.ctx.storage.transactionSync((): GrantResult => credits.setTestBalance(this.sql, balance, testDailyCredits, now));
   }
 
   /** Newest first; `beforeSeq` pages back. */

@@ -23,6 +23,7 @@ function utcDay(ms: number): string {
 /** Holds one credit for a generation (after the key's deferred rate count, if any), or says why not. */
 export function reserve(sql: SqlStorage, buckets: GateBuckets, input: ReserveInput, now: number): ReserveResult {
   rememberAccount(sql, input.accountId);
+  if (input.testDailyCredits !== undefined) refillTestDaily(sql, input.testDailyCredits, now);
   let rate: RateState | undefined;
   if (input.rate) {
     rate = buckets.take(input.rate, now);
@@ -74,6 +75,30 @@ export function reserve(sql: SqlStorage, buckets: GateBuckets, input: ReserveInp
     now,
   );
   return withRate({ ok: true, balance, replayed: false }, rate);
+}
+
+/** Why the test ledger's free balance was topped up (docs/test-mode.md). */
+export const TEST_DAILY_REFILL_REASON = "test_daily_refill";
+
+/**
+ * Test mode's free credits: once per UTC day (by the gate's clock), tops the
+ * balance up to `daily` with a grant; a balance already at or above it is left
+ * as it is. Must run inside the gate's transaction.
+ */
+export function refillTestDaily(sql: SqlStorage, daily: number, now: number): void {
+  const day = utcDay(now);
+  const last = sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'test_refill_day'").toArray()[0]?.v;
+  if (last === day) return;
+  sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('test_refill_day', ?)", day);
+  const { balance } = totals(sql);
+  if (balance < daily) grant(sql, { amount: daily - balance, reason: TEST_DAILY_REFILL_REASON }, now);
+}
+
+/** Test mode: sets the balance to exactly `target` with one adjustment (after today's refill, so it sticks until tomorrow). */
+export function setTestBalance(sql: SqlStorage, target: number, daily: number, now: number): GrantResult {
+  refillTestDaily(sql, daily, now);
+  const { balance } = totals(sql);
+  return grant(sql, { amount: target - balance, reason: "test_balance_set" }, now);
 }
 
 /** Moves a held reservation to committed or refunded, exactly once; any other state is left as it is. */

@@ -29,7 +29,8 @@ export interface AccountGateRpc {
   refund(generationId: string, reason: string): SettleResult;
   withdraw(generationId: string, reason: string): SettleResult;
   grant(input: GrantInput): GrantResult;
-  summary(): CreditSummary;
+  summary(testDailyCredits?: number): CreditSummary;
+  setTestBalance(accountId: string, balance: number, testDailyCredits: number): GrantResult;
   ledger(limit: number, beforeSeq?: number): { entries: LedgerEntry[]; nextBefore: number | null };
   ledgerSum(): { sum: number; rows: number };
   reservation(generationId: string): ReservationState | "none";

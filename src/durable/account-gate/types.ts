@@ -70,6 +70,8 @@ export interface CreditSummary {
 
 export interface AdmitInput {
   rate: RateLimitSpec;
+  /** Test mode only: the free daily balance the ledger is topped up to once per UTC day (docs/test-mode.md). */
+  testDailyCredits?: number;
   idempotency?: IdempotencyBegin;
   /** Also return the credit summary (routes that display it), saving a second call. */
   withCredits?: boolean;
@@ -90,6 +92,8 @@ export interface ReserveInput {
   accountSpendCapPerDay: number | null;
   /** When the rate-limit count was deferred to this call (POST /try-on), the bucket to count. */
   rate?: RateLimitSpec;
+  /** Test mode only: top the balance up to this once per UTC day before reserving. */
+  testDailyCredits?: number;
   /** The Idempotency-Key record the request owns, and the answer (sealed) to record on it with the charge. */
   idempotency?: ProvisionalAnswer;
 }
@@ -136,4 +140,4 @@ export interface LedgerEntry {
 
 export type GrantResult =
   | { ok: true; duplicate: boolean; entry: LedgerEntry; summary: CreditSummary }
-  | { ok: false; code: "INSUFFICIENT_CREDITS" | "IDEMPOTENCY_KEY_REUSED"; message: string };
+  | { ok: false; code: "INSUFFICIENT_CREDITS" | "IDEMPOTENCY_KEY_REUSED" | "TEST_MODE_ONLY"; message: string };

@@ -46,6 +46,8 @@ const get = defineRoute({
 export function presentSummary(accountId: string, s: CreditSummary) {
   return {
     accountId,
+    // The operator API addresses live accounts only (a test twin is not an account of its own).
+    livemode: true,
     creditBalance: s.balance,
     reserved: s.reserved,
     spent: s.spent,

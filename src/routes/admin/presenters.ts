@@ -1,4 +1,5 @@
 import type { z } from "@hono/zod-openapi";
+import { liveAccountIdOf, modeOf } from "../../lib/modes";
 import { toIso } from "../../lib/time";
 import type { AccountSchema, ApiKeySchema } from "../../schemas/admin";
 import type { Account, ApiKeyRecord } from "../../services/accounts";
@@ -21,9 +22,11 @@ export function presentAccount(a: Account): z.infer<typeof AccountSchema> {
 export function presentApiKey(k: ApiKeyRecord): z.infer<typeof ApiKeySchema> {
   return {
     id: k.id,
-    accountId: k.accountId,
+    // A test key belongs to the account's test twin; the operator API only ever names the live account.
+    accountId: liveAccountIdOf(k.accountId),
     name: k.name,
     displayPrefix: k.displayPrefix,
+    mode: modeOf(k.accountId),
     rateLimitPerMinute: k.rateLimitPerMinute,
     rateLimitBurst: k.rateLimitBurst,
     spendCap: k.spendCap,

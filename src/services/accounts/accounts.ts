@@ -2,6 +2,7 @@ import type { ServiceContext } from "../../context";
 import * as repo from "../../db/repo/accounts";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
+import { isTestAccountId, type Mode, modeOf, testAccountIdOf } from "../../lib/modes";
 import { idCursor, type Page, type PageRequest, pageOf } from "../../lib/pagination";
 import type { KeepForDays } from "../../lib/retention-days";
 import { ROLL_OVERLAP_DEFAULT_SECONDS } from "../../schemas/admin";
@@ -37,10 +38,45 @@ export async function createAccount(ctx: ServiceContext, input: CreateAccountInp
   });
 }
 
+/** A live account, as the operator API and the dashboard address it: a test twin's id is not an account of its own. */
 export async function getAccount(ctx: ServiceContext, accountId: string): Promise<Account> {
+  const row = isTestAccountId(accountId) ? undefined : await repo.findAccount(ctx.db, accountId);
+  if (!row) throw new ApiError("ACCOUNT_NOT_FOUND", `No account ${accountId}.`);
+  return row;
+}
+
+/** The account row behind an authenticated key (live or test twin), e.g. for GET /account. */
+export async function getOwnAccount(ctx: ServiceContext, accountId: string): Promise<Account> {
   const row = await repo.findAccount(ctx.db, accountId);
   if (!row) throw new ApiError("ACCOUNT_NOT_FOUND", `No account ${accountId}.`);
   return row;
+}
+
+/**
+ * The id of the account's `mode` partition: the account itself for live, its
+ * test twin for test (created now if it does not exist yet, idempotently).
+ * The dashboard's test-mode switch uses this to show test data.
+ */
+export async function accountIdForMode(ctx: ServiceContext, accountId: string, mode: Mode): Promise<string> {
+  const live = await getAccount(ctx, accountId);
+  if (mode === "live") return live.id;
+  const twinId = testAccountIdOf(live.id);
+  const now = ctx.now();
+  // The twin follows the live account's name, status, rate limits and retention (updateAccount mirrors them);
+  // it has no spend cap and no engine override: test generations always run the mock engine.
+  await repo.insertAccountIfAbsent(ctx.db, {
+    id: twinId,
+    name: live.name,
+    status: live.status,
+    engine: null,
+    rateLimitPerMinute: live.rateLimitPerMinute,
+    rateLimitBurst: live.rateLimitBurst,
+    spendCapPerDay: null,
+    retentionDays: live.retentionDays,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return twinId;
 }
 
 const ACCOUNT_CURSOR = idCursor("accounts", "account");
@@ -64,14 +100,28 @@ export interface UpdateAccountInput extends Partial<CreateAccountInput> {
 
 /** Disabling an account or changing its limits takes effect in this isolate at once, elsewhere within 30 s. */
 export async function updateAccount(ctx: ServiceContext, accountId: string, patch: UpdateAccountInput): Promise<Account> {
-  const row = await repo.updateAccount(ctx.db, accountId, { ...patch, updatedAt: ctx.now() });
+  if (isTestAccountId(accountId)) throw new ApiError("ACCOUNT_NOT_FOUND", `No account ${accountId}.`);
+  const updatedAt = ctx.now();
+  // What follows the live account into its test twin: disabling an account disables its test keys too.
+  const mirrored = {
+    name: patch.name,
+    status: patch.status,
+    rateLimitPerMinute: patch.rateLimitPerMinute,
+    rateLimitBurst: patch.rateLimitBurst,
+    retentionDays: patch.retentionDays,
+  };
+  const mirroredSet = Object.values(mirrored).some((v) => v !== undefined) ? { ...mirrored, updatedAt } : {};
+  const row = await repo.updateAccountAndTwin(ctx.db, accountId, { ...patch, updatedAt }, testAccountIdOf(accountId), mirroredSet);
   if (!row) throw new ApiError("ACCOUNT_NOT_FOUND", `No account ${accountId}.`);
   evictAccountFromAuthCache(accountId);
+  evictAccountFromAuthCache(testAccountIdOf(accountId));
   return row;
 }
 
 export interface IssueKeyInput {
   name: string;
+  /** live (default) or test: a test key belongs to the account's test twin (docs/test-mode.md). */
+  mode?: Mode;
   rateLimitPerMinute?: number | null;
   rateLimitBurst?: number | null;
   spendCap?: number | null;
@@ -79,11 +129,12 @@ export interface IssueKeyInput {
 
 /** Issues a key; the plaintext is returned here once and never stored. */
 export async function issueApiKey(ctx: ServiceContext, accountId: string, input: IssueKeyInput): Promise<{ record: ApiKeyRecord; plaintext: string }> {
-  await getAccount(ctx, accountId);
-  const plaintext = generateApiKey();
+  const mode = input.mode ?? "live";
+  const owner = await accountIdForMode(ctx, accountId, mode);
+  const plaintext = generateApiKey(mode);
   const record = await repo.insertApiKey(ctx.db, {
     id: newId("apiKey", ctx.now()),
-    accountId,
+    accountId: owner,
     name: input.name,
     keyHash: await hashApiKey(plaintext),
     displayPrefix: displayPrefix(plaintext),
@@ -96,11 +147,19 @@ export async function issueApiKey(ctx: ServiceContext, accountId: string, input:
   return { record, plaintext };
 }
 
-/** Newest first, revoked keys included. */
+/** The service the dashboard and the operator API use to issue a key of either mode (the same as issueApiKey). */
+export const createKeyForAccount = issueApiKey;
+
+/** An account's own id and its test twin's: its keys live under either. */
+function keyOwners(accountId: string): string[] {
+  return [accountId, testAccountIdOf(accountId)];
+}
+
+/** Newest first, revoked keys included; live and test keys together (each says its mode). */
 export async function listApiKeys(ctx: ServiceContext, accountId: string, page: PageRequest): Promise<Page<ApiKeyRecord>> {
   const before = API_KEY_CURSOR.decode(page.cursor);
   await getAccount(ctx, accountId);
-  const rows = await repo.listApiKeys(ctx.db, accountId, page.limit + 1, before);
+  const rows = await repo.listApiKeys(ctx.db, keyOwners(accountId), page.limit + 1, before);
   return pageOf(
     rows,
     page.limit,
@@ -111,7 +170,7 @@ export async function listApiKeys(ctx: ServiceContext, accountId: string, page: 
 }
 
 export async function getApiKey(ctx: ServiceContext, accountId: string, keyId: string): Promise<ApiKeyRecord> {
-  const row = await repo.findApiKey(ctx.db, accountId, keyId);
+  const row = isTestAccountId(accountId) ? undefined : await repo.findApiKey(ctx.db, keyOwners(accountId), keyId);
   if (!row) throw new ApiError("API_KEY_NOT_FOUND", `No key ${keyId} on account ${accountId}.`);
   return row;
 }
@@ -124,7 +183,8 @@ export async function updateApiKey(
 ): Promise<ApiKeyRecord> {
   // An empty patch changes nothing (and SQL has no empty SET): answer the key as it is.
   if (Object.values(patch).every((v) => v === undefined)) return getApiKey(ctx, accountId, keyId);
-  const row = await repo.updateApiKey(ctx.db, accountId, keyId, patch);
+  if (isTestAccountId(accountId)) throw new ApiError("API_KEY_NOT_FOUND", `No key ${keyId} on account ${accountId}.`);
+  const row = await repo.updateApiKey(ctx.db, keyOwners(accountId), keyId, patch);
   if (!row) throw new ApiError("API_KEY_NOT_FOUND", `No key ${keyId} on account ${accountId}.`);
   evictKeyFromAuthCache(row.keyHash);
   return row;
@@ -134,7 +194,7 @@ export async function updateApiKey(
 export async function revokeApiKey(ctx: ServiceContext, accountId: string, keyId: string): Promise<ApiKeyRecord> {
   const existing = await getApiKey(ctx, accountId, keyId);
   if (existing.revokedAt !== null) return existing;
-  const row = await repo.updateApiKey(ctx.db, accountId, keyId, { revokedAt: ctx.now() });
+  const row = await repo.updateApiKey(ctx.db, keyOwners(accountId), keyId, { revokedAt: ctx.now() });
   if (!row) throw new ApiError("API_KEY_NOT_FOUND", `No key ${keyId} on account ${accountId}.`);
   evictKeyFromAuthCache(row.keyHash);
   return row;
@@ -155,9 +215,10 @@ export async function rollApiKey(
 ): Promise<{ record: ApiKeyRecord; plaintext: string; previous: ApiKeyRecord }> {
   const existing = await getApiKey(ctx, accountId, keyId);
   const now = ctx.now();
-  const plaintext = generateApiKey();
+  // A test key lives on the account's test twin: its successor stays there, with a test key.
+  const plaintext = generateApiKey(modeOf(existing.accountId));
   const fresh = { id: newId("apiKey", now), keyHash: await hashApiKey(plaintext), displayPrefix: displayPrefix(plaintext), createdAt: now };
-  const rolled = await repo.rollApiKey(ctx.db, accountId, keyId, fresh, now + Math.max(0, overlapSeconds) * 1000);
+  const rolled = await repo.rollApiKey(ctx.db, existing.accountId, keyId, fresh, now + Math.max(0, overlapSeconds) * 1000);
   if (!rolled) {
     const why = existing.revokedAt !== null ? "revoked" : existing.expiresAt !== null && existing.expiresAt <= now ? "expired" : "already rolled";
     throw new ApiError("API_KEY_NOT_ROLLABLE", `The key ${keyId} is ${why}; only a live key that was not rolled yet can be rolled.`);

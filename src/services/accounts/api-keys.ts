@@ -1,12 +1,15 @@
 import { sha256Hex } from "../../lib/crypto";
 import { randomBase62 } from "../../lib/ids";
 
+import type { Mode } from "../../lib/modes";
+
 export const KEY_PREFIX_LIVE = "dr_live_";
+export const KEY_PREFIX_TEST = "dr_test_";
 const KEY_PATTERN = /^dr_(live|test)_[0-9A-Za-z]{32}$/;
 
-/** A new key: `dr_live_` + 32 base62 chars (~190 bits from the CSPRNG). */
-export function generateApiKey(): string {
-  return `${KEY_PREFIX_LIVE}${randomBase62(32)}`;
+/** A new key: `dr_live_` (or `dr_test_`) + 32 base62 chars (~190 bits from the CSPRNG). */
+export function generateApiKey(mode: Mode = "live"): string {
+  return `${mode === "test" ? KEY_PREFIX_TEST : KEY_PREFIX_LIVE}${randomBase62(32)}`;
 }
 
 /** Cheap shape check so malformed keys never cost a D1 query. */

@@ -2,11 +2,15 @@ import type { ServiceContext } from "../../context";
 import { findKeyWithAccountByHash, touchApiKeyLastUsed } from "../../db/repo/accounts";
 import { ApiError } from "../../errors";
 import { LruCache } from "../../lib/lru-cache";
+import { livemodeOf } from "../../lib/modes";
 import { hashApiKey, isWellFormedKey } from "./api-keys";
 
 /** What an authenticated request knows about its caller. */
 export interface AuthContext {
+  /** The account partition the key belongs to: the live account, or its test twin for a `dr_test_` key. */
   accountId: string;
+  /** False for a test key (docs/test-mode.md). */
+  livemode: boolean;
   keyId: string;
   /** Effective limits: key override, else account override, else null (configuration default). */
   rateLimitPerMinute: number | null;
@@ -70,14 +74,17 @@ async function lookup(ctx: ServiceContext, hash: string, now: number): Promise<{
   if (row.key.lastUsedAt === null || row.key.lastUsedAt < now - KEY_LAST_USED_EVERY_MS) {
     await touchApiKeyLastUsed(ctx.db, row.key.id, now, KEY_LAST_USED_EVERY_MS);
   }
+  const livemode = livemodeOf(row.account.id);
   const auth: AuthContext = {
     accountId: row.account.id,
+    livemode,
     keyId: row.key.id,
     rateLimitPerMinute: row.key.rateLimitPerMinute ?? row.account.rateLimitPerMinute,
     rateLimitBurst: row.key.rateLimitBurst ?? row.account.rateLimitBurst,
-    keySpendCap: row.key.spendCap,
-    accountSpendCapPerDay: row.account.spendCapPerDay,
-    engineOverride: row.account.engine,
+    // Test mode is free: no spend cap applies, and it always runs the mock engine.
+    keySpendCap: livemode ? row.key.spendCap : null,
+    accountSpendCapPerDay: livemode ? row.account.spendCapPerDay : null,
+    engineOverride: livemode ? row.account.engine : "mock",
     retentionDays: row.account.retentionDays,
   };
   return { auth, keyExpiresAt: row.key.expiresAt };

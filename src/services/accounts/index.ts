@@ -1,8 +1,11 @@
 export type { Account, ApiKeyRecord, IssueKeyInput } from "./accounts";
 export {
+  accountIdForMode,
   createAccount,
+  createKeyForAccount,
   getAccount,
   getApiKey,
+  getOwnAccount,
   issueApiKey,
   listAccounts,
   listApiKeys,

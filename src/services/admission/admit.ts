@@ -72,6 +72,29 @@ export function rateLimitedError(rate: RateLimitSpec, state: RateState): ApiErro
 }
 
 /**
+ * Test mode's `test_rate_limited`: the 429 this key's bucket answers when it is
+ * empty, with the same headers (RateLimit at 0, Retry-After for one token).
+ * Nothing is counted: a refused request costs no token, as in live mode.
+ */
+export function simulatedRateLimit(accountId: string, rate: RateLimitSpec): ApiError {
+  const windowSeconds = Math.ceil((rate.burst * 60) / rate.perMinute);
+  const state: RateState = {
+    allowed: false,
+    limit: rate.burst,
+    remaining: 0,
+    resetSeconds: windowSeconds,
+    retryAfterSeconds: Math.max(1, Math.ceil(60 / rate.perMinute)),
+    windowSeconds,
+  };
+  const scope = admissionScopeFor(accountId);
+  if (scope) {
+    scope.countPending = false;
+    recordRateState(scope, state);
+  }
+  return rateLimitedError(rate, state);
+}
+
+/**
  * Makes the current request's deferred rate-limit count now, before work the
  * limit must gate (fetching a URL the body names: up to 10 MB and 10 s each),
  * and refuses the request if its key's bucket is empty. A no-op when the count

@@ -1,4 +1,13 @@
-export { admit, completeIdempotent, countBeforeCostlyWork, countDeferred, parseIdempotencyKey, provisionalAnswer, rateLimitedError } from "./admit";
+export {
+  admit,
+  completeIdempotent,
+  countBeforeCostlyWork,
+  countDeferred,
+  parseIdempotencyKey,
+  provisionalAnswer,
+  rateLimitedError,
+  simulatedRateLimit,
+} from "./admit";
 export { mayDeferCount } from "./rate-hint";
 export { rateLimitHeaders } from "./rate-limit-headers";
 export { rateLimitOf } from "./rate-limits";

@@ -10,6 +10,7 @@ import {
 } from "../../durable/account-gate";
 import { ApiError } from "../../errors";
 import { log } from "../../lib/logger";
+import { isTestAccountId } from "../../lib/modes";
 import { type Page, type PageRequest, pageAt, seqCursor } from "../../lib/pagination";
 import { getAccount } from "../accounts";
 import { admissionScopeFor, provisionalAnswer, rateLimitHeaders, recordRateState } from "../admission";
@@ -30,6 +31,8 @@ export interface ReserveCreditInput {
   generationId: string;
   keySpendCap: number | null;
   accountSpendCapPerDay: number | null;
+  /** Test mode only: the free daily balance, topped up once per UTC day before the reservation. */
+  testDailyCredits?: number;
   /**
    * What the request answers once accepted (the try-on's 202). When the
    * request owns an Idempotency-Key record it is recorded there with the
@@ -57,6 +60,7 @@ export async function reserveCredit(env: Env, input: ReserveCreditInput): Promis
       accountSpendCapPerDay: input.accountSpendCapPerDay,
       ...(deferred ? { rate: deferred } : {}),
       ...(idempotency ? { idempotency } : {}),
+      ...(input.testDailyCredits !== undefined ? { testDailyCredits: input.testDailyCredits } : {}),
     }),
   );
   if (scope && deferred) {
@@ -106,7 +110,20 @@ export async function settle(env: Env, accountId: string, generationId: string, 
 export async function getCreditSummary(ctx: ServiceContext, accountId: string): Promise<CreditSummary> {
   const prefetched = admissionScopeFor(accountId)?.credits;
   if (prefetched) return prefetched;
-  return gateCall("summary", () => accountGate(ctx.env, accountId).summary());
+  const refill = isTestAccountId(accountId) ? ctx.config.TEST_DAILY_CREDITS : undefined;
+  return gateCall("summary", () => accountGate(ctx.env, accountId).summary(refill));
+}
+
+/**
+ * POST /test/credits: sets a test ledger's balance to exactly `balance` (one
+ * adjustment in the ledger), e.g. 0 to make the next try-on answer 402.
+ */
+export async function setTestBalance(ctx: ServiceContext, accountId: string, balance: number): Promise<CreditSummary> {
+  if (!isTestAccountId(accountId)) throw new ApiError("TEST_MODE_ONLY", "Setting the balance is a test-mode tool: call it with a dr_test_ key.");
+  const res = await gateCall("setTestBalance", () => accountGate(ctx.env, accountId).setTestBalance(accountId, balance, ctx.config.TEST_DAILY_CREDITS));
+  if (!res.ok) throw new ApiError(res.code, res.message);
+  log("info", "test balance set", { requestId: ctx.requestId, accountId, balance });
+  return res.summary;
 }
 
 export interface GrantCreditsInput {

@@ -1,2 +1,2 @@
-export { creditStateAfter, getCreditLedger, getCreditSummary, grantCredits, reserveCredit, settle, withdrawCredit } from "./credits";
+export { creditStateAfter, getCreditLedger, getCreditSummary, grantCredits, reserveCredit, setTestBalance, settle, withdrawCredit } from "./credits";
 export { reconcileCredits } from "./reconcile";

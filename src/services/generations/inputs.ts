@@ -4,6 +4,7 @@ import type { EngineImage, EngineInput, EngineResult } from "../../engines";
 import { isApiError, type RuntimeErrorCode } from "../../errors";
 import { type ImageInfo, inspectImage } from "../../lib/image-intake";
 import { describeError, log } from "../../lib/logger";
+import { livemodeOf } from "../../lib/modes";
 import { discardImage, getImage, readImageBytes, signedImageUrl, storeImage } from "../images";
 import { resolveProductImage } from "../products";
 import { parseProductSnapshot } from "./product-snapshot";
@@ -65,6 +66,8 @@ export async function loadEngineInput(ctx: ServiceContext, row: GenerationRow, p
       seed: row.seed,
       jobId: row.engineJobId,
       pollCount,
+      livemode: livemodeOf(row.accountId),
+      test: row.testDirective ? { ...row.testDirective, acceptedAt: row.createdAt } : null,
     },
   };
 }

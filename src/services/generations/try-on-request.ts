@@ -1,6 +1,7 @@
 import { ApiError } from "../../errors";
 import { resolveAlias } from "../../lib/aliases";
 import type { KeepForDays } from "../../lib/retention-days";
+import type { TestDirective } from "../../lib/test-directive";
 import type { TryOnCategory, TryOnMode } from "../../lib/try-on-options";
 import type { ProductInput } from "../../schemas/products";
 import type { TryOnRequestBody } from "../../schemas/tryon";
@@ -18,6 +19,8 @@ export interface TryOnRequest {
   category: TryOnCategory;
   mode: TryOnMode | null;
   seed: number | null;
+  /** Test mode's forced outcome and delay (refused on a live key). */
+  test: TestDirective | null;
 }
 
 type RawSource = { id?: string | undefined; url?: string | undefined; fileKey?: string | undefined };
@@ -73,6 +76,7 @@ export function normalizeTryOnRequest(body: TryOnRequestBody): TryOnRequest {
     category: body.category ?? "auto",
     mode: body.mode ?? null,
     seed: body.seed ?? null,
+    test: body.test ?? null,
   };
 }
 

@@ -18,12 +18,13 @@ import { describeError, log } from "../../lib/logger";
 import type { FilePart } from "../../lib/multipart-form";
 import { defaultKeepForDays, type KeepForDays } from "../../lib/retention-days";
 import { safeFetchImage } from "../../lib/safe-fetch";
+import { magicErrorOf } from "../../lib/test-directive";
 import { isLive } from "../../lib/time";
 import type { GenerationMessageInput } from "../../queues";
 import type { ProductInput } from "../../schemas/products";
 import type { TryOnRequestBody } from "../../schemas/tryon";
 import type { AuthContext } from "../accounts";
-import { countBeforeCostlyWork } from "../admission";
+import { countBeforeCostlyWork, rateLimitOf, simulatedRateLimit } from "../admission";
 import { reserveCredit, withdrawCredit } from "../credits";
 import { inspectPart, missingPart, type StoredImage, storeImage, toStoredImage } from "../images";
 import { type CheckedProductInput, checkProductInput, expiryFor, newOneshotExternalId, type ProductRecord, upsertProduct } from "../products";
@@ -33,6 +34,7 @@ import { isBareReference, normalizeTryOnRequest, type TryOnRequest } from "./try
 
 export interface TryOnAccepted {
   generationId: string;
+  livemode: boolean;
   status: "PENDING";
   productExternalId: string;
 }
@@ -70,6 +72,7 @@ export async function createTryOn(
   answer?: (accepted: TryOnAccepted) => StoredResponse,
 ): Promise<TryOnAccepted> {
   const req = normalizeTryOnRequest(body);
+  refuseTestDirectiveInLiveMode(auth, req);
   const productPath = body.products ? "products.0" : "product";
   const webhookUrl = req.webhookUrl === null ? null : validateWebhookUrl(ctx, req.webhookUrl, body.webhookUrl ? "webhookUrl" : "webhook_url");
   const now = ctx.now();
@@ -112,7 +115,13 @@ export async function createTryOn(
   const person = await resolvePerson(ctx, auth.accountId, req, files, refs.image, now);
 
   const productTitle = plan.kind === "reference" ? plan.product.title : plan.title;
-  const engine: EngineName = selectEngineName({ config: ctx.config, accountEngine: auth.engineOverride, category: req.category, productTitle });
+  const engine: EngineName = selectEngineName({
+    config: ctx.config,
+    accountEngine: auth.engineOverride,
+    category: req.category,
+    productTitle,
+    livemode: auth.livemode,
+  });
   // An uploaded photo keeps the window it was uploaded with, unless the try-on chooses one.
   const keepForDays: KeepForDays =
     req.keepForDays ??
@@ -121,9 +130,12 @@ export async function createTryOn(
   const externalUserId = req.externalUserId ?? (person.kind === "stored" ? person.image.externalUserId : null);
 
   // ---- charge, then write ---------------------------------------------------------------------
+  // Test mode's magic end-user ids answer their error here: everything is validated, nothing charged yet.
+  if (!auth.livemode) forceMagicError(ctx, auth, externalUserId);
   const generationId = newId("generation", now);
   const accepted: TryOnAccepted = {
     generationId,
+    livemode: auth.livemode,
     status: "PENDING",
     productExternalId: plan.kind === "reference" ? plan.product.externalId : plan.externalId,
   };
@@ -133,6 +145,7 @@ export async function createTryOn(
     generationId,
     keySpendCap: auth.keySpendCap,
     accountSpendCapPerDay: auth.accountSpendCapPerDay,
+    ...(auth.livemode ? {} : { testDailyCredits: ctx.config.TEST_DAILY_CREDITS }),
     ...(answer ? { provisional: answer(accepted) } : {}),
   });
 
@@ -175,6 +188,7 @@ export async function createTryOn(
       createdAt: now,
       updatedAt: now,
       deadlineAt: now + ctx.config.GENERATION_DEADLINE_SECONDS * 1000,
+      testDirective: req.test,
     };
     // Every use refreshes the product's lifetime, in the same transaction as the generation.
     touch = productUsageStatement(ctx.db, auth.accountId, snapshot.externalId, written, expiryFor(snapshot.kind, snapshot.validForDays, written));
@@ -198,6 +212,26 @@ export async function createTryOn(
   }
   log("info", "generation accepted", { requestId: ctx.requestId, generationId, accountId: auth.accountId, engine });
   return accepted;
+}
+
+/** `test` is a test-mode field: on a live key it is refused before anything else, so it can never ship by accident. */
+function refuseTestDirectiveInLiveMode(auth: AuthContext, req: TryOnRequest): void {
+  if (req.test === null || !auth.livemode) return;
+  throw new ApiError("VALIDATION_FAILED", "`test` forces outcomes in test mode only: send it with a dr_test_ key, or remove it.", {
+    details: [{ path: "test", message: "Only allowed with a test-mode (dr_test_) key" }],
+  });
+}
+
+/** Test mode: `externalUserId` `test_rate_limited` / `test_insufficient_credits` answer 429 / 402 as the real refusals do. */
+function forceMagicError(ctx: ServiceContext, auth: AuthContext, externalUserId: string | null): void {
+  const forced = magicErrorOf(externalUserId);
+  if (forced === "RATE_LIMITED") throw simulatedRateLimit(auth.accountId, rateLimitOf(auth, ctx.config));
+  if (forced === "INSUFFICIENT_CREDITS") {
+    throw new ApiError(
+      "INSUFFICIENT_CREDITS",
+      "The account has no credits left. Top up to continue. (Forced in test mode by externalUserId test_insufficient_credits.)",
+    );
+  }
 }
 
 async function resolvePerson(

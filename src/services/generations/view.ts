@@ -1,6 +1,7 @@
 import type { ServiceContext } from "../../context";
 import { findGeneration, type GenerationRow } from "../../db/repo/generations";
 import { ApiError, type ErrorCode } from "../../errors";
+import { livemodeOf } from "../../lib/modes";
 import { signedFileUrl } from "../../lib/signing";
 import { toIso } from "../../lib/time";
 import type { GenerationView } from "../../schemas/generations";
@@ -18,6 +19,7 @@ export async function presentGeneration(ctx: ServiceContext, row: GenerationRow)
   }
   return {
     generationId: row.id,
+    livemode: livemodeOf(row.accountId),
     status: row.status,
     productExternalId: row.productExternalId,
     externalUserId: row.externalUserId,

@@ -3,6 +3,7 @@ import { type CropBox, deleteImage, findImage, type ImageRow, insertImage } from
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
 import { extensionOf, type ImageInfo } from "../../lib/image-intake";
+import { livemodeOf } from "../../lib/modes";
 import { KEEP_FOR_DAYS_CHOICES, type KeepForDays } from "../../lib/retention-days";
 import { signedFileUrl } from "../../lib/signing";
 import { DAY, isLive, toIso } from "../../lib/time";
@@ -154,6 +155,7 @@ export async function presentImage(ctx: ServiceContext, image: StoredImage): Pro
   const signed = await signedImageUrl(ctx, image);
   return {
     imageId: image.id,
+    livemode: livemodeOf(image.accountId),
     imageUrl: signed.url,
     imageUrlExpiresAt: toIso(signed.expiresAt),
     width: image.width,

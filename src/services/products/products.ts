@@ -15,6 +15,7 @@ import {
 import { ApiError } from "../../errors";
 import { sha256Hex } from "../../lib/crypto";
 import { randomBase62 } from "../../lib/ids";
+import { livemodeOf } from "../../lib/modes";
 import type { FilePart } from "../../lib/multipart-form";
 import { type Page, type PageRequest, pageOf, seqCursor } from "../../lib/pagination";
 import { safeFetchImage } from "../../lib/safe-fetch";
@@ -80,6 +81,7 @@ export function expiryFor(kind: ProductRecord["kind"], validForDays: number | nu
 export function presentProduct(p: ProductRecord): ProductView {
   return {
     externalId: p.externalId,
+    livemode: livemodeOf(p.accountId),
     title: p.title,
     description: p.description,
     metadata: p.metadata ?? null,
@@ -220,6 +222,7 @@ export async function listProducts(ctx: ServiceContext, accountId: string, page:
 }
 
 export interface ProductStats {
+  livemode: boolean;
   totalGenerations: number;
   completedGenerations: number;
   failedGenerations: number;
@@ -231,6 +234,7 @@ export async function productStats(ctx: ServiceContext, accountId: string, exter
   await getProduct(ctx, accountId, externalId);
   const s = await productGenerationStats(ctx.db, accountId, externalId, range.from, range.to);
   return {
+    livemode: livemodeOf(accountId),
     totalGenerations: s.total,
     completedGenerations: s.completed,
     failedGenerations: s.failed,

@@ -2,6 +2,7 @@ import type { ServiceContext } from "../../context";
 import * as repo from "../../db/repo/webhooks";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
+import { livemodeOf } from "../../lib/modes";
 import { idCursor, type Page, type PageRequest, pageOf } from "../../lib/pagination";
 import { toIso } from "../../lib/time";
 import { TEST_EVENT_TYPE, type WebhookAttemptView, type WebhookDeliveryView } from "../../schemas/webhooks";
@@ -32,6 +33,7 @@ export function presentDelivery(row: repo.WebhookDeliveryRow, attempts: repo.Web
   }
   return {
     id: row.id,
+    livemode: livemodeOf(row.accountId),
     endpointId: row.endpointId,
     url: row.url,
     eventType: row.eventType,
@@ -145,6 +147,7 @@ export async function sendTestEvent(ctx: ServiceContext, accountId: string, endp
   const id = newId("webhookDelivery", now);
   const payload = JSON.stringify({
     type: TEST_EVENT_TYPE,
+    livemode: livemodeOf(accountId),
     timestamp: toIso(now),
     data: { endpointId: endpoint.id, message: "This is a test event from Drape. Verify its signature and answer 2xx." },
   });

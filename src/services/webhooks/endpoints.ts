@@ -2,6 +2,7 @@ import type { ServiceContext } from "../../context";
 import * as repo from "../../db/repo/webhooks";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
+import { livemodeOf } from "../../lib/modes";
 import { idCursor, type Page, type PageRequest, pageOf } from "../../lib/pagination";
 import { toIso } from "../../lib/time";
 import { generateWebhookSecret } from "../../lib/webhook-signing";
@@ -20,6 +21,7 @@ export type DisabledReason = "manual" | "gone" | "failing";
 export function presentEndpoint(ctx: ServiceContext, row: repo.WebhookEndpointRow): WebhookEndpointView {
   return {
     id: row.id,
+    livemode: livemodeOf(row.accountId),
     url: row.url,
     description: row.description,
     events: parseEvents(row.events),

@@ -2,6 +2,7 @@ import type { ServiceContext } from "../../context";
 import * as repo from "../../db/repo/webhooks";
 import { ApiError } from "../../errors";
 import { log } from "../../lib/logger";
+import { livemodeOf } from "../../lib/modes";
 import { toIso } from "../../lib/time";
 import type { GenerationView } from "../../schemas/generations";
 import type { WebhookEventType } from "../../schemas/webhooks";
@@ -55,7 +56,7 @@ export async function createGenerationDeliveries(ctx: ServiceContext, input: Gen
     throw err;
   }
   const now = ctx.now();
-  const payload = JSON.stringify({ type: eventType, timestamp: toIso(now), data });
+  const payload = JSON.stringify({ type: eventType, livemode: livemodeOf(input.accountId), timestamp: toIso(now), data });
   if (perRequestUrl?.ok) await ensureDefaultSecret(ctx, input.accountId); // created on first need, before the consumer races for it
 
   return createDeliveries(

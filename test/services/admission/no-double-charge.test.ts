@@ -153,8 +153,8 @@ async function expectAccepted(res: Response, replayed: boolean, status = "PENDIN
   const text = await res.text();
   expect(res.status, text).toBe(202);
   expect(res.headers.get("idempotent-replayed")).toBe(replayed ? "true" : null);
-  const body = JSON.parse(text) as { generationId: string; status: string; productExternalId: string };
-  expect(body).toEqual({ generationId: expect.stringMatching(/^gen_/), status, productExternalId: "shirt" });
+  const body = JSON.parse(text) as { generationId: string; livemode: boolean; status: string; productExternalId: string };
+  expect(body).toEqual({ generationId: expect.stringMatching(/^gen_/), livemode: true, status, productExternalId: "shirt" });
   expect(res.headers.get("location")).toBe(`/tryon/v1/generations/${body.generationId}`);
   expect(res.headers.get("content-type")).toBe("application/json");
   return { generationId: body.generationId, text };

@@ -81,7 +81,7 @@ describe("integrator views of the balance", () => {
     }
     const credits = await api(acct, "/account/credits");
     expect(credits.status).toBe(200);
-    expect(await readWire(credits, CreditBalanceSchema)).toEqual({ creditBalance: 7, reserved: 3, spent: 0 });
+    expect(await readWire(credits, CreditBalanceSchema)).toEqual({ livemode: true, creditBalance: 7, reserved: 3, spent: 0 });
     const account = await api(acct, "/account");
     expect(account.status).toBe(200);
     expect(await readWire(account, AccountViewSchema)).toMatchObject({

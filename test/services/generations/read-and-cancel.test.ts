@@ -103,7 +103,7 @@ describe("POST /try-on/sync", () => {
     const res = await tryOn(acct, { products: [{ externalId: "mock-b" }], person: { image: { source: { id: imageId } } } }, "/try-on/sync?wait=1");
     expect(res.status).toBe(202);
     const body = await readWire(res, TryOnAcceptedSchema);
-    expect(body).toEqual({ generationId: expect.stringMatching(/^gen_/), status: "PENDING", productExternalId: "mock-b" });
+    expect(body).toEqual({ generationId: expect.stringMatching(/^gen_/), livemode: true, status: "PENDING", productExternalId: "mock-b" });
     expect(res.headers.get("location")).toBe(`/tryon/v1/generations/${body.generationId}`);
     await expectEnvelope(
       await tryOn(acct, { products: [{ externalId: "mock-b" }], person: { image: { source: { id: imageId } } } }, "/try-on/sync?wait=91"),

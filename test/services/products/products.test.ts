@@ -343,7 +343,7 @@ describe("account isolation, delete, stats", () => {
     await postOk(acct, { externalId: "gone", images: [{ url: URL_A }] });
     const res = await api(acct, "/products/gone", { method: "DELETE" });
     expect(res.status).toBe(200);
-    expect(await readWire(res, ProductDeletedSchema)).toEqual({ externalId: "gone", deleted: true });
+    expect(await readWire(res, ProductDeletedSchema)).toEqual({ externalId: "gone", livemode: true, deleted: true });
     await expectEnvelope(await api(acct, "/products/gone"), 404, "PRODUCT_NOT_FOUND");
     await expectEnvelope(await api(acct, "/products/gone", { method: "DELETE" }), 404, "PRODUCT_NOT_FOUND");
   });
@@ -361,6 +361,7 @@ describe("account isolation, delete, stats", () => {
     const acct = await createAccount();
     await postOk(acct, { externalId: "st", images: [{ url: URL_A }] });
     expect(await (await api(acct, "/products/st/stats")).json()).toEqual({
+      livemode: true,
       totalGenerations: 0,
       completedGenerations: 0,
       failedGenerations: 0,
@@ -388,6 +389,7 @@ describe("account isolation, delete, stats", () => {
       .bind(`gen_stats_other_${other.accountId}`, other.accountId, t0, t0, t0)
       .run();
     expect(await (await api(acct, "/products/st/stats")).json()).toEqual({
+      livemode: true,
       totalGenerations: 4,
       completedGenerations: 2,
       failedGenerations: 1,
@@ -396,6 +398,7 @@ describe("account isolation, delete, stats", () => {
     const from = new Date(t0 + 86400_000).toISOString();
     const to = new Date(t0 + 2 * 86400_000).toISOString();
     expect(await (await api(acct, `/products/st/stats?from=${from}&to=${to}`)).json()).toEqual({
+      livemode: true,
       totalGenerations: 2,
       completedGenerations: 1,
       failedGenerations: 1,

@@ -73,7 +73,7 @@ describe("generation events → deliveries", () => {
     const rx = mockReceiver([ok()]);
     await runWebhookConsumer([{ body: q.messages[0]! }]);
     const event = new Webhook(ep.secret).verify(rx.received[0]!.body, rx.received[0]!.headers) as Record<string, unknown>;
-    expect(Object.keys(event).sort()).toEqual(["data", "timestamp", "type"]);
+    expect(Object.keys(event).sort()).toEqual(["data", "livemode", "timestamp", "type"]);
     expect(event.timestamp).toMatch(/^\d{4}-\d\d-\d\dT/);
     const { loadGenerationView } = await import("../../../src/services/generations/view");
     const { backgroundContext } = await import("../../../src/context/background");

@@ -38,7 +38,7 @@ describe("endpoint CRUD", () => {
     });
     expect(body.secret).toMatch(/^whsec_/);
     const again = await readWire(await api(acct, `/webhooks/${body.id}/secret`), WebhookSecretSchema);
-    expect(again).toEqual({ secret: body.secret, previousSecretExpiresAt: null });
+    expect(again).toEqual({ livemode: true, secret: body.secret, previousSecretExpiresAt: null });
     const stored = await env.DB.prepare("SELECT * FROM webhook_endpoints WHERE id = ?").bind(body.id).first<Record<string, unknown>>();
     expect(JSON.stringify(stored)).not.toContain(body.secret.slice(6));
     expect(String(stored!.secret_enc)).toMatch(/^v2\.[0-9a-f]{8}\./); // sealed under the current at-rest key, naming its id
@@ -240,7 +240,7 @@ describe("secret rotation", () => {
     const acct = await createAccount();
     const other = await createAccount();
     const s1 = await readWire(await api(acct, "/webhooks/default-secret"), WebhookSecretSchema);
-    expect(s1).toEqual({ secret: expect.stringMatching(/^whsec_/), previousSecretExpiresAt: null });
+    expect(s1).toEqual({ livemode: true, secret: expect.stringMatching(/^whsec_/), previousSecretExpiresAt: null });
     expect((await readWire(await api(acct, "/webhooks/default-secret"), WebhookSecretSchema)).secret).toBe(s1.secret);
     expect((await readWire(await api(other, "/webhooks/default-secret"), WebhookSecretSchema)).secret).not.toBe(s1.secret);
     const rot = await readWire(await api(acct, "/webhooks/default-secret/rotate", { method: "POST" }), WebhookSecretSchema);

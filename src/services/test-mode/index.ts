@@ -1,0 +1,1 @@
+export { eraseTestData, type TestDataErased } from "./data";
