@@ -8,6 +8,7 @@ import { requireAdminToken, requireApiKey } from "./http/auth";
 import { limitBodies } from "./http/body-limit";
 import { deploymentGate } from "./http/deployment-gate";
 import { notFound, onError } from "./http/errors";
+import { mountLlms } from "./http/llms";
 import { maintenanceGate } from "./http/maintenance";
 import { mountOpenApi } from "./http/openapi";
 import { requestId } from "./http/request-id";
@@ -48,6 +49,7 @@ export function createApp() {
   app.use("*", requestId, accessLog, deploymentGate, withConfig);
   app.route("/", healthRoutes);
   mountOpenApi(app);
+  mountLlms(app);
   registerWebhookEvents(app);
 
   const tryon = createRouter();

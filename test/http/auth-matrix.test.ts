@@ -244,6 +244,8 @@ const PUBLIC: Record<string, Sample> = {
   "GET /tryon/v1/openapi.json": { req: () => get("/tryon/v1/openapi.json"), ok: { status: 200, schema: z.looseObject({ openapi: z.literal("3.1.0") }) } },
   "GET /tryon/v1/docs": { req: () => get("/tryon/v1/docs"), ok: { status: 200, schema: null } },
   "GET /tryon/v1/docs/scalar.js": { req: () => get("/tryon/v1/docs/scalar.js"), ok: { status: 200, schema: null } },
+  "GET /llms.txt": { req: () => get("/llms.txt"), ok: { status: 200, schema: null } },
+  "GET /llms-full.txt": { req: () => get("/llms-full.txt"), ok: { status: 200, schema: null } },
   "GET /tryon/v1/errors": { req: () => get("/tryon/v1/errors"), ok: { status: 200, schema: ErrorCatalogSchema } },
   "GET /tryon/v1/errors/:code": { req: () => get("/tryon/v1/errors/FORBIDDEN"), ok: { status: 200, schema: CatalogEntrySchema } },
   // The signature is the credential: another signature is someone else's URL, or a forgery.
