@@ -9,6 +9,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Where the Worker under test answers, e.g. http://127.0.0.1:40123. */
     baseUrl: string;
+    /** The seeded demo account's API key (DEMO_API_KEY of the .dev.vars `npm start` used). */
+    demoApiKey: string;
   }
 }
 
@@ -36,6 +38,15 @@ async function waitForReady(base: string, child: ChildProcess, logPath: string):
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error(`npm start was not ready within 150 s:\n${readFileSync(logPath, "utf8").slice(-3000)}`);
+}
+
+/** One variable of the .dev.vars that `npm start` wrote (and seeded the demo account from). */
+function devVar(root: string, name: string): string {
+  const line = readFileSync(join(root, ".dev.vars"), "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${name}=`));
+  if (!line) throw new Error(`.dev.vars has no ${name}`);
+  return line.slice(name.length + 1).trim();
 }
 
 /**
@@ -91,5 +102,6 @@ export default async function setup(project: TestProject) {
     throw err;
   }
   project.provide("baseUrl", base);
+  project.provide("demoApiKey", devVar(root, "DEMO_API_KEY"));
   return stop;
 }
