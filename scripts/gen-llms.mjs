@@ -19,6 +19,7 @@ const GUIDES = [
   ["limits.md", "Body limits and what bad input gets"],
   ["privacy.md", "Customer erasure and retention"],
   ["engines.md", "The try-on engines"],
+  ["mcp.md", "The MCP server at /mcp: tools for agents"],
   ["errors.md", "Every error code, its status and retry class"],
 ];
 /** Paths for integrators: the operator API (/admin/v1, ADMIN_TOKEN) is not part of these files. */
@@ -250,6 +251,7 @@ function llmsIndex() {
     "- [The whole API in Markdown](/llms-full.txt): every guide below, every operation, every schema",
     "- [OpenAPI 3.1 document](/tryon/v1/openapi.json): the machine-readable contract",
     "- [Error catalog](/tryon/v1/errors): every code with its status and retry class (JSON)",
+    "- [MCP server](/mcp): the same API as tools for agents (Streamable HTTP, the API key as Bearer)",
     "",
     "## Guides",
     "",

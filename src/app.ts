@@ -15,6 +15,7 @@ import { requestId } from "./http/request-id";
 import { registerRouteTable } from "./http/route-table";
 import { createRouter } from "./http/router";
 import { ADMIN_BASE, API_BASE } from "./lib/api-paths";
+import { mountMcp } from "./mcp";
 import { accountRoutes } from "./routes/account";
 import { accountRoutes as adminAccountRoutes } from "./routes/admin/accounts";
 import { atRestKeyRoutes as adminAtRestKeyRoutes } from "./routes/admin/at-rest-key";
@@ -74,6 +75,9 @@ export function createApp() {
   admin.route("/", adminMaintenanceRoutes);
   admin.route("/", adminAtRestKeyRoutes);
   app.route(ADMIN_BASE, admin);
+
+  // The remote MCP server for agents (docs/mcp.md); its tools call the routes above.
+  mountMcp(app);
 
   // The web app (server-rendered pages, HTML errors); docs/dashboard.md.
   app.route("/dashboard", createDashboard());
