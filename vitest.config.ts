@@ -59,13 +59,15 @@ export default defineConfig(async () => {
           },
         },
         {
-          test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"], testTimeout: 30_000 },
+          // packages/client's unit tests run here too (Node, no Worker): the client is plain TypeScript.
+          test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts", "packages/client/test/unit/**/*.test.ts"], testTimeout: 30_000 },
         },
         {
           test: {
             name: "e2e",
             environment: "node",
-            include: ["test/e2e/**/*.test.ts"],
+            // Also the clients proven against a live Drape: packages/client's walkthrough and its packed tarball.
+            include: ["test/e2e/**/*.test.ts", "packages/client/test/live/**/*.test.ts"],
             globalSetup: ["./test/e2e/global-setup.ts"],
             // One server, one browser at a time: the machine has two cores.
             fileParallelism: false,

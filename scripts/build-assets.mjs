@@ -1,7 +1,8 @@
 // Static assets served by Workers static assets (wrangler.toml `[assets]`), never bundled into the
 // Worker: the API reference UI (Scalar's standalone browser build, from the pinned
 // @scalar/api-reference package) so /tryon/v1/docs loads nothing from a third-party origin, and
-// the dashboard's own stylesheet and script (src/dashboard/assets → /dashboard/app.{css,js}).
+// the dashboard's own stylesheet and script (src/dashboard/assets → /dashboard/app.{css,js}), and
+// the llms.txt files (docs/llms.txt, docs/llms-full.txt → /llms.txt, /llms-full.txt).
 // Run by wrangler before `dev` and `deploy` (`[build] command`) and by vitest.config.ts.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -16,6 +17,8 @@ export const DOCS_SCRIPT_PATH = apiPath("/docs/scalar.js").slice(1);
 /** The dashboard's assets, served at /dashboard/<file> (src/dashboard/layout.tsx links them). */
 const DASHBOARD_ASSETS_SRC = join(root, "src", "dashboard", "assets");
 const DASHBOARD_ASSETS_DIR = "dashboard";
+/** docs/llms.txt and docs/llms-full.txt, served at /llms.txt and /llms-full.txt. */
+const LLMS_FILES = ["llms.txt", "llms-full.txt"];
 /** The dashboard's CSP (src/dashboard/middleware/security-headers.ts) on its static files too. */
 const DASHBOARD_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -27,6 +30,8 @@ export function buildAssets() {
   const target = join(ASSETS_DIR, DOCS_SCRIPT_PATH);
   mkdirSync(dirname(target), { recursive: true });
   copyFileSync(join(pkgDir, "dist", "browser", "standalone.js"), target);
+  // The llms.txt files (generated into docs/ by `npm run gen:llms`) at the site's root.
+  for (const file of LLMS_FILES) copyFileSync(join(root, "docs", file), join(ASSETS_DIR, file));
   const dashboardDir = join(ASSETS_DIR, DASHBOARD_ASSETS_DIR);
   mkdirSync(dashboardDir, { recursive: true });
   const dashboardFiles = readdirSync(DASHBOARD_ASSETS_SRC).filter((f) => /\.(css|js)$/.test(f));
@@ -41,6 +46,7 @@ export function buildAssets() {
     [
       `/${DOCS_SCRIPT_PATH}\n  Cache-Control: public, max-age=3600\n  X-Content-Type-Options: nosniff\n  X-Scalar-Version: ${version}\n`,
       ...dashboardHeaders,
+      ...LLMS_FILES.map((f) => `/${f}\n  Content-Type: text/plain; charset=utf-8\n  Cache-Control: public, max-age=300\n  X-Content-Type-Options: nosniff\n`),
     ].join(""),
   );
   return { target, version, dashboardFiles };

@@ -8,12 +8,14 @@ import { requireAdminToken, requireApiKey } from "./http/auth";
 import { limitBodies } from "./http/body-limit";
 import { deploymentGate } from "./http/deployment-gate";
 import { notFound, onError } from "./http/errors";
+import { mountLlms } from "./http/llms";
 import { maintenanceGate } from "./http/maintenance";
 import { mountOpenApi } from "./http/openapi";
 import { requestId } from "./http/request-id";
 import { registerRouteTable } from "./http/route-table";
 import { createRouter } from "./http/router";
 import { ADMIN_BASE, API_BASE } from "./lib/api-paths";
+import { mountMcp } from "./mcp";
 import { accountRoutes } from "./routes/account";
 import { accountRoutes as adminAccountRoutes } from "./routes/admin/accounts";
 import { atRestKeyRoutes as adminAtRestKeyRoutes } from "./routes/admin/at-rest-key";
@@ -49,6 +51,7 @@ export function createApp() {
   app.use("*", requestId, accessLog, deploymentGate, withConfig);
   app.route("/", healthRoutes);
   mountOpenApi(app);
+  mountLlms(app);
   registerWebhookEvents(app);
 
   const tryon = createRouter();
@@ -74,6 +77,9 @@ export function createApp() {
   admin.route("/", adminMaintenanceRoutes);
   admin.route("/", adminAtRestKeyRoutes);
   app.route(ADMIN_BASE, admin);
+
+  // The remote MCP server for agents (docs/mcp.md); its tools call the routes above.
+  mountMcp(app);
 
   // The web app (server-rendered pages, HTML errors); docs/dashboard.md.
   app.route("/dashboard", createDashboard());

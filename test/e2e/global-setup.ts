@@ -1,12 +1,15 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startDrape } from "./server";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** Where the Worker under test answers, e.g. http://127.0.0.1:40123. */
-    baseUrl: string;
-  }
+/** One variable of the .dev.vars that `npm start` wrote (and seeded the demo account from). */
+function devVar(root: string, name: string): string {
+  const line = readFileSync(join(root, ".dev.vars"), "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${name}=`));
+  if (!line) throw new Error(`.dev.vars has no ${name}`);
+  return line.slice(name.length + 1).trim();
 }
 
 /**
@@ -15,7 +18,9 @@ declare module "vitest" {
  * .tmp/e2e-server.log.
  */
 export default async function setup(project: TestProject) {
-  const drape = await startDrape(join(import.meta.dirname, "..", ".."));
+  const root = join(import.meta.dirname, "..", "..");
+  const drape = await startDrape(root);
   project.provide("baseUrl", drape.base);
+  project.provide("demoApiKey", devVar(root, "DEMO_API_KEY"));
   return drape.stop;
 }

@@ -274,6 +274,8 @@ const PUBLIC: Record<string, Sample> = {
   "GET /tryon/v1/openapi.json": { req: () => get("/tryon/v1/openapi.json"), ok: { status: 200, schema: z.looseObject({ openapi: z.literal("3.1.0") }) } },
   "GET /tryon/v1/docs": { req: () => get("/tryon/v1/docs"), ok: { status: 200, schema: null } },
   "GET /tryon/v1/docs/scalar.js": { req: () => get("/tryon/v1/docs/scalar.js"), ok: { status: 200, schema: null } },
+  "GET /llms.txt": { req: () => get("/llms.txt"), ok: { status: 200, schema: null } },
+  "GET /llms-full.txt": { req: () => get("/llms-full.txt"), ok: { status: 200, schema: null } },
   "GET /tryon/v1/errors": { req: () => get("/tryon/v1/errors"), ok: { status: 200, schema: ErrorCatalogSchema } },
   "GET /tryon/v1/errors/:code": { req: () => get("/tryon/v1/errors/FORBIDDEN"), ok: { status: 200, schema: CatalogEntrySchema } },
   // The signature is the credential: another signature is someone else's URL, or a forgery.
@@ -428,7 +430,7 @@ describe("the auth matrix covers every served route", () => {
       dashboard.filter((r) => !r.startsWith(`${r.split(" ")[0]} ${DASHBOARD_BASE}`)),
       "dashboard matrix routes outside the dashboard",
     ).toEqual([]);
-    const sampled = [...Object.keys(INTEGRATOR), ...Object.keys(OPERATOR), ...Object.keys(PUBLIC), ...dashboard];
+    const sampled = [...Object.keys(INTEGRATOR), ...Object.keys(OPERATOR), ...Object.keys(PUBLIC), MCP_ROUTE, ...dashboard];
     expect(
       served.filter((r) => !sampled.includes(r)),
       "served routes without a sample",
@@ -591,6 +593,50 @@ describe("operator routes", () => {
     }
     // The revoked spare key is refused from now on; the owner's own key still works.
     expect((await api(f.owner, "/account")).status).toBe(200);
+  });
+});
+
+/** The MCP endpoint (docs/mcp.md): an integrator route outside /tryon/v1, the key as a bearer token. */
+const MCP_ROUTE = "POST /mcp";
+const MCP_INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "matrix", version: "1" } },
+};
+
+function mcp(headers: Record<string, string>): Promise<Response> {
+  return call("/mcp", {
+    method: "POST",
+    headers: { ...headers, "content-type": "application/json", accept: "application/json, text/event-stream" },
+    body: JSON.stringify(MCP_INITIALIZE),
+  });
+}
+
+describe("the MCP endpoint", () => {
+  it(`${MCP_ROUTE}: refuses every credential but a live key of an active account, with a Bearer challenge`, async () => {
+    await expectEnvelope(await mcp({}), 401, "MISSING_API_KEY");
+    const refused: Array<[string, Record<string, string>]> = [
+      ["malformed key", { authorization: "Bearer not-a-key" }],
+      ["unknown key", { authorization: `Bearer dr_live_${"Z".repeat(32)}` }],
+      ["revoked key", { authorization: `Bearer ${f.revokedKey}` }],
+      ["disabled account's key", { authorization: `Bearer ${f.disabledKey}` }],
+      ["the operator token", { authorization: `Bearer ${ADMIN_TOKEN}` }],
+    ];
+    for (const [what, headers] of refused) {
+      const res = await mcp(headers);
+      expect(res.headers.get("www-authenticate"), what).toMatch(/^Bearer realm="drape"/);
+      await expectEnvelope(res, 401, "INVALID_API_KEY");
+    }
+  });
+
+  it(`${MCP_ROUTE}: the owner's key (as a bearer token or x-api-key) initializes a session`, async () => {
+    const credentials: Array<Record<string, string>> = [{ authorization: `Bearer ${f.owner.key}` }, { "x-api-key": f.owner.key }];
+    for (const headers of credentials) {
+      const res = await mcp(headers);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ jsonrpc: "2.0", id: 1, result: { serverInfo: { name: "drape" }, capabilities: { tools: {} } } });
+    }
   });
 });
 

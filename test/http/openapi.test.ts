@@ -15,8 +15,8 @@ interface Doc {
   webhooks: Record<string, Record<string, Operation>>;
 }
 
-/** Served, but not an operation: the reference UI's script is a static asset (Cloudflare serves it before the Worker). */
-const NOT_OPERATIONS = ["GET /tryon/v1/docs/scalar.js"];
+/** Served, but not operations: static assets (Cloudflare serves them before the Worker). */
+const NOT_OPERATIONS = ["GET /tryon/v1/docs/scalar.js", "GET /llms.txt", "GET /llms-full.txt"];
 
 // Hono writes `/products/:externalId`, OpenAPI `/products/{externalId}`.
 function toOpenApiPath(path: string): string {

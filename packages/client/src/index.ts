@@ -1,0 +1,14 @@
+export { Drape } from "./client.js";
+export type { DrapeOptions, PostOptions, RequestOptions } from "./core.js";
+export { type ClientErrorCode, DrapeError, type DrapeErrorCode } from "./errors.js";
+export { type ApiErrorCode, ERROR_CODES, type RetryClass } from "./generated/error-codes.js";
+export type { components, operations, paths } from "./generated/openapi.js";
+export { Paginator } from "./pagination.js";
+export type { GenerationRef, WaitOptions } from "./resources/generations.js";
+export type { UploadImageOptions } from "./resources/images.js";
+export type { UpsertProductOptions } from "./resources/products.js";
+export type { CreateTryOnOptions, RunTryOnOptions } from "./resources/try-on.js";
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
+export * from "./types.js";
+export type { Uploadable, UploadFiles } from "./uploads.js";
+export { type VerifyOptions, verifyWebhook, type WebhookHeaders, WebhookVerificationError, type WebhookVerificationReason } from "./webhooks-verify.js";
