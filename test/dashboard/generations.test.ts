@@ -157,3 +157,13 @@ describe("generation detail", () => {
     expect(page.html).toContain("Webhook deliveries");
   });
 });
+
+describe("generations filter form", () => {
+  it("requires no filter: every field is optional in the browser too", async () => {
+    const { browser } = await verifiedUser();
+    const page = await browser.get("/dashboard/generations");
+    const form = /<form method="get" action="\/dashboard\/generations"[^>]*>(.*?)<\/form>/s.exec(page.html)?.[1] ?? "";
+    expect(form).toContain('name="externalUserId"');
+    expect(form).not.toMatch(/\brequired\b/);
+  });
+});

@@ -115,10 +115,10 @@ function Filters(props: { state: FormState }) {
         state={props.state}
         options={[{ value: "", label: "Any status" }, ...GENERATION_STATUSES.map((s) => ({ value: s, label: s }))]}
       />
-      <Field name="productExternalId" label="Product" maxlength={256} state={props.state} required />
-      <Field name="externalUserId" label="End user" maxlength={256} state={props.state} required />
-      <Field name="from" label="From (UTC day)" type="date" state={props.state} required />
-      <Field name="to" label="To (UTC day)" type="date" state={props.state} required />
+      <Field name="productExternalId" label="Product" maxlength={256} state={props.state} />
+      <Field name="externalUserId" label="End user" maxlength={256} state={props.state} />
+      <Field name="from" label="From (UTC day)" type="date" state={props.state} />
+      <Field name="to" label="To (UTC day)" type="date" state={props.state} />
       <div class="field">
         <button type="submit">Filter</button> <a href="/dashboard/generations">Clear</a>
       </div>
