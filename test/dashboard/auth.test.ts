@@ -7,6 +7,7 @@ const comparable = (html: string, email: string) =>
   html
     .replaceAll(email, "EMAIL")
     .replace(/value="[A-Za-z0-9_-]{43}"/g, 'value="TOKEN"')
+    .replace(/name="_idem" value="[A-Za-z0-9_-]+"/g, 'name="_idem" value="IDEM"')
     .replace(/req_[0-9A-Za-z]{24}/g, "REQ");
 
 const countRows = async (sql: string, ...binds: unknown[]) =>

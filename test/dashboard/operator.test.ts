@@ -181,4 +181,19 @@ describe("operator console", () => {
     expect(page.status).toBe(200);
     expect(page.html).toContain(`Operator console · ${email}`);
   });
+
+  it("a signed-in user who also opens an ADMIN_TOKEN session keeps both working (each form carries its own session's token)", async () => {
+    const { browser } = await verifiedUser();
+    await browser.get("/dashboard/operator/sign-in");
+    expect((await browser.post("/dashboard/operator/sign-in", { token: ADMIN_TOKEN })).status).toBe(303);
+    const console = await browser.get("/dashboard/operator");
+    expect(console.status).toBe(200);
+    expect(console.html).not.toContain('action="/dashboard/sign-out"');
+    await browser.get("/dashboard/operator");
+    expect((await browser.post("/dashboard/operator/maintenance", { enabled: "false" })).status).toBe(303);
+    await browser.get("/dashboard");
+    const out = await browser.post("/dashboard/sign-out", {});
+    expect(out.status).toBe(303);
+    expect(out.location).toBe("/dashboard/sign-in");
+  });
 });

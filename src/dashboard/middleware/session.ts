@@ -13,8 +13,9 @@ export const loadSignedIn: MiddlewareHandler<DashEnv> = async (c, next) => {
   const signedIn = token ? await loadSession(dashContext(c), token) : null;
   if (token && !signedIn) clearSessionCookie(c);
   c.set("signedIn", signedIn);
-  // The console's ADMIN_TOKEN session is only ever read by the console's pages.
-  const operatorToken = c.req.path.startsWith("/dashboard/operator") ? readOperatorCookie(c) : null;
+  // The console's ADMIN_TOKEN session is only ever read by the console's pages, and only when the
+  // signed-in user is not an operator already (one session, one CSRF token per page).
+  const operatorToken = c.req.path.startsWith("/dashboard/operator") && !signedIn?.user.isOperator ? readOperatorCookie(c) : null;
   const operatorSession = operatorToken ? await loadOperatorSession(dashContext(c), operatorToken) : null;
   if (operatorToken && !operatorSession) clearOperatorCookie(c);
   c.set("operatorSession", operatorSession);

@@ -38,7 +38,10 @@ const OWNER_EMAIL = z.preprocess((v) => (typeof v === "string" ? v.trim().toLowe
 const CreateWithOwner = z.object({ owner: OWNER_EMAIL.optional() });
 const accountPath = (id: string) => `/dashboard/operator/accounts/${id}`;
 
-/** The console's pages render inside the shell for an operator user, and as a wide card for a token session. */
+/**
+ * The console's pages render inside the shell for an operator user, and as a wide card for a token
+ * session (whose forms carry its own CSRF token, which the shell's sign-out form must not).
+ */
 function renderConsole(c: Context<DashEnv>, title: string, content: Child, status: 200 | 400 | 401 | 404 | 429 = 200, headers?: Record<string, string>) {
   const operator = operatorOf(c);
   const body = (
@@ -57,7 +60,7 @@ function renderConsole(c: Context<DashEnv>, title: string, content: Child, statu
       ) : null}
     </>
   );
-  return c.get("signedIn") ? renderPage(c, title, body, { status, headers }) : renderCard(c, title, body, { status, headers, wide: true });
+  return operator?.kind === "user" ? renderPage(c, title, body, { status, headers }) : renderCard(c, title, body, { status, headers, wide: true });
 }
 
 function SignInForm(props: { csrf: string; error?: string }) {
