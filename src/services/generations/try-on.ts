@@ -219,7 +219,11 @@ async function resolvePerson(
   if ("url" in p) {
     // A fetch costs up to 10 MB and 10 s: the key's rate limit is counted before it, not after.
     await countBeforeCostlyWork(ctx.env, accountId);
-    const { bytes, info } = await safeFetchImage(p.url, { purpose: "customer", allowLoopback: ctx.config.ALLOW_LOOPBACK_FETCH });
+    const { bytes, info } = await safeFetchImage(p.url, {
+      purpose: "customer",
+      allowLoopback: ctx.config.ALLOW_LOOPBACK_FETCH,
+      path: "person.image.source.url",
+    });
     return { kind: "bytes", bytes, info };
   }
   const file = files?.get(p.fileKey);
