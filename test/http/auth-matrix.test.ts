@@ -33,8 +33,9 @@ import { grantCredits } from "../services/credits/helpers";
  * tables below, or the first test fails: a new route cannot skip the matrix.
  * - Integrator routes: no key → 401 MISSING_API_KEY; a malformed, unknown or revoked
  *   key, a key of a disabled account, and the operator token → 401 INVALID_API_KEY;
- *   another account's key on the owner's resource → the route's 404 (resources of
- *   other accounts look exactly like missing ones); the owner's key → the route's
+ *   another account's key on the owner's resource → the route's 404 (resources with
+ *   guessable ids, such as products by externalId, look exactly like missing ones),
+ *   or 403 FORBIDDEN for a generation (unguessable ids, Genlook's answer); the owner's key → the route's
  *   success, its body parsed by the route's wire schema.
  * - Operator routes: no token, or an integrator key in `x-api-key` → 401
  *   MISSING_API_KEY; a wrong token, or an integrator key as the bearer → 401
@@ -73,7 +74,8 @@ interface Sample {
 }
 
 const notFound = (code: ErrorCode) => ({ status: 404, code });
-const GENERATION_404 = notFound("GENERATION_NOT_FOUND");
+/** Generation ids are unguessable: another account's answers 403 FORBIDDEN, as Genlook does (guessable ids stay 404). */
+const GENERATION_403 = { status: 403, code: "FORBIDDEN" as const };
 const PRODUCT_404 = notFound("PRODUCT_NOT_FOUND");
 const WEBHOOK_404 = notFound("WEBHOOK_NOT_FOUND");
 const get = (path: string) => ({ path });
@@ -126,13 +128,13 @@ const INTEGRATOR: Record<string, Sample> = {
   "GET /tryon/v1/generations/:id": {
     req: (f) => get(`/generations/${f.generationId}`),
     ok: { status: 200, schema: GenerationSchema },
-    foreign: GENERATION_404,
+    foreign: GENERATION_403,
   },
   "POST /tryon/v1/generations/:id/cancel": {
     req: (f) => post(`/generations/${f.generationId}/cancel`),
     // The sample generation is COMPLETED: the owner reaches it, and it cannot be cancelled.
     ok: { status: 409, schema: null },
-    foreign: GENERATION_404,
+    foreign: GENERATION_403,
   },
   "DELETE /tryon/v1/customers/:externalUserId": {
     req: () => ({ path: "/customers/someone-else", init: { method: "DELETE" } }),
@@ -383,7 +385,7 @@ describe("integrator routes", () => {
   });
 
   const foreign = Object.keys(INTEGRATOR).filter((n) => INTEGRATOR[n]?.foreign);
-  it.each(foreign)("%s: another account's key on the owner's resource answers like a missing one", async (name) => {
+  it.each(foreign)("%s: another account's key on the owner's resource answers like a missing one (403 for generations)", async (name) => {
     const s = keyless(name);
     const want = s.foreign as { status: number; code: ErrorCode };
     await expectEnvelope(await asIntegrator(s, {}, f.other), want.status, want.code);

@@ -17,6 +17,12 @@ export async function findGeneration(db: Db, accountId: string, id: string): Pro
     .get();
 }
 
+/** Whether a generation with this id exists on any account (ids are unguessable; tells "another account's" from "unknown"). */
+export async function generationExists(db: Db, id: string): Promise<boolean> {
+  const row = await db.select({ id: generations.id }).from(generations).where(eq(generations.id, id)).get();
+  return row !== undefined;
+}
+
 /**
  * The reads a try-on needs, in ONE round trip: the referenced product and the
  * uploaded person image (either may be skipped). Rows are returned as stored;
