@@ -1,0 +1,1 @@
+ALTER TABLE `products` ADD `auto_detect_image_roles` integer DEFAULT true NOT NULL;
