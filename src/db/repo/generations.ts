@@ -3,6 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
 import { type GenerationStatus, generations, images, products } from "../schema";
 
+export type { GenerationCompat } from "../schema";
 export type GenerationRow = typeof generations.$inferSelect;
 export type NewGenerationRow = typeof generations.$inferInsert;
 /** A statement that can join a `db.batch` (one D1 round trip, one transaction). */

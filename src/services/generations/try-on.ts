@@ -2,6 +2,7 @@ import type { EngineName } from "../../config";
 import type { ServiceContext } from "../../context";
 import {
   findTryOnRefs,
+  type GenerationCompat,
   insertGenerationBatch,
   type NewGenerationRow,
   productUsageStatement,
@@ -68,6 +69,7 @@ export async function createTryOn(
   body: TryOnRequestBody,
   files: Map<string, FilePart> | null,
   answer?: (accepted: TryOnAccepted) => StoredResponse,
+  compat: GenerationCompat | null = null,
 ): Promise<TryOnAccepted> {
   const req = normalizeTryOnRequest(body);
   const productPath = body.products ? "products.0" : "product";
@@ -169,6 +171,7 @@ export async function createTryOn(
       watermark: req.watermark,
       keepForDays,
       webhookUrl,
+      compat,
       attempts: 0,
       creditState: "reserved",
       requestId: ctx.requestId,
