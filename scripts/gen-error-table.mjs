@@ -50,7 +50,7 @@ function errorsDoc() {
     `- \`docUrl\`: this code's section below, served by the deployment that answered, at \`GET ${API_BASE}/errors/{code}\`: JSON for`,
     "  a client, an HTML page for a browser. The API documents itself on every deployment, with no outside site, and these",
     `  pages (like \`GET ${API_BASE}/errors\`, the whole catalog, and the OpenAPI document) stay readable in maintenance mode.`,
-    '- `details`: for `VALIDATION_FAILED`, `[{path, message}]` (path `""` when the body is not valid JSON); some codes carry an object.',
+    '- `details`: always an array of `{path, message}` (path `""` for the body itself, or when no field is at fault); some codes add facts to each item: `IMAGE_DIMENSIONS_OUT_OF_RANGE` `width`, `height`, `min`, `max`; `UNSUPPORTED_IMAGE_TYPE` `detectedType`, `detectedName`, `acceptedTypes`; the `*_FETCH_FAILED` codes `rule` (plus the intake facts when the fetched bytes were refused); `ENCRYPTED_DATA_UNREADABLE` `keyId`, `reason`.',
     "",
     "The OpenAPI document (`docs/openapi.json`) lists, for each operation and status, the codes it can answer (a `code` enum).",
     "",

@@ -23,6 +23,7 @@ import { creditRoutes as adminCreditRoutes } from "./routes/admin/credits";
 import { keyRoutes as adminKeyRoutes } from "./routes/admin/keys";
 import { maintenanceRoutes as adminMaintenanceRoutes } from "./routes/admin/maintenance";
 import { customerRoutes } from "./routes/customers";
+import { FASHN_BASE, fashnRoutes } from "./routes/fashn";
 import { fileRoutes } from "./routes/files";
 import { generationRoutes } from "./routes/generations";
 import { healthRoutes } from "./routes/health";
@@ -68,6 +69,9 @@ export function createApp() {
   tryon.route("/", webhookRoutes);
   tryon.route("/", testModeRoutes);
   app.route(API_BASE, tryon);
+
+  // FASHN's v1 API over the same services, in FASHN's shapes and error format (docs/fashn-compat.md).
+  app.route(FASHN_BASE, fashnRoutes);
 
   const admin = createRouter();
   admin.use("*", limitBodies, requireAdminToken);

@@ -23,7 +23,7 @@ export interface EngineInput {
   generationId: string;
   person: EngineImage & { crop: { x: number; y: number; width: number; height: number } | null };
   /** Product images in order; the first is the primary garment image. */
-  productImages: Array<EngineImage & { classifications: Record<string, unknown> | null }>;
+  productImages: Array<EngineImage & { classifications: Record<string, unknown> | null; role?: string | null }>;
   productTitle: string | null;
   category: TryOnCategory;
   mode: TryOnMode | null;

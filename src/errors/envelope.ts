@@ -1,4 +1,5 @@
 import { apiPath } from "../lib/api-paths";
+import type { ErrorDetail } from "./api-error";
 import type { ErrorCode } from "./catalog";
 import { ERROR_CATALOG } from "./catalog";
 
@@ -10,7 +11,7 @@ export interface ErrorEnvelope {
   requestId: string;
   /** Where this code is documented (docs/errors.md has the same text). */
   docUrl: string;
-  details?: unknown;
+  details?: ErrorDetail[];
 }
 
 /**
@@ -22,7 +23,12 @@ export function errorDocUrl(code: ErrorCode, origin?: string): string {
   return `${origin ?? ""}${apiPath(`/errors/${code}`)}`;
 }
 
-export function errorEnvelope(code: ErrorCode, message: string, requestId: string, opts: { details?: unknown; origin?: string } = {}): ErrorEnvelope {
+export function errorEnvelope(
+  code: ErrorCode,
+  message: string,
+  requestId: string,
+  opts: { details?: ErrorDetail[] | undefined; origin?: string } = {},
+): ErrorEnvelope {
   const body: ErrorEnvelope = { code, message, status: ERROR_CATALOG[code].status, requestId, docUrl: errorDocUrl(code, opts.origin) };
   if (opts.details !== undefined) body.details = opts.details;
   return body;
@@ -33,7 +39,7 @@ export function errorResponse(
   code: ErrorCode,
   message: string,
   requestId: string,
-  opts: { details?: unknown; headers?: Record<string, string>; origin?: string } = {},
+  opts: { details?: ErrorDetail[] | undefined; headers?: Record<string, string>; origin?: string } = {},
 ): Response {
   const body = errorEnvelope(code, message, requestId, opts);
   const headers = new Headers(opts.headers);

@@ -17,7 +17,7 @@ export const deploymentGate: MiddlewareHandler<AppEnv> = async (c, next) => {
     throw new ApiError(
       "SERVICE_MISCONFIGURED",
       `This Drape deployment is misconfigured and refuses to serve until its operator fixes: ${problems.map((p) => p.name).join(", ")}.`,
-      { details: problems, headers: { "retry-after": String(RETRY_AFTER_SECONDS) } },
+      { details: problems.map((p) => ({ path: p.name, message: p.problem })), headers: { "retry-after": String(RETRY_AFTER_SECONDS) } },
     );
   }
   await next();

@@ -1,7 +1,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
-import { ApiError, type ErrorCode, errorResponse } from "../errors";
+import { ApiError, type ErrorCode, type ErrorDetail, errorResponse } from "../errors";
 import { describeError, log } from "../lib/logger";
 import { allowedMethods } from "./route-table";
 
@@ -34,7 +34,7 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   return errorResponse("INTERNAL_ERROR", "An unexpected error occurred. It is safe to retry with backoff.", requestId, { origin });
 };
 
-function mapHttpException(err: HTTPException): { code: ErrorCode; message: string; details?: unknown } | null {
+function mapHttpException(err: HTTPException): { code: ErrorCode; message: string; details?: ErrorDetail[] } | null {
   switch (err.status) {
     case 400:
       return {

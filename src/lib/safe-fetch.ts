@@ -181,6 +181,8 @@ export interface SafeFetchOptions {
   allowLoopback: boolean;
   fetcher?: typeof fetch;
   timeoutMs?: number;
+  /** The request field that named the URL, for the refusal's `details[].path` (default ""). */
+  path?: string;
 }
 
 /**
@@ -192,7 +194,8 @@ export interface SafeFetchOptions {
 export async function safeFetchImage(url: string, opts: SafeFetchOptions): Promise<{ bytes: Uint8Array; info: ImageInfo }> {
   const code = opts.purpose === "customer" ? "CUSTOMER_IMAGE_FETCH_FAILED" : "PRODUCT_IMAGE_FETCH_FAILED";
   const what = opts.purpose === "customer" ? "person image" : "product image";
-  const fail = (rule: string, reason: string) => new ApiError(code, `Could not fetch the ${what}: ${reason}.`, { details: { rule } });
+  const path = opts.path ?? "";
+  const fail = (rule: string, reason: string) => new ApiError(code, `Could not fetch the ${what}: ${reason}.`, { details: [{ path, message: reason, rule }] });
   const fetcher = opts.fetcher ?? fetch;
   const timeoutMs = opts.timeoutMs ?? FETCH_TIMEOUT_MS;
 
@@ -247,13 +250,13 @@ export async function safeFetchImage(url: string, opts: SafeFetchOptions): Promi
       }
       const bytes = await readLimited(res.body, IMAGE_MAX_BYTES, () => fail("too-large", "the image is larger than 10 MB"));
       try {
-        return { bytes, info: inspectImage(bytes) };
+        return { bytes, info: inspectImage(bytes, path) };
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
-        // The intake refusal's own details (detected type, accepted types, size limits) travel with the rule.
-        const intake = err.details !== null && typeof err.details === "object" && !Array.isArray(err.details) ? err.details : {};
+        // The intake refusal's own facts (detected type, accepted types, size limits) travel with the rule.
+        const intake = err.details?.[0];
         throw new ApiError(code, `Could not fetch the ${what}: not an acceptable image (${err.code}: ${err.message}).`, {
-          details: { rule: `intake:${err.code}`, ...intake },
+          details: [{ ...intake, path, message: intake?.message ?? err.message, rule: `intake:${err.code}` }],
         });
       }
     }

@@ -12,7 +12,7 @@ const erase = defineRoute({
   security: API_KEY_SECURITY,
   summary: "GDPR erase of one end user (idempotent; 204 even when nothing matches)",
   description:
-    "Deletes, for this account, every person photo and result of that `externalUserId` (tagged uploads and the images of their generations; never product images), cancels their in-flight generations, and anonymizes their generations (`externalUserId` → null; status and stats are kept). See docs/privacy.md.",
+    "Deletes, for this account, every person photo and result of that `externalUserId` (tagged uploads and the images of their generations; never product images), cancels their in-flight generations, and anonymizes their generations (`externalUserId` removed; status and stats are kept). See docs/privacy.md.",
   request: { params: CustomerParamSchema },
   responses: {
     204: { description: "Erased (or nothing matched)" },

@@ -17,12 +17,13 @@ const getGeneration = defineRoute({
   summary: "A generation: status, fresh signed result URL, typed failure",
   description:
     "Poll this about every 2 s (or use POST /try-on/sync or a webhook). `resultImageUrl` is signed afresh on every read. " +
-    "A generation of another account answers GENERATION_NOT_FOUND, exactly like an unknown id, so ids leak nothing.",
+    "What does not apply is omitted (no `resultImageUrl` before COMPLETED, no `errorCode` unless FAILED). " +
+    "Another account's generation answers 403 FORBIDDEN and an unknown id 404 GENERATION_NOT_FOUND, as Genlook does: generation ids are unguessable, so the difference reveals nothing.",
   request: { params: GenerationIdParamSchema },
   responses: {
     200: { description: "The generation", content: { "application/json": { schema: GenerationSchema } } },
   },
-  errors: ["GENERATION_NOT_FOUND"],
+  errors: ["GENERATION_NOT_FOUND", "FORBIDDEN"],
 });
 
 const listRoute = defineRoute({
@@ -53,7 +54,7 @@ const cancelRoute = defineRoute({
   responses: {
     200: { description: "The cancelled generation", content: { "application/json": { schema: GenerationSchema } } },
   },
-  errors: ["GENERATION_NOT_FOUND", "GENERATION_NOT_CANCELLABLE"],
+  errors: ["GENERATION_NOT_FOUND", "FORBIDDEN", "GENERATION_NOT_CANCELLABLE"],
 });
 
 export const generationRoutes = createRouter()

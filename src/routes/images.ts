@@ -73,7 +73,7 @@ export const imageRoutes = router
     const bytes = file.bytes;
     if (bytes.byteLength > IMAGE_MAX_BYTES)
       throw new ApiError("FILE_TOO_LARGE", `The file is ${bytes.byteLength} bytes; the limit is ${IMAGE_MAX_BYTES} bytes (10 MB).`);
-    const info = inspectImage(bytes);
+    const info = inspectImage(bytes, "file");
     const stored = await storeImage(ctx, {
       accountId: auth.accountId,
       bytes,

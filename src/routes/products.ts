@@ -13,6 +13,7 @@ import {
   ProductSchema,
   ProductStatsQuerySchema,
   ProductStatsSchema,
+  statsBoundMs,
 } from "../schemas/products";
 import { deleteProduct, getProduct, listProducts, presentProduct, productStats, upsertProduct } from "../services/products";
 
@@ -144,7 +145,7 @@ export const productRoutes = router
     const auth = authOf(c);
     const { externalId } = c.req.valid("param");
     const { from, to } = c.req.valid("query");
-    const range = { from: from ? Date.parse(from) : undefined, to: to ? Date.parse(to) : undefined };
+    const range = { from: from ? statsBoundMs(from, "from") : undefined, to: to ? statsBoundMs(to, "to") : undefined };
     if (range.from !== undefined && range.to !== undefined && range.from > range.to) {
       throw new ApiError("VALIDATION_FAILED", "`from` must not be after `to`.", { details: [{ path: "from", message: "after to" }] });
     }

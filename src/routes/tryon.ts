@@ -78,7 +78,7 @@ const tryOnSync = defineRoute({
   summary: "Start a try-on and hold the request until it finishes (≤ wait s)",
   description:
     "Same body as POST /try-on. Answers 200 with the generation (COMPLETED or FAILED) as soon as it is terminal, " +
-    "or 202 `{generationId, status, productExternalId}` + `Location` when `wait` seconds (default 60, max 90) pass first: then poll.",
+    "or 202 `{generationId, status, productExternalId}` + `Location` when `wait` seconds (default and maximum 90) pass first: then poll.",
   request: { body, query: SyncQuerySchema },
   responses: {
     200: { description: "Finished (COMPLETED or FAILED)", content: { "application/json": { schema: GenerationSchema } } },

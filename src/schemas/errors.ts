@@ -5,8 +5,21 @@ export const ErrorDetailSchema = z
   .object({
     path: z.string().openapi({ example: "products.0.images.0.source.url" }),
     message: z.string().openapi({ example: "Invalid URL" }),
+    width: z.number().int().optional().openapi({ description: "IMAGE_DIMENSIONS_OUT_OF_RANGE: the image's width (px)." }),
+    height: z.number().int().optional().openapi({ description: "IMAGE_DIMENSIONS_OUT_OF_RANGE: the image's height (px)." }),
+    min: z.number().int().optional().openapi({ description: "IMAGE_DIMENSIONS_OUT_OF_RANGE: the smallest side accepted (px)." }),
+    max: z.number().int().optional().openapi({ description: "IMAGE_DIMENSIONS_OUT_OF_RANGE: the largest side accepted (px)." }),
+    detectedType: z.string().nullable().optional().openapi({ description: "UNSUPPORTED_IMAGE_TYPE: what the bytes are (null when unrecognised)." }),
+    detectedName: z.string().nullable().optional(),
+    acceptedTypes: z.array(z.string()).optional(),
+    rule: z
+      .string()
+      .optional()
+      .openapi({ description: "*_FETCH_FAILED: the rule that refused the fetch (`blocked-url`, `http-status`, `timeout`, `intake:<CODE>`…)." }),
+    keyId: z.string().nullable().optional().openapi({ description: "ENCRYPTED_DATA_UNREADABLE: the at-rest key that sealed the value." }),
+    reason: z.string().optional(),
   })
-  .openapi("ErrorDetail");
+  .openapi("ErrorDetail", { description: 'The field at fault (`path`, dotted; "" for the body itself) and what is wrong with it; some codes add facts.' });
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]).openapi("ErrorCode");
 
@@ -20,7 +33,10 @@ export const ErrorSchema = z
       description: "This code's documentation, served by the same deployment (GET /tryon/v1/errors/{code}).",
       example: "https://drape.example.com/tryon/v1/errors/VALIDATION_FAILED",
     }),
-    details: z.unknown().optional().openapi({ description: "For VALIDATION_FAILED: `[{path, message}]`; other codes may carry an object." }),
+    details: z
+      .array(ErrorDetailSchema)
+      .optional()
+      .openapi({ description: "Always an array: `[{path, message, …facts}]` (docs/errors.md lists the facts per code)." }),
   })
   .openapi("Error", { description: "The error envelope carried by every non-2xx response." });
 

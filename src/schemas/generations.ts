@@ -3,24 +3,32 @@ import { IsoDate, LivemodeSchema } from "./common";
 import { ErrorCodeSchema } from "./errors";
 import { GENERATION_STATUSES } from "./generation-status";
 
-/** The generation as GET /generations/:id returns it; webhook events carry exactly this as `data`. */
+/**
+ * The generation as GET /generations/:id returns it; webhook events carry exactly this as `data`.
+ * A field that does not apply is omitted, never null (Genlook's shape: clients validate
+ * these as `string | undefined`): no `resultImageUrl` unless COMPLETED with a stored result,
+ * no `errorCode`/`errorMessage`/`retryable` unless FAILED, no `externalUserId` unless one was given.
+ */
 export const GenerationSchema = z
   .object({
     generationId: z.string().openapi({ example: "gen_0Abc…" }),
     livemode: LivemodeSchema,
     status: z.enum(GENERATION_STATUSES),
     productExternalId: z.string(),
-    externalUserId: z.string().nullable().optional(),
-    resultImageUrl: z.string().nullable().optional().openapi({ description: "Fresh signed URL on every read (COMPLETED only)." }),
-    resultExpiresAt: IsoDate.nullable().optional().openapi({ description: "When the stored result is purged." }),
-    errorCode: ErrorCodeSchema.nullable().optional(),
-    errorMessage: z.string().nullable().optional(),
-    retryable: z.boolean().nullable().optional(),
+    externalUserId: z.string().optional().openapi({ description: "Present when the try-on named an end user (and it was not erased since)." }),
+    resultImageUrl: z
+      .string()
+      .optional()
+      .openapi({ description: "COMPLETED only: a fresh signed URL on every read (absent once the result is purged or erased)." }),
+    resultExpiresAt: IsoDate.optional().openapi({ description: "COMPLETED only: when the stored result is purged (absent when kept forever)." }),
+    errorCode: ErrorCodeSchema.optional().openapi({ description: "FAILED only: the typed failure." }),
+    errorMessage: z.string().optional().openapi({ description: "FAILED only: what went wrong, for people." }),
+    retryable: z.boolean().optional().openapi({ description: "FAILED only: whether the same request may succeed if sent again." }),
     engine: z.string().optional(),
     createdAt: IsoDate,
     updatedAt: IsoDate,
-    completedAt: IsoDate.nullable().optional(),
-    durationMs: z.number().int().nullable().optional(),
+    completedAt: IsoDate.optional().openapi({ description: "When it reached COMPLETED or FAILED." }),
+    durationMs: z.number().int().optional().openapi({ description: "COMPLETED only: milliseconds from acceptance to the stored result." }),
   })
   .openapi("Generation");
 

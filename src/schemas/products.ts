@@ -43,6 +43,16 @@ const Classifications = z
     example: { view: "front" },
   });
 
+/** Genlook's per-image role hint: which garment and which side the image shows. */
+const ImageRole = z
+  .string()
+  .regex(/^[a-z0-9]+(?:[-_][a-z0-9]+)*$/, "lowercase words joined by - or _ (e.g. top-back)")
+  .max(64)
+  .openapi({
+    description: 'What the image shows, as Genlook names it (e.g. "top-front", "top-back"). Kept with the image and handed to engines.',
+    example: "top-front",
+  });
+
 /**
  * One product image in any accepted form: `{source:{url|fileKey}, classifications?}`
  * (current), or the deprecated flat `{url}` / `{fileKey, classifications?}`.
@@ -56,6 +66,7 @@ export const ProductImageInputSchema = z
     url: ImageUrl.optional().openapi({ deprecated: true, description: "Deprecated: use `source.url`." }),
     fileKey: FileKey.optional().openapi({ deprecated: true, description: "Deprecated: use `source.fileKey`." }),
     classifications: Classifications.optional(),
+    role: ImageRole.optional(),
   })
   .openapi("ProductImageInput");
 
@@ -83,6 +94,10 @@ export const ProductInputSchema = z
     images: z.array(ProductImageInputSchema).max(PRODUCT_MAX_IMAGES).optional().openapi({ description: "Replaces the whole list on update." }),
     imageUrls: z.array(ImageUrl).max(PRODUCT_MAX_IMAGES).optional().openapi({ deprecated: true, description: "Deprecated alias: plain image URLs." }),
     metadata: Metadata.optional(),
+    autoDetectImageRoles: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Genlook's flag: let the engine work out the role of images sent without one (default true; kept on update when omitted)." }),
     validForDays: z
       .number()
       .int()
@@ -102,6 +117,7 @@ export const ProductImageSchema = z
       description: "The image URL, or an opaque `upload://<imageId>` for bytes sent in a multipart request.",
       example: "https://cdn.example.com/shirt-42-front.jpg",
     }),
+    role: z.string().nullable().openapi({ description: "The role sent with the image; null when none was given.", example: "top-front" }),
     order: z.number().int().openapi({ example: 0 }),
     classifications: z.record(z.string(), z.unknown()).nullable().optional(),
   })
@@ -114,6 +130,7 @@ export const ProductSchema = z
     title: z.string().nullable(),
     description: z.string().nullable(),
     metadata: z.unknown().nullable().openapi({ description: "As sent; null when none." }),
+    autoDetectImageRoles: z.boolean(),
     validForDays: z.number().int().nullable(),
     expiresAt: IsoDate.nullable().openapi({ description: "Null when kept forever; moves forward with each use." }),
     lastUsedAt: IsoDate.nullable(),
@@ -135,15 +152,30 @@ export const ProductStatsSchema = z
   })
   .openapi("ProductStats");
 
+/** A stats bound: a date-time, or a plain date (a UTC day) as Genlook accepts. */
+const StatsBound = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+
+/**
+ * Milliseconds of a stats bound. A plain date covers its whole UTC day, so
+ * `from=2026-11-01&to=2026-11-30` is all of November (`to` is inclusive).
+ */
+export function statsBoundMs(value: string, edge: "from" | "to"): number {
+  const ms = Date.parse(value);
+  const plainDate = !value.includes("T");
+  return plainDate && edge === "to" ? ms + 86_400_000 - 1 : ms;
+}
+
 export const ProductStatsQuerySchema = z.object({
-  from: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .openapi({ param: { name: "from", in: "query" }, example: "2026-11-01T00:00:00Z" }),
-  to: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .openapi({ param: { name: "to", in: "query" }, example: "2026-12-01T00:00:00Z" }),
+  from: StatsBound.optional().openapi({
+    param: { name: "from", in: "query" },
+    description: "Start (inclusive): a date-time, or a plain date meaning 00:00 UTC that day.",
+    example: "2026-11-01",
+  }),
+  to: StatsBound.optional().openapi({
+    param: { name: "to", in: "query" },
+    description: "End (inclusive): a date-time, or a plain date meaning the whole of that UTC day.",
+    example: "2026-11-30T23:59:59Z",
+  }),
 });
 
 export const ProductIdParamSchema = z.object({

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { SYNC_WAIT_DEFAULT_SECONDS, SYNC_WAIT_MAX_SECONDS } from "../lib/try-on-options";
 import { LivemodeSchema, PaginationQuerySchema, paginated } from "./common";
 import { GENERATION_STATUSES } from "./generation-status";
 import { GenerationSchema } from "./generations";
@@ -55,7 +56,10 @@ export const SyncQuerySchema = z.object({
     .number()
     .int()
     .min(0)
-    .max(90)
-    .default(60)
-    .openapi({ param: { name: "wait", in: "query" }, description: "Seconds to hold the request (0–90, default 60)." }),
+    .max(SYNC_WAIT_MAX_SECONDS)
+    .default(SYNC_WAIT_DEFAULT_SECONDS)
+    .openapi({
+      param: { name: "wait", in: "query" },
+      description: `Seconds to hold the request (0–${SYNC_WAIT_MAX_SECONDS}, default ${SYNC_WAIT_DEFAULT_SECONDS}); a smaller value answers 202 sooner.`,
+    }),
 });

@@ -142,7 +142,7 @@ describe("a misconfigured deployment refuses to serve (through the Worker entry)
       expect(res.headers.get("retry-after")).toBe("300");
       const body = await expectEnvelope(res, 503, "SERVICE_MISCONFIGURED");
       expect(body.requestId).toMatch(/^req_/);
-      expect((body.details as Array<{ name: string }>).map((d) => d.name)).toEqual(["ADMIN_TOKEN", "PUBLIC_BASE_URL"]);
+      expect((body.details ?? []).map((d) => d.path)).toEqual(["ADMIN_TOKEN", "PUBLIC_BASE_URL"]);
       expect(JSON.stringify(body)).not.toContain("short-admin-token");
     }
     const lines = logged.mock.calls.map((c) => String(c[0])).filter((l) => l.includes("deployment misconfigured"));

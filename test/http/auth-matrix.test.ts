@@ -5,6 +5,7 @@ import type { ErrorCode } from "../../src/errors";
 import { servedRoutes } from "../../src/http/route-table";
 import { DASHBOARD_BASE } from "../../src/lib/api-paths";
 import { testAccountIdOf } from "../../src/lib/modes";
+import { FASHN_BASE } from "../../src/routes/fashn";
 import { AccountViewSchema } from "../../src/schemas/account";
 import { AccountListSchema, AccountSchema, ApiKeyListSchema, ApiKeySchema, CreatedApiKeySchema, RolledApiKeySchema } from "../../src/schemas/admin";
 import { AtRestKeyStatusSchema, ResealResultSchema } from "../../src/schemas/at-rest-key";
@@ -36,8 +37,9 @@ import { grantCredits } from "../services/credits/helpers";
  * tables below, or the first test fails: a new route cannot skip the matrix.
  * - Integrator routes: no key → 401 MISSING_API_KEY; a malformed, unknown or revoked
  *   key, a key of a disabled account, and the operator token → 401 INVALID_API_KEY;
- *   another account's key on the owner's resource → the route's 404 (resources of
- *   other accounts look exactly like missing ones); the owner's key → the route's
+ *   another account's key on the owner's resource → the route's 404 (resources with
+ *   guessable ids, such as products by externalId, look exactly like missing ones),
+ *   or 403 FORBIDDEN for a generation (unguessable ids, Genlook's answer); the owner's key → the route's
  *   success, its body parsed by the route's wire schema.
  * - Operator routes: no token, or an integrator key in `x-api-key` → 401
  *   MISSING_API_KEY; a wrong token, or an integrator key as the bearer → 401
@@ -78,7 +80,8 @@ interface Sample {
 }
 
 const notFound = (code: ErrorCode) => ({ status: 404, code });
-const GENERATION_404 = notFound("GENERATION_NOT_FOUND");
+/** Generation ids are unguessable: another account's answers 403 FORBIDDEN, as Genlook does (guessable ids stay 404). */
+const GENERATION_403 = { status: 403, code: "FORBIDDEN" as const };
 const PRODUCT_404 = notFound("PRODUCT_NOT_FOUND");
 const WEBHOOK_404 = notFound("WEBHOOK_NOT_FOUND");
 const get = (path: string) => ({ path });
@@ -131,13 +134,13 @@ const INTEGRATOR: Record<string, Sample> = {
   "GET /tryon/v1/generations/:id": {
     req: (f) => get(`/generations/${f.generationId}`),
     ok: { status: 200, schema: GenerationSchema },
-    foreign: GENERATION_404,
+    foreign: GENERATION_403,
   },
   "POST /tryon/v1/generations/:id/cancel": {
     req: (f) => post(`/generations/${f.generationId}/cancel`),
     // The sample generation is COMPLETED: the owner reaches it, and it cannot be cancelled.
     ok: { status: 409, schema: null },
-    foreign: GENERATION_404,
+    foreign: GENERATION_403,
   },
   "DELETE /tryon/v1/customers/:externalUserId": {
     req: () => ({ path: "/customers/someone-else", init: { method: "DELETE" } }),
@@ -423,8 +426,11 @@ describe("the auth matrix covers every served route", () => {
     createApp();
     // The dashboard signs in with a session, not a key: its routes are in the dashboard's matrix
     // (test/dashboard/auth-matrix.test.ts, over test/helpers/dashboard-routes.ts); the two
-    // matrices together cover every served route, and no route is in both.
-    const served = servedRoutes().map((r) => `${r.method} ${r.path}`);
+    // matrices together cover every served route, and no route is in both. The FASHN facade
+    // answers in FASHN's error format: test/routes/fashn.test.ts holds its auth cases.
+    const served = servedRoutes()
+      .filter((r) => !r.path.startsWith(`${FASHN_BASE}/`))
+      .map((r) => `${r.method} ${r.path}`);
     const dashboard = Object.keys(DASHBOARD_ROUTES);
     expect(
       dashboard.filter((r) => !r.startsWith(`${r.split(" ")[0]} ${DASHBOARD_BASE}`)),
@@ -535,7 +541,7 @@ describe("integrator routes", () => {
   });
 
   const foreign = Object.keys(INTEGRATOR).filter((n) => INTEGRATOR[n]?.foreign);
-  it.each(foreign)("%s: another account's key on the owner's resource answers like a missing one", async (name) => {
+  it.each(foreign)("%s: another account's key on the owner's resource answers like a missing one (403 for generations)", async (name) => {
     const s = keyless(name);
     const want = s.foreign as { status: number; code: ErrorCode };
     await expectEnvelope(await asIntegrator(s, {}, f.other), want.status, want.code);

@@ -111,7 +111,7 @@ describe("PNG, WebP, HEIC: the same class of lie", () => {
   it("a header that lies AND is out of range is refused for its size first", async () => {
     const err = refusal(await pngIhdrLies(9000, 9000));
     expect(err.code).toBe("IMAGE_DIMENSIONS_OUT_OF_RANGE");
-    expect(err.details).toEqual({ width: 9000, height: 9000, min: 240, max: 7680 });
+    expect(err.details).toEqual([{ path: "", message: expect.any(String), width: 9000, height: 9000, min: 240, max: 7680 }]);
   });
 });
 
@@ -130,17 +130,21 @@ describe("intake codes: broken accepted types vs other types", () => {
       expect(err.code, sample.name).toBe("UNSUPPORTED_IMAGE_TYPE");
       expect(err.message, sample.name).toContain(sample.name);
       expect(err.message, sample.name).toContain("JPEG, PNG, WebP and HEIC");
-      expect(err.details, sample.name).toEqual({
-        detectedType: sample.mediaType,
-        detectedName: sample.name,
-        acceptedTypes: ["image/jpeg", "image/png", "image/webp", "image/heic"],
-      });
+      expect(err.details, sample.name).toEqual([
+        {
+          path: "",
+          message: expect.any(String),
+          detectedType: sample.mediaType,
+          detectedName: sample.name,
+          acceptedTypes: ["image/jpeg", "image/png", "image/webp", "image/heic"],
+        },
+      ]);
     }
   });
 
   it("bytes of no recognisable type → UNSUPPORTED_IMAGE_TYPE with detectedType null", () => {
     const err = refusal(new TextEncoder().encode("<!doctype html><html><body>not an image</body></html>"));
     expect(err.code).toBe("UNSUPPORTED_IMAGE_TYPE");
-    expect(err.details).toMatchObject({ detectedType: null, detectedName: null });
+    expect(err.details).toEqual([expect.objectContaining({ detectedType: null, detectedName: null })]);
   });
 });

@@ -70,10 +70,10 @@ describe("inspectImage: rejections", () => {
   it("200×200 and 8000×10 → IMAGE_DIMENSIONS_OUT_OF_RANGE with details", async () => {
     const small = codeOf(() => inspectImage(makePngHeader(200, 200)));
     expect(small.code).toBe("IMAGE_DIMENSIONS_OUT_OF_RANGE");
-    expect(small.details).toEqual({ width: 200, height: 200, min: 240, max: 7680 });
+    expect(small.details).toEqual([{ path: "", message: expect.any(String), width: 200, height: 200, min: 240, max: 7680 }]);
     const wide = codeOf(() => inspectImage(makeJpegHeader(8000, 10)));
     expect(wide.code).toBe("IMAGE_DIMENSIONS_OUT_OF_RANGE");
-    expect(wide.details).toEqual({ width: 8000, height: 10, min: 240, max: 7680 });
+    expect(wide.details).toEqual([{ path: "", message: expect.any(String), width: 8000, height: 10, min: 240, max: 7680 }]);
     // and a real, decodable small PNG
     const realSmall = await makePng(200, 200);
     expect(codeOf(() => inspectImage(realSmall)).code).toBe("IMAGE_DIMENSIONS_OUT_OF_RANGE");
@@ -83,7 +83,7 @@ describe("inspectImage: rejections", () => {
     for (const forged of [makePngHeader(60000, 60000), makeJpegHeader(60000, 60000), makeHeic(60000, 60000)]) {
       const r = codeOf(() => inspectImage(forged));
       expect(r.code).toBe("IMAGE_DIMENSIONS_OUT_OF_RANGE");
-      expect(r.details).toEqual({ width: 60000, height: 60000, min: 240, max: 7680 });
+      expect(r.details).toEqual([{ path: "", message: expect.any(String), width: 60000, height: 60000, min: 240, max: 7680 }]);
     }
   });
 

@@ -3,6 +3,8 @@ import { accountGate } from "../../src/durable/account-gate/client";
 import { ERROR_CATALOG, type ErrorCode } from "../../src/errors";
 import { IMAGE_MAX_BYTES, JSON_MAX_BYTES } from "../../src/http/body-limit";
 import { servedRoutes } from "../../src/http/route-table";
+import { FASHN_BASE } from "../../src/routes/fashn";
+import { FASHN_API_ERRORS } from "../../src/schemas/fashn";
 import { ADMIN_TOKEN, call, createAccount, env, type TestAccount } from "../helpers/harness";
 import { prng } from "../helpers/prng";
 import { grantCredits } from "../services/credits/helpers";
@@ -298,11 +300,18 @@ async function fuzz(seed: number, acct: TestAccount): Promise<Outcome> {
     const text = await res.text();
     if (res.status >= 500) failures.push(`${label} → ${res.status} ${text.slice(0, 200)}`);
     if (res.status < 300) continue;
-    let parsed: { code?: unknown; status?: unknown; requestId?: unknown; message?: unknown };
+    let parsed: { code?: unknown; status?: unknown; requestId?: unknown; message?: unknown; error?: unknown };
     try {
       parsed = JSON.parse(text) as typeof parsed;
     } catch {
       failures.push(`${label} → ${res.status} non-JSON error body ${text.slice(0, 100)}`);
+      continue;
+    }
+    if (route.path.startsWith(`${FASHN_BASE}/`)) {
+      // The FASHN facade answers FASHN's API-level error format, not the envelope (docs/fashn-compat.md).
+      if (!(FASHN_API_ERRORS as readonly unknown[]).includes(parsed.error) || typeof parsed.message !== "string") {
+        failures.push(`${label} → ${res.status} not FASHN's {error, message}: ${text.slice(0, 200)}`);
+      }
       continue;
     }
     const entry = typeof parsed.code === "string" ? ERROR_CATALOG[parsed.code as ErrorCode] : undefined;

@@ -120,7 +120,8 @@ export async function scrubUserWebhookPayloads(db: Db, accountId: string, extern
   const ids = db.select({ id: generations.id }).from(generations).where(userGenerations(accountId, externalUserId));
   const rows = await db
     .update(webhookDeliveries)
-    .set({ payload: sql`json_set(${webhookDeliveries.payload}, '$.data.externalUserId', json('null'))` })
+    // A generation without a user omits the field (never null), so the erased id is removed, not blanked.
+    .set({ payload: sql`json_remove(${webhookDeliveries.payload}, '$.data.externalUserId')` })
     .where(and(eq(webhookDeliveries.accountId, accountId), inArray(webhookDeliveries.generationId, ids), sql`json_valid(${webhookDeliveries.payload})`))
     .returning({ id: webhookDeliveries.id });
   return rows.length;

@@ -3,6 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
 import { type GenerationStatus, generations, images, products } from "../schema";
 
+export type { GenerationCompat } from "../schema";
 export type GenerationRow = typeof generations.$inferSelect;
 export type NewGenerationRow = typeof generations.$inferInsert;
 /** A statement that can join a `db.batch` (one D1 round trip, one transaction). */
@@ -15,6 +16,12 @@ export async function findGeneration(db: Db, accountId: string, id: string): Pro
     .from(generations)
     .where(and(eq(generations.accountId, accountId), eq(generations.id, id)))
     .get();
+}
+
+/** Whether a generation with this id exists on any account (ids are unguessable; tells "another account's" from "unknown"). */
+export async function generationExists(db: Db, id: string): Promise<boolean> {
+  const row = await db.select({ id: generations.id }).from(generations).where(eq(generations.id, id)).get();
+  return row !== undefined;
 }
 
 /**

@@ -7,6 +7,16 @@ import { GENERATION_STATUSES, type GenerationStatus } from "../../schemas/genera
 
 export { GENERATION_STATUSES, type GenerationStatus };
 
+/**
+ * How a generation accepted through a compatibility API is shown there: the
+ * FASHN facade (`/v1/run`) answers `/v1/status` and its `webhook_url` in
+ * FASHN's shape, with the output as a URL or a base64 data URI.
+ */
+export interface GenerationCompat {
+  api: "fashn";
+  returnBase64: boolean;
+}
+
 export const generations = sqliteTable(
   "generations",
   {
@@ -26,6 +36,8 @@ export const generations = sqliteTable(
     watermark: integer("watermark", { mode: "boolean" }),
     keepForDays: integer("keep_for_days").$type<KeepForDays>().notNull(),
     webhookUrl: text("webhook_url"),
+    /** Set when the try-on came through a compatibility API (null: Drape's own). */
+    compat: text("compat", { mode: "json" }).$type<GenerationCompat>(),
     resultImageId: text("result_image_id"),
     resultR2Key: text("result_r2_key"),
     resultExpiresAt: integer("result_expires_at"),

@@ -11,6 +11,8 @@ export interface ProductImageRef {
   /** R2-stored image: set for fileKey parts (URL images are found by URL hash once fetched). */
   imageId: string | null;
   classifications: Record<string, unknown> | null;
+  /** Genlook's per-image role hint (e.g. "top-back"); absent in rows written before roles existed. */
+  role?: string | null;
   order: number;
 }
 
@@ -27,6 +29,8 @@ export const products = sqliteTable(
     /** The image list (stored as JSON text). */
     images: text("images", { mode: "json" }).$type<ProductImageRef[]>().notNull(),
     validForDays: integer("valid_for_days"),
+    /** Genlook's product flag: roles of images sent without one are left to the engine to work out. */
+    autoDetectImageRoles: integer("auto_detect_image_roles", { mode: "boolean" }).notNull().default(true),
     /** Monotonic insertion sequence: the cursor key, stable under concurrent inserts. */
     seq: integer("seq").notNull(),
     createdAt: integer("created_at").notNull(),

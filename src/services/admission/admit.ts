@@ -57,7 +57,7 @@ async function openStoredBody(env: Env, accountId: string, key: string, body: Ui
     throw new ApiError(
       "ENCRYPTED_DATA_UNREADABLE",
       "The first response to this Idempotency-Key was processed and stored, but it is encrypted with an at-rest key this deployment no longer has, so it cannot be replayed. Do not resend the request under a new key before checking its effect.",
-      { details: { keyId: err.keyId, reason: err.reason } },
+      { details: [{ path: "", message: "sealed with an at-rest key this deployment does not have", keyId: err.keyId, reason: err.reason }] },
     );
   }
 }

@@ -36,7 +36,7 @@ export interface EraseSummary {
  *    generations; never product images) are deleted, rows then objects, in
  *    batches; past the cap the rest is marked expired for the retention purge;
  * 4. the user id is blanked in stored webhook payloads of their generations;
- * 5. their generations are anonymized (`externalUserId` → null).
+ * 5. their generations are anonymized (`externalUserId` removed).
  * Each step is safe to repeat, so a crash or a retry simply finishes the job.
  * Logs carry counts and the account id only, never the user id.
  */

@@ -42,7 +42,7 @@ export async function loadEngineInput(ctx: ServiceContext, row: GenerationRow, p
       const bytes = await readImageBytes(ctx.env, resolved.r2Key);
       const { url } = await signedImageUrl(ctx, resolved);
       const img: EngineImage = { bytes, format: resolved.format, width: resolved.width, height: resolved.height, orientation: resolved.orientation, url };
-      productImages.push({ ...img, classifications: ref.classifications ?? null });
+      productImages.push({ ...img, classifications: ref.classifications ?? null, role: ref.role ?? null });
     } catch (err) {
       if (isApiError(err) && (err.code === "PRODUCT_IMAGE_FETCH_FAILED" || err.code === "IMAGE_NOT_FOUND" || err.status < 500)) {
         const message = err.code === "PRODUCT_IMAGE_FETCH_FAILED" ? err.message : `A product image could not be loaded: ${err.message}`;

@@ -19,6 +19,7 @@ const SnapshotSchema = z.object({
       sourceUrl: z.string(),
       imageId: z.string().nullable(),
       classifications: z.record(z.string(), z.unknown()).nullable(),
+      role: z.string().nullable().optional(),
       order: z.number(),
     }),
   ),

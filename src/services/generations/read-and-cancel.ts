@@ -7,7 +7,7 @@ import { describeError, log } from "../../lib/logger";
 import { idCursor, type Page, type PageRequest, pageOf } from "../../lib/pagination";
 import type { GenerationView } from "../../schemas/generations";
 import { failGeneration } from "./lifecycle";
-import { presentGeneration } from "./view";
+import { generationNotOwned, presentGeneration } from "./view";
 
 export interface GenerationListQuery extends GenerationFilters, PageRequest {}
 
@@ -43,7 +43,7 @@ export async function cancelGeneration(ctx: ServiceContext, accountId: string, i
   });
   if (!row) {
     const existing = await findGeneration(ctx.db, accountId, id);
-    if (!existing) throw new ApiError("GENERATION_NOT_FOUND", `No generation ${id} on this account.`);
+    if (!existing) throw await generationNotOwned(ctx, id);
     throw new ApiError("GENERATION_NOT_CANCELLABLE", `The generation is already ${existing.status}.`);
   }
   if (row.engineJobId) {
@@ -57,8 +57,6 @@ export async function cancelGeneration(ctx: ServiceContext, accountId: string, i
   return presentGeneration(ctx, row);
 }
 
-export const SYNC_WAIT_DEFAULT_SECONDS = 60;
-export const SYNC_WAIT_MAX_SECONDS = 90;
 const SYNC_POLL_INTERVAL_MS = 1000;
 
 /**

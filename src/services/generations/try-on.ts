@@ -2,6 +2,7 @@ import type { EngineName } from "../../config";
 import type { ServiceContext } from "../../context";
 import {
   findTryOnRefs,
+  type GenerationCompat,
   insertGenerationBatch,
   type NewGenerationRow,
   productUsageStatement,
@@ -70,6 +71,7 @@ export async function createTryOn(
   body: TryOnRequestBody,
   files: Map<string, FilePart> | null,
   answer?: (accepted: TryOnAccepted) => StoredResponse,
+  compat: GenerationCompat | null = null,
 ): Promise<TryOnAccepted> {
   const req = normalizeTryOnRequest(body);
   refuseTestDirectiveInLiveMode(auth, req);
@@ -182,6 +184,7 @@ export async function createTryOn(
       watermark: req.watermark,
       keepForDays,
       webhookUrl,
+      compat,
       attempts: 0,
       creditState: "reserved",
       requestId: ctx.requestId,
@@ -253,7 +256,11 @@ async function resolvePerson(
   if ("url" in p) {
     // A fetch costs up to 10 MB and 10 s: the key's rate limit is counted before it, not after.
     await countBeforeCostlyWork(ctx.env, accountId);
-    const { bytes, info } = await safeFetchImage(p.url, { purpose: "customer", allowLoopback: ctx.config.ALLOW_LOOPBACK_FETCH });
+    const { bytes, info } = await safeFetchImage(p.url, {
+      purpose: "customer",
+      allowLoopback: ctx.config.ALLOW_LOOPBACK_FETCH,
+      path: "person.image.source.url",
+    });
     return { kind: "bytes", bytes, info };
   }
   const file = files?.get(p.fileKey);

@@ -1,5 +1,5 @@
 import type { ServiceContext } from "../../context";
-import { findGeneration, type GenerationRow } from "../../db/repo/generations";
+import { findGeneration, type GenerationRow, generationExists } from "../../db/repo/generations";
 import { ApiError, type ErrorCode } from "../../errors";
 import { livemodeOf } from "../../lib/modes";
 import { signedFileUrl } from "../../lib/signing";
@@ -12,33 +12,49 @@ import type { GenerationView } from "../../schemas/generations";
  * is signed afresh on every call.
  */
 export async function presentGeneration(ctx: ServiceContext, row: GenerationRow): Promise<GenerationView> {
-  let resultImageUrl: string | null = null;
-  if (row.status === "COMPLETED" && row.resultR2Key) {
-    const signed = await signedFileUrl(ctx.env.FILE_SIGNING_SECRET, row.resultR2Key, ctx.config.FILE_URL_TTL_SECONDS, ctx.now());
-    resultImageUrl = `${ctx.baseUrl}${signed.url}`;
-  }
-  return {
+  const view: GenerationView = {
     generationId: row.id,
     livemode: livemodeOf(row.accountId),
     status: row.status,
     productExternalId: row.productExternalId,
-    externalUserId: row.externalUserId,
-    resultImageUrl,
-    resultExpiresAt: toIso(row.resultExpiresAt),
-    errorCode: (row.errorCode as ErrorCode | null) ?? null,
-    errorMessage: row.errorMessage,
-    retryable: row.retryable,
     engine: row.engine,
     createdAt: toIso(row.createdAt),
     updatedAt: toIso(row.updatedAt),
-    completedAt: toIso(row.completedAt),
-    durationMs: row.durationMs,
   };
+  // What does not apply is left out, never sent as null (docs/api-contract.md).
+  if (row.externalUserId !== null) view.externalUserId = row.externalUserId;
+  if (row.status === "COMPLETED") {
+    if (row.resultR2Key) {
+      const signed = await signedFileUrl(ctx.env.FILE_SIGNING_SECRET, row.resultR2Key, ctx.config.FILE_URL_TTL_SECONDS, ctx.now());
+      view.resultImageUrl = `${ctx.baseUrl}${signed.url}`;
+      if (row.resultExpiresAt !== null) view.resultExpiresAt = toIso(row.resultExpiresAt);
+    }
+    if (row.durationMs !== null) view.durationMs = row.durationMs;
+  }
+  if (row.status === "FAILED") {
+    if (row.errorCode !== null) view.errorCode = row.errorCode as ErrorCode;
+    view.errorMessage = row.errorMessage ?? "The generation failed.";
+    if (row.retryable !== null) view.retryable = row.retryable;
+  }
+  if (row.completedAt !== null) view.completedAt = toIso(row.completedAt);
+  return view;
 }
 
-/** Loads and presents one generation of `accountId`, or GENERATION_NOT_FOUND. */
+/**
+ * GENERATION_NOT_FOUND for an unknown id; FORBIDDEN for another account's
+ * generation (Genlook's answer). Generation ids carry 16 random base62
+ * characters, so telling the two apart reveals nothing a caller could guess.
+ */
+export async function generationNotOwned(ctx: ServiceContext, generationId: string): Promise<ApiError> {
+  if (await generationExists(ctx.db, generationId)) {
+    return new ApiError("FORBIDDEN", `The generation ${generationId} belongs to another account.`);
+  }
+  return new ApiError("GENERATION_NOT_FOUND", `No generation ${generationId} on this account.`);
+}
+
+/** Loads and presents one generation of `accountId`: GENERATION_NOT_FOUND, or FORBIDDEN when another account owns it. */
 export async function loadGenerationView(ctx: ServiceContext, accountId: string, generationId: string): Promise<GenerationView> {
   const row = await findGeneration(ctx.db, accountId, generationId);
-  if (!row) throw new ApiError("GENERATION_NOT_FOUND", `No generation ${generationId} on this account.`);
+  if (!row) throw await generationNotOwned(ctx, generationId);
   return presentGeneration(ctx, row);
 }

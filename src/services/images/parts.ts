@@ -42,9 +42,9 @@ export async function inspectPart(file: FilePart, key: string, at: InputPlace): 
   const bytes = file.bytes; // the form's own copy: nothing is copied again
   if (bytes.byteLength > IMAGE_MAX_BYTES) throw new ApiError("FILE_TOO_LARGE", `Part "${key}" is ${bytes.byteLength} bytes; an image may be at most 10 MB.`);
   try {
-    return { bytes, info: inspectImage(bytes) };
+    return { bytes, info: inspectImage(bytes, at.path) };
   } catch (err) {
-    if (err instanceof ApiError) throw new ApiError(err.code, `Part "${key}" (${at.label}): ${err.message}`, { details: err.details });
+    if (err instanceof ApiError) throw new ApiError(err.code, `Part "${key}" (${at.label}): ${err.message}`, err.details ? { details: err.details } : {});
     throw err;
   }
 }

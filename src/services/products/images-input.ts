@@ -7,6 +7,7 @@ export interface NormalizedProductImage {
   url?: string;
   fileKey?: string;
   classifications?: Record<string, unknown>;
+  role?: string;
 }
 
 /**
@@ -32,6 +33,7 @@ export function normalizeProductImages(input: ProductInput): NormalizedProductIm
     }
     const out: NormalizedProductImage = url !== undefined ? { url } : { fileKey };
     if (img.classifications) out.classifications = img.classifications;
+    if (img.role !== undefined) out.role = img.role;
     return out;
   });
   const fromAlias = input.imageUrls?.map((url): NormalizedProductImage => ({ url }));

@@ -33,6 +33,7 @@ export interface ProductRecord {
   title: string | null;
   description: string | null;
   metadata: unknown;
+  autoDetectImageRoles: boolean;
   images: ProductImageRef[];
   validForDays: number | null;
   createdAt: number;
@@ -56,6 +57,7 @@ function toRecord(row: ProductRow): ProductRecord {
     title: row.title,
     description: row.description,
     metadata: row.metadata,
+    autoDetectImageRoles: row.autoDetectImageRoles,
     images: row.images,
     validForDays: row.validForDays,
     createdAt: row.createdAt,
@@ -85,12 +87,13 @@ export function presentProduct(p: ProductRecord): ProductView {
     title: p.title,
     description: p.description,
     metadata: p.metadata ?? null,
+    autoDetectImageRoles: p.autoDetectImageRoles,
     validForDays: p.validForDays,
     expiresAt: toIso(p.expiresAt),
     lastUsedAt: toIso(p.lastUsedAt),
     createdAt: toIso(p.createdAt),
     updatedAt: toIso(p.updatedAt),
-    images: p.images.map((img) => ({ sourceUrl: img.sourceUrl, order: img.order, classifications: img.classifications })),
+    images: p.images.map((img) => ({ sourceUrl: img.sourceUrl, role: img.role ?? null, order: img.order, classifications: img.classifications })),
   };
 }
 
@@ -134,9 +137,9 @@ export async function upsertProduct(
   const images: ProductImageRef[] = normalized
     ? normalized.map((img, order) => {
         const up = stored.get(order);
-        if (up) return { sourceUrl: `${UPLOAD_SCHEME}${up.id}`, imageId: up.id, classifications: img.classifications ?? null, order };
+        if (up) return { sourceUrl: `${UPLOAD_SCHEME}${up.id}`, imageId: up.id, classifications: img.classifications ?? null, role: img.role ?? null, order };
         const same = previous.find((p) => p.sourceUrl === img.url);
-        return { sourceUrl: img.url as string, imageId: same?.imageId ?? null, classifications: img.classifications ?? null, order };
+        return { sourceUrl: img.url as string, imageId: same?.imageId ?? null, classifications: img.classifications ?? null, role: img.role ?? null, order };
       })
     : previous;
 
@@ -152,6 +155,7 @@ export async function upsertProduct(
       title: input.title !== undefined ? input.title : (existing?.title ?? null),
       description: input.description !== undefined ? input.description : (existing?.description ?? null),
       metadata: metadata ?? null,
+      autoDetectImageRoles: input.autoDetectImageRoles ?? existing?.autoDetectImageRoles ?? true,
       images,
       validForDays,
       createdAt: existing?.createdAt ?? now,

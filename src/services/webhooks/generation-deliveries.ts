@@ -6,6 +6,7 @@ import { livemodeOf } from "../../lib/modes";
 import { toIso } from "../../lib/time";
 import type { GenerationView } from "../../schemas/generations";
 import type { WebhookEventType } from "../../schemas/webhooks";
+import { fashnCallbackPayload } from "../fashn-api";
 import { loadGenerationView } from "../generations";
 import { parseEvents } from "./endpoints";
 import { createDeliveries } from "./enqueue";
@@ -37,12 +38,16 @@ export async function createGenerationDeliveries(ctx: ServiceContext, input: Gen
     // Validated at acceptance; a rule change since then (e.g. the dev flag) still wins.
     log("warn", "per-request webhook URL no longer allowed; skipped", { generationId: input.generationId, reason: perRequestUrl.reason });
   }
-  const targets: Array<{ endpointId: string | null; url: string; dedupeKey: string }> = endpoints.map((e) => ({
+  const targets: Array<{ endpointId: string | null; url: string; dedupeKey: string; payload?: string }> = endpoints.map((e) => ({
     endpointId: e.id,
     url: e.url,
     dedupeKey: `gen:${input.generationId}:${e.id}`,
   }));
-  if (perRequestUrl?.ok) targets.push({ endpointId: null, url: perRequestUrl.url, dedupeKey: `gen:${input.generationId}:request` });
+  if (perRequestUrl?.ok) {
+    // A run through the FASHN facade gets FASHN's callback: the object its /v1/status answers.
+    const fashn = await fashnCallbackPayload(ctx, input.accountId, input.generationId);
+    targets.push({ endpointId: null, url: perRequestUrl.url, dedupeKey: `gen:${input.generationId}:request`, ...(fashn === null ? {} : { payload: fashn }) });
+  }
   if (targets.length === 0) return [];
 
   let data: GenerationView | undefined;
@@ -61,7 +66,7 @@ export async function createGenerationDeliveries(ctx: ServiceContext, input: Gen
 
   return createDeliveries(
     ctx,
-    targets.map((t) => ({ accountId: input.accountId, ...t, generationId: input.generationId, eventType, payload })),
+    targets.map((t) => ({ accountId: input.accountId, ...t, generationId: input.generationId, eventType, payload: t.payload ?? payload })),
     now,
   );
 }

@@ -45,7 +45,7 @@ function unreadable(err: UnreadableSealError): ApiError {
   return new ApiError(
     "ENCRYPTED_DATA_UNREADABLE",
     `This webhook signing secret was encrypted with ${which}, which this deployment no longer has. Rotate the secret to get a new one, or ask the operator to restore the key as AT_REST_KEY_PREVIOUS.`,
-    { details: { keyId: err.keyId, reason: err.reason } },
+    { details: [{ path: "", message: "sealed with an at-rest key this deployment does not have", keyId: err.keyId, reason: err.reason }] },
   );
 }
 

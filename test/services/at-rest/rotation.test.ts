@@ -38,7 +38,7 @@ describe("rotating the at-rest key: webhook secrets", () => {
 
     const after = await apiWith(rotatedAndDropped, acct, `/webhooks/${ep.id}/secret`);
     const body = await expectEnvelope(after, 503, "ENCRYPTED_DATA_UNREADABLE");
-    expect(body.details).toMatchObject({ keyId: await keyIdOf(TEST_KEY) });
+    expect(body.details).toEqual([expect.objectContaining({ path: "", keyId: await keyIdOf(TEST_KEY) })]);
     expect(body.message).toMatch(/Rotate the secret/);
 
     // The owner's way out: rotating issues a new secret sealed under the new key, readable from then on.
@@ -115,7 +115,7 @@ describe("rotating the at-rest key: stored idempotent responses", () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     const lost = await send(rotatedAndDropped);
     const body = await expectEnvelope(lost, 503, "ENCRYPTED_DATA_UNREADABLE");
-    expect(body.details).toMatchObject({ keyId: await keyIdOf(TEST_KEY) });
+    expect(body.details).toEqual([expect.objectContaining({ path: "", keyId: await keyIdOf(TEST_KEY) })]);
     const { results } = await env.DB.prepare("SELECT count(*) AS n FROM webhook_endpoints WHERE account_id = ?").bind(acct.accountId).all<{ n: number }>();
     expect(results[0]!.n).toBe(1);
   });

@@ -125,7 +125,11 @@ describe("DELETE /customers/{externalUserId}", () => {
     expect(after.credit_state).toBe(before.credit_state);
     const g = await api(acct, `/generations/${generationId}`);
     expect(g.status).toBe(200);
-    expect(await readWire(g, GenerationSchema)).toMatchObject({ generationId, status: "COMPLETED", externalUserId: null, resultImageUrl: null });
+    const anonymized = await readWire(g, GenerationSchema);
+    expect(anonymized).toMatchObject({ generationId, status: "COMPLETED" });
+    expect(anonymized).not.toHaveProperty("externalUserId");
+    expect(anonymized).not.toHaveProperty("resultImageUrl");
+    expect(anonymized).not.toHaveProperty("resultExpiresAt");
     expect((await fetchThroughWorker(view.resultImageUrl!)).status).not.toBe(200);
 
     await expectEnvelope(await api(acct, `/images/${tagged}`), 404, "IMAGE_NOT_FOUND");
@@ -161,7 +165,9 @@ describe("DELETE /customers/{externalUserId}", () => {
     expect((await erase(acct, "user-in-payload")).status).toBe(204);
     const after = await payloads();
     expect(after[0]).not.toContain("user-in-payload");
-    expect(JSON.parse(after[0] ?? "{}")).toMatchObject({ type: "generation.completed", data: { generationId, externalUserId: null } });
+    const scrubbed = JSON.parse(after[0] ?? "{}") as { type: string; data: Record<string, unknown> };
+    expect(scrubbed).toMatchObject({ type: "generation.completed", data: { generationId } });
+    expect(scrubbed.data).not.toHaveProperty("externalUserId");
   });
 
   it("answers 204 for an unknown user, 401 without a key, 400 for an id that cannot exist", async () => {

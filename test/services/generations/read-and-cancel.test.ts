@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { GenerationSchema } from "../../../src/schemas/generations";
-import { GenerationPageSchema, TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
-import { api, createAccount, expectEnvelope, readWire, type TestAccount } from "../../helpers/harness";
+import { GenerationPageSchema, SyncQuerySchema, TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
+import { api, createAccount, expectEnvelope, parseWire, readWire, type TestAccount } from "../../helpers/harness";
 import { fetchThroughWorker, fundedAccount, genRow, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
 import { expectLedgerBalances } from "../credits/helpers";
 
 const queue = usePipelineQueues();
+const parseWireGeneration = (v: unknown) => parseWire(GenerationSchema, v, "generation");
 
 let acct: TestAccount;
 let imageId: string;
@@ -29,17 +30,17 @@ async function runQueued(generationId: string) {
 }
 
 describe("GET /generations/:id", () => {
-  it("PENDING, then COMPLETED with a fresh signed URL on every read; another account gets 404", async () => {
+  it("PENDING, then COMPLETED with a fresh signed URL on every read; another account gets 403, an unknown id 404", async () => {
     const id = await start("mock-a", { externalUserId: "u-get" });
-    const pending = await readWire(await api(acct, `/generations/${id}`), GenerationSchema);
-    expect(pending).toMatchObject({
-      generationId: id,
-      status: "PENDING",
-      productExternalId: "mock-a",
-      externalUserId: "u-get",
-      resultImageUrl: null,
-      errorCode: null,
-    });
+    const pendingRes = await api(acct, `/generations/${id}`);
+    const pendingJson = (await pendingRes.clone().json()) as Record<string, unknown>;
+    const pending = await readWire(pendingRes, GenerationSchema);
+    expect(pending).toMatchObject({ generationId: id, status: "PENDING", productExternalId: "mock-a", externalUserId: "u-get" });
+    // What does not apply is absent, never null (a Genlook client validates these as `string | undefined`).
+    for (const field of ["resultImageUrl", "resultExpiresAt", "errorCode", "errorMessage", "retryable", "completedAt", "durationMs"]) {
+      expect(Object.hasOwn(pendingJson, field), field).toBe(false);
+    }
+    expect(Object.values(pendingJson)).not.toContain(null);
     await runQueued(id);
     const a = await readWire(await api(acct, `/generations/${id}`), GenerationSchema);
     expect(a.status).toBe("COMPLETED");
@@ -50,10 +51,30 @@ describe("GET /generations/:id", () => {
     const tampered = a.resultImageUrl!.replace(/sig=(.)/, (_, first: string) => `sig=${first === "A" ? "B" : "A"}`);
     expect((await fetchThroughWorker(tampered)).status).toBe(403);
 
+    const completedJson = (await (await api(acct, `/generations/${id}`)).json()) as Record<string, unknown>;
+    expect(Object.keys(completedJson).sort()).toEqual(
+      [
+        "generationId",
+        "status",
+        "productExternalId",
+        "externalUserId",
+        "resultImageUrl",
+        "resultExpiresAt",
+        "engine",
+        "createdAt",
+        "updatedAt",
+        "completedAt",
+        "durationMs",
+      ].sort(),
+    );
+
+    // Generation ids are unguessable: another account's id is FORBIDDEN (as Genlook answers), an unknown one not found.
     const other = await createAccount();
-    await expectEnvelope(await api(other, `/generations/${id}`), 404, "GENERATION_NOT_FOUND");
-    await expectEnvelope(await api(other, `/generations/${id}/cancel`, { method: "POST" }), 404, "GENERATION_NOT_FOUND");
+    await expectEnvelope(await api(other, `/generations/${id}`), 403, "FORBIDDEN");
+    await expectEnvelope(await api(other, `/generations/${id}/cancel`, { method: "POST" }), 403, "FORBIDDEN");
+    expect((await genRow(id)).status).toBe("COMPLETED");
     await expectEnvelope(await api(acct, `/generations/gen_unknown`), 404, "GENERATION_NOT_FOUND");
+    await expectEnvelope(await api(other, `/generations/gen_unknown/cancel`, { method: "POST" }), 404, "GENERATION_NOT_FOUND");
   });
 });
 
@@ -112,6 +133,11 @@ describe("POST /try-on/sync", () => {
     );
   });
 
+  it("`wait` defaults to 90 s, as Genlook's sync endpoint holds", () => {
+    expect(SyncQuerySchema.parse({}).wait).toBe(90);
+    expect(SyncQuerySchema.parse({ wait: "5" }).wait).toBe(5);
+  });
+
   it("200 with a FAILED generation too (typed error on the body)", async () => {
     await registerProduct(acct, "pose", "mock:MODEL_POSE_UNSUPPORTED");
     const pending = tryOn(acct, { products: [{ externalId: "pose" }], person: { image: { source: { id: imageId } } } }, "/try-on/sync?wait=20");
@@ -120,7 +146,10 @@ describe("POST /try-on/sync", () => {
     await runConsumer([{ body: queue.messages.at(-1) }]);
     const res = await pending;
     expect(res.status).toBe(200);
-    expect(await readWire(res, GenerationSchema)).toMatchObject({ status: "FAILED", errorCode: "MODEL_POSE_UNSUPPORTED", retryable: false });
+    const failed = (await res.json()) as Record<string, unknown>;
+    expect(parseWireGeneration(failed)).toMatchObject({ status: "FAILED", errorCode: "MODEL_POSE_UNSUPPORTED", retryable: false });
+    expect(Object.hasOwn(failed, "resultImageUrl")).toBe(false);
+    expect(Object.hasOwn(failed, "durationMs")).toBe(false);
   });
 });
 

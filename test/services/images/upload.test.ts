@@ -139,7 +139,7 @@ describe("POST /images/upload", () => {
     ];
     for (const [bytes, status, code] of cases) {
       const body = await expectEnvelope(await upload(acct, uploadForm(bytes)), status, code);
-      if (code === "IMAGE_DIMENSIONS_OUT_OF_RANGE") expect(body.details).toMatchObject({ min: 240, max: 7680 });
+      if (code === "IMAGE_DIMENSIONS_OUT_OF_RANGE") expect(body.details).toEqual([expect.objectContaining({ path: "file", min: 240, max: 7680 })]);
     }
     const rows = await env.DB.prepare("SELECT count(*) AS n FROM images WHERE account_id = ?").bind(acct.accountId).first<{ n: number }>();
     expect(rows?.n).toBe(0);

@@ -58,11 +58,39 @@ describe("POST /products: create, read, partial update", () => {
       validForDays: null,
       expiresAt: null,
       lastUsedAt: null,
-      images: [{ sourceUrl: URL_A, order: 0, classifications: { view: "front" } }],
+      autoDetectImageRoles: true,
+      images: [{ sourceUrl: URL_A, role: null, order: 0, classifications: { view: "front" } }],
     });
     const got = await api(acct, "/products/shirt-42");
     expect(got.status).toBe(200);
     expect(await readWire(got, ProductSchema)).toEqual(body);
+  });
+
+  it("images[].role and autoDetectImageRoles as Genlook defines them, beside classifications; kept on partial update", async () => {
+    const acct = await createAccount();
+    const body = await postOk(acct, {
+      externalId: "roles",
+      title: "Tee",
+      autoDetectImageRoles: false,
+      images: [
+        { source: { url: URL_A }, role: "top-front", classifications: { view: "front" } },
+        { source: { url: URL_B }, role: "top-back" },
+      ],
+    });
+    expect(body.autoDetectImageRoles).toBe(false);
+    expect(body.images).toEqual([
+      { sourceUrl: URL_A, role: "top-front", order: 0, classifications: { view: "front" } },
+      { sourceUrl: URL_B, role: "top-back", order: 1, classifications: null },
+    ]);
+    const updated = await postOk(acct, { externalId: "roles", title: "Tee 2" });
+    expect(updated).toMatchObject({ autoDetectImageRoles: false, images: body.images });
+    const listed = await readWire(await api(acct, "/products"), ProductListSchema);
+    expect(listed.items[0]).toMatchObject({ externalId: "roles", autoDetectImageRoles: false, images: body.images });
+    await expectEnvelope(
+      await api(acct, "/products", { method: "POST", json: { externalId: "bad-role", images: [{ source: { url: URL_A }, role: "Top Front!" }] } }),
+      400,
+      "VALIDATION_FAILED",
+    );
   });
 
   it("partial update keeps omitted fields; images replace the list; validForDays sets an expiry", async () => {
@@ -71,7 +99,7 @@ describe("POST /products: create, read, partial update", () => {
     const second = await postOk(acct, { externalId: "p1", title: "T2" });
     expect(second).toMatchObject({ title: "T2", description: "D", metadata: { a: 1 }, images: first.images, createdAt: first.createdAt });
     const third = await postOk(acct, { externalId: "p1", images: [{ source: { url: URL_B } }], validForDays: 30 });
-    expect(third.images).toEqual([{ sourceUrl: URL_B, order: 0, classifications: null }]);
+    expect(third.images).toEqual([{ sourceUrl: URL_B, role: null, order: 0, classifications: null }]);
     expect(third.title).toBe("T2");
     expect(Date.parse(third.expiresAt!) - Date.parse(third.updatedAt)).toBe(30 * 86400_000);
     const fourth = await postOk(acct, { externalId: "p1", validForDays: null, description: null });
@@ -404,6 +432,16 @@ describe("account isolation, delete, stats", () => {
       failedGenerations: 1,
       avgGenerationTimeMs: 10000,
     });
+    // Plain dates, as Genlook accepts them: `from` starts its UTC day, `to` covers its whole UTC day.
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    expect(await (await api(acct, `/products/st/stats?from=${day(t0 + 86400_000)}&to=${day(t0 + 2 * 86400_000)}`)).json()).toEqual({
+      totalGenerations: 2,
+      completedGenerations: 1,
+      failedGenerations: 1,
+      avgGenerationTimeMs: 10000,
+    });
+    expect(await (await api(acct, `/products/st/stats?from=${day(t0)}&to=${day(t0)}`)).json()).toMatchObject({ totalGenerations: 1, completedGenerations: 1 });
+    await expectEnvelope(await api(acct, `/products/st/stats?from=${day(t0)}&to=${day(t0).slice(0, 8)}99`), 400, "VALIDATION_FAILED");
     await expectEnvelope(await api(acct, `/products/st/stats?from=${to}&to=${from}`), 400, "VALIDATION_FAILED");
     await expectEnvelope(await api(acct, "/products/st/stats?from=yesterday"), 400, "VALIDATION_FAILED");
   });

@@ -267,7 +267,7 @@ export interface paths {
         put?: never;
         /**
          * Start a try-on and hold the request until it finishes (≤ wait s)
-         * @description Same body as POST /try-on. Answers 200 with the generation (COMPLETED or FAILED) as soon as it is terminal, or 202 `{generationId, status, productExternalId}` + `Location` when `wait` seconds (default 60, max 90) pass first: then poll.
+         * @description Same body as POST /try-on. Answers 200 with the generation (COMPLETED or FAILED) as soon as it is terminal, or 202 `{generationId, status, productExternalId}` + `Location` when `wait` seconds (default and maximum 90) pass first: then poll.
          */
         post: operations["createTryOnSync"];
         delete?: never;
@@ -285,7 +285,7 @@ export interface paths {
         };
         /**
          * A generation: status, fresh signed result URL, typed failure
-         * @description Poll this about every 2 s (or use POST /try-on/sync or a webhook). `resultImageUrl` is signed afresh on every read. A generation of another account answers GENERATION_NOT_FOUND, exactly like an unknown id, so ids leak nothing.
+         * @description Poll this about every 2 s (or use POST /try-on/sync or a webhook). `resultImageUrl` is signed afresh on every read. What does not apply is omitted (no `resultImageUrl` before COMPLETED, no `errorCode` unless FAILED). Another account's generation answers 403 FORBIDDEN and an unknown id 404 GENERATION_NOT_FOUND, as Genlook does: generation ids are unguessable, so the difference reveals nothing.
          */
         get: operations["getGeneration"];
         put?: never;
@@ -345,7 +345,7 @@ export interface paths {
         post?: never;
         /**
          * GDPR erase of one end user (idempotent; 204 even when nothing matches)
-         * @description Deletes, for this account, every person photo and result of that `externalUserId` (tagged uploads and the images of their generations; never product images), cancels their in-flight generations, and anonymizes their generations (`externalUserId` → null; status and stats are kept). See docs/privacy.md.
+         * @description Deletes, for this account, every person photo and result of that `externalUserId` (tagged uploads and the images of their generations; never product images), cancels their in-flight generations, and anonymizes their generations (`externalUserId` removed; status and stats are kept). See docs/privacy.md.
          */
         delete: operations["eraseCustomer"];
         options?: never;
@@ -887,18 +887,21 @@ export interface components {
             /** @enum {string} */
             status: "PENDING" | "PROCESSING" | "COMPLETED" | "FAILED";
             productExternalId: string;
-            externalUserId?: string | null;
-            /** @description Fresh signed URL on every read (COMPLETED only). */
-            resultImageUrl?: string | null;
+            /** @description Present when the try-on named an end user (and it was not erased since). */
+            externalUserId?: string;
+            /** @description COMPLETED only: a fresh signed URL on every read (absent once the result is purged or erased). */
+            resultImageUrl?: string;
             /**
              * Format: date-time
-             * @description When the stored result is purged.
+             * @description COMPLETED only: when the stored result is purged (absent when kept forever).
              * @example 2026-11-25T08:00:00.000Z
              */
-            resultExpiresAt?: string | null;
+            resultExpiresAt?: string;
             errorCode?: components["schemas"]["ErrorCode"];
-            errorMessage?: string | null;
-            retryable?: boolean | null;
+            /** @description FAILED only: what went wrong, for people. */
+            errorMessage?: string;
+            /** @description FAILED only: whether the same request may succeed if sent again. */
+            retryable?: boolean;
             engine?: string;
             /**
              * Format: date-time
@@ -912,13 +915,18 @@ export interface components {
             updatedAt: string;
             /**
              * Format: date-time
+             * @description When it reached COMPLETED or FAILED.
              * @example 2026-11-25T08:00:00.000Z
              */
-            completedAt?: string | null;
-            durationMs?: number | null;
+            completedAt?: string;
+            /** @description COMPLETED only: milliseconds from acceptance to the stored result. */
+            durationMs?: number;
         };
-        /** @enum {string|null} */
-        ErrorCode: "MISSING_API_KEY" | "INVALID_API_KEY" | "FORBIDDEN" | "TEST_MODE_ONLY" | "VALIDATION_FAILED" | "EXTERNAL_ID_REQUIRED" | "PRODUCT_IMAGES_REQUIRED" | "CUSTOMER_IMAGE_REQUIRED" | "FILE_REQUIRED" | "MULTIPART_FILE_NOT_FOUND" | "INVALID_IMAGE_INPUT" | "INVALID_IMAGE" | "UNSUPPORTED_IMAGE_TYPE" | "IMAGE_DIMENSIONS_OUT_OF_RANGE" | "CUSTOMER_IMAGE_FETCH_FAILED" | "PRODUCT_IMAGE_FETCH_FAILED" | "MISSING_REQUIRED_CLASSIFICATION" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "RESERVED_EXTERNAL_ID" | "GENERATION_NOT_CANCELLABLE" | "FILE_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_CREDITS" | "QUOTA_EXCEEDED" | "RATE_LIMITED" | "PRODUCT_NOT_FOUND" | "GENERATION_NOT_FOUND" | "IMAGE_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "ACCOUNT_NOT_FOUND" | "API_KEY_NOT_FOUND" | "API_KEY_NOT_ROLLABLE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "ENCRYPTED_DATA_UNREADABLE" | "GARMENT_NOT_DETECTED" | "MODEL_POSE_UNSUPPORTED" | "NSFW_CONTENT_BLOCKED" | "IMAGE_PROCESSING_FAILED" | "ENGINE_UNAVAILABLE" | "GENERATION_TIMEOUT" | "GENERATION_CANCELLED" | "GENERATION_FAILED" | null;
+        /**
+         * @description FAILED only: the typed failure.
+         * @enum {string}
+         */
+        ErrorCode: "MISSING_API_KEY" | "INVALID_API_KEY" | "FORBIDDEN" | "TEST_MODE_ONLY" | "VALIDATION_FAILED" | "EXTERNAL_ID_REQUIRED" | "PRODUCT_IMAGES_REQUIRED" | "CUSTOMER_IMAGE_REQUIRED" | "FILE_REQUIRED" | "MULTIPART_FILE_NOT_FOUND" | "INVALID_IMAGE_INPUT" | "INVALID_IMAGE" | "UNSUPPORTED_IMAGE_TYPE" | "IMAGE_DIMENSIONS_OUT_OF_RANGE" | "CUSTOMER_IMAGE_FETCH_FAILED" | "PRODUCT_IMAGE_FETCH_FAILED" | "MISSING_REQUIRED_CLASSIFICATION" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "RESERVED_EXTERNAL_ID" | "GENERATION_NOT_CANCELLABLE" | "FILE_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_CREDITS" | "QUOTA_EXCEEDED" | "RATE_LIMITED" | "PRODUCT_NOT_FOUND" | "GENERATION_NOT_FOUND" | "IMAGE_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "ACCOUNT_NOT_FOUND" | "API_KEY_NOT_FOUND" | "API_KEY_NOT_ROLLABLE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "ENCRYPTED_DATA_UNREADABLE" | "GARMENT_NOT_DETECTED" | "MODEL_POSE_UNSUPPORTED" | "NSFW_CONTENT_BLOCKED" | "IMAGE_PROCESSING_FAILED" | "ENGINE_UNAVAILABLE" | "GENERATION_TIMEOUT" | "GENERATION_CANCELLED" | "GENERATION_FAILED";
         WebhookTestEvent: {
             /** @enum {string} */
             type: "webhook.test";
@@ -989,6 +997,8 @@ export interface components {
              *     }
              */
             metadata?: unknown;
+            /** @description Genlook's flag: let the engine work out the role of images sent without one (default true; kept on update when omitted). */
+            autoDetectImageRoles?: boolean;
             /**
              * @description Days the product lives after its last use; null (default) = forever.
              * @example null
@@ -1031,6 +1041,11 @@ export interface components {
             classifications?: {
                 [key: string]: unknown;
             };
+            /**
+             * @description What the image shows, as Genlook names it (e.g. "top-front", "top-back"). Kept with the image and handed to engines.
+             * @example top-front
+             */
+            role?: string;
         };
         TryOnRequest: {
             /** @description Exactly one product: `{externalId}` alone references a stored product; `{externalId, title?, images…}` upserts it inline (lives 15 days from last use); no `externalId` makes a one-shot `_anon_…` product (7 days). */
@@ -1146,6 +1161,30 @@ export interface components {
             status: "ok";
             time: string;
         };
+        /** @description The field at fault (`path`, dotted; "" for the body itself) and what is wrong with it; some codes add facts. */
+        ErrorDetail: {
+            /** @example products.0.images.0.source.url */
+            path: string;
+            /** @example Invalid URL */
+            message: string;
+            /** @description IMAGE_DIMENSIONS_OUT_OF_RANGE: the image's width (px). */
+            width?: number;
+            /** @description IMAGE_DIMENSIONS_OUT_OF_RANGE: the image's height (px). */
+            height?: number;
+            /** @description IMAGE_DIMENSIONS_OUT_OF_RANGE: the smallest side accepted (px). */
+            min?: number;
+            /** @description IMAGE_DIMENSIONS_OUT_OF_RANGE: the largest side accepted (px). */
+            max?: number;
+            /** @description UNSUPPORTED_IMAGE_TYPE: what the bytes are (null when unrecognised). */
+            detectedType?: string | null;
+            detectedName?: string | null;
+            acceptedTypes?: string[];
+            /** @description *_FETCH_FAILED: the rule that refused the fetch (`blocked-url`, `http-status`, `timeout`, `intake:<CODE>`…). */
+            rule?: string;
+            /** @description ENCRYPTED_DATA_UNREADABLE: the at-rest key that sealed the value. */
+            keyId?: string | null;
+            reason?: string;
+        };
         /** @description The error envelope carried by every non-2xx response. */
         Error: {
             code: components["schemas"]["ErrorCode"];
@@ -1161,8 +1200,8 @@ export interface components {
              * @example https://drape.example.com/tryon/v1/errors/VALIDATION_FAILED
              */
             docUrl: string;
-            /** @description For VALIDATION_FAILED: `[{path, message}]`; other codes may carry an object. */
-            details?: unknown;
+            /** @description Always an array: `[{path, message, …facts}]` (docs/errors.md lists the facts per code). */
+            details?: components["schemas"]["ErrorDetail"][];
         };
         ErrorCatalog: {
             errors: components["schemas"]["ErrorCatalogEntry"][];
@@ -1304,6 +1343,7 @@ export interface components {
             description: string | null;
             /** @description As sent; null when none. */
             metadata?: unknown;
+            autoDetectImageRoles: boolean;
             validForDays: number | null;
             /**
              * Format: date-time
@@ -1334,6 +1374,11 @@ export interface components {
              * @example https://cdn.example.com/shirt-42-front.jpg
              */
             sourceUrl: string;
+            /**
+             * @description The role sent with the image; null when none was given.
+             * @example top-front
+             */
+            role: string | null;
             /** @example 0 */
             order: number;
             classifications?: {
@@ -2854,7 +2899,9 @@ export interface operations {
     getProductStats: {
         parameters: {
             query?: {
+                /** @description Start (inclusive): a date-time, or a plain date meaning 00:00 UTC that day. */
                 from?: string;
+                /** @description End (inclusive): a date-time, or a plain date meaning the whole of that UTC day. */
                 to?: string;
             };
             header?: never;
@@ -3370,7 +3417,7 @@ export interface operations {
     createTryOnSync: {
         parameters: {
             query?: {
-                /** @description Seconds to hold the request (0–90, default 60). */
+                /** @description Seconds to hold the request (0–90, default 90); a smaller value answers 202 sooner. */
                 wait?: number | null;
             };
             header?: never;
@@ -3608,6 +3655,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description Error: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN";
+                        /** @enum {number} */
+                        status?: 403;
+                    };
+                };
+            };
             /** @description Error: GENERATION_NOT_FOUND */
             404: {
                 headers: {
@@ -3812,6 +3873,20 @@ export interface operations {
                         code?: "INVALID_API_KEY" | "MISSING_API_KEY";
                         /** @enum {number} */
                         status?: 401;
+                    };
+                };
+            };
+            /** @description Error: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN";
+                        /** @enum {number} */
+                        status?: 403;
                     };
                 };
             };
