@@ -25,6 +25,7 @@ import { settingsPages } from "./pages/settings";
 import { signInPages } from "./pages/sign-in";
 import { signUpPages } from "./pages/sign-up";
 import { stubPages } from "./pages/stubs";
+import { testModePages } from "./pages/test-mode";
 import { webhookPages } from "./pages/webhooks";
 
 /**
@@ -59,6 +60,7 @@ export function createDashboard(): Hono<DashEnv> {
   dash.use("*", requireSignIn);
   dash.route("/", overviewPages);
   dash.route("/", keyPages);
+  dash.route("/", testModePages);
   dash.route("/", generationPages);
   dash.route("/", webhookPages);
   dash.route("/", creditPages);

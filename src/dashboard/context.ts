@@ -16,6 +16,22 @@ export function signedInOf(c: Context<DashEnv>): SignedIn {
   return signedIn;
 }
 
+/**
+ * The account partition every data page (overview, keys, generations, products, webhooks, credits)
+ * reads and writes: the current account, or its test twin while the session is in test mode. The
+ * one place that decides; members, settings and the operator console stay on the live account.
+ */
+export function dataAccountId(c: Context<DashEnv>): string {
+  const id = c.get("dataAccountId");
+  if (!id) throw new Error("data page rendered without a current account");
+  return id;
+}
+
+/** True while the session shows test data. */
+export function inTestMode(c: Context<DashEnv>): boolean {
+  return c.get("mode") === "test";
+}
+
 /** The client address as Cloudflare reports it (throttling); null when absent (local tools). */
 export function clientIp(c: Context<DashEnv>): string | null {
   return c.req.header("cf-connecting-ip") ?? null;

@@ -14,6 +14,8 @@ export const CSRF_COOKIE = "__Host-drape_csrf";
 /** The operator console's ADMIN_TOKEN session (no user behind it), apart from any user session. */
 export const OPERATOR_COOKIE = "__Host-drape_operator";
 export const FLASH_COOKIE = "__Host-drape_flash";
+/** The test-mode switch: `test.<session id>`, so it only ever applies to the session that turned it on. */
+export const MODE_COOKIE = "__Host-drape_mode";
 
 const base = { path: "/", secure: true, httpOnly: true, sameSite: "Lax" } as const;
 
@@ -73,4 +75,17 @@ export function takeFlash(c: Context<DashEnv>): Flash | null {
   } catch {
     return null;
   }
+}
+
+/** True when the mode cookie turns test mode on for this very session (a cookie of another session is ignored). */
+export function readTestModeCookie(c: Context<DashEnv>, sessionId: string): boolean {
+  return getCookie(c, MODE_COOKIE) === `test.${sessionId}`;
+}
+
+export function setTestModeCookie(c: Context<DashEnv>, sessionId: string): void {
+  setCookie(c, MODE_COOKIE, `test.${sessionId}`, { ...base, maxAge: Math.floor(SESSION_ABSOLUTE_MS / 1000) });
+}
+
+export function clearTestModeCookie(c: Context<DashEnv>): void {
+  deleteCookie(c, MODE_COOKIE, base);
 }

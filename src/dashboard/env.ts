@@ -1,4 +1,5 @@
 import type { AppVariables } from "../env";
+import type { Mode } from "../lib/modes";
 import type { SessionRow, SignedIn } from "../services/users";
 
 export interface Flash {
@@ -18,6 +19,10 @@ export interface DashVariables extends AppVariables {
   flash: Flash | null;
   /** The pre-session CSRF token of a signed-out visitor (double-submit cookie). */
   preSessionCsrf: string | null;
+  /** The session's data mode: "test" shows and writes the current account's test twin (docs/test-mode.md). */
+  mode: Mode;
+  /** The account partition data pages read and write: the current account, or its test twin in test mode. */
+  dataAccountId: string | null;
 }
 
 export interface DashEnv {

@@ -38,7 +38,22 @@ export interface ShellProps {
   path: string;
   /** Show the dev outbox link (development only). */
   devOutbox: boolean;
+  /** The session shows the account's test data (docs/test-mode.md). */
+  testMode: boolean;
   children?: Child;
+}
+
+/** The header's test-mode switch: a small form that turns the session's test mode on or off and comes back here. */
+function TestModeSwitch(props: { testMode: boolean; csrf: string; path: string }) {
+  return (
+    <PostForm action="/dashboard/mode" csrf={props.csrf} class="inline-form mode-switch" label="Test mode">
+      <input type="hidden" name="mode" value={props.testMode ? "live" : "test"} />
+      <input type="hidden" name="next" value={props.path} />
+      <button type="submit" class={props.testMode ? "button-small mode-on" : "button-small"} aria-pressed={props.testMode ? "true" : "false"}>
+        {props.testMode ? "Test mode: on" : "Test mode: off"}
+      </button>
+    </PostForm>
+  );
 }
 
 /** A signed-in page: header (account switcher, user, sign-out), nav of the areas the role may see, content. */
@@ -53,6 +68,7 @@ export function Shell(props: ShellProps) {
           Drape
         </a>
         <AccountSwitcher signedIn={props.signedIn} csrf={props.csrf} path={props.path} />
+        {props.signedIn.current ? <TestModeSwitch testMode={props.testMode} csrf={props.csrf} path={props.path} /> : null}
         <div class="who">
           <a href="/dashboard/account" class="who-email">
             {props.signedIn.user.email}
@@ -64,6 +80,11 @@ export function Shell(props: ShellProps) {
           </PostForm>
         </div>
       </header>
+      {props.testMode ? (
+        <p class="test-banner" role="status" data-testid="test-mode-banner">
+          <strong>Test mode</strong>: you see and change this account's test data only. Nothing here touches live data or live credits.
+        </p>
+      ) : null}
       <div class="frame">
         <nav class="side" aria-label="Dashboard">
           <ul>

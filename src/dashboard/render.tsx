@@ -29,7 +29,15 @@ export function renderPage(c: Context<DashEnv>, title: string, content: Child, o
   if (!signedIn) return renderCard(c, title, content, opts);
   const path = new URL(c.req.url).pathname;
   const shell = (
-    <Shell title={title} signedIn={signedIn} flash={c.get("flash")} csrf={csrfToken(c)} path={path} devOutbox={devOutboxEnabled(c)}>
+    <Shell
+      title={title}
+      signedIn={signedIn}
+      flash={c.get("flash")}
+      csrf={csrfToken(c)}
+      path={path}
+      devOutbox={devOutboxEnabled(c)}
+      testMode={c.get("mode") === "test"}
+    >
       {content}
     </Shell>
   );

@@ -70,12 +70,16 @@ export const DASHBOARD_ROUTES: Record<string, DashRoute> = {
   "POST /dashboard/verify-email/resend": { access: "member", form: () => ({}), ok: 303 },
   "POST /dashboard/sign-out-everywhere": { access: "member", form: () => ({}), ok: 303, destructive: true },
   "POST /dashboard/switch-account": { access: "member", form: (ids) => ({ accountId: ids.accountId ?? "", next: "/dashboard/keys" }), ok: 303 },
+  // The test-mode switch (docs/test-mode.md): it changes what the session's later pages show, so it runs on its own session.
+  "POST /dashboard/mode": { access: "member", form: () => ({ mode: "test", next: "/dashboard/keys" }), ok: 303, destructive: true },
   "POST /dashboard/invites/accept": { access: "member", form: () => ({ invite: "expired" }), ok: 400 },
   "GET /dashboard/operator": { access: "operator", page: true, ok: 200 },
 
   // The nav's areas, and their forms.
   ...areaRoutes,
   "POST /dashboard/keys": { access: "member", permission: "keys", form: () => ({ name: "matrix", rateLimitPerMinute: "", spendCap: "" }), ok: 201 },
+  // Live mode (the owner's default) refuses to erase test data: 409, nothing deleted.
+  "POST /dashboard/test-data/delete": { access: "member", permission: "keys", form: () => ({}), ok: 409 },
   "POST /dashboard/keys/:keyId/revoke": { access: "member", permission: "keys", form: () => ({}), ok: 303, destructive: true },
 };
 

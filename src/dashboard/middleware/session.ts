@@ -1,7 +1,17 @@
 import type { MiddlewareHandler } from "hono";
+import { accountIdForMode } from "../../services/accounts";
 import { loadOperatorSession, loadSession } from "../../services/users";
 import { dashContext } from "../context";
-import { clearOperatorCookie, clearSessionCookie, mintCsrfCookie, readCsrfCookie, readOperatorCookie, readSessionCookie, takeFlash } from "../cookies";
+import {
+  clearOperatorCookie,
+  clearSessionCookie,
+  mintCsrfCookie,
+  readCsrfCookie,
+  readOperatorCookie,
+  readSessionCookie,
+  readTestModeCookie,
+  takeFlash,
+} from "../cookies";
 import type { DashEnv } from "../env";
 
 /**
@@ -21,6 +31,11 @@ export const loadSignedIn: MiddlewareHandler<DashEnv> = async (c, next) => {
   c.set("operatorSession", operatorSession);
   // The request log line names the account, as it does for API requests.
   if (signedIn?.current) c.set("accountId", signedIn.current.accountId);
+  // Test mode reads and writes the current account's twin (created on first use).
+  const testMode = signedIn !== null && readTestModeCookie(c, signedIn.session.id);
+  c.set("mode", testMode ? "test" : "live");
+  const current = signedIn?.current?.accountId ?? null;
+  c.set("dataAccountId", current && testMode ? await accountIdForMode(dashContext(c), current, "test") : current);
   c.set("flash", c.req.method === "GET" ? takeFlash(c) : null);
   c.set("preSessionCsrf", signedIn ? null : readCsrfCookie(c));
   c.set("form", {});

@@ -19,7 +19,7 @@ export const creditPages = new Hono<DashEnv>().get("/credits", async (c) => {
   if (ok instanceof Response) return ok;
   const query = PaginationQuerySchema.safeParse({ limit: PAGE_SIZE, cursor: c.req.query("cursor") || undefined });
   if (!query.success) return errorPage(c, 400, "Bad page link", "This page link is not valid. Start from the first page.");
-  const { summary, ledger } = await getCreditLedger(dashContext(c), ok.accountId, query.data);
+  const { summary, ledger } = await getCreditLedger(dashContext(c), ok.accountId, query.data, c.get("mode"));
   return renderPage(
     c,
     "Credits",

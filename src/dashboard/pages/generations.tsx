@@ -141,7 +141,7 @@ async function listPage(c: Context<DashEnv>) {
       { status: 400 },
     );
   }
-  const page = await listGenerationViews(dashContext(c), ok.accountId, query);
+  const page = await listGenerationViews(dashContext(c), ok.dataAccountId, query);
   const filtered = FILTERS.some((f) => state.values[f] !== "");
   return renderPage(
     c,
@@ -179,11 +179,11 @@ async function detailPage(c: Context<DashEnv>) {
   if (ok instanceof Response) return ok;
   const ctx = dashContext(c);
   const id = c.req.param("id") ?? "";
-  const detail = await loadGenerationDetail(ctx, ok.accountId, id);
+  const detail = await loadGenerationDetail(ctx, ok.dataAccountId, id);
   const g = detail.view;
   const role = ok.signedIn.current?.role;
   const seesWebhooks = role !== undefined && can(role, "webhooks");
-  const deliveries = seesWebhooks ? (await listAccountDeliveries(ctx, ok.accountId, { limit: 50, generationId: g.generationId })).items : [];
+  const deliveries = seesWebhooks ? (await listAccountDeliveries(ctx, ok.dataAccountId, { limit: 50, generationId: g.generationId })).items : [];
   const csrf = csrfToken(c);
   const cancellable = g.status === "PENDING" || g.status === "PROCESSING";
   return renderPage(
@@ -277,7 +277,7 @@ export const generationPages = new Hono<DashEnv>()
     if (ok instanceof Response) return ok;
     const id = c.req.param("id");
     try {
-      await cancelGeneration(dashContext(c), ok.accountId, id);
+      await cancelGeneration(dashContext(c), ok.dataAccountId, id);
       setFlash(c, { kind: "success", text: "The generation is cancelled and its credit refunded." });
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== "GENERATION_NOT_CANCELLABLE") throw err;

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { can, type Permission, type SignedIn } from "../../services/users";
-import { signedInOf } from "../context";
+import { dataAccountId, signedInOf } from "../context";
 import type { DashEnv } from "../env";
 import { AREAS } from "../nav";
 import { renderPage } from "../render";
@@ -9,7 +9,10 @@ import { NoAccount } from "./overview";
 
 export interface Allowed {
   signedIn: SignedIn;
+  /** The live account: members, settings. */
   accountId: string;
+  /** The partition data pages read and write: the live account, or its test twin in test mode (`dataAccountId`). */
+  dataAccountId: string;
 }
 
 /**
@@ -24,5 +27,5 @@ export function allowed(c: Context<DashEnv>, permission: Permission): Allowed | 
     const label = AREAS.find((a) => a.permission === permission)?.label ?? permission;
     return errorPage(c, 403, "Not allowed", `Your role on this account cannot open ${label}.`);
   }
-  return { signedIn, accountId: current.accountId };
+  return { signedIn, accountId: current.accountId, dataAccountId: dataAccountId(c) };
 }

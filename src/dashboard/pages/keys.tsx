@@ -8,7 +8,7 @@ import { createMemberKey, getMemberKey, type KeyRefusal, listMemberKeys, revokeM
 import { Field, FormError, PostForm } from "../components/form";
 import { TableWrap } from "../components/table-wrap";
 import { Time } from "../components/time";
-import { csrfToken, dashContext, signedInOf } from "../context";
+import { csrfToken, dashContext, inTestMode, signedInOf } from "../context";
 import { setFlash } from "../cookies";
 import type { DashEnv } from "../env";
 import { emptyForm, type FormState, fieldErrors, optionalInt } from "../forms";
@@ -118,6 +118,24 @@ function CreateKeyForm(props: { csrf: string; state: FormState }) {
   );
 }
 
+/** Test mode only: erases every test object of the account (the API's DELETE /tryon/v1/test/data); live data is untouched. */
+function DeleteTestData(props: { csrf: string }) {
+  return (
+    <>
+      <h2>Delete all test data</h2>
+      <p>
+        Deletes this account's test generations, products, images, webhook endpoints and deliveries, and resets the test balance. Test keys stay. Live data is
+        never touched.
+      </p>
+      <PostForm action="/dashboard/test-data/delete" csrf={props.csrf} confirm="Delete all test data of this account? This cannot be undone.">
+        <button type="submit" class="button-danger">
+          Delete all test data
+        </button>
+      </PostForm>
+    </>
+  );
+}
+
 /** The plaintext of a key just created: shown on this one response, never again. */
 function NewKey(props: { plaintext: string; name: string; previousExpiresAt?: number | null }) {
   return (
@@ -153,8 +171,9 @@ async function keysPage(
   const signedIn: SignedIn = signedInOf(c);
   const csrf = csrfToken(c);
   if (!signedIn.current) return renderPage(c, "API keys", <NoAccount />);
-  const keys = (await listMemberKeys(dashContext(c), signedIn)).items;
+  const keys = (await listMemberKeys(dashContext(c), signedIn, c.get("mode"))).items;
   const verified = signedIn.user.emailVerifiedAt !== null;
+  const testMode = inTestMode(c);
   return renderPage(
     c,
     "API keys",
@@ -166,9 +185,15 @@ async function keysPage(
         or an app.
       </p>
       <KeyTable keys={keys} csrf={csrf} />
-      <h2>Create a key</h2>
+      <h2>{testMode ? "Create a test key" : "Create a key"}</h2>
+      {testMode ? (
+        <p>
+          Test mode: a new key is a <code>dr_test_</code> key. It sees only test data, costs nothing and always runs the mock engine.
+        </p>
+      ) : null}
       <FormError message={extra.error} />
       {verified ? <CreateKeyForm csrf={csrf} state={extra.state ?? emptyForm()} /> : <p>Verify your email address to create keys.</p>}
+      {testMode ? <DeleteTestData csrf={csrf} /> : null}
     </>,
     { status: extra.status ?? 200 },
   );
@@ -204,7 +229,7 @@ function RollKeyForm(props: { k: ApiKeyRecord; csrf: string; state: FormState })
 
 /** The roll form of one key: a new key with the same name and limits; the old one valid for the overlap chosen. */
 async function rollPage(c: Context<DashEnv>, keyId: string, extra: { state?: FormState; error?: string; status?: 200 | 400 | 409 } = {}) {
-  const found = await getMemberKey(dashContext(c), signedInOf(c), keyId);
+  const found = await getMemberKey(dashContext(c), signedInOf(c), keyId, c.get("mode"));
   if (!found.ok) return refusalPage(c, found, emptyForm());
   const k = found.record;
   const state = extra.state ?? emptyForm({ overlapHours: String(ROLL_OVERLAP_DEFAULT_SECONDS / 3600) });
@@ -247,12 +272,12 @@ export const keyPages = new Hono<DashEnv>()
       spendCap: optionalInt(form.spendCap),
     });
     if (!parsed.success) return keysPage(c, { state: { ...state, errors: fieldErrors(parsed.error) }, status: 400 });
-    const result = await createMemberKey(dashContext(c), signedInOf(c), parsed.data);
+    const result = await createMemberKey(dashContext(c), signedInOf(c), { ...parsed.data, mode: c.get("mode") });
     if (!result.ok) return refusalPage(c, result, state);
     return keysPage(c, { created: { plaintext: result.plaintext, name: result.record.name }, status: 201 });
   })
   .post("/keys/:keyId/revoke", async (c) => {
-    const result = await revokeMemberKey(dashContext(c), signedInOf(c), c.req.param("keyId"));
+    const result = await revokeMemberKey(dashContext(c), signedInOf(c), c.req.param("keyId"), c.get("mode"));
     if (!result.ok) return refusalPage(c, result, emptyForm());
     setFlash(c, { kind: "success", text: `The key "${result.record.name}" is revoked. The API refuses it within 30 seconds everywhere.` });
     return c.redirect("/dashboard/keys", 303);
@@ -264,7 +289,7 @@ export const keyPages = new Hono<DashEnv>()
     const overlap = parseOverlap(typed);
     if (!overlap.ok) return rollPage(c, keyId, { state: { values: { overlapHours: typed }, errors: { overlapHours: overlap.message } }, status: 400 });
     try {
-      const result = await rollMemberKey(dashContext(c), signedInOf(c), keyId, overlap.seconds);
+      const result = await rollMemberKey(dashContext(c), signedInOf(c), keyId, overlap.seconds, c.get("mode"));
       if (!result.ok) return refusalPage(c, result, emptyForm());
       return keysPage(c, {
         created: { plaintext: result.plaintext, name: result.record.name, previousExpiresAt: result.previous.expiresAt },

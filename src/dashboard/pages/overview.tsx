@@ -6,7 +6,7 @@ import { can, type SignedIn } from "../../services/users";
 import { PostForm } from "../components/form";
 import { TableWrap } from "../components/table-wrap";
 import { UsageChart } from "../components/usage-chart";
-import { csrfToken, dashContext, signedInOf } from "../context";
+import { csrfToken, dashContext, dataAccountId, signedInOf } from "../context";
 import type { DashEnv } from "../env";
 import { renderPage } from "../render";
 import { GenerationTable } from "./generations";
@@ -49,7 +49,7 @@ export const overviewPages = new Hono<DashEnv>().get("/", async (c) => {
     );
   }
   const ctx = dashContext(c);
-  const accountId = signedIn.current.accountId;
+  const accountId = dataAccountId(c);
   const seesGenerations = can(signedIn.current.role, "generations");
   const [credits, recent, usage, errors] = await Promise.all([
     getCreditSummary(ctx, accountId),

@@ -21,7 +21,7 @@ async function listPage(c: Context<DashEnv>) {
   if (ok instanceof Response) return ok;
   const query = PaginationQuerySchema.safeParse({ limit: PAGE_SIZE, cursor: c.req.query("cursor") || undefined });
   if (!query.success) return errorPage(c, 400, "Bad page link", "This page link is not valid. Start from the first page.");
-  const page = await listProducts(dashContext(c), ok.accountId, query.data);
+  const page = await listProducts(dashContext(c), ok.dataAccountId, query.data);
   return renderPage(
     c,
     "Products",
@@ -77,8 +77,8 @@ async function detailPage(c: Context<DashEnv>) {
   const ok = allowed(c, "products");
   if (ok instanceof Response) return ok;
   const ctx = dashContext(c);
-  const product = await getProduct(ctx, ok.accountId, c.req.param("externalId") ?? "");
-  const [thumbs, stats] = await Promise.all([productThumbnails(ctx, product), productStats(ctx, ok.accountId, product.externalId, {})]);
+  const product = await getProduct(ctx, ok.dataAccountId, c.req.param("externalId") ?? "");
+  const [thumbs, stats] = await Promise.all([productThumbnails(ctx, product), productStats(ctx, ok.dataAccountId, product.externalId, {})]);
   const generations = `/dashboard/generations?${new URLSearchParams({ productExternalId: product.externalId })}`;
   return renderPage(
     c,
@@ -168,7 +168,7 @@ export const productPages = new Hono<DashEnv>()
     const ok = allowed(c, "products");
     if (ok instanceof Response) return ok;
     const externalId = c.req.param("externalId");
-    await deleteProduct(dashContext(c), ok.accountId, externalId);
+    await deleteProduct(dashContext(c), ok.dataAccountId, externalId);
     setFlash(c, { kind: "success", text: `The product ${externalId} is deleted.` });
     return c.redirect("/dashboard/products", 303);
   });

@@ -121,8 +121,8 @@ async function listPage(
   const status = c.req.query("status");
   const logStatus = status === "PENDING" || status === "SUCCEEDED" || status === "FAILED" ? status : undefined;
   const [endpoints, log] = await Promise.all([
-    listEndpoints(ctx, ok.accountId, { limit: 200 }),
-    listAccountDeliveries(ctx, ok.accountId, { limit: LOG_PAGE, cursor: c.req.query("cursor") || undefined, status: logStatus }),
+    listEndpoints(ctx, ok.dataAccountId, { limit: 200 }),
+    listAccountDeliveries(ctx, ok.dataAccountId, { limit: LOG_PAGE, cursor: c.req.query("cursor") || undefined, status: logStatus }),
   ]);
   const csrf = csrfToken(c);
   const next = log.nextCursor ? `/dashboard/webhooks?${new URLSearchParams({ ...(logStatus ? { status: logStatus } : {}), cursor: log.nextCursor })}` : null;
@@ -204,8 +204,8 @@ async function listPage(
 
 async function endpointPage(c: Context<DashEnv>, ok: Allowed, id: string, extra: { state?: FormState; status?: 200 | 400 } = {}) {
   const ctx = dashContext(c);
-  const e = await getEndpoint(ctx, ok.accountId, id);
-  const log = await listDeliveries(ctx, ok.accountId, id, { limit: LOG_PAGE, cursor: c.req.query("cursor") || undefined });
+  const e = await getEndpoint(ctx, ok.dataAccountId, id);
+  const log = await listDeliveries(ctx, ok.dataAccountId, id, { limit: LOG_PAGE, cursor: c.req.query("cursor") || undefined });
   const csrf = csrfToken(c);
   const state =
     extra.state ??
@@ -287,10 +287,10 @@ async function endpointPage(c: Context<DashEnv>, ok: Allowed, id: string, extra:
 /** The secret, or the password form that unlocks it for RECENT_AUTH_MS. */
 async function secretPage(c: Context<DashEnv>, ok: Allowed, id: string, refusal?: ReauthRefusal) {
   const ctx = dashContext(c);
-  const e = await getEndpoint(ctx, ok.accountId, id);
+  const e = await getEndpoint(ctx, ok.dataAccountId, id);
   const back = `/dashboard/webhooks/${e.id}`;
   if (refusal === undefined && hasRecentAuth(ok.signedIn.session, ctx.now())) {
-    const secret = await getEndpointSecret(ctx, ok.accountId, e.id);
+    const secret = await getEndpointSecret(ctx, ok.dataAccountId, e.id);
     return renderPage(
       c,
       "Signing secret",
@@ -350,7 +350,7 @@ export const webhookPages = new Hono<DashEnv>()
       const parsed = CreateWebhookBody.safeParse(endpointInput(form, { enabled: false }));
       if (!parsed.success) return listPage(c, ok, { state: { ...state, errors: fieldErrors(parsed.error) }, status: 400 });
       try {
-        const { endpoint, secret } = await createEndpoint(dashContext(c), ok.accountId, parsed.data);
+        const { endpoint, secret } = await createEndpoint(dashContext(c), ok.dataAccountId, parsed.data);
         return listPage(c, ok, { created: { id: endpoint.id, secret }, status: 201 });
       } catch (err) {
         const errors = serviceFieldErrors(err);
@@ -364,7 +364,7 @@ export const webhookPages = new Hono<DashEnv>()
     guarded(async (c, ok) => {
       const back = safeNext(c.get("form").back ?? "/dashboard/webhooks");
       // Another account's delivery is WEBHOOK_NOT_FOUND: a 404 page, like a missing one.
-      const delivery = await retryAccountDelivery(dashContext(c), ok.accountId, c.req.param("deliveryId") ?? "");
+      const delivery = await retryAccountDelivery(dashContext(c), ok.dataAccountId, c.req.param("deliveryId") ?? "");
       setFlash(c, { kind: "success", text: `Delivery ${delivery.id} is queued for one more attempt now.` });
       return c.redirect(back, 303);
     }),
@@ -382,7 +382,7 @@ export const webhookPages = new Hono<DashEnv>()
       const parsed = UpdateWebhookBody.safeParse(endpointInput(form, { enabled: true }));
       if (!parsed.success) return endpointPage(c, ok, id, { state: { ...state, errors: fieldErrors(parsed.error) }, status: 400 });
       try {
-        await updateEndpoint(dashContext(c), ok.accountId, id, parsed.data);
+        await updateEndpoint(dashContext(c), ok.dataAccountId, id, parsed.data);
       } catch (err) {
         const errors = serviceFieldErrors(err);
         if (!errors) throw err;
@@ -395,7 +395,7 @@ export const webhookPages = new Hono<DashEnv>()
   .post(
     "/webhooks/:id/delete",
     guarded(async (c, ok) => {
-      await deleteEndpoint(dashContext(c), ok.accountId, c.req.param("id") ?? "");
+      await deleteEndpoint(dashContext(c), ok.dataAccountId, c.req.param("id") ?? "");
       setFlash(c, { kind: "success", text: "The endpoint is deleted; its pending deliveries stop." });
       return c.redirect("/dashboard/webhooks", 303);
     }),
@@ -404,7 +404,7 @@ export const webhookPages = new Hono<DashEnv>()
     "/webhooks/:id/test",
     guarded(async (c, ok) => {
       const id = c.req.param("id") ?? "";
-      const delivery = await sendTestEvent(dashContext(c), ok.accountId, id);
+      const delivery = await sendTestEvent(dashContext(c), ok.dataAccountId, id);
       setFlash(c, { kind: "success", text: `A test event is queued (delivery ${delivery.id}); it appears in the log below.` });
       return c.redirect(`/dashboard/webhooks/${id}`, 303);
     }),
@@ -420,7 +420,7 @@ export const webhookPages = new Hono<DashEnv>()
         const message = `A whole number of hours from 0 to ${MAX_ROTATION_OVERLAP_HOURS}.`;
         return endpointPage(c, ok, id, { state: { values: { overlapHours: typed }, errors: { overlapHours: message } }, status: 400 });
       }
-      await rotateEndpointSecret(dashContext(c), ok.accountId, id, parsed.data.overlapSeconds);
+      await rotateEndpointSecret(dashContext(c), ok.dataAccountId, id, parsed.data.overlapSeconds);
       setFlash(c, { kind: "success", text: "The secret is rotated. Reveal it to update your receiver." });
       return c.redirect(`/dashboard/webhooks/${id}`, 303);
     }),
@@ -433,7 +433,7 @@ export const webhookPages = new Hono<DashEnv>()
     "/webhooks/:id/secret",
     guarded(async (c, ok) => {
       const id = c.req.param("id") ?? "";
-      await getEndpoint(dashContext(c), ok.accountId, id); // another account's endpoint: 404 before any password check
+      await getEndpoint(dashContext(c), ok.dataAccountId, id); // another account's endpoint: 404 before any password check
       const refusal = await checkPostedPassword(c);
       if (refusal) return secretPage(c, ok, id, refusal);
       return c.redirect(`/dashboard/webhooks/${id}/secret`, 303);

@@ -10,9 +10,9 @@ import {
 } from "../../durable/account-gate";
 import { ApiError } from "../../errors";
 import { log } from "../../lib/logger";
-import { isTestAccountId } from "../../lib/modes";
+import { isTestAccountId, type Mode } from "../../lib/modes";
 import { type Page, type PageRequest, pageAt, seqCursor } from "../../lib/pagination";
-import { getAccount } from "../accounts";
+import { accountIdForMode, getAccount } from "../accounts";
 import { admissionScopeFor, provisionalAnswer, rateLimitHeaders, recordRateState } from "../admission";
 
 /**
@@ -145,15 +145,19 @@ export async function grantCredits(ctx: ServiceContext, accountId: string, input
 
 const LEDGER_CURSOR = seqCursor("credit-ledger");
 
-/** The account's balance and one page of its ledger, newest first. */
+/**
+ * The account's balance and one page of its ledger, newest first: the live account's, or with
+ * `mode` "test" its test twin's (the dashboard's test mode). `accountId` is always a live account.
+ */
 export async function getCreditLedger(
   ctx: ServiceContext,
   accountId: string,
   page: PageRequest,
+  mode: Mode = "live",
 ): Promise<{ summary: CreditSummary; ledger: Page<LedgerEntry> }> {
   const before = LEDGER_CURSOR.decode(page.cursor);
-  await getAccount(ctx, accountId);
-  const gate = accountGate(ctx.env, accountId);
+  const partition = await accountIdForMode(ctx, accountId, mode);
+  const gate = accountGate(ctx.env, partition);
   const [summary, ledger] = await gateCall("ledger", () => Promise.all([gate.summary(), gate.ledger(page.limit, before)]));
   return { summary, ledger: pageAt(ledger.entries, ledger.nextBefore, LEDGER_CURSOR) };
 }

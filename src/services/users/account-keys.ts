@@ -1,5 +1,7 @@
 import { effectiveBurst } from "../../config";
 import type { ServiceContext } from "../../context";
+import { ApiError } from "../../errors";
+import { type Mode, modeOf } from "../../lib/modes";
 import type { Page, PageRequest } from "../../lib/pagination";
 import { type ApiKeyRecord, getAccount, getApiKey, type IssueKeyInput, issueApiKey, listApiKeys, revokeApiKey, rollApiKey } from "../accounts";
 import { can } from "./roles";
@@ -20,17 +22,34 @@ function memberRefusal(member: SignedIn): KeyRefusal | null {
   return null;
 }
 
-/** One page of the current account's keys (the operator API's list), empty for a member without the `keys` permission. */
-export async function listMemberKeys(ctx: ServiceContext, member: SignedIn, page: PageRequest = { limit: 200 }): Promise<Page<ApiKeyRecord>> {
+/**
+ * The current account's keys of `mode` (the operator API's list, which holds both modes), empty
+ * for a member without the `keys` permission. The dashboard shows one mode at a time.
+ */
+export async function listMemberKeys(
+  ctx: ServiceContext,
+  member: SignedIn,
+  mode: Mode = "live",
+  page: PageRequest = { limit: 200 },
+): Promise<Page<ApiKeyRecord>> {
   if (!member.current || !can(member.current.role, "keys")) return { items: [], nextCursor: null, hasMore: false, count: 0 };
-  return listApiKeys(ctx, member.current.accountId, page);
+  const all = await listApiKeys(ctx, member.current.accountId, page);
+  const items = all.items.filter((k) => modeOf(k.accountId) === mode);
+  return { ...all, items, count: items.length };
 }
 
-/** One key of the member's current account (API_KEY_NOT_FOUND for any other account's key). */
-export async function getMemberKey(ctx: ServiceContext, member: SignedIn, keyId: string): Promise<{ ok: true; record: ApiKeyRecord } | KeyRefusal> {
+/** One key of `mode` of the member's current account (API_KEY_NOT_FOUND for any other account's key, or the other mode's). */
+export async function getMemberKey(
+  ctx: ServiceContext,
+  member: SignedIn,
+  keyId: string,
+  mode: Mode = "live",
+): Promise<{ ok: true; record: ApiKeyRecord } | KeyRefusal> {
   const refused = memberRefusal(member);
   if (refused || !member.current) return refused ?? { ok: false, reason: "no-account" };
-  return { ok: true, record: await getApiKey(ctx, member.current.accountId, keyId) };
+  const record = await getApiKey(ctx, member.current.accountId, keyId);
+  if (modeOf(record.accountId) !== mode) throw new ApiError("API_KEY_NOT_FOUND", `No key ${keyId} on account ${member.current.accountId}.`);
+  return { ok: true, record };
 }
 
 /** Rate limits above the account's effective ones (account override, else configuration) are refused. */
@@ -58,10 +77,15 @@ export async function createMemberKey(
   return { ok: true, record, plaintext };
 }
 
-/** Revokes a key of the member's current account (API_KEY_NOT_FOUND for any other account's key). */
-export async function revokeMemberKey(ctx: ServiceContext, member: SignedIn, keyId: string): Promise<{ ok: true; record: ApiKeyRecord } | KeyRefusal> {
-  const refused = memberRefusal(member);
-  if (refused || !member.current) return refused ?? { ok: false, reason: "no-account" };
+/** Revokes a key of `mode` of the member's current account (API_KEY_NOT_FOUND for any other account's key). */
+export async function revokeMemberKey(
+  ctx: ServiceContext,
+  member: SignedIn,
+  keyId: string,
+  mode: Mode = "live",
+): Promise<{ ok: true; record: ApiKeyRecord } | KeyRefusal> {
+  const found = await getMemberKey(ctx, member, keyId, mode);
+  if (!found.ok || !member.current) return found.ok ? { ok: false, reason: "no-account" } : found;
   return { ok: true, record: await revokeApiKey(ctx, member.current.accountId, keyId) };
 }
 
@@ -75,9 +99,10 @@ export async function rollMemberKey(
   member: SignedIn,
   keyId: string,
   overlapSeconds: number,
+  mode: Mode = "live",
 ): Promise<{ ok: true; record: ApiKeyRecord; plaintext: string; previous: ApiKeyRecord } | KeyRefusal> {
-  const refused = memberRefusal(member);
-  if (refused || !member.current) return refused ?? { ok: false, reason: "no-account" };
+  const found = await getMemberKey(ctx, member, keyId, mode);
+  if (!found.ok || !member.current) return found.ok ? { ok: false, reason: "no-account" } : found;
   if (member.user.emailVerifiedAt === null) return { ok: false, reason: "email-not-verified" };
   return { ok: true, ...(await rollApiKey(ctx, member.current.accountId, keyId, overlapSeconds)) };
 }
