@@ -198,6 +198,8 @@ const unescapeAttr = (v: string) =>
     .replace(/&amp;/g, "&");
 
 /** The visible, non-password inputs of a page: name → value (absent: null). */
+const TICKED = "\u0000ticked";
+
 function visibleInputs(html: string): Map<string, string | null> {
   const out = new Map<string, string | null>();
   for (const m of html.matchAll(/<input\b([^>]*)>/g)) {
@@ -205,6 +207,11 @@ function visibleInputs(html: string): Map<string, string | null> {
     const type = /\btype="([^"]*)"/.exec(attrs)?.[1] ?? "text";
     const name = /\bname="([^"]*)"/.exec(attrs)?.[1];
     if (!name || type === "hidden" || type === "password" || out.has(name)) continue;
+    // A checkbox keeps its input by being ticked (any value sent means "on"); unticked, it lost it.
+    if (type === "checkbox") {
+      out.set(name, /\bchecked\b/.test(attrs) ? TICKED : null);
+      continue;
+    }
     const value = /\bvalue="([^"]*)"/.exec(attrs)?.[1];
     out.set(name, value === undefined ? null : unescapeAttr(value));
   }
@@ -238,6 +245,7 @@ async function problems(sent: Sent, res: Response): Promise<string[]> {
         const typed = sent.fields[name];
         if (typed === undefined || typed.trim() === "") continue;
         keptChecked++;
+        if (shown === TICKED) continue;
         if (shown !== typed && shown !== typed.trim())
           out.push(
             `${res.status}: the field ${name} lost what was typed (${JSON.stringify(typed.slice(0, 40))} → ${JSON.stringify(shown?.slice(0, 40) ?? null)})`,

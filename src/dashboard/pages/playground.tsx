@@ -7,10 +7,11 @@ import { type DetailImage, loadGenerationDetail } from "../../services/generatio
 import { PLAYGROUND_KEY_NAME, playgroundKey } from "../../services/playground";
 import { listProducts, type ProductRecord } from "../../services/products";
 import { PostForm } from "../components/form";
-import { csrfToken, dashContext } from "../context";
+import { csrfToken, dashContext, signedInOf } from "../context";
 import type { DashEnv } from "../env";
 import { emptyForm, type FormState } from "../forms";
 import { renderPage } from "../render";
+import { errorPage } from "./errors";
 import { StatusBadge } from "./generations";
 import { allowed } from "./guard";
 
@@ -27,7 +28,9 @@ export const SAMPLES = {
 const REFRESH_SECONDS = 2;
 const PRODUCT_CHOICES = 100;
 
-const modeOfForm = (values: Record<string, string>): Mode => (values.test === "on" ? "test" : "live");
+/** A ticked checkbox sends a value ("on" from a browser); any non-empty one counts as ticked. */
+const ticked = (value: string | undefined) => (value ?? "") !== "";
+const modeOfForm = (values: Record<string, string>): Mode => (ticked(values.test) ? "test" : "live");
 
 async function productChoices(c: Context<DashEnv>, accountId: string): Promise<Record<Mode, ProductRecord[]>> {
   const ctx = dashContext(c);
@@ -66,7 +69,7 @@ function PlaygroundForm(props: { state: FormState; csrf: string; products: Recor
         <label for="f-person">Upload a photo (JPEG, PNG, WebP or HEIC; each side 240–7680 px; at most 10 MB)</label>
         <input id="f-person" name="person" type="file" accept="image/jpeg,image/png,image/webp,image/heic" />
         <label class="check">
-          <input type="checkbox" name="personSample" checked={values.personSample === "on"} /> Use the sample photo when none is uploaded
+          <input type="checkbox" name="personSample" checked={ticked(values.personSample)} /> Use the sample photo when none is uploaded
         </label>
         <img class="sample" src={SAMPLES.person.path} alt={SAMPLES.person.label} />
         <FieldError id="f-person-error" error={errors.person} />
@@ -82,13 +85,13 @@ function PlaygroundForm(props: { state: FormState; csrf: string; products: Recor
         <label for="f-garment">Or upload a garment image</label>
         <input id="f-garment" name="garment" type="file" accept="image/jpeg,image/png,image/webp,image/heic" />
         <label class="check">
-          <input type="checkbox" name="garmentSample" checked={values.garmentSample === "on"} /> Use the sample garment when no product or upload is chosen
+          <input type="checkbox" name="garmentSample" checked={ticked(values.garmentSample)} /> Use the sample garment when no product or upload is chosen
         </label>
         <img class="sample" src={SAMPLES.garment.path} alt={SAMPLES.garment.label} />
         <FieldError id="f-garment-error" error={errors.garment} />
       </fieldset>
       <label class="check">
-        <input type="checkbox" name="test" checked={values.test === "on"} /> Run in test mode (free: the mock engine, test-mode products)
+        <input type="checkbox" name="test" checked={ticked(values.test)} /> Run in test mode (free: the mock engine, test-mode products)
       </label>
       <p class="hint">{`Live runs use your account's engine and cost one credit. Runs go through the API with the key named “${PLAYGROUND_KEY_NAME}”.`}</p>
       <button type="submit">Run try-on</button>
@@ -113,9 +116,9 @@ function readInputs(values: Record<string, string>, files: Record<string, File>)
   const errors: Record<string, string> = {};
   const product = (values.product ?? "").trim();
   // An upload wins over the sample box (left ticked by default); a product and an upload conflict.
-  if (!files.person && values.personSample !== "on") errors.person = "Upload a person photo or use the sample.";
+  if (!files.person && !ticked(values.personSample)) errors.person = "Upload a person photo or use the sample.";
   if (product !== "" && files.garment) errors.garment = "Choose a product or upload a garment image, not both.";
-  else if (product === "" && !files.garment && values.garmentSample !== "on")
+  else if (product === "" && !files.garment && !ticked(values.garmentSample))
     errors.garment = "Choose a product, upload a garment image, or use the sample garment.";
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
@@ -147,6 +150,8 @@ function fieldOfTryOnError(code: string | undefined): "garment" | "form" {
 }
 
 async function run(c: Context<DashEnv>, appFetch: AppFetch) {
+  // No account to run on (none yet, or disabled): a refusal, not the page.
+  if (!signedInOf(c).current) return errorPage(c, 403, "Not allowed", "You have no active account to run a try-on on.");
   const ok = allowed(c, "playground");
   if (ok instanceof Response) return ok;
   const form = c.get("form");
