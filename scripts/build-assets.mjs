@@ -17,6 +17,8 @@ export const DOCS_SCRIPT_PATH = apiPath("/docs/scalar.js").slice(1);
 /** The dashboard's assets, served at /dashboard/<file> (src/dashboard/layout.tsx links them). */
 const DASHBOARD_ASSETS_SRC = join(root, "src", "dashboard", "assets");
 const DASHBOARD_ASSETS_DIR = "dashboard";
+/** The bundled sample photos (scripts/assets) the dashboard's playground offers. */
+const SAMPLE_FILES = ["person.jpg", "garment.png"];
 /** docs/llms.txt and docs/llms-full.txt, served at /llms.txt and /llms-full.txt. */
 const LLMS_FILES = ["llms.txt", "llms-full.txt"];
 /** The dashboard's CSP (src/dashboard/middleware/security-headers.ts) on its static files too. */
@@ -36,6 +38,9 @@ export function buildAssets() {
   mkdirSync(dashboardDir, { recursive: true });
   const dashboardFiles = readdirSync(DASHBOARD_ASSETS_SRC).filter((f) => /\.(css|js)$/.test(f));
   for (const file of dashboardFiles) copyFileSync(join(DASHBOARD_ASSETS_SRC, file), join(dashboardDir, file));
+  // The playground's sample photos (the demo's), at /dashboard/samples/<file>.
+  mkdirSync(join(dashboardDir, "samples"), { recursive: true });
+  for (const file of SAMPLE_FILES) copyFileSync(join(root, "scripts", "assets", file), join(dashboardDir, "samples", file));
   // Same-origin script, revalidated hourly (the name is stable across upgrades; the ETag is not).
   // The dashboard's files keep their names across deploys, so browsers revalidate them every time.
   const dashboardHeaders = dashboardFiles.map(

@@ -86,7 +86,10 @@ export function createApp() {
   mountMcp(app);
 
   // The web app (server-rendered pages, HTML errors); docs/dashboard.md.
-  app.route("/dashboard", createDashboard());
+  app.route(
+    "/dashboard",
+    createDashboard((req, env, ctx) => app.fetch(req, env, ctx)),
+  );
 
   app.notFound(notFound);
   app.onError(onError);

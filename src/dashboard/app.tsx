@@ -19,6 +19,7 @@ import { memberPages } from "./pages/members";
 import { operatorPages } from "./pages/operator";
 import { overviewPages } from "./pages/overview";
 import { passwordPages } from "./pages/password";
+import { type AppFetch, createPlaygroundPages, SAMPLES } from "./pages/playground";
 import { productPages } from "./pages/products";
 import { sessionPages } from "./pages/session";
 import { settingsPages } from "./pages/settings";
@@ -40,13 +41,15 @@ async function serveAsset(c: Context<DashEnv>): Promise<Response> {
 /**
  * /dashboard: the web app (docs/dashboard.md). Order matters: security headers wrap everything;
  * the session and the CSRF check run before any page; signed-out pages come before
- * `requireSignIn`, which sends every later page's signed-out visitor to sign-in.
+ * `requireSignIn`, which sends every later page's signed-out visitor to sign-in. `appFetch` is the
+ * Worker's own app: the playground runs try-ons through the API's routes with it.
  */
-export function createDashboard(): Hono<DashEnv> {
+export function createDashboard(appFetch: AppFetch): Hono<DashEnv> {
   const dash = new Hono<DashEnv>();
   dash.use("*", securityHeaders);
   dash.get(ASSET_CSS.replace("/dashboard", ""), serveAsset);
   dash.get(ASSET_JS.replace("/dashboard", ""), serveAsset);
+  for (const sample of Object.values(SAMPLES)) dash.get(sample.path.replace("/dashboard", ""), serveAsset);
   dash.use("*", loadSignedIn, csrfProtection, idempotentForms);
 
   dash.route("/", signInPages);
@@ -67,6 +70,7 @@ export function createDashboard(): Hono<DashEnv> {
   dash.route("/", productPages);
   dash.route("/", settingsPages);
   dash.route("/", memberPages);
+  dash.route("/", createPlaygroundPages(appFetch));
   dash.route("/", stubPages);
 
   dash.all("*", (c) => {

@@ -15,6 +15,8 @@ export interface DashVariables extends AppVariables {
   operatorSession: SessionRow | null;
   /** The POSTed form fields (first value of each), read once by the CSRF check. */
   form: Record<string, string>;
+  /** The POSTed files (first non-empty one of each field), read with the form. */
+  formFiles: Record<string, File>;
   /** The message left by the previous request (a redirect after a POST). */
   flash: Flash | null;
   /** The pre-session CSRF token of a signed-out visitor (double-submit cookie). */

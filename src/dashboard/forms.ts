@@ -5,7 +5,10 @@ import type { DashEnv } from "./env";
 /** Dashboard forms are small: 64 KB is far above any of them and caps what a hostile post costs. */
 export const FORM_MAX_BYTES = 64 * 1024;
 
-export type FormRead = { ok: true; fields: Record<string, string> } | { ok: false; status: 413 | 415 | 400 };
+/** The playground's form carries two photos: up to the API's 10 MB each, plus the small fields. */
+export const UPLOAD_FORM_MAX_BYTES = 2 * 10 * 1024 * 1024 + FORM_MAX_BYTES;
+
+export type FormRead = { ok: true; fields: Record<string, string>; files: Record<string, File> } | { ok: false; status: 413 | 415 | 400 };
 
 async function readCapped(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array | null> {
   if (!body) return new Uint8Array();
@@ -32,29 +35,32 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, max: number):
 }
 
 /**
- * Reads a posted form once: urlencoded or multipart, at most FORM_MAX_BYTES, first value of
- * each field (files are not taken here). Anything else is refused with a status, never thrown.
+ * Reads a posted form once: urlencoded or multipart, at most `max` bytes, first value of each
+ * field and first non-empty file of each file field. Anything else is refused with a status, never thrown.
  */
-export async function readForm(c: Context<DashEnv>): Promise<FormRead> {
+export async function readForm(c: Context<DashEnv>, max: number = FORM_MAX_BYTES): Promise<FormRead> {
   const type = (c.req.header("content-type") ?? "").toLowerCase();
   const urlencoded = type.startsWith("application/x-www-form-urlencoded");
   if (!urlencoded && !type.startsWith("multipart/form-data")) return { ok: false, status: 415 };
   const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > FORM_MAX_BYTES) return { ok: false, status: 413 };
-  const bytes = await readCapped(c.req.raw.body, FORM_MAX_BYTES);
+  if (declared > max) return { ok: false, status: 413 };
+  const bytes = await readCapped(c.req.raw.body, max);
   if (!bytes) return { ok: false, status: 413 };
   const fields: Record<string, string> = {};
+  const files: Record<string, File> = {};
   try {
     const entries = urlencoded
       ? new URLSearchParams(new TextDecoder().decode(bytes)).entries()
       : (await new Response(bytes, { headers: { "content-type": type } }).formData()).entries();
     for (const [name, value] of entries) {
-      if (typeof value === "string" && !(name in fields)) fields[name] = value;
+      if (typeof value === "string") fields[name] ??= value;
+      // A file input left empty still sends a part: no name, no bytes.
+      else if (value.size > 0) files[name] ??= value;
     }
   } catch {
     return { ok: false, status: 400 };
   }
-  return { ok: true, fields };
+  return { ok: true, fields, files };
 }
 
 /** What a form page re-renders after a refusal: the values typed (never a password) and a message per field. */

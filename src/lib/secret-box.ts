@@ -23,7 +23,7 @@ import { LruCache } from "./lru-cache";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export type SealPurpose = "webhook-secret" | "idempotency-response" | "dashboard-form-answer";
+export type SealPurpose = "webhook-secret" | "idempotency-response" | "dashboard-form-answer" | "playground-key";
 
 /** Domain separation for the HKDF extract step; changing it would orphan every v2 value. */
 const HKDF_SALT = encoder.encode("drape/at-rest/v2");

@@ -207,7 +207,9 @@ const unescapeAttr = (v: string) =>
     .replace(/&gt;/g, ">")
     .replace(/&amp;/g, "&");
 
-/** The visible, non-password inputs of a page: name → value (absent: null; a checkbox: "on" when checked). */
+/** The visible, non-password inputs of a page: name → value (absent: null; a ticked checkbox: TICKED). */
+const TICKED = "\u0000ticked";
+
 function visibleInputs(html: string): Map<string, string | null> {
   const out = new Map<string, string | null>();
   for (const m of html.matchAll(/<input\b([^>]*)>/g)) {
@@ -215,9 +217,13 @@ function visibleInputs(html: string): Map<string, string | null> {
     const type = /\btype="([^"]*)"/.exec(attrs)?.[1] ?? "text";
     const name = /\bname="([^"]*)"/.exec(attrs)?.[1];
     if (!name || type === "hidden" || type === "password" || out.has(name)) continue;
+    // A checkbox keeps its input by being ticked (any value sent means "on"); unticked, it lost it.
+    if (type === "checkbox") {
+      out.set(name, /\bchecked\b/.test(attrs) ? TICKED : null);
+      continue;
+    }
     const value = /\bvalue="([^"]*)"/.exec(attrs)?.[1];
-    if (type === "checkbox") out.set(name, /\bchecked\b/.test(attrs) ? (value ?? "on") : null);
-    else out.set(name, value === undefined ? null : unescapeAttr(value));
+    out.set(name, value === undefined ? null : unescapeAttr(value));
   }
   return out;
 }
@@ -253,6 +259,7 @@ async function problems(sent: Sent, res: Response): Promise<string[]> {
         // A browser sends a checkbox's value ("on") only when it is checked; any other value is not a typed one.
         if (name.startsWith("event:") && typed !== "on") continue;
         keptChecked++;
+        if (shown === TICKED) continue;
         if (shown !== typed && shown !== typed.trim())
           out.push(
             `${res.status}: the field ${name} lost what was typed (${JSON.stringify(typed.slice(0, 40))} → ${JSON.stringify(shown?.slice(0, 40) ?? null)})`,

@@ -64,6 +64,8 @@ export const DASHBOARD_ROUTES: Record<string, DashRoute> = {
   "GET /dashboard/dev/outbox": { access: "dev", page: true, ok: 200 },
   "GET /dashboard/app.css": { access: "public", ok: 200 },
   "GET /dashboard/app.js": { access: "public", ok: 200 },
+  "GET /dashboard/samples/person.jpg": { access: "public", ok: 200 },
+  "GET /dashboard/samples/garment.png": { access: "public", ok: 200 },
 
   // Signed-in pages outside the nav.
   "GET /dashboard/account": { access: "member", page: true, ok: 200 },
@@ -80,6 +82,9 @@ export const DASHBOARD_ROUTES: Record<string, DashRoute> = {
   "POST /dashboard/keys": { access: "member", permission: "keys", form: () => ({ name: "matrix", rateLimitPerMinute: "", spendCap: "" }), ok: 201 },
   // Live mode (the owner's default) refuses to erase test data: 409, nothing deleted.
   "POST /dashboard/test-data/delete": { access: "member", permission: "keys", form: () => ({}), ok: 409 },
+  // A free test-mode run with the sample photos.
+  "POST /dashboard/playground": { access: "member", permission: "playground", form: () => ({ personSample: "on", garmentSample: "on", test: "on" }), ok: 303 },
+  "GET /dashboard/playground/:generationId": { access: "member", permission: "playground", example: "/dashboard/playground/gen_none", ok: 404 },
   "POST /dashboard/keys/:keyId/revoke": { access: "member", permission: "keys", form: () => ({}), ok: 303, destructive: true },
   "GET /dashboard/keys/:keyId/roll": { access: "member", permission: "keys", page: true, ok: 200 },
   // A rolled key cannot be rolled again (its overlap already runs).

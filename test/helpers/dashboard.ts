@@ -63,6 +63,12 @@ export class TestBrowser {
     return this.record(await call(path, { method: "POST", headers: h, body: body.toString(), redirect: "manual" }));
   }
 
+  /** A multipart form post (a form with file inputs); the CSRF token is added unless `form` has one. */
+  async postMultipart(path: string, form: FormData, headers: Record<string, string> = { origin: BASE }): Promise<Page> {
+    if (!form.has("_csrf")) form.set("_csrf", this.csrf());
+    return this.record(await call(path, { method: "POST", headers: this.headers(headers), body: form, redirect: "manual" }));
+  }
+
   /** Follows one 303 (as a browser does after a form post). */
   async follow(page: Page): Promise<Page> {
     if (!page.location) throw new Error(`no redirect (status ${page.status})`);

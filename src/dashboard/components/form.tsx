@@ -14,10 +14,12 @@ export function PostForm(props: {
   confirm?: string;
   label?: string;
   data?: Record<string, string>;
+  /** `multipart/form-data` for a form with file inputs. */
+  enctype?: "multipart/form-data";
 }) {
   const data = Object.fromEntries(Object.entries(props.data ?? {}).map(([k, v]) => [`data-${k}`, v]));
   return (
-    <form method="post" action={props.action} class={props.class} data-confirm={props.confirm} aria-label={props.label} {...data}>
+    <form method="post" action={props.action} enctype={props.enctype} class={props.class} data-confirm={props.confirm} aria-label={props.label} {...data}>
       <input type="hidden" name="_csrf" value={props.csrf} />
       <input type="hidden" name="_idem" value={newFormToken()} />
       {props.children}

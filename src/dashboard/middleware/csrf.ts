@@ -3,8 +3,11 @@ import { allowedMethods } from "../../http/route-table";
 import { timingSafeEqualStrings } from "../../lib/crypto";
 import { csrfToken } from "../context";
 import type { DashEnv } from "../env";
-import { readForm } from "../forms";
+import { FORM_MAX_BYTES, readForm, UPLOAD_FORM_MAX_BYTES } from "../forms";
 import { errorPage } from "../pages/errors";
+
+/** The only forms that take files (photos); every other form stays within FORM_MAX_BYTES. */
+const UPLOAD_FORMS = new Set(["/dashboard/playground"]);
 
 /**
  * Every state-changing request must come from this origin (the `Origin` header, or
@@ -17,7 +20,7 @@ export const csrfProtection: MiddlewareHandler<DashEnv> = async (c, next) => {
   // No page takes this method here: nothing can change, and the answer is 405/404, not 403.
   if (!allowedMethods(c.req.path).includes(c.req.method)) return next();
   if (!sameOrigin(c.req.header("origin"), c.req.header("sec-fetch-site"), new URL(c.req.url).origin)) return refuse(c);
-  const form = await readForm(c);
+  const form = await readForm(c, UPLOAD_FORMS.has(c.req.path) ? UPLOAD_FORM_MAX_BYTES : FORM_MAX_BYTES);
   if (!form.ok) {
     const message = form.status === 413 ? "This form is too large." : "This request is not a form this page can read.";
     return errorPage(c, form.status, "Request refused", message);
@@ -26,6 +29,7 @@ export const csrfProtection: MiddlewareHandler<DashEnv> = async (c, next) => {
   const presented = c.req.header("x-csrf-token") ?? form.fields._csrf ?? "";
   if (expected.length === 0 || presented.length === 0 || !(await timingSafeEqualStrings(presented, expected))) return refuse(c);
   c.set("form", form.fields);
+  c.set("formFiles", form.files);
   await next();
 };
 

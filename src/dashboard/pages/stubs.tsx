@@ -10,9 +10,7 @@ import { errorPage, notFoundPage } from "./errors";
  * Areas whose page is not built yet. Each says so plainly (no sample data) and points at the API
  * that does the job meanwhile. A page that gets built replaces its entry here.
  */
-const PENDING: Record<string, { meanwhile: string }> = {
-  "/dashboard/playground": { meanwhile: "POST /tryon/v1/try-on runs a try-on; `npm run demo` shows one end to end." },
-};
+const PENDING: Record<string, { meanwhile: string }> = {};
 
 export const stubPages = new Hono<DashEnv>();
 

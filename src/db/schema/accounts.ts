@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { DEFAULT_KEEP_FOR_DAYS } from "../../lib/retention-days";
 
 export const accounts = sqliteTable("accounts", {
@@ -44,4 +44,26 @@ export const apiKeys = sqliteTable(
     lastUsedAt: integer("last_used_at"),
   },
   (t) => [index("api_keys_account_idx").on(t.accountId, t.id)],
+);
+
+/**
+ * The dashboard playground's own API key per account and mode (docs/dashboard.md, Playground): the
+ * playground runs try-ons through the API's routes with it, so admission rules are the API's. Its
+ * plaintext is sealed with the at-rest keyring, bound to this row by the AAD.
+ */
+export const playgroundKeys = sqliteTable(
+  "playground_keys",
+  {
+    /** The live account (a test key's row names the live account too, with mode `test`). */
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    mode: text("mode", { enum: ["live", "test"] }).notNull(),
+    keyId: text("key_id")
+      .notNull()
+      .references(() => apiKeys.id),
+    keyEnc: text("key_enc").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.mode] })],
 );

@@ -1,0 +1,1 @@
+export { PLAYGROUND_KEY_NAME, playgroundKey } from "./keys";
