@@ -68,6 +68,18 @@ async function signedInUser(base, db) {
   return { cookie: b.cookie(), key, keyId };
 }
 
+/** A webhook endpoint of the key's account, created through the API; its id. */
+async function webhookEndpoint(base, key) {
+  const res = await fetch(`${base}/tryon/v1/webhooks`, {
+    method: "POST",
+    headers: { "x-api-key": key, "content-type": "application/json" },
+    body: JSON.stringify({ url: "https://hooks.example.com/bench", events: ["generation.completed", "generation.failed"] }),
+  });
+  const body = await res.json();
+  if (res.status !== 201 || typeof body.id !== "string") throw new Error(`dashboard bench: endpoint creation answered ${res.status}`);
+  return body.id;
+}
+
 /**
  * Every URL a page loads or posts to (styles, scripts, images, frames, form actions), absolute.
  * Plain links are navigation, not requests (the dev outbox links to PUBLIC_BASE_URL, as emails do).
@@ -100,8 +112,10 @@ async function weigh(base, path, cookie) {
 export async function benchDashboard({ base, db, run, log, tryOn }) {
   const { dashboardPages } = await tsImport(routesModule, import.meta.url);
   const user = await signedInUser(base, db);
+  // The endpoint first, so the try-on's webhook makes a delivery its page lists.
+  const endpointId = await webhookEndpoint(base, user.key);
   const generationId = (await tryOn(user.key)) ?? "none";
-  const pages = dashboardPages({ keyId: user.keyId, generationId, productId: "bench-mock", externalId: "bench-mock" });
+  const pages = dashboardPages({ keyId: user.keyId, generationId, externalId: "bench-mock", endpointId, deliveryId: "none" });
 
   const bare = await run({ url: `${base}/healthz`, connections: 1, duration: PAGE_SECONDS });
   const rows = [];

@@ -1,10 +1,12 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { servedRoutes } from "../../src/http/route-table";
 import { can } from "../../src/services/users";
 import { GOOD_PASSWORD, type Page, signInAs, TestBrowser, verifiedUser } from "../helpers/dashboard";
+import { dashboardFixture } from "../helpers/dashboard-fixture";
 import { DASHBOARD_ROUTES, type DashRoute, type RouteIds, routePath } from "../helpers/dashboard-routes";
 import { admin, BASE, env } from "../helpers/harness";
+import { captureWebhookQueue } from "../helpers/webhooks";
 
 /**
  * The dashboard's auth matrix: every served dashboard route (test/helpers/dashboard-routes.ts
@@ -51,6 +53,11 @@ async function keyOf(m: Member): Promise<string> {
   return row?.id ?? "";
 }
 
+/** A key made through the page, and the fixture's generation, product, endpoint and delivery: the ids every route needs. */
+async function fixtureOf(m: Member): Promise<RouteIds> {
+  return { keyId: await keyOf(m), ...(await dashboardFixture(m.accountId)) };
+}
+
 function idsOf(m: Member, extra: RouteIds = {}): RouteIds {
   return { email: m.email, password: GOOD_PASSWORD, accountId: m.accountId, nonce: crypto.randomUUID().slice(0, 8), ...extra };
 }
@@ -68,12 +75,17 @@ function signInTarget(path: string): string {
 const describeStatus = (p: Page) => `${p.status} ${p.location ?? p.html.replace(/\s+/g, " ").slice(0, 200)}`;
 
 let owner: Member;
-let ownerKeyId: string;
+let ownerFixture: RouteIds;
+// Webhook deliveries (the fixture's, test events, retries) are queued: captured, never sent.
+let webhookQueue: ReturnType<typeof captureWebhookQueue>;
 
 beforeAll(async () => {
+  webhookQueue = captureWebhookQueue();
   owner = await member();
-  ownerKeyId = await keyOf(owner);
+  ownerFixture = await fixtureOf(owner);
 });
+
+afterAll(() => webhookQueue.restore());
 
 describe("the dashboard auth matrix covers every served dashboard route", () => {
   it("lists each served (method, dashboard route) once, and nothing that is not served", () => {
@@ -97,7 +109,7 @@ describe("the dashboard auth matrix covers every served dashboard route", () => 
 describe("signed out", () => {
   it.each(GETS.map(([k]) => k))("%s", async (key) => {
     const route = DASHBOARD_ROUTES[key] as DashRoute;
-    const path = routePath(key, idsOf(owner, { keyId: ownerKeyId }));
+    const path = routePath(key, idsOf(owner, ownerFixture));
     const page = await new TestBrowser().get(path);
     if (signedInOnly(route)) {
       expect(page.status, describeStatus(page)).toBe(303);
@@ -109,7 +121,7 @@ describe("signed out", () => {
 
   it.each(POSTS.map(([k]) => k))("%s (with a valid pre-session CSRF token)", async (key) => {
     const route = DASHBOARD_ROUTES[key] as DashRoute;
-    const ids = idsOf(owner, { keyId: ownerKeyId });
+    const ids = idsOf(owner, ownerFixture);
     const browser = new TestBrowser();
     await armCsrf(browser, false);
     const before = await keyCount(owner.accountId);
@@ -127,7 +139,7 @@ describe("signed out", () => {
 
 describe("the owner", () => {
   it("gets every page (the operator console does not exist for them)", async () => {
-    const ids = idsOf(owner, { keyId: ownerKeyId });
+    const ids = idsOf(owner, ownerFixture);
     for (const [key, route] of GETS) {
       const page = await owner.browser.get(routePath(key, ids));
       const want = route.access === "operator" ? 404 : (route.signedInOk ?? route.ok);
@@ -138,7 +150,7 @@ describe("the owner", () => {
   it("gets every form's success (state-changing ones on a session of their own)", async () => {
     for (const [key, route] of POSTS) {
       const who = route.destructive ? await member() : owner;
-      const ids = idsOf(who, { keyId: route.destructive ? await keyOf(who) : ownerKeyId });
+      const ids = idsOf(who, route.destructive ? await fixtureOf(who) : ownerFixture);
       await armCsrf(who.browser, true);
       const page = await who.browser.post(routePath(key, ids), route.form?.(ids) ?? {});
       expect(page.status, `${key}: ${describeStatus(page)}`).toBe(route.ok);
@@ -148,21 +160,23 @@ describe("the owner", () => {
 
 describe("a developer", () => {
   let dev: Member;
+  let devFixture: RouteIds;
   beforeAll(async () => {
     dev = await member();
+    devFixture = await fixtureOf(dev);
     await env.DB.prepare("UPDATE memberships SET role = 'developer' WHERE user_id = ?").bind(dev.userId).run();
   });
 
   it.each(GETS.filter(([, r]) => r.access === "member" || r.access === "operator").map(([k]) => k))("%s", async (key) => {
     const route = DASHBOARD_ROUTES[key] as DashRoute;
-    const page = await dev.browser.get(routePath(key, idsOf(dev, { keyId: ownerKeyId })));
+    const page = await dev.browser.get(routePath(key, idsOf(dev, devFixture)));
     const refused = route.access === "operator" ? 404 : route.permission && !can("developer", route.permission) ? 403 : null;
     expect(page.status, describeStatus(page)).toBe(refused ?? route.ok);
   });
 
   it("is refused every form of an area their role lacks, and changes nothing", async () => {
     for (const [key, route] of POSTS.filter(([, r]) => r.permission && !can("developer", r.permission))) {
-      const ids = idsOf(dev, { keyId: ownerKeyId });
+      const ids = idsOf(dev, devFixture);
       await armCsrf(dev.browser, true);
       const page = await dev.browser.post(routePath(key, ids), route.form?.(ids) ?? {});
       expect([403, 404], `${key}: ${describeStatus(page)}`).toContain(page.status);
@@ -184,7 +198,7 @@ describe("an operator", () => {
 describe("a revoked session", () => {
   it("is signed out on its next request, on every page and form", async () => {
     const victim = await member();
-    const keyId = await keyOf(victim);
+    const fixture = await fixtureOf(victim);
     await armCsrf(victim.browser, true);
     const staleCsrf = victim.browser.csrf();
     const staleCookies = new Map(victim.browser.cookies);
@@ -198,10 +212,10 @@ describe("a revoked session", () => {
     for (const [key, route] of ROUTES.filter(([, r]) => signedInOnly(r))) {
       const stale = new TestBrowser();
       for (const [k, v] of staleCookies) stale.cookies.set(k, v);
-      const path = routePath(key, idsOf(victim, { keyId }));
+      const path = routePath(key, idsOf(victim, fixture));
       const page = key.startsWith("GET ")
         ? await stale.get(path)
-        : await stale.post(path, { ...(route.form?.(idsOf(victim, { keyId })) ?? {}), _csrf: staleCsrf });
+        : await stale.post(path, { ...(route.form?.(idsOf(victim, fixture)) ?? {}), _csrf: staleCsrf });
       if (key.startsWith("GET ")) {
         expect(page.status, `${key}: ${describeStatus(page)}`).toBe(303);
         expect(page.location).toBe(signInTarget(path));
@@ -219,13 +233,14 @@ describe("a disabled account", () => {
   it("shows none of its data and refuses its forms from the next request", async () => {
     const name = `Disabled Co ${crypto.randomUUID().slice(0, 8)}`;
     const m = await member({ accountName: name });
-    const keyId = await keyOf(m);
+    const fixture = await fixtureOf(m);
+    const keyId = fixture.keyId;
     expect((await m.browser.get("/dashboard")).html).toContain(name);
     const res = await admin(`/admin/v1/accounts/${m.accountId}`, { method: "PATCH", json: { status: "disabled" } });
     expect(res.status).toBe(200);
 
     for (const [key] of GETS.filter(([, r]) => r.access === "member")) {
-      const page = await m.browser.get(routePath(key, idsOf(m, { keyId })));
+      const page = await m.browser.get(routePath(key, idsOf(m, fixture)));
       expect(page.status, `${key}: ${describeStatus(page)}`).toBeLessThan(500);
       expect(page.html, key).not.toContain(name);
       expect(page.html, key).not.toContain(m.accountId);
@@ -234,7 +249,7 @@ describe("a disabled account", () => {
     const before = await keyCount(m.accountId);
     for (const [key, route] of POSTS.filter(([, r]) => r.permission)) {
       await armCsrf(m.browser, true);
-      const ids = idsOf(m, { keyId });
+      const ids = idsOf(m, fixture);
       const page = await m.browser.post(routePath(key, ids), route.form?.(ids) ?? {});
       expect(page.status, `${key}: ${describeStatus(page)}`).toBeGreaterThanOrEqual(400);
       expect(page.status, key).toBeLessThan(500);
@@ -261,7 +276,7 @@ describe("CSRF: every form", () => {
     const who = signedIn ? owner : { ...owner, browser: new TestBrowser() };
     const outsider = new TestBrowser();
     await armCsrf(outsider, false);
-    const ids = idsOf(owner, { keyId: ownerKeyId });
+    const ids = idsOf(owner, ownerFixture);
     const before = await keyCount(owner.accountId);
     const sessions = await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE revoked_at IS NULL").first<{ n: number }>();
     for (const [what, attempt] of attempts) {

@@ -1,10 +1,13 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FORM_MAX_BYTES } from "../../src/dashboard/forms";
 import { DASHBOARD_CSP } from "../../src/dashboard/middleware/security-headers";
 import { GOOD_PASSWORD, signInAs, TestBrowser, verifiedUser } from "../helpers/dashboard";
+import { accountOf } from "../helpers/dashboard-data";
+import { dashboardFixture } from "../helpers/dashboard-fixture";
 import { DASHBOARD_ROUTES, type DashRoute, type RouteIds, routePath } from "../helpers/dashboard-routes";
 import { BASE, call, env } from "../helpers/harness";
 import { prng } from "../helpers/prng";
+import { captureWebhookQueue } from "../helpers/webhooks";
 
 /**
  * Seeded, reproducible fuzzing of every dashboard form (the POST routes of
@@ -23,7 +26,7 @@ import { prng } from "../helpers/prng";
  */
 
 const SEEDS = [0xda5b0001, 0xda5b0002, 0xda5b0003, 0xda5b0004];
-const REQUESTS_PER_SEED = 300;
+const REQUESTS_PER_SEED = 400;
 
 type Rand = () => number;
 const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
@@ -107,8 +110,11 @@ interface Sent {
 
 let owner: { browser: TestBrowser; email: string; keyId: string };
 let ids: RouteIds;
+// The fixture's delivery, test events and retries are queued: captured, never sent.
+let webhookQueue: ReturnType<typeof captureWebhookQueue>;
 
 beforeAll(async () => {
+  webhookQueue = captureWebhookQueue();
   // The sign-in and reset forms name another user: their failed attempts throttle that address, not the owner's.
   const target = await verifiedUser();
   const { browser, email } = await verifiedUser();
@@ -120,8 +126,12 @@ beforeAll(async () => {
     .bind(email)
     .first<{ id: string }>();
   owner = { browser, email, keyId: row?.id ?? "" };
-  ids = { email: target.email, password: GOOD_PASSWORD, keyId: owner.keyId, nonce: "fuzz" };
+  // The generation, product, webhook endpoint and delivery the parameterised forms act on.
+  const fixture = await dashboardFixture(await accountOf(email));
+  ids = { ...fixture, email: target.email, password: GOOD_PASSWORD, keyId: owner.keyId, nonce: "fuzz" };
 });
+
+afterAll(() => webhookQueue.restore());
 
 /** The form's valid fields, then mutated: some dropped, some replaced, unknown ones added. */
 function fieldsFor(rand: Rand, route: DashRoute, i: number): Array<[string, string]> {
@@ -197,7 +207,7 @@ const unescapeAttr = (v: string) =>
     .replace(/&gt;/g, ">")
     .replace(/&amp;/g, "&");
 
-/** The visible, non-password inputs of a page: name → value (absent: null). */
+/** The visible, non-password inputs of a page: name → value (absent: null; a checkbox: "on" when checked). */
 function visibleInputs(html: string): Map<string, string | null> {
   const out = new Map<string, string | null>();
   for (const m of html.matchAll(/<input\b([^>]*)>/g)) {
@@ -206,7 +216,8 @@ function visibleInputs(html: string): Map<string, string | null> {
     const name = /\bname="([^"]*)"/.exec(attrs)?.[1];
     if (!name || type === "hidden" || type === "password" || out.has(name)) continue;
     const value = /\bvalue="([^"]*)"/.exec(attrs)?.[1];
-    out.set(name, value === undefined ? null : unescapeAttr(value));
+    if (type === "checkbox") out.set(name, /\bchecked\b/.test(attrs) ? (value ?? "on") : null);
+    else out.set(name, value === undefined ? null : unescapeAttr(value));
   }
   return out;
 }
@@ -234,9 +245,13 @@ async function problems(sent: Sent, res: Response): Promise<string[]> {
       /id="f-[^"]+-error"/.test(html) || /role="alert"/.test(html) || /Request id: <code>req_/.test(html) || /<main\b[\s\S]*<p>[^<]{20,}/.test(html);
     if (!explained) out.push(`${res.status} without a message`);
     if (sent.fields) {
+      // The route's own fields: a page may hold other forms (settings shows the stored account name).
+      const own = new Set(Object.keys(sent.route.form?.(ids) ?? {}));
       for (const [name, shown] of visibleInputs(html)) {
         const typed = sent.fields[name];
-        if (typed === undefined || typed.trim() === "") continue;
+        if (!own.has(name) || typed === undefined || typed.trim() === "") continue;
+        // A browser sends a checkbox's value ("on") only when it is checked; any other value is not a typed one.
+        if (name.startsWith("event:") && typed !== "on") continue;
         keptChecked++;
         if (shown !== typed && shown !== typed.trim())
           out.push(

@@ -85,3 +85,32 @@ export async function finishedTryOn(base: string, key: string): Promise<string> 
     await new Promise((r) => setTimeout(r, 500));
   }
 }
+
+/** A webhook endpoint for the account's generations, created through the API before a try-on; its id. */
+export async function webhookEndpoint(base: string, key: string): Promise<string> {
+  const endpoint = await api(base, key, "POST", "/webhooks", {
+    url: "https://hooks.example.com/drape",
+    description: "Order system",
+    events: ["generation.completed", "generation.failed"],
+  });
+  return String(endpoint.id);
+}
+
+/** The delivery a finished generation made (to the endpoint created before it); its id. */
+export async function deliveryOf(base: string, key: string, generationId: string): Promise<string> {
+  const list = await api(base, key, "GET", `/webhooks/deliveries?generationId=${encodeURIComponent(generationId)}`);
+  const [first] = (list.items ?? []) as Array<{ id?: string }>;
+  if (!first?.id) throw new Error(`generation ${generationId} made no webhook delivery`);
+  return first.id;
+}
+
+/**
+ * What the parameterised pages need, as the route list names it (test/helpers/dashboard-routes.ts):
+ * the key, a finished try-on of the sample product, and the endpoint its webhook went to with the delivery.
+ */
+export async function pageIds(base: string, integrator: Integrator): Promise<Record<string, string>> {
+  const endpointId = await webhookEndpoint(base, integrator.key);
+  const generationId = await finishedTryOn(base, integrator.key);
+  const deliveryId = await deliveryOf(base, integrator.key, generationId);
+  return { keyId: integrator.keyId, generationId, externalId: "striped-tee", endpointId, deliveryId };
+}

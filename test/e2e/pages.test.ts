@@ -3,14 +3,15 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Access, dashboardPages, type RouteIds } from "../helpers/dashboard-routes";
 import { type AxeViolation, axeViolations, blocking } from "./axe";
 import { launchBrowser, type TestBrowser } from "./browser";
-import { finishedTryOn, signUpWithKey } from "./fixture";
+import { pageIds, signUpWithKey } from "./fixture";
 
 /**
  * Every dashboard page of the one list (test/helpers/dashboard-routes.ts), in Chromium, at a
  * 390 px phone and a 1280 px desktop: axe-core finds no serious or critical violation, the page
  * has no horizontal scroll, weighs at most 100 KB without images (HTML, CSS, JS and fonts, cache
  * off), and nothing is loaded from another origin. Member pages are visited
- * by a signed-in owner with a key and a finished try-on (so tables and thumbnails have rows);
+ * by a signed-in owner with a key, a webhook endpoint and a finished try-on that made a delivery
+ * (so tables and thumbnails have rows);
  * signed-out pages by a new visitor. The operator console is visited by a non-operator (the
  * not-found page they get): the browser run has no operator user yet.
  */
@@ -35,9 +36,8 @@ beforeAll(async () => {
     await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
   }
   const integrator = await signUpWithKey(member.page, base, { email: `pages-${Date.now().toString(36)}@example.com`, accountName: "Pages shop" });
-  const generationId = await finishedTryOn(base, integrator.key);
-  // Route parameters a page may name: a new page with another parameter fails loudly until it is given here.
-  ids = { keyId: integrator.keyId, generationId, productId: "striped-tee", externalId: "striped-tee" };
+  // Route parameters a page may name: a new page with another parameter fails loudly until pageIds gives it.
+  ids = await pageIds(base, integrator);
 });
 afterAll(async () => {
   await member?.close();

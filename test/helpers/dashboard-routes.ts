@@ -77,6 +77,78 @@ export const DASHBOARD_ROUTES: Record<string, DashRoute> = {
   ...areaRoutes,
   "POST /dashboard/keys": { access: "member", permission: "keys", form: () => ({ name: "matrix", rateLimitPerMinute: "", spendCap: "" }), ok: 201 },
   "POST /dashboard/keys/:keyId/revoke": { access: "member", permission: "keys", form: () => ({}), ok: 303, destructive: true },
+  "GET /dashboard/keys/:keyId/roll": { access: "member", permission: "keys", page: true, ok: 200 },
+  // A rolled key cannot be rolled again (its overlap already runs).
+  "POST /dashboard/keys/:keyId/roll": { access: "member", permission: "keys", form: () => ({ overlapHours: "24" }), ok: 201, destructive: true },
+
+  // Generations: the fixture's finished generation (cancelling it is refused with a notice, back on its page).
+  "GET /dashboard/generations/:id": { access: "member", permission: "generations", page: true, example: "/dashboard/generations/:generationId", ok: 200 },
+  "POST /dashboard/generations/:id/cancel": {
+    access: "member",
+    permission: "generations",
+    example: "/dashboard/generations/:generationId/cancel",
+    form: () => ({}),
+    ok: 303,
+  },
+
+  // Products: the fixture's product.
+  "GET /dashboard/products/:externalId": { access: "member", permission: "products", page: true, ok: 200 },
+  "POST /dashboard/products/:externalId/delete": { access: "member", permission: "products", form: () => ({}), ok: 303, destructive: true },
+
+  // Webhooks: the fixture's endpoint and the delivery its generation made.
+  "POST /dashboard/webhooks": {
+    access: "member",
+    permission: "webhooks",
+    form: () => ({ url: "https://hooks.example.com/matrix", description: "", "event:generation.completed": "on" }),
+    ok: 201,
+  },
+  "POST /dashboard/webhooks/deliveries/:deliveryId/retry": { access: "member", permission: "webhooks", form: () => ({ back: "/dashboard/webhooks" }), ok: 303 },
+  "GET /dashboard/webhooks/:id": { access: "member", permission: "webhooks", page: true, example: "/dashboard/webhooks/:endpointId", ok: 200 },
+  "POST /dashboard/webhooks/:id": {
+    access: "member",
+    permission: "webhooks",
+    example: "/dashboard/webhooks/:endpointId",
+    form: () => ({ url: "https://hooks.example.com/drape", description: "edited", "event:generation.completed": "on", enabled: "on" }),
+    ok: 303,
+  },
+  "POST /dashboard/webhooks/:id/test": { access: "member", permission: "webhooks", example: "/dashboard/webhooks/:endpointId/test", form: () => ({}), ok: 303 },
+  "POST /dashboard/webhooks/:id/rotate": {
+    access: "member",
+    permission: "webhooks",
+    example: "/dashboard/webhooks/:endpointId/rotate",
+    form: () => ({ overlapHours: "24" }),
+    ok: 303,
+  },
+  // A fresh sign-in counts as recent authentication: the owner sees the secret straight away.
+  "GET /dashboard/webhooks/:id/secret": { access: "member", permission: "webhooks", page: true, example: "/dashboard/webhooks/:endpointId/secret", ok: 200 },
+  "POST /dashboard/webhooks/:id/secret": {
+    access: "member",
+    permission: "webhooks",
+    example: "/dashboard/webhooks/:endpointId/secret",
+    form: (ids) => ({ password: ids.password ?? "" }),
+    ok: 303,
+  },
+  "POST /dashboard/webhooks/:id/delete": {
+    access: "member",
+    permission: "webhooks",
+    example: "/dashboard/webhooks/:endpointId/delete",
+    form: () => ({}),
+    ok: 303,
+    destructive: true,
+  },
+
+  // Settings (owners only).
+  "POST /dashboard/settings": { access: "member", permission: "settings", form: () => ({ name: "Matrix Co", retentionDays: "3" }), ok: 303 },
+  "GET /dashboard/settings/webhook-secret": { access: "member", permission: "settings", page: true, ok: 200 },
+  "POST /dashboard/settings/webhook-secret": { access: "member", permission: "settings", form: (ids) => ({ password: ids.password ?? "" }), ok: 303 },
+  "POST /dashboard/settings/webhook-secret/rotate": { access: "member", permission: "settings", form: () => ({ overlapHours: "24" }), ok: 303 },
+  // An end user the fixtures never name: the erasure runs and reports nothing found.
+  "POST /dashboard/settings/erase": {
+    access: "member",
+    permission: "settings",
+    form: (ids) => ({ externalUserId: `erase-${ids.nonce ?? "x"}`, confirmExternalUserId: `erase-${ids.nonce ?? "x"}` }),
+    ok: 200,
+  },
 };
 
 /** The concrete path of a route (its example, else its pattern) with its parameters filled from `ids`. */

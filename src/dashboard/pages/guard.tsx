@@ -14,12 +14,14 @@ export interface Allowed {
 
 /**
  * The current account when the member's role has `permission`; otherwise the page to answer
- * instead (no account: say so; a role without it: 403, before anything is read or changed).
+ * instead (no account: say so, 403 for a form; a role without it: 403, before anything is read or changed).
  */
 export function allowed(c: Context<DashEnv>, permission: Permission): Allowed | Response {
   const signedIn = signedInOf(c);
   const current = signedIn.current;
-  if (!current) return renderPage(c, AREAS.find((a) => a.permission === permission)?.label ?? "Dashboard", <NoAccount />);
+  // A form posted without an active account (disabled, or membership removed) changed nothing: it must not answer 200.
+  if (!current)
+    return renderPage(c, AREAS.find((a) => a.permission === permission)?.label ?? "Dashboard", <NoAccount />, { status: c.req.method === "GET" ? 200 : 403 });
   if (!can(current.role, permission)) {
     const label = AREAS.find((a) => a.permission === permission)?.label ?? permission;
     return errorPage(c, 403, "Not allowed", `Your role on this account cannot open ${label}.`);
