@@ -237,6 +237,13 @@ async function problems(sent: Sent, res: Response): Promise<string[]> {
     if (!/^\/dashboard(\/|\?|$)/.test(location)) out.push(`redirect out of the dashboard: ${location}`);
     return out;
   }
+  if (sent.route.json && res.headers.get("content-type")?.startsWith("application/json")) {
+    // A ceremony's options (or, throttled, why not): JSON for the page's script, never a page.
+    const body = JSON.parse(html) as Record<string, unknown>;
+    if (res.status === 200 && !("challengeId" in body && "options" in body)) out.push(`200 JSON without a ceremony: ${html.slice(0, 120)}`);
+    if (res.status !== 200 && !(res.status === 429 && typeof body.error === "string")) out.push(`${res.status} JSON: ${html.slice(0, 120)}`);
+    return out;
+  }
   if (!res.headers.get("content-type")?.startsWith("text/html") || !html.startsWith("<!doctype html>")) out.push("not an HTML page");
   if (!/<h1\b[^>]*>[^<]+<\/h1>/.test(html)) out.push("no page title");
   if (sent.password && html.includes(sent.password)) out.push("the page echoes a password");
