@@ -127,8 +127,10 @@ beforeAll(async () => {
     .first<{ id: string }>();
   owner = { browser, email, keyId: row?.id ?? "" };
   // The generation, product, webhook endpoint and delivery the parameterised forms act on.
-  const fixture = await dashboardFixture(await accountOf(email));
-  ids = { ...fixture, email: target.email, password: GOOD_PASSWORD, keyId: owner.keyId, nonce: "fuzz" };
+  const accountId = await accountOf(email);
+  const fixture = await dashboardFixture(accountId);
+  // No operator token: the console's forms answer the not-found page a non-operator gets.
+  ids = { ...fixture, email: target.email, password: GOOD_PASSWORD, keyId: owner.keyId, accountId, nonce: "fuzz" };
 });
 
 afterAll(() => webhookQueue.restore());
