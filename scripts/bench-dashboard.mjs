@@ -115,7 +115,9 @@ export async function benchDashboard({ base, db, run, log, tryOn }) {
   // The endpoint first, so the try-on's webhook makes a delivery its page lists.
   const endpointId = await webhookEndpoint(base, user.key);
   const generationId = (await tryOn(user.key)) ?? "none";
-  const pages = dashboardPages({ keyId: user.keyId, generationId, externalId: "bench-mock", endpointId, deliveryId: "none" });
+  // The operator console's account page names an account: the user's own.
+  const { accountId } = await (await fetch(`${base}/tryon/v1/account`, { headers: { "x-api-key": user.key } })).json();
+  const pages = dashboardPages({ keyId: user.keyId, generationId, externalId: "bench-mock", endpointId, deliveryId: "none", accountId });
 
   const bare = await run({ url: `${base}/healthz`, connections: 1, duration: PAGE_SECONDS });
   const rows = [];

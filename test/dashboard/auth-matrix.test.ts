@@ -5,14 +5,14 @@ import { can } from "../../src/services/users";
 import { GOOD_PASSWORD, type Page, signInAs, TestBrowser, verifiedUser } from "../helpers/dashboard";
 import { dashboardFixture } from "../helpers/dashboard-fixture";
 import { DASHBOARD_ROUTES, type DashRoute, type RouteIds, routePath } from "../helpers/dashboard-routes";
-import { admin, BASE, env } from "../helpers/harness";
+import { ADMIN_TOKEN, admin, BASE, env } from "../helpers/harness";
 import { captureWebhookQueue } from "../helpers/webhooks";
 
 /**
  * The dashboard's auth matrix: every served dashboard route (test/helpers/dashboard-routes.ts
  * must list each, or the first test fails) × every kind of visitor.
  * - signed out: a member page redirects (303) to sign-in with `next`, a member form to sign-in;
- *   the operator console too; public pages answer;
+ *   the operator console is not found (404: it does not reveal it exists); public pages answer;
  * - a developer: areas their role lacks answer 403 (pages) and change nothing (forms);
  * - the owner: every route's success; the operator console does not exist for them (404);
  * - an operator: the console;
@@ -59,7 +59,7 @@ async function fixtureOf(m: Member): Promise<RouteIds> {
 }
 
 function idsOf(m: Member, extra: RouteIds = {}): RouteIds {
-  return { email: m.email, password: GOOD_PASSWORD, accountId: m.accountId, nonce: crypto.randomUUID().slice(0, 8), ...extra };
+  return { email: m.email, password: GOOD_PASSWORD, accountId: m.accountId, adminToken: ADMIN_TOKEN, nonce: crypto.randomUUID().slice(0, 8), ...extra };
 }
 
 /** Loads a page with forms first, so the browser holds the current CSRF token. */
@@ -111,7 +111,8 @@ describe("signed out", () => {
     const route = DASHBOARD_ROUTES[key] as DashRoute;
     const path = routePath(key, idsOf(owner, ownerFixture));
     const page = await new TestBrowser().get(path);
-    if (signedInOnly(route)) {
+    if (route.access === "operator") expect(page.status, describeStatus(page)).toBe(404);
+    else if (signedInOnly(route)) {
       expect(page.status, describeStatus(page)).toBe(303);
       expect(page.location).toBe(signInTarget(path));
     } else {
@@ -126,7 +127,8 @@ describe("signed out", () => {
     await armCsrf(browser, false);
     const before = await keyCount(owner.accountId);
     const page = await browser.post(routePath(key, ids), route.form?.(ids) ?? {});
-    if (signedInOnly(route)) {
+    if (route.access === "operator") expect(page.status, describeStatus(page)).toBe(404);
+    else if (signedInOnly(route)) {
       // A form cannot be replayed after sign-in: its page is the way back, after signing in.
       expect(page.status, describeStatus(page)).toBe(303);
       expect(page.location).toBe("/dashboard/sign-in");
@@ -147,13 +149,14 @@ describe("the owner", () => {
     }
   });
 
-  it("gets every form's success (state-changing ones on a session of their own)", async () => {
+  it("gets every form's success (state-changing ones on a session of their own; the console's forms do not exist for them)", async () => {
     for (const [key, route] of POSTS) {
       const who = route.destructive ? await member() : owner;
       const ids = idsOf(who, route.destructive ? await fixtureOf(who) : ownerFixture);
       await armCsrf(who.browser, true);
       const page = await who.browser.post(routePath(key, ids), route.form?.(ids) ?? {});
-      expect(page.status, `${key}: ${describeStatus(page)}`).toBe(route.ok);
+      expect(page.status, `${key}: ${describeStatus(page)}`).toBe(route.access === "operator" ? 404 : route.ok);
+      if (route.json && page.status === 200) expect(page.res.headers.get("content-type"), key).toMatch(/^application\/json/);
     }
   });
 });
@@ -185,11 +188,18 @@ describe("a developer", () => {
 });
 
 describe("an operator", () => {
-  it("opens the operator console", async () => {
+  it("opens the operator console and gets every one of its forms' success", async () => {
     const op = await member();
     await env.DB.prepare("UPDATE users SET is_operator = 1 WHERE id = ?").bind(op.userId).run();
     for (const [key, route] of GETS.filter(([, r]) => r.access === "operator")) {
       const page = await op.browser.get(routePath(key, idsOf(op)));
+      expect(page.status, `${key}: ${describeStatus(page)}`).toBe(route.ok);
+    }
+    const forms = POSTS.filter(([, r]) => r.access === "operator").sort(([, a], [, b]) => Number(a.destructive ?? false) - Number(b.destructive ?? false));
+    for (const [key, route] of forms) {
+      const ids = idsOf(op);
+      await armCsrf(op.browser, true);
+      const page = await op.browser.post(routePath(key, ids), route.form?.(ids) ?? {});
       expect(page.status, `${key}: ${describeStatus(page)}`).toBe(route.ok);
     }
   });
@@ -216,7 +226,9 @@ describe("a revoked session", () => {
       const page = key.startsWith("GET ")
         ? await stale.get(path)
         : await stale.post(path, { ...(route.form?.(idsOf(victim, fixture)) ?? {}), _csrf: staleCsrf });
-      if (key.startsWith("GET ")) {
+      if (key.startsWith("GET ") && route.access === "operator") {
+        expect(page.status, `${key}: ${describeStatus(page)}`).toBe(404);
+      } else if (key.startsWith("GET ")) {
         expect(page.status, `${key}: ${describeStatus(page)}`).toBe(303);
         expect(page.location).toBe(signInTarget(path));
       } else {

@@ -26,7 +26,8 @@ import { captureWebhookQueue } from "../helpers/webhooks";
  */
 
 const SEEDS = [0xda5b0001, 0xda5b0002, 0xda5b0003, 0xda5b0004];
-const REQUESTS_PER_SEED = 400;
+// About a dozen requests per form per seed: the count grows with the route list.
+const REQUESTS_PER_SEED = 600;
 
 type Rand = () => number;
 const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
@@ -127,8 +128,10 @@ beforeAll(async () => {
     .first<{ id: string }>();
   owner = { browser, email, keyId: row?.id ?? "" };
   // The generation, product, webhook endpoint and delivery the parameterised forms act on.
-  const fixture = await dashboardFixture(await accountOf(email));
-  ids = { ...fixture, email: target.email, password: GOOD_PASSWORD, keyId: owner.keyId, nonce: "fuzz" };
+  const accountId = await accountOf(email);
+  const fixture = await dashboardFixture(accountId);
+  // No operator token: the console's forms answer the not-found page a non-operator gets.
+  ids = { ...fixture, email: target.email, password: GOOD_PASSWORD, keyId: owner.keyId, accountId, nonce: "fuzz" };
 });
 
 afterAll(() => webhookQueue.restore());
@@ -241,6 +244,13 @@ async function problems(sent: Sent, res: Response): Promise<string[]> {
     const location = res.headers.get("location") ?? "";
     if (res.status !== 303) out.push(`redirect ${res.status} (forms answer 303)`);
     if (!/^\/dashboard(\/|\?|$)/.test(location)) out.push(`redirect out of the dashboard: ${location}`);
+    return out;
+  }
+  if (sent.route.json && res.headers.get("content-type")?.startsWith("application/json")) {
+    // A ceremony's options (or, throttled, why not): JSON for the page's script, never a page.
+    const body = JSON.parse(html) as Record<string, unknown>;
+    if (res.status === 200 && !("challengeId" in body && "options" in body)) out.push(`200 JSON without a ceremony: ${html.slice(0, 120)}`);
+    if (res.status !== 200 && !(res.status === 429 && typeof body.error === "string")) out.push(`${res.status} JSON: ${html.slice(0, 120)}`);
     return out;
   }
   if (!res.headers.get("content-type")?.startsWith("text/html") || !html.startsWith("<!doctype html>")) out.push("not an HTML page");

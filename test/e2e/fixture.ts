@@ -106,11 +106,21 @@ export async function deliveryOf(base: string, key: string, generationId: string
 
 /**
  * What the parameterised pages need, as the route list names it (test/helpers/dashboard-routes.ts):
- * the key, a finished try-on of the sample product, and the endpoint its webhook went to with the delivery.
+ * the key, a finished try-on of the sample product, the endpoint its webhook went to with the delivery,
+ * and the integrator's account (the operator console's account page).
  */
 export async function pageIds(base: string, integrator: Integrator): Promise<Record<string, string>> {
   const endpointId = await webhookEndpoint(base, integrator.key);
   const generationId = await finishedTryOn(base, integrator.key);
   const deliveryId = await deliveryOf(base, integrator.key, generationId);
-  return { keyId: integrator.keyId, generationId, externalId: "striped-tee", endpointId, deliveryId };
+  const accountId = String((await api(base, integrator.key, "GET", "/account")).accountId);
+  return { keyId: integrator.keyId, generationId, externalId: "striped-tee", endpointId, deliveryId, accountId };
+}
+
+/** Opens the operator console in `page` with the operator token, through its sign-in page. */
+export async function operatorSignIn(page: Page, base: string, token: string): Promise<void> {
+  await page.goto(`${base}/dashboard/operator/sign-in`);
+  await page.getByLabel("Admin token").fill(token);
+  await page.getByRole("button", { name: "Open the console" }).click();
+  await page.waitForURL(`${base}/dashboard/operator`);
 }

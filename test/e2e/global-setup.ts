@@ -22,5 +22,6 @@ export default async function setup(project: TestProject) {
   const drape = await startDrape(root);
   project.provide("baseUrl", drape.base);
   project.provide("demoApiKey", devVar(root, "DEMO_API_KEY"));
+  project.provide("adminToken", devVar(root, "ADMIN_TOKEN"));
   return drape.stop;
 }

@@ -8,5 +8,7 @@ declare module "vitest" {
     baseUrl: string;
     /** The seeded demo account's API key (DEMO_API_KEY of the .dev.vars `npm start` used). */
     demoApiKey: string;
+    /** The operator token of that .dev.vars (ADMIN_TOKEN): it opens the operator console. */
+    adminToken: string;
   }
 }

@@ -38,6 +38,8 @@ export interface DashRoute {
   signedInOk?: number;
   /** Changes state a later sample needs (sign-out, revoke): matrices run it last, on its own session. */
   destructive?: boolean;
+  /** Answers JSON (a passkey ceremony's options for the page's script), not a page; its refusals are still pages. */
+  json?: boolean;
 }
 
 const areaRoutes: Record<string, DashRoute> = Object.fromEntries(
@@ -75,7 +77,38 @@ export const DASHBOARD_ROUTES: Record<string, DashRoute> = {
   // The test-mode switch (docs/test-mode.md): it changes what the session's later pages show, so it runs on its own session.
   "POST /dashboard/mode": { access: "member", form: () => ({ mode: "test", next: "/dashboard/keys" }), ok: 303, destructive: true },
   "POST /dashboard/invites/accept": { access: "member", form: () => ({ invite: "expired" }), ok: 400 },
+
+  // Passkeys. A ceremony's options are JSON for the page's script. Finishing one needs an
+  // authenticator's signature over a live challenge (test/dashboard/passkeys.test.ts does it with a
+  // software authenticator); a form cannot sign, so the matrix sends a dead challenge and expects
+  // the refusal a user with a stale ceremony sees.
+  "POST /dashboard/passkeys/options": { access: "member", form: () => ({}), ok: 200, json: true },
+  "POST /dashboard/passkeys": { access: "member", form: () => ({ name: "matrix", challengeId: "expired", credential: "{}" }), ok: 400 },
+  // The fixture's passkey (of the account's first owner).
+  "POST /dashboard/passkeys/:passkeyId/remove": { access: "member", form: () => ({}), ok: 303, destructive: true },
+  "POST /dashboard/reauth/passkey/options": { access: "member", form: () => ({}), ok: 200, json: true },
+  // Back to `next` with a notice that the passkey could not be verified.
+  "POST /dashboard/reauth/passkey": { access: "member", form: () => ({ challengeId: "expired", credential: "{}", next: "/dashboard/account" }), ok: 303 },
+  "POST /dashboard/sign-in/passkey/options": { access: "public", form: () => ({}), ok: 200, json: true },
+  "POST /dashboard/sign-in/passkey": { access: "public", form: () => ({ challengeId: "expired", credential: "{}", next: "/dashboard" }), ok: 401 },
+
+  // The operator console: an operator user, or an ADMIN_TOKEN session from its own sign-in page.
+  "GET /dashboard/operator/sign-in": { access: "public", page: true, ok: 200 },
+  // The right token opens a console session in this browser (its own, so the owner stays a non-operator).
+  "POST /dashboard/operator/sign-in": { access: "public", form: (ids) => ({ token: ids.adminToken ?? "" }), ok: 303, destructive: true },
   "GET /dashboard/operator": { access: "operator", page: true, ok: 200 },
+  "POST /dashboard/operator/accounts": { access: "operator", form: (ids) => ({ name: `Operator made ${ids.nonce ?? "x"}`, owner: "" }), ok: 303 },
+  "GET /dashboard/operator/accounts/:accountId": { access: "operator", page: true, ok: 200 },
+  "POST /dashboard/operator/accounts/:accountId/credits": {
+    access: "operator",
+    form: (ids) => ({ amount: "5", reason: "matrix grant", reference: `matrix:${ids.nonce ?? "x"}` }),
+    ok: 303,
+  },
+  "POST /dashboard/operator/accounts/:accountId/invite": { access: "operator", form: (ids) => ({ owner: `owner-${ids.nonce ?? "x"}@example.com` }), ok: 303 },
+  // Enabling an active account: the status form without taking the account down for later samples.
+  "POST /dashboard/operator/accounts/:accountId/status": { access: "operator", form: () => ({ status: "active" }), ok: 303 },
+  "POST /dashboard/operator/maintenance": { access: "operator", form: () => ({ enabled: "false" }), ok: 303 },
+  "POST /dashboard/operator/sign-out": { access: "operator", form: () => ({}), ok: 303, destructive: true },
 
   // The nav's areas, and their forms.
   ...areaRoutes,
@@ -145,6 +178,17 @@ export const DASHBOARD_ROUTES: Record<string, DashRoute> = {
     ok: 303,
     destructive: true,
   },
+
+  // Members (owners only): the fixture's pending invite and its second member (a developer).
+  "POST /dashboard/members/invite": {
+    access: "member",
+    permission: "members",
+    form: (ids) => ({ email: `invitee-${ids.nonce ?? "x"}@example.com`, role: "developer" }),
+    ok: 303,
+  },
+  "POST /dashboard/members/invites/:inviteId/revoke": { access: "member", permission: "members", form: () => ({}), ok: 303, destructive: true },
+  "POST /dashboard/members/:userId/role": { access: "member", permission: "members", form: () => ({ role: "developer" }), ok: 303 },
+  "POST /dashboard/members/:userId/remove": { access: "member", permission: "members", form: () => ({}), ok: 303, destructive: true },
 
   // Settings (owners only).
   "POST /dashboard/settings": { access: "member", permission: "settings", form: () => ({ name: "Matrix Co", retentionDays: "3" }), ok: 303 },

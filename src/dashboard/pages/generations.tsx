@@ -18,6 +18,7 @@ import { setFlash } from "../cookies";
 import type { DashEnv } from "../env";
 import { type FormState, fieldErrors } from "../forms";
 import { renderPage } from "../render";
+import { notFoundPage } from "./errors";
 import { allowed } from "./guard";
 
 const PAGE_SIZE = 25;
@@ -280,6 +281,8 @@ export const generationPages = new Hono<DashEnv>()
       await cancelGeneration(dashContext(c), ok.dataAccountId, id);
       setFlash(c, { kind: "success", text: "The generation is cancelled and its credit refunded." });
     } catch (err) {
+      // Another account's generation is not found here, as on its detail page (the API says FORBIDDEN).
+      if (err instanceof ApiError && err.code === "FORBIDDEN") return notFoundPage(c);
       if (!(err instanceof ApiError) || err.code !== "GENERATION_NOT_CANCELLABLE") throw err;
       setFlash(c, { kind: "error", text: err.message });
     }
