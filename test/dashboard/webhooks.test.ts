@@ -150,7 +150,8 @@ describe("webhooks page: revealing a secret needs the password again", () => {
     const right = await browser.post(path, { password: GOOD_PASSWORD });
     expect(right.status).toBe(303);
     const unlocked = await browser.follow(right);
-    expect(unlocked.html).toMatch(new RegExp(`data-testid="webhook-secret"|value="${secret}"`));
+    expect(unlocked.html).toContain('data-testid="webhook-secret"');
+    expect(unlocked.html).toContain(`value="${secret}"`);
     expect(unlocked.html).toContain(secret);
     const session = await env.DB.prepare("SELECT reauth_at FROM sessions WHERE user_id = (SELECT id FROM users WHERE email = ?) AND revoked_at IS NULL")
       .bind(email)

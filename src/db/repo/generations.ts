@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
 import { type GenerationStatus, generations, images, products } from "../schema";
@@ -19,8 +19,13 @@ export async function findGeneration(db: Db, accountId: string, id: string): Pro
 }
 
 /** Whether a generation with this id exists on any account (ids are unguessable; tells "another account's" from "unknown"). */
-export async function generationExists(db: Db, id: string): Promise<boolean> {
-  const row = await db.select({ id: generations.id }).from(generations).where(eq(generations.id, id)).get();
+/** True when generation `id` exists under an account other than `exceptAccountIds`. */
+export async function generationExistsElsewhere(db: Db, id: string, exceptAccountIds: string[]): Promise<boolean> {
+  const row = await db
+    .select({ id: generations.id })
+    .from(generations)
+    .where(and(eq(generations.id, id), notInArray(generations.accountId, exceptAccountIds)))
+    .get();
   return row !== undefined;
 }
 

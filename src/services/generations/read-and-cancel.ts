@@ -43,7 +43,7 @@ export async function cancelGeneration(ctx: ServiceContext, accountId: string, i
   });
   if (!row) {
     const existing = await findGeneration(ctx.db, accountId, id);
-    if (!existing) throw await generationNotOwned(ctx, id);
+    if (!existing) throw await generationNotOwned(ctx, accountId, id);
     throw new ApiError("GENERATION_NOT_CANCELLABLE", `The generation is already ${existing.status}.`);
   }
   if (row.engineJobId) {

@@ -1,7 +1,7 @@
 import type { ServiceContext } from "../../context";
-import { findGeneration, type GenerationRow, generationExists } from "../../db/repo/generations";
+import { findGeneration, type GenerationRow, generationExistsElsewhere } from "../../db/repo/generations";
 import { ApiError, type ErrorCode } from "../../errors";
-import { livemodeOf } from "../../lib/modes";
+import { liveAccountIdOf, livemodeOf, testAccountIdOf } from "../../lib/modes";
 import { signedFileUrl } from "../../lib/signing";
 import { toIso } from "../../lib/time";
 import type { GenerationView } from "../../schemas/generations";
@@ -44,9 +44,12 @@ export async function presentGeneration(ctx: ServiceContext, row: GenerationRow)
  * GENERATION_NOT_FOUND for an unknown id; FORBIDDEN for another account's
  * generation (Genlook's answer). Generation ids carry 16 random base62
  * characters, so telling the two apart reveals nothing a caller could guess.
+ * The other mode of the caller's own account answers as if the generation did
+ * not exist: test and live objects never acknowledge each other (docs/test-mode.md).
  */
-export async function generationNotOwned(ctx: ServiceContext, generationId: string): Promise<ApiError> {
-  if (await generationExists(ctx.db, generationId)) {
+export async function generationNotOwned(ctx: ServiceContext, accountId: string, generationId: string): Promise<ApiError> {
+  const ownModes = [liveAccountIdOf(accountId), testAccountIdOf(accountId)];
+  if (await generationExistsElsewhere(ctx.db, generationId, ownModes)) {
     return new ApiError("FORBIDDEN", `The generation ${generationId} belongs to another account.`);
   }
   return new ApiError("GENERATION_NOT_FOUND", `No generation ${generationId} on this account.`);
@@ -55,6 +58,6 @@ export async function generationNotOwned(ctx: ServiceContext, generationId: stri
 /** Loads and presents one generation of `accountId`: GENERATION_NOT_FOUND, or FORBIDDEN when another account owns it. */
 export async function loadGenerationView(ctx: ServiceContext, accountId: string, generationId: string): Promise<GenerationView> {
   const row = await findGeneration(ctx.db, accountId, generationId);
-  if (!row) throw await generationNotOwned(ctx, generationId);
+  if (!row) throw await generationNotOwned(ctx, accountId, generationId);
   return presentGeneration(ctx, row);
 }

@@ -32,7 +32,7 @@ describe("reserve under concurrency", () => {
       expect(ledger.entries.filter((e) => e.kind === "reserve")).toHaveLength(10);
       // The balance the API reports is the DO's.
       const res = await api(acct, "/account/credits");
-      expect(await readWire(res, CreditBalanceSchema)).toEqual({ creditBalance: 0, reserved: 10, spent: 0 });
+      expect(await readWire(res, CreditBalanceSchema)).toEqual({ livemode: true, creditBalance: 0, reserved: 10, spent: 0 });
     });
   }
 

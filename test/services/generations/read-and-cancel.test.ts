@@ -65,6 +65,7 @@ describe("GET /generations/:id", () => {
         "updatedAt",
         "completedAt",
         "durationMs",
+        "livemode",
       ].sort(),
     );
 

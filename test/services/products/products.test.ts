@@ -435,6 +435,7 @@ describe("account isolation, delete, stats", () => {
     // Plain dates, as Genlook accepts them: `from` starts its UTC day, `to` covers its whole UTC day.
     const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
     expect(await (await api(acct, `/products/st/stats?from=${day(t0 + 86400_000)}&to=${day(t0 + 2 * 86400_000)}`)).json()).toEqual({
+      livemode: true,
       totalGenerations: 2,
       completedGenerations: 1,
       failedGenerations: 1,
