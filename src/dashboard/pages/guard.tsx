@@ -31,3 +31,11 @@ export function allowed(c: Context<DashEnv>, permission: Permission): Allowed | 
   }
   return { signedIn, accountId: current.accountId, dataAccountId: dataAccountId(c) };
 }
+
+/** Wraps a handler of an area whose every route needs `permission`: the refusal page is answered instead otherwise. */
+export function guardedBy(permission: Permission) {
+  return (handler: (c: Context<DashEnv>, ok: Allowed) => Promise<Response>) => async (c: Context<DashEnv>) => {
+    const ok = allowed(c, permission);
+    return ok instanceof Response ? ok : handler(c, ok);
+  };
+}

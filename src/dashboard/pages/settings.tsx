@@ -16,7 +16,7 @@ import { setFlash } from "../cookies";
 import type { DashEnv } from "../env";
 import { emptyForm, type FormState, fieldErrors, optionalInt } from "../forms";
 import { renderPage } from "../render";
-import { type Allowed, allowed } from "./guard";
+import { type Allowed, guardedBy } from "./guard";
 import { SecretBox } from "./webhooks";
 
 /** What an owner may change here: the operator API's own body, narrowed to the account's own settings. */
@@ -127,12 +127,7 @@ async function defaultSecretPage(c: Context<DashEnv>, ok: Allowed, refusal?: Rea
 }
 
 /** Every handler here needs the settings permission (owners only). */
-function guarded(handler: (c: Context<DashEnv>, ok: Allowed) => Promise<Response>) {
-  return async (c: Context<DashEnv>) => {
-    const ok = allowed(c, "settings");
-    return ok instanceof Response ? ok : handler(c, ok);
-  };
-}
+const guarded = guardedBy("settings");
 
 export const settingsPages = new Hono<DashEnv>()
   .get(

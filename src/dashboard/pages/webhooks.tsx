@@ -27,7 +27,7 @@ import type { DashEnv } from "../env";
 import { emptyForm, type FormState, fieldErrors, optionalInt } from "../forms";
 import { safeNext } from "../middleware/session";
 import { renderPage } from "../render";
-import { type Allowed, allowed } from "./guard";
+import { type Allowed, guardedBy } from "./guard";
 
 const LOG_PAGE = 25;
 const MAX_ROTATION_OVERLAP_HOURS = 24;
@@ -330,12 +330,7 @@ export function SecretBox(props: { secret: string; previousExpiresAt: string | n
 }
 
 /** Every handler below needs the webhooks permission; `run` answers the refusal page otherwise. */
-function guarded(handler: (c: Context<DashEnv>, ok: Allowed) => Promise<Response>) {
-  return async (c: Context<DashEnv>) => {
-    const ok = allowed(c, "webhooks");
-    return ok instanceof Response ? ok : handler(c, ok);
-  };
-}
+const guarded = guardedBy("webhooks");
 
 export const webhookPages = new Hono<DashEnv>()
   .get(
