@@ -12,6 +12,7 @@ import {
 } from "../../services/users";
 import { Field, FormError, PostForm } from "../components/form";
 import { PasskeyForm } from "../components/passkey-form";
+import { TableWrap } from "../components/table-wrap";
 import { Time } from "../components/time";
 import { clientIp, csrfToken, dashContext, relyingParty, signedInOf } from "../context";
 import { setFlash } from "../cookies";
@@ -24,7 +25,7 @@ import { minutes } from "./text";
 function PasskeyTable(props: { passkeys: Passkey[]; csrf: string }) {
   if (props.passkeys.length === 0) return <p>No passkeys yet.</p>;
   return (
-    <div class="table-wrap">
+    <TableWrap label="Passkeys">
       <table>
         <thead>
           <tr>
@@ -61,7 +62,7 @@ function PasskeyTable(props: { passkeys: Passkey[]; csrf: string }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 

@@ -16,6 +16,7 @@ import {
   rotateSession,
 } from "../../services/users";
 import { Field, FormError, PostForm } from "../components/form";
+import { TableWrap } from "../components/table-wrap";
 import { Time } from "../components/time";
 import { csrfToken, dashContext, signedInOf } from "../context";
 import { setFlash, setSessionCookie } from "../cookies";
@@ -46,7 +47,7 @@ function RoleSelect(props: { id: string; name: string; value: string; label: str
 
 function MemberTable(props: { members: AccountMember[]; me: string; csrf: string }) {
   return (
-    <div class="table-wrap">
+    <TableWrap label="Members">
       <table>
         <thead>
           <tr>
@@ -87,14 +88,14 @@ function MemberTable(props: { members: AccountMember[]; me: string; csrf: string
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
 function InviteTable(props: { invites: Invite[]; csrf: string }) {
   if (props.invites.length === 0) return <p>No pending invites.</p>;
   return (
-    <div class="table-wrap">
+    <TableWrap label="Pending invites">
       <table>
         <thead>
           <tr>
@@ -125,7 +126,7 @@ function InviteTable(props: { invites: Invite[]; csrf: string }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 

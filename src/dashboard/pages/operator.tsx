@@ -9,6 +9,7 @@ import { getCreditSummary, grantCredits } from "../../services/credits";
 import { getMaintenance, setMaintenance } from "../../services/maintenance";
 import { createInvite, EmailSchema, endSession, newFormToken, operatorSignIn } from "../../services/users";
 import { Field, FormError, PostForm } from "../components/form";
+import { TableWrap } from "../components/table-wrap";
 import { Time } from "../components/time";
 import { clientIp, csrfToken, dashContext } from "../context";
 import { clearOperatorCookie, setFlash, setOperatorCookie } from "../cookies";
@@ -88,7 +89,7 @@ function SignInForm(props: { csrf: string; error?: string }) {
 function AccountTable(props: { accounts: Account[] }) {
   if (props.accounts.length === 0) return <p>No accounts match.</p>;
   return (
-    <div class="table-wrap">
+    <TableWrap label="Accounts">
       <table>
         <thead>
           <tr>
@@ -115,7 +116,7 @@ function AccountTable(props: { accounts: Account[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
