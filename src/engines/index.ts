@@ -1,2 +1,2 @@
 export { createEngine, selectEngineName } from "./registry";
-export type { Engine, EngineImage, EngineInput, EngineResult } from "./types";
+export type { Engine, EngineCost, EngineImage, EngineInput, EngineResult } from "./types";

@@ -38,9 +38,27 @@ export interface EngineInput {
   test?: (TestDirective & { acceptedAt: number }) | null;
 }
 
+/**
+ * What one engine run cost upstream, in millionths of a US dollar (integers add exactly), with the
+ * pricing basis that produced it (e.g. "flux-2-dev: 4 input tiles × 25 steps + 2 output tiles × 25 steps").
+ */
+export interface EngineCost {
+  usdMicros: number;
+  basis: string;
+}
+
 export type EngineResult =
-  | { kind: "completed"; bytes: Uint8Array; contentType: `image/${EngineImage["format"]}`; format: EngineImage["format"]; width: number; height: number }
-  | { kind: "failed"; code: RuntimeErrorCode; message: string }
+  | {
+      kind: "completed";
+      bytes: Uint8Array;
+      contentType: `image/${EngineImage["format"]}`;
+      format: EngineImage["format"];
+      width: number;
+      height: number;
+      /** Upstream cost of this run; absent when the engine runs in the Worker and costs nothing upstream. */
+      cost?: EngineCost;
+    }
+  | { kind: "failed"; code: RuntimeErrorCode; message: string; cost?: EngineCost }
   /** Remote job accepted or still running: re-enqueue and call again after `pollAfterSeconds`. */
   | { kind: "pending"; jobId: string; pollAfterSeconds: number }
   /** Transient trouble (upstream 429/5xx, network): retry with backoff; after the last attempt → ENGINE_UNAVAILABLE. */
