@@ -21,6 +21,7 @@ import { accountRoutes as adminAccountRoutes } from "./routes/admin/accounts";
 import { atRestKeyRoutes as adminAtRestKeyRoutes } from "./routes/admin/at-rest-key";
 import { creditRoutes as adminCreditRoutes } from "./routes/admin/credits";
 import { keyRoutes as adminKeyRoutes } from "./routes/admin/keys";
+import { logoRoutes as adminLogoRoutes } from "./routes/admin/logo";
 import { maintenanceRoutes as adminMaintenanceRoutes } from "./routes/admin/maintenance";
 import { customerRoutes } from "./routes/customers";
 import { FASHN_BASE, fashnRoutes } from "./routes/fashn";
@@ -76,6 +77,7 @@ export function createApp() {
   const admin = createRouter();
   admin.use("*", limitBodies, requireAdminToken);
   admin.route("/", adminAccountRoutes);
+  admin.route("/", adminLogoRoutes);
   admin.route("/", adminKeyRoutes);
   admin.route("/", adminCreditRoutes);
   admin.route("/", adminMaintenanceRoutes);

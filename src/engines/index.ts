@@ -1,2 +1,3 @@
+export { logoDecodes, type StampOutcome, stampLogo, watermarkBox } from "./composite";
 export { createEngine, selectEngineName } from "./registry";
 export type { Engine, EngineCost, EngineImage, EngineInput, EngineResult } from "./types";

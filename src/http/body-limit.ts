@@ -2,7 +2,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import { IMAGE_MAX_BYTES } from "../lib/image-intake";
+import { ADMIN_BASE } from "../lib/api-paths";
+import { IMAGE_MAX_BYTES, LOGO_LIMITS } from "../lib/image-intake";
 import type { FormLimits } from "../lib/multipart-form";
 import { PRODUCT_MAX_IMAGES } from "../schemas/products";
 import { apiRouteKey, routeKeyOf } from "./route-table";
@@ -51,6 +52,23 @@ export function formLimitsFor(c: Context<AppEnv>): FormLimits | null {
   return isFormData(c.req.header("content-type")) ? formLimitsOf(routeKeyOf(c)) : null;
 }
 
+/** Routes whose body is one raw image (neither JSON nor a form), with that image's own cap. */
+const RAW_IMAGE_ROUTES: Record<string, number> = {
+  [`PUT ${ADMIN_BASE}/accounts/:accountId/logo`]: LOGO_LIMITS.maxBytes,
+};
+
+const rawImageLimits = new Map(
+  Object.entries(RAW_IMAGE_ROUTES).map(([key, maxSize]) => [
+    key,
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ApiError("FILE_TOO_LARGE", `The image is over ${maxSize} bytes, this route's limit.`);
+      },
+    }),
+  ]),
+);
+
 const jsonLimit = bodyLimit({
   maxSize: JSON_MAX_BYTES,
   onError: () => {
@@ -63,9 +81,12 @@ const jsonLimit = bodyLimit({
  * takes files is checked against that route's cap by Content-Length here, and
  * counted while it streams by the one reader (src/http/request-body.ts), which
  * stops past the cap without buffering the rest. Every other body (any route,
- * any Content-Type, multipart included) gets the 1 MB JSON cap.
+ * any Content-Type, multipart included) gets the 1 MB JSON cap, except a raw image
+ * route's (the account logo), which gets that image's cap and FILE_TOO_LARGE.
  */
 export const limitBodies: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const rawImage = rawImageLimits.get(routeKeyOf(c));
+  if (rawImage) return rawImage(c, next);
   const limits = formLimitsFor(c);
   if (!limits) return jsonLimit(c, next);
   const declared = Number(c.req.header("content-length") ?? "");

@@ -6,6 +6,15 @@ import { IsoDate, KeepForDaysSchema, paginated } from "./common";
 const RateLimit = z.number().int().min(1).max(100000);
 const Burst = z.number().int().min(1).max(100000);
 
+export const AccountLogoSchema = z
+  .object({
+    format: z.enum(["jpeg", "png", "webp"]),
+    width: z.number().int(),
+    height: z.number().int(),
+    updatedAt: IsoDate,
+  })
+  .openapi("AccountLogo", { description: "The logo stamped on results of try-ons with `output.watermark: true` (docs/try-on.md, Watermark)." });
+
 export const AccountSchema = z
   .object({
     id: z.string().openapi({ example: "acc_0Abc…" }),
@@ -16,6 +25,7 @@ export const AccountSchema = z
     rateLimitBurst: z.number().int().nullable(),
     spendCapPerDay: z.number().int().nullable(),
     retentionDays: z.number().int(),
+    logo: AccountLogoSchema.nullable().openapi({ description: "The account logo, or null: `output.watermark` then leaves results unchanged." }),
     createdAt: IsoDate,
     updatedAt: IsoDate,
   })

@@ -85,6 +85,11 @@ const GENERATION_403 = { status: 403, code: "FORBIDDEN" as const };
 const PRODUCT_404 = notFound("PRODUCT_NOT_FOUND");
 const WEBHOOK_404 = notFound("WEBHOOK_NOT_FOUND");
 const get = (path: string) => ({ path });
+/** A 16×16 opaque PNG: the smallest account logo (PUT /admin/v1/accounts/{id}/logo). */
+const LOGO_PNG = Uint8Array.from(
+  atob("iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAGUlEQVR4nGM4IRf1nxLMMGrAqAGjBgwXAwDP8T8fxCvFEAAAAABJRU5ErkJggg=="),
+  (ch) => ch.charCodeAt(0),
+);
 const post = (path: string, json?: unknown) => ({ path, init: { method: "POST", ...(json === undefined ? {} : { json }) } });
 
 function productForm(externalId: string): FormData {
@@ -224,6 +229,14 @@ const OPERATOR: Record<string, Sample> = {
   "GET /admin/v1/accounts/:accountId": { req: (f) => get(`/admin/v1/accounts/${f.owner.accountId}`), ok: { status: 200, schema: AccountSchema } },
   "PATCH /admin/v1/accounts/:accountId": {
     req: (f) => ({ path: `/admin/v1/accounts/${f.owner.accountId}`, init: { method: "PATCH", json: { name: "Matrix owner" } } }),
+    ok: { status: 200, schema: AccountSchema },
+  },
+  "PUT /admin/v1/accounts/:accountId/logo": {
+    req: (f) => ({ path: `/admin/v1/accounts/${f.owner.accountId}/logo`, init: { method: "PUT", body: LOGO_PNG, headers: { "content-type": "image/png" } } }),
+    ok: { status: 200, schema: AccountSchema },
+  },
+  "DELETE /admin/v1/accounts/:accountId/logo": {
+    req: (f) => ({ path: `/admin/v1/accounts/${f.owner.accountId}/logo`, init: { method: "DELETE" } }),
     ok: { status: 200, schema: AccountSchema },
   },
   "POST /admin/v1/accounts/:accountId/keys": {

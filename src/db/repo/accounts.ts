@@ -158,3 +158,27 @@ export async function touchApiKeyLastUsed(db: Db, keyId: string, now: number, ev
     .where(and(eq(apiKeys.id, keyId), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, now - everyMs))))
     .run();
 }
+
+/** The logo columns of an account row (all null together when it has none). */
+export type AccountLogoColumns = Pick<AccountRow, "logoR2Key" | "logoFormat" | "logoWidth" | "logoHeight" | "logoUpdatedAt">;
+
+/**
+ * Sets (or clears, with all nulls) the account's logo only while its current logo key is still
+ * `expectedKey`, so two racing uploads cannot both believe they replaced the same logo (the
+ * loser learns it and removes its own object). Returns the updated row, or undefined when the
+ * account is gone or its logo changed meanwhile.
+ */
+export async function swapAccountLogo(
+  db: Db,
+  id: string,
+  expectedKey: string | null,
+  logo: AccountLogoColumns,
+  updatedAt: number,
+): Promise<AccountRow | undefined> {
+  const [row] = await db
+    .update(accounts)
+    .set({ ...logo, updatedAt })
+    .where(and(eq(accounts.id, id), expectedKey === null ? isNull(accounts.logoR2Key) : eq(accounts.logoR2Key, expectedKey)))
+    .returning();
+  return row;
+}

@@ -16,6 +16,15 @@ export const accounts = sqliteTable("accounts", {
   /** Optional account-wide cap on credits spent per UTC day; null = none. */
   spendCapPerDay: integer("spend_cap_per_day"),
   retentionDays: integer("retention_days").notNull().default(DEFAULT_KEEP_FOR_DAYS),
+  /**
+   * The account logo stamped on results of `output.watermark: true` (docs/try-on.md, Watermark):
+   * its R2 key (under `keep/<account>/logo/`), format and size; all null when the account has none.
+   */
+  logoR2Key: text("logo_r2_key"),
+  logoFormat: text("logo_format", { enum: ["jpeg", "png", "webp"] }),
+  logoWidth: integer("logo_width"),
+  logoHeight: integer("logo_height"),
+  logoUpdatedAt: integer("logo_updated_at"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });

@@ -2,9 +2,10 @@ import type { z } from "@hono/zod-openapi";
 import { liveAccountIdOf, modeOf } from "../../lib/modes";
 import { toIso } from "../../lib/time";
 import type { AccountSchema, ApiKeySchema } from "../../schemas/admin";
-import type { Account, ApiKeyRecord } from "../../services/accounts";
+import { type Account, type ApiKeyRecord, logoOf } from "../../services/accounts";
 
 export function presentAccount(a: Account): z.infer<typeof AccountSchema> {
+  const logo = logoOf(a);
   return {
     id: a.id,
     name: a.name,
@@ -14,6 +15,7 @@ export function presentAccount(a: Account): z.infer<typeof AccountSchema> {
     rateLimitBurst: a.rateLimitBurst,
     spendCapPerDay: a.spendCapPerDay,
     retentionDays: a.retentionDays,
+    logo: logo && { format: logo.format, width: logo.width, height: logo.height, updatedAt: toIso(logo.updatedAt) },
     createdAt: toIso(a.createdAt),
     updatedAt: toIso(a.updatedAt),
   };

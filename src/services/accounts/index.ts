@@ -16,3 +16,5 @@ export {
 } from "./accounts";
 export type { AuthContext } from "./auth";
 export { authenticate, readPresentedKey } from "./auth";
+export type { AccountLogo } from "./logo";
+export { accountLogoUrl, clearAccountLogo, logoOf, readAccountLogo, setAccountLogo } from "./logo";

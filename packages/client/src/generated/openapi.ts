@@ -645,6 +645,27 @@ export interface paths {
         patch: operations["adminUpdateAccount"];
         trace?: never;
     };
+    "/admin/v1/accounts/{accountId}/logo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the account logo (stamped on results with output.watermark)
+         * @description The request body is the image itself (e.g. `curl --data-binary @logo.png`); its type is judged by the bytes: PNG, WebP or JPEG, at most 524288 bytes, each side 16–1024 px. A transparent PNG or WebP is blended over the result. Replaces any previous logo.
+         */
+        put: operations["adminSetAccountLogo"];
+        post?: never;
+        /** Remove the account logo (results are no longer stamped) */
+        delete: operations["adminClearAccountLogo"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/accounts/{accountId}/keys": {
         parameters: {
             query?: never;
@@ -1610,6 +1631,7 @@ export interface components {
             rateLimitBurst: number | null;
             spendCapPerDay: number | null;
             retentionDays: number;
+            logo: components["schemas"]["AccountLogo"];
             /**
              * Format: date-time
              * @example 2026-11-25T08:00:00.000Z
@@ -1621,6 +1643,18 @@ export interface components {
              */
             updatedAt: string;
         };
+        /** @description The account logo, or null: `output.watermark` then leaves results unchanged. */
+        AccountLogo: {
+            /** @enum {string} */
+            format: "jpeg" | "png" | "webp";
+            width: number;
+            height: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T08:00:00.000Z
+             */
+            updatedAt: string;
+        } | null;
         CreateAccount: {
             name: string;
             /** @enum {string|null} */
@@ -6598,6 +6632,224 @@ export interface operations {
                         code?: "UNSUPPORTED_MEDIA_TYPE";
                         /** @enum {number} */
                         status?: 415;
+                    };
+                };
+            };
+            /** @description Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL_ERROR";
+                        /** @enum {number} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description Error: SERVICE_MISCONFIGURED, SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "SERVICE_MISCONFIGURED" | "SERVICE_UNAVAILABLE";
+                        /** @enum {number} */
+                        status?: 503;
+                    };
+                };
+            };
+        };
+    };
+    adminSetAccountLogo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/png": string;
+                "image/webp": string;
+                "image/jpeg": string;
+            };
+        };
+        responses: {
+            /** @description The account, with its new logo */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Error: FILE_REQUIRED, IMAGE_DIMENSIONS_OUT_OF_RANGE, INVALID_IMAGE, UNSUPPORTED_IMAGE_TYPE, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "FILE_REQUIRED" | "IMAGE_DIMENSIONS_OUT_OF_RANGE" | "INVALID_IMAGE" | "UNSUPPORTED_IMAGE_TYPE" | "VALIDATION_FAILED";
+                        /** @enum {number} */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Error: INVALID_API_KEY, MISSING_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_API_KEY" | "MISSING_API_KEY";
+                        /** @enum {number} */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Error: ACCOUNT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "ACCOUNT_NOT_FOUND";
+                        /** @enum {number} */
+                        status?: 404;
+                    };
+                };
+            };
+            /** @description Error: FILE_TOO_LARGE, PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "FILE_TOO_LARGE" | "PAYLOAD_TOO_LARGE";
+                        /** @enum {number} */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL_ERROR";
+                        /** @enum {number} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description Error: SERVICE_MISCONFIGURED, SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "SERVICE_MISCONFIGURED" | "SERVICE_UNAVAILABLE";
+                        /** @enum {number} */
+                        status?: 503;
+                    };
+                };
+            };
+        };
+    };
+    adminClearAccountLogo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account, without a logo */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Error: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                        /** @enum {number} */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Error: INVALID_API_KEY, MISSING_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_API_KEY" | "MISSING_API_KEY";
+                        /** @enum {number} */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Error: ACCOUNT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "ACCOUNT_NOT_FOUND";
+                        /** @enum {number} */
+                        status?: 404;
+                    };
+                };
+            };
+            /** @description Error: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                        /** @enum {number} */
+                        status?: 413;
                     };
                 };
             };
