@@ -69,11 +69,14 @@ export const TryOnRequestSchema = z
     customerId: UserId.nullish().openapi({ deprecated: true, description: "Deprecated: use `externalUserId`." }),
     output: z
       .object({
-        watermark: z.boolean().nullish().openapi({ description: "Stamp the account logo (stored; no effect until the account has a logo)." }),
+        watermark: z.boolean().nullish().openapi({
+          description:
+            "Stamp the account logo (set by the operator or in the dashboard settings) into the bottom-right corner of the result, at 18% of its width, alpha-blended; the stamped result is a JPEG. Without an account logo, or for a result the Worker cannot decode (HEIC, over the decode budget), the result is stored unchanged (docs/try-on.md, Watermark).",
+        }),
         keepForDays: KeepForDays.nullish(),
       })
       .optional(),
-    useWatermark: z.boolean().nullish().openapi({ deprecated: true, description: "Deprecated: use `output.watermark`." }),
+    useWatermark: z.boolean().nullish().openapi({ deprecated: true, description: "Deprecated: use `output.watermark` (same effect)." }),
     retentionDays: KeepForDays.nullish().openapi({ deprecated: true, description: "Deprecated: use `output.keepForDays`." }),
     webhookUrl: WebhookUrl.nullish().openapi({ description: "One-off https callback for this generation (signed with the account's default secret)." }),
     webhook_url: WebhookUrl.nullish().openapi({ deprecated: true, description: "Alias of `webhookUrl`." }),

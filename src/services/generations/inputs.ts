@@ -8,6 +8,7 @@ import { livemodeOf } from "../../lib/modes";
 import { discardImage, getImage, readImageBytes, signedImageUrl, storeImage } from "../images";
 import { resolveProductImage } from "../products";
 import { parseProductSnapshot } from "./product-snapshot";
+import { applyWatermark } from "./watermark";
 
 /** Product images handed to an engine: the first is the primary garment; more are context (bounded for memory). */
 export const MAX_ENGINE_PRODUCT_IMAGES = 3;
@@ -72,22 +73,12 @@ export async function loadEngineInput(ctx: ServiceContext, row: GenerationRow, p
   };
 }
 
-export interface StoredResult {
-  resultImageId: string;
-  resultR2Key: string;
-  resultExpiresAt: number | null;
-  /** Removes the stored result (when the generation was cancelled while the engine ran). */
-  discard(): Promise<void>;
-}
-
-/** Stores the engine's image as a `result` image kept for the generation's keepForDays. */
-export async function storeResult(ctx: ServiceContext, row: GenerationRow, result: Extract<EngineResult, { kind: "completed" }>): Promise<StoredResult> {
-  let info: ImageInfo;
+/** The real format and orientation from the bytes (the mock engine hands back the person's own file); the engine's word otherwise. */
+function resultInfo(result: Extract<EngineResult, { kind: "completed" }>): ImageInfo {
   try {
-    // The real format and orientation from the bytes (the mock engine hands back the person's own file).
-    info = inspectImage(result.bytes);
+    return inspectImage(result.bytes);
   } catch {
-    info = {
+    return {
       format: result.format,
       contentType: result.contentType,
       width: result.width,
@@ -96,13 +87,31 @@ export async function storeResult(ctx: ServiceContext, row: GenerationRow, resul
       byteSize: result.bytes.byteLength,
     };
   }
+}
+
+export interface StoredResult {
+  resultImageId: string;
+  resultR2Key: string;
+  resultExpiresAt: number | null;
+  /** Removes the stored result (when the generation was cancelled while the engine ran). */
+  discard(): Promise<void>;
+}
+
+/**
+ * Stores the engine's image as a `result` image kept for the generation's keepForDays, with the
+ * account logo stamped in when the generation asked for the watermark (./watermark.ts).
+ */
+export async function storeResult(ctx: ServiceContext, row: GenerationRow, engineResult: Extract<EngineResult, { kind: "completed" }>): Promise<StoredResult> {
+  const original = resultInfo(engineResult);
+  const { result, note } = await applyWatermark(ctx, row, engineResult, original.orientation);
   const stored = await storeImage(ctx, {
     accountId: row.accountId,
     bytes: result.bytes,
-    info,
+    info: result === engineResult ? original : resultInfo(result),
     role: "result",
     keepForDays: row.keepForDays,
     externalUserId: row.externalUserId,
+    ...(note ? { metadata: { watermark: note.slice(0, 256) } } : {}),
   });
   return {
     resultImageId: stored.id,

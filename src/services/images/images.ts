@@ -92,6 +92,8 @@ export async function storeImage(
     externalUserId?: string | null;
     crop?: boolean;
     sourceUrlHash?: string | null;
+    /** Extra R2 custom metadata (e.g. a result's `watermark` note). */
+    metadata?: Record<string, string>;
   },
 ): Promise<StoredImage> {
   const now = ctx.now();
@@ -100,7 +102,7 @@ export async function storeImage(
   const crop = input.crop ? centeredCrop(input.info.width, input.info.height, input.info.orientation) : null;
   await ctx.env.BUCKET.put(r2Key, input.bytes, {
     httpMetadata: { contentType: input.info.contentType },
-    customMetadata: { accountId: input.accountId, imageId: id, role: input.role },
+    customMetadata: { ...input.metadata, accountId: input.accountId, imageId: id, role: input.role },
   });
   try {
     const row = await insertImage(ctx.db, {

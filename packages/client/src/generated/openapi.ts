@@ -1090,7 +1090,7 @@ export interface components {
              */
             customerId?: string | null;
             output?: {
-                /** @description Stamp the account logo (stored; no effect until the account has a logo). */
+                /** @description Stamp the account logo (set by the operator or in the dashboard settings) into the bottom-right corner of the result, at 18% of its width, alpha-blended; the stamped result is a JPEG. Without an account logo, or for a result the Worker cannot decode (HEIC, over the decode budget), the result is stored unchanged (docs/try-on.md, Watermark). */
                 watermark?: boolean | null;
                 /**
                  * @description Days the images of this generation are kept (1, 3 or 7).
@@ -1100,7 +1100,7 @@ export interface components {
             };
             /**
              * @deprecated
-             * @description Deprecated: use `output.watermark`.
+             * @description Deprecated: use `output.watermark` (same effect).
              */
             useWatermark?: boolean | null;
             /**
