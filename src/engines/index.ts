@@ -1,2 +1,3 @@
 export { createEngine, selectEngineName } from "./registry";
 export type { Engine, EngineCost, EngineImage, EngineInput, EngineResult } from "./types";
+export type { AiBinding } from "./workers-ai";
