@@ -1605,7 +1605,7 @@ export interface components {
              * @description Engine override; null lets configuration decide.
              * @enum {string|null}
              */
-            engine: "mock" | "composite" | "fashn" | null;
+            engine: "mock" | "composite" | "fashn" | "workers-ai" | null;
             rateLimitPerMinute: number | null;
             rateLimitBurst: number | null;
             spendCapPerDay: number | null;
@@ -1624,7 +1624,7 @@ export interface components {
         CreateAccount: {
             name: string;
             /** @enum {string|null} */
-            engine?: "mock" | "composite" | "fashn" | null;
+            engine?: "mock" | "composite" | "fashn" | "workers-ai" | null;
             rateLimitPerMinute?: number | null;
             rateLimitBurst?: number | null;
             spendCapPerDay?: number | null;
@@ -1641,7 +1641,7 @@ export interface components {
         UpdateAccount: {
             name?: string;
             /** @enum {string|null} */
-            engine?: "mock" | "composite" | "fashn" | null;
+            engine?: "mock" | "composite" | "fashn" | "workers-ai" | null;
             rateLimitPerMinute?: number | null;
             rateLimitBurst?: number | null;
             spendCapPerDay?: number | null;
