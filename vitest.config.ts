@@ -31,6 +31,9 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
+              // Offline: the AI binding (no local simulator) stays a local stub that throws
+              // "needs to be run remotely"; tests that run workers-ai inject a double.
+              remoteBindings: false,
               miniflare: {
                 bindings: {
                   TEST_MIGRATIONS: migrations,

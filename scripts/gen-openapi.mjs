@@ -20,7 +20,8 @@ const worker = await unstable_startWorker({
     FILE_SIGNING_SECRET: text(randomBytes(32).toString("base64url")),
     AT_REST_KEY: text(randomBytes(32).toString("base64")),
   },
-  dev: { server: { port: 0 }, inspector: false, persist: false, logLevel: "error" },
+  // remote: false — offline: the AI binding (no local simulator) must not open a remote session, which needs a login.
+  dev: { server: { port: 0 }, inspector: false, persist: false, logLevel: "error", remote: false },
 });
 try {
   await worker.ready;

@@ -98,7 +98,11 @@ console.log("[start] demo account seeded");
 
 // The base URL is also passed on the command line (it wins over .dev.vars), so a second
 // `npm start` on another port rewriting .dev.vars never changes this server's URLs.
-const devArgs = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--var", `PUBLIC_BASE_URL:${vars.get("PUBLIC_BASE_URL")}`, ...persistArgs, ...rest];
+// `--local` keeps every binding local, offline and without a Cloudflare login: the AI binding
+// (Workers AI has no local simulator) then answers "needs to be run remotely", which the
+// workers-ai engine turns into ENGINE_UNAVAILABLE. `npm start -- --remote` opts into remote bindings.
+const localArgs = rest.includes("--remote") ? [] : ["--local"];
+const devArgs = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--var", `PUBLIC_BASE_URL:${vars.get("PUBLIC_BASE_URL")}`, ...localArgs, ...persistArgs, ...rest];
 const child = spawn(process.execPath, [wranglerBin, ...devArgs], {
   cwd: root,
   stdio: ["inherit", "inherit", "inherit"],

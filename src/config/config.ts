@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_KEEP_FOR_DAYS, KEEP_FOR_DAYS_CHOICES, type KeepForDays } from "../lib/retention-days";
+import { PricingOverrideSchema } from "./engine-pricing";
 
 /**
  * Every tunable default lives here, read from Worker vars once per `env`
@@ -14,7 +15,7 @@ export const LOCAL_BASE_URL = "http://localhost:8787";
 /** Composite engine: default decoded-pixel cap (8 MP: 3264×2448 fits, a 12 MP phone photo does not). */
 export const COMPOSITE_DEFAULT_MAX_INPUT_PIXELS = 8_000_000;
 
-export const ENGINE_NAMES = ["mock", "composite", "fashn"] as const;
+export const ENGINE_NAMES = ["mock", "composite", "fashn", "workers-ai"] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /**
@@ -59,6 +60,23 @@ export const ConfigSchema = z.object({
     .string()
     .default("")
     .describe("API key of the `fashn` engine; set it as a secret. Without it, generations on `fashn` fail `ENGINE_UNAVAILABLE`."),
+  WORKERS_AI_TIMEOUT_SECONDS: int(120, 5, 600).describe(
+    "`workers-ai` engine: how long one Workers AI call may take before it is abandoned and retried (then `ENGINE_UNAVAILABLE`), so a hung call never holds the queue consumer.",
+  ),
+  ENGINE_PRICING: z
+    .string()
+    .default("{}")
+    .transform((s, ctx) => {
+      try {
+        return PricingOverrideSchema.parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: "custom", message: "ENGINE_PRICING must be a JSON object overriding fields of the built-in pricing table" });
+        return z.NEVER;
+      }
+    })
+    .describe(
+      'Overrides of the upstream price table used to report each generation\'s engine cost (src/config/engine-pricing.ts: Workers AI tile prices per model, FASHN\'s USD per credit), merged field by field, e.g. `{"fashn":{"usdPerCredit":0.05}}` (docs/engines.md, Pricing).',
+    ),
   COMPOSITE_MAX_INPUT_PIXELS: int(COMPOSITE_DEFAULT_MAX_INPUT_PIXELS, 250_000, 60_000_000).describe(
     "Composite engine: the largest photo, in pixels, it decodes as is; larger ones are downscaled by the Images binding first. The 64 MiB decode budget applies whatever this says (docs/engines.md).",
   ),

@@ -6,11 +6,12 @@
  *   3. ENGINE_BY_CATEGORY[category] (JSON var, e.g. {"bottoms":"fashn"});
  *   4. ENGINE_DEFAULT (composite unless configured).
  */
-import { type AppConfig, ENGINE_NAMES, type EngineName } from "../config";
+import { type AppConfig, ENGINE_NAMES, type EngineName, resolveEnginePricing } from "../config";
 import { createCompositeEngine, imagesBindingShrinker } from "./composite";
 import { createFashnEngine, type FetchLike } from "./fashn";
 import { createMockEngine } from "./mock";
 import type { Engine, EngineInput } from "./types";
+import { type AiBinding, createWorkersAiEngine } from "./workers-ai";
 
 export type { EngineName };
 
@@ -43,12 +44,15 @@ export function selectEngineName(args: {
 export function createEngine(
   name: EngineName,
   deps: {
-    config: Pick<AppConfig, "FASHN_BASE_URL" | "FASHN_API_KEY" | "COMPOSITE_MAX_INPUT_PIXELS">;
+    config: Pick<AppConfig, "FASHN_BASE_URL" | "FASHN_API_KEY" | "COMPOSITE_MAX_INPUT_PIXELS" | "ENGINE_PRICING" | "WORKERS_AI_TIMEOUT_SECONDS">;
     fetch?: FetchLike;
     /** The Cloudflare Images binding, when bound: lets composite take photos above its decode cap. */
     images?: ImagesBinding;
+    /** The Workers AI binding (`env.AI`), when bound; tests inject a double here. */
+    ai?: AiBinding;
   },
 ): Engine {
+  const pricing = () => resolveEnginePricing(deps.config.ENGINE_PRICING);
   switch (name) {
     case "mock":
       return createMockEngine();
@@ -61,7 +65,16 @@ export function createEngine(
       return createFashnEngine({
         baseUrl: deps.config.FASHN_BASE_URL,
         apiKey: deps.config.FASHN_API_KEY,
+        price: pricing().fashn,
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      });
+    case "workers-ai":
+      return createWorkersAiEngine({
+        ai: deps.ai,
+        pricing: pricing().workersAi,
+        timeoutMs: deps.config.WORKERS_AI_TIMEOUT_SECONDS * 1000,
+        maxInputPixels: deps.config.COMPOSITE_MAX_INPUT_PIXELS,
+        ...(deps.images ? { shrink: imagesBindingShrinker(deps.images) } : {}),
       });
   }
 }

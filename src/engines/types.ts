@@ -25,6 +25,8 @@ export interface EngineInput {
   /** Product images in order; the first is the primary garment image. */
   productImages: Array<EngineImage & { classifications: Record<string, unknown> | null; role?: string | null }>;
   productTitle: string | null;
+  /** The product's description, when it has one (prompted engines describe the garment with it). */
+  productDescription?: string | null;
   category: TryOnCategory;
   mode: TryOnMode | null;
   seed: number | null;
@@ -65,7 +67,7 @@ export type EngineResult =
   | { kind: "retry"; message: string; retryAfterSeconds?: number };
 
 export interface Engine {
-  readonly name: "mock" | "composite" | "fashn";
+  readonly name: "mock" | "composite" | "fashn" | "workers-ai";
   run(input: EngineInput): Promise<EngineResult>;
   /** Best-effort cancel of a remote job (no-op for local engines). */
   cancel?(jobId: string): Promise<void>;

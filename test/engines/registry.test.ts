@@ -40,7 +40,7 @@ describe("engine selection is configuration", () => {
   });
 
   it("createEngine builds each engine by name", () => {
-    for (const name of ["mock", "composite", "fashn"] as const) {
+    for (const name of ["mock", "composite", "fashn", "workers-ai"] as const) {
       expect(createEngine(name, { config: cfg() }).name).toBe(name);
     }
   });

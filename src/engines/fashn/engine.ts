@@ -13,13 +13,14 @@
  * SDK's own retries/polling would hide both. The API key goes only to FASHN's API
  * origin (never to the CDN) and never into messages or logs.
  */
+import type { FashnPrice } from "../../config";
 import type { RuntimeErrorCode } from "../../errors";
 import { base64Decode, base64Encode } from "../../lib/base64";
 import { readLimited } from "../../lib/bounded-read";
 import { now as clockNow } from "../../lib/clock";
 import { tryReadImageHeader } from "../../lib/image-header";
 import { readRetryAfter } from "../../lib/retry-after";
-import type { Engine, EngineImage, EngineInput, EngineResult } from "../types";
+import type { Engine, EngineCost, EngineImage, EngineInput, EngineResult } from "../types";
 import { mapFashnRuntimeError } from "./errors";
 
 export const FASHN_MODEL_NAME = "tryon-v1.6";
@@ -36,6 +37,8 @@ export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 export interface FashnEngineOptions {
   baseUrl: string;
   apiKey: string;
+  /** USD per FASHN credit, with its source (src/config/engine-pricing.ts); without it no cost is reported. */
+  price?: FashnPrice;
   /** Injected for tests; defaults to the global fetch. */
   fetch?: FetchLike;
 }
@@ -75,6 +78,20 @@ export function parseRetryAfter(header: string | null, now = clockNow()): number
 export function fashnImageInput(img: EngineImage): string {
   if (img.url) return img.url;
   return `data:image/${img.format};base64,${base64Encode(img.bytes)}`;
+}
+
+/**
+ * What a finished FASHN job cost: the status answer's `creditsUsed` × the configured price per credit.
+ * FASHN omits it on some answers; tryon-v1.6 uses one credit per image, which is then assumed (and said).
+ */
+export function fashnCost(creditsUsed: unknown, price: FashnPrice): EngineCost {
+  const reported = typeof creditsUsed === "number" && Number.isFinite(creditsUsed) && creditsUsed >= 0;
+  const credits = reported ? creditsUsed : 1;
+  const how = reported ? `${credits} credits used` : "1 credit assumed (creditsUsed absent)";
+  return {
+    usdMicros: Math.round(credits * price.usdPerCredit * 1e6),
+    basis: `${FASHN_MODEL_NAME}: ${how} × $${price.usdPerCredit} per credit (price read ${price.readAt}: ${price.source})`,
+  };
 }
 
 function isTimeout(err: unknown): boolean {
@@ -177,7 +194,7 @@ export function createFashnEngine(opts: FashnEngineOptions): Engine {
     return { kind: "pending", jobId: id, pollAfterSeconds: fashnPollDelaySeconds(0, input.mode) };
   }
 
-  async function download(output: string): Promise<Outcome> {
+  async function download(output: string, cost: EngineCost | undefined): Promise<Outcome> {
     let bytes: Uint8Array;
     if (output.startsWith("data:")) {
       const comma = output.indexOf(",");
@@ -218,7 +235,7 @@ export function createFashnEngine(opts: FashnEngineOptions): Engine {
       return failed("GENERATION_FAILED", "FASHN returned a result that is not a readable JPEG or PNG image.");
     }
     const { format, width, height } = header;
-    return { kind: "completed", bytes, contentType: format === "png" ? "image/png" : "image/jpeg", format, width, height };
+    return { kind: "completed", bytes, contentType: format === "png" ? "image/png" : "image/jpeg", format, width, height, ...(cost ? { cost } : {}) };
   }
 
   async function poll(input: EngineInput, jobId: string): Promise<Outcome> {
@@ -231,7 +248,7 @@ export function createFashnEngine(opts: FashnEngineOptions): Engine {
     if (status === "completed") {
       const output = Array.isArray(body.output) ? body.output[0] : undefined;
       if (typeof output !== "string" || output === "") return failed("GENERATION_FAILED", "FASHN completed the job without an output image.");
-      return download(output);
+      return download(output, opts.price ? fashnCost(body.creditsUsed, opts.price) : undefined);
     }
     if (status === "failed") return runtimeFailure(body.error);
     // starting | in_queue | processing (and any status FASHN adds later): keep polling;

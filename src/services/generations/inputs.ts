@@ -62,6 +62,7 @@ export async function loadEngineInput(ctx: ServiceContext, row: GenerationRow, p
       person,
       productImages,
       productTitle: snapshot.title,
+      productDescription: snapshot.description,
       category: row.category ?? "auto",
       mode: row.mode,
       seed: row.seed,

@@ -1,7 +1,7 @@
 import type { EngineName } from "../../config";
 import type { ServiceContext } from "../../context";
 import { claimForPoll, claimForRun, type GenerationRow, recordEngineJob } from "../../db/repo/generations";
-import { createEngine as defaultCreateEngine, type Engine, type EngineResult } from "../../engines";
+import { type AiBinding, createEngine as defaultCreateEngine, type Engine, type EngineResult } from "../../engines";
 import type { RuntimeErrorCode } from "../../errors";
 import { describeError, log } from "../../lib/logger";
 import { type GenerationMessage, type GenerationMessageInput, GenerationMessageSchema, type QueueOutcome } from "../../queues";
@@ -24,7 +24,7 @@ export class PoisonMessageError extends Error {
 }
 
 export interface RunnerDeps {
-  createEngine?: (name: EngineName, opts: { config: ServiceContext["config"]; images?: ImagesBinding }) => Engine;
+  createEngine?: (name: EngineName, opts: { config: ServiceContext["config"]; images?: ImagesBinding; ai?: AiBinding }) => Engine;
 }
 
 /** Parses a queue body or throws PoisonMessageError. */
@@ -63,7 +63,9 @@ export async function processGenerationMessage(ctx: ServiceContext, body: unknow
   const create = deps.createEngine ?? defaultCreateEngine;
   let result: EngineResult;
   try {
-    result = await create(row.engine as EngineName, { config: ctx.config, images: ctx.env.IMAGES }).run(input.value);
+    // `env.AI` is optional at run time: a deployment whose wrangler.toml drops [ai] has none.
+    const ai: AiBinding | undefined = ctx.env.AI;
+    result = await create(row.engine as EngineName, { config: ctx.config, images: ctx.env.IMAGES, ai }).run(input.value);
   } catch (err) {
     // An engine should answer `retry` for transient trouble; a throw is treated the same way.
     log("warn", "engine threw; treating as transient", { generationId: row.id, engine: row.engine, error: describeError(err) });

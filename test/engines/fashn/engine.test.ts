@@ -252,3 +252,24 @@ describe("fashn engine: HTTP and network failures", () => {
     expect(parseRetryAfter(new Date(0).toUTCString())).toBe(0);
   });
 });
+
+describe("fashn engine: cost", () => {
+  it("a completed job reports creditsUsed × the configured price per credit (1 credit assumed when FASHN omits it)", async () => {
+    const result = await jpeg(makeRgba(96, 128, personPattern(96, 128)));
+    let credits: number | undefined = 2;
+    const up = fakeFashn({
+      status: () => json({ id: "job_1", status: "completed", output: [CDN], error: null, ...(credits === undefined ? {} : { creditsUsed: credits }) }),
+      cdn: () => new Response(result),
+    });
+    const price = { usdPerCredit: 0.075, source: "https://fashn.ai/pricing", readAt: "read in test" };
+    const engine = createFashnEngine({ baseUrl: BASE, apiKey: KEY, fetch: up.fetch, price });
+    const done = await engine.run(poll());
+    expect(done.kind === "completed" && done.cost).toEqual({ usdMicros: 150_000, basis: expect.stringContaining("2 credits used × $0.075") });
+    credits = undefined;
+    const assumed = await engine.run(poll());
+    expect(assumed.kind === "completed" && assumed.cost).toEqual({ usdMicros: 75_000, basis: expect.stringContaining("1 credit assumed") });
+    // Without a price (a caller that does not configure one), no cost is claimed.
+    const unpriced = await up.engine.run(poll());
+    expect(unpriced.kind === "completed" && "cost" in unpriced).toBe(false);
+  });
+});

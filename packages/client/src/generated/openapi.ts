@@ -1626,7 +1626,7 @@ export interface components {
              * @description Engine override; null lets configuration decide.
              * @enum {string|null}
              */
-            engine: "mock" | "composite" | "fashn" | null;
+            engine: "mock" | "composite" | "fashn" | "workers-ai" | null;
             rateLimitPerMinute: number | null;
             rateLimitBurst: number | null;
             spendCapPerDay: number | null;
@@ -1658,7 +1658,7 @@ export interface components {
         CreateAccount: {
             name: string;
             /** @enum {string|null} */
-            engine?: "mock" | "composite" | "fashn" | null;
+            engine?: "mock" | "composite" | "fashn" | "workers-ai" | null;
             rateLimitPerMinute?: number | null;
             rateLimitBurst?: number | null;
             spendCapPerDay?: number | null;
@@ -1675,7 +1675,7 @@ export interface components {
         UpdateAccount: {
             name?: string;
             /** @enum {string|null} */
-            engine?: "mock" | "composite" | "fashn" | null;
+            engine?: "mock" | "composite" | "fashn" | "workers-ai" | null;
             rateLimitPerMinute?: number | null;
             rateLimitBurst?: number | null;
             spendCapPerDay?: number | null;
