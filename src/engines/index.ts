@@ -1,2 +1,2 @@
-export { createEngine, selectEngineName } from "./registry";
+export { createEngine, isEngineName, selectEngineName, selectEngineNames } from "./registry";
 export type { Engine, EngineCost, EngineImage, EngineInput, EngineResult } from "./types";
