@@ -102,7 +102,18 @@ console.log("[start] demo account seeded");
 // (Workers AI has no local simulator) then answers "needs to be run remotely", which the
 // workers-ai engine turns into ENGINE_UNAVAILABLE. `npm start -- --remote` opts into remote bindings.
 const localArgs = rest.includes("--remote") ? [] : ["--local"];
-const devArgs = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--var", `PUBLIC_BASE_URL:${vars.get("PUBLIC_BASE_URL")}`, ...localArgs, ...persistArgs, ...rest];
+const devArgs = [
+  "dev",
+  "--port",
+  String(port),
+  "--ip",
+  "127.0.0.1",
+  "--var",
+  `PUBLIC_BASE_URL:${vars.get("PUBLIC_BASE_URL")}`,
+  ...localArgs,
+  ...persistArgs,
+  ...rest,
+];
 const child = spawn(process.execPath, [wranglerBin, ...devArgs], {
   cwd: root,
   stdio: ["inherit", "inherit", "inherit"],

@@ -20,6 +20,7 @@ import { accountRoutes } from "./routes/account";
 import { accountRoutes as adminAccountRoutes } from "./routes/admin/accounts";
 import { atRestKeyRoutes as adminAtRestKeyRoutes } from "./routes/admin/at-rest-key";
 import { creditRoutes as adminCreditRoutes } from "./routes/admin/credits";
+import { engineRoutes as adminEngineRoutes } from "./routes/admin/engines";
 import { keyRoutes as adminKeyRoutes } from "./routes/admin/keys";
 import { logoRoutes as adminLogoRoutes } from "./routes/admin/logo";
 import { maintenanceRoutes as adminMaintenanceRoutes } from "./routes/admin/maintenance";
@@ -80,6 +81,7 @@ export function createApp() {
   admin.route("/", adminLogoRoutes);
   admin.route("/", adminKeyRoutes);
   admin.route("/", adminCreditRoutes);
+  admin.route("/", adminEngineRoutes);
   admin.route("/", adminMaintenanceRoutes);
   admin.route("/", adminAtRestKeyRoutes);
   app.route(ADMIN_BASE, admin);

@@ -77,6 +77,17 @@ export const ConfigSchema = z.object({
     .describe(
       'Overrides of the upstream price table used to report each generation\'s engine cost (src/config/engine-pricing.ts: Workers AI tile prices per model, FASHN\'s USD per credit), merged field by field, e.g. `{"fashn":{"usdPerCredit":0.05}}` (docs/engines.md, Pricing).',
     ),
+  ENGINE_BREAKER_THRESHOLD: int(5, 1, 1000).describe(
+    "Consecutive outages of an engine (a call that answered transient trouble) that open its circuit breaker: the engine is then skipped fleet-wide for `ENGINE_BREAKER_COOLDOWN_SECONDS` (docs/engines.md).",
+  ),
+  ENGINE_BREAKER_COOLDOWN_SECONDS: int(60, 1, 86400).describe(
+    "How long an open engine breaker skips its engine before one probe call is let through; the probe's success closes it.",
+  ),
+  // What one credit sells for, for margin reporting only (nothing is charged in dollars here). The default is the
+  // list price of Drape's smallest credit pack as priced on 2026-11-01: USD 0.10 per credit; set it per deployment.
+  CREDIT_PRICE_USD_MICROS: int(100_000, 0, 1_000_000_000).describe(
+    "What one Drape credit sells for, in millionths of a US dollar (100000 = USD 0.10): the revenue side of the operator's cost and margin report (`GET /admin/v1/accounts/{id}/costs`).",
+  ),
   COMPOSITE_MAX_INPUT_PIXELS: int(COMPOSITE_DEFAULT_MAX_INPUT_PIXELS, 250_000, 60_000_000).describe(
     "Composite engine: the largest photo, in pixels, it decodes as is; larger ones are downscaled by the Images binding first. The 64 MiB decode budget applies whatever this says (docs/engines.md).",
   ),

@@ -14,17 +14,23 @@ export type QueueOutcome = { action: "ack"; note?: string } | { action: "retry";
  * Body of a `drape-generations` message. A `run` message (sent on acceptance
  * and by the lost-message sweep) asks for an engine run; a `poll` message
  * continues a remote job and carries the lease (`updated_at`) written when it
- * was enqueued, so only one delivery of it can advance the generation.
+ * was enqueued, so only one delivery of it can advance the generation. Both
+ * carry `hop`, the index of the engine they belong to in the generation's
+ * fallback list (absent = 0, the first engine): a message of a superseded
+ * engine never claims the generation.
  */
+const Hop = z.number().int().nonnegative().max(16).optional();
 export const GenerationMessageSchema = z.union([
   z.object({
     generationId: Id,
     accountId: Id,
+    hop: Hop,
     poll: z.undefined().optional(),
   }),
   z.object({
     generationId: Id,
     accountId: Id,
+    hop: Hop,
     poll: z.object({
       jobId: z.string().min(1).max(256),
       lease: z.number().int().nonnegative(),

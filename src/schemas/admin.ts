@@ -1,7 +1,25 @@
 import { z } from "@hono/zod-openapi";
 import { ENGINE_NAMES } from "../config";
 import { MODES } from "../lib/modes";
+import { TRY_ON_CATEGORIES } from "../lib/try-on-options";
 import { IsoDate, KeepForDaysSchema, paginated } from "./common";
+
+/** The most engines one fallback list may name. */
+export const MAX_ENGINE_LIST = 4;
+const EngineList = z
+  .array(z.enum(ENGINE_NAMES))
+  .min(1)
+  .max(MAX_ENGINE_LIST)
+  .refine((list) => new Set(list).size === list.length, "engines must not repeat")
+  .openapi({
+    description: `Ordered engines (1–${MAX_ENGINE_LIST}, distinct): the first runs; each next one takes over when the one before stays unavailable (docs/engines.md).`,
+    example: ["fashn", "composite"],
+  });
+const EngineCategory = z.enum(TRY_ON_CATEGORIES);
+const EnginesByCategory = z.partialRecord(EngineCategory, EngineList).openapi({
+  description: "Per product category, an ordered engine list that beats `engines` for try-ons of that category.",
+  example: { bottoms: ["fashn", "composite"] },
+});
 
 const RateLimit = z.number().int().min(1).max(100000);
 const Burst = z.number().int().min(1).max(100000);
@@ -20,7 +38,12 @@ export const AccountSchema = z
     id: z.string().openapi({ example: "acc_0Abc…" }),
     name: z.string(),
     status: z.enum(["active", "disabled"]),
-    engine: z.enum(ENGINE_NAMES).nullable().openapi({ description: "Engine override; null lets configuration decide." }),
+    engine: z.enum(ENGINE_NAMES).nullable().openapi({ description: "First engine of `engines`; null lets configuration decide." }),
+    engines: z.array(z.enum(ENGINE_NAMES)).nullable().openapi({ description: "Ordered engine list (fallback order); null lets configuration decide." }),
+    enginesByCategory: z
+      .partialRecord(EngineCategory, z.array(z.enum(ENGINE_NAMES)))
+      .nullable()
+      .openapi({ description: "Per product category, an ordered engine list that beats `engines`; null: none." }),
     rateLimitPerMinute: z.number().int().nullable(),
     rateLimitBurst: z.number().int().nullable(),
     spendCapPerDay: z.number().int().nullable(),
@@ -34,7 +57,13 @@ export const AccountSchema = z
 export const CreateAccountBody = z
   .object({
     name: z.string().trim().min(1).max(200),
-    engine: z.enum(ENGINE_NAMES).nullable().optional(),
+    engine: z
+      .enum(ENGINE_NAMES)
+      .nullable()
+      .optional()
+      .openapi({ description: "Shorthand of a one-item `engines` list; null clears the list. Send `engine` or `engines`, not both." }),
+    engines: EngineList.nullable().optional(),
+    enginesByCategory: EnginesByCategory.nullable().optional(),
     rateLimitPerMinute: RateLimit.nullable().optional(),
     rateLimitBurst: Burst.nullable().optional(),
     spendCapPerDay: z.number().int().min(0).nullable().optional(),

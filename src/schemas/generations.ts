@@ -9,6 +9,19 @@ import { GENERATION_STATUSES } from "./generation-status";
  * these as `string | undefined`): no `resultImageUrl` unless COMPLETED with a stored result,
  * no `errorCode`/`errorMessage`/`retryable` unless FAILED, no `externalUserId` unless one was given.
  */
+/** One engine's part in a generation, as the API shows it (its upstream cost is the operator's business, not shown here). */
+export const EngineAttemptSchema = z
+  .object({
+    engine: z.string().openapi({ example: "fashn" }),
+    outcome: z.enum(["completed", "failed", "unavailable", "skipped"]).openapi({
+      description:
+        "`completed`: it produced the result; `failed`: it answered a typed failure (the generation's); `unavailable`: it stayed down after its retries, the next engine took over; `skipped`: its circuit breaker was open, it was not called.",
+    }),
+    code: ErrorCodeSchema.optional().openapi({ description: "For `failed` and `unavailable`: the error code it answered." }),
+    durationMs: z.number().int().openapi({ description: "Milliseconds spent on this engine, its retries and polls included (0 when skipped)." }),
+  })
+  .openapi("EngineAttempt");
+
 export const GenerationSchema = z
   .object({
     generationId: z.string().openapi({ example: "gen_0Abc…" }),
@@ -24,7 +37,11 @@ export const GenerationSchema = z
     errorCode: ErrorCodeSchema.optional().openapi({ description: "FAILED only: the typed failure." }),
     errorMessage: z.string().optional().openapi({ description: "FAILED only: what went wrong, for people." }),
     retryable: z.boolean().optional().openapi({ description: "FAILED only: whether the same request may succeed if sent again." }),
-    engine: z.string().optional(),
+    engine: z.string().optional().openapi({ description: "The engine running the generation, or once finished the engine that produced its answer." }),
+    engineAttempts: z.array(EngineAttemptSchema).optional().openapi({
+      description:
+        "The engines tried, in order, once at least one answered: more than one when an engine was unavailable and the next one of the account's list took over (docs/engines.md).",
+    }),
     createdAt: IsoDate,
     updatedAt: IsoDate,
     completedAt: IsoDate.optional().openapi({ description: "When it reached COMPLETED or FAILED." }),

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { EngineBreakerSchema } from "./engines";
 import { ErrorCodeSchema } from "./errors";
 
 export const CatalogEntrySchema = z
@@ -22,4 +23,10 @@ export const ErrorCodeParamSchema = z.object({
     .openapi({ param: { name: "code", in: "path" }, example: "VALIDATION_FAILED", description: "An error code (case-insensitive)." }),
 });
 
-export const HealthSchema = z.object({ status: z.literal("ok"), time: z.string() }).openapi("Health");
+export const HealthSchema = z
+  .object({
+    status: z.literal("ok"),
+    time: z.string(),
+    engines: z.array(EngineBreakerSchema).optional().openapi({ description: "`?deep=1` only: every engine's circuit breaker." }),
+  })
+  .openapi("Health");

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type AppConfig, getConfig } from "../../src/config/config";
-import { createEngine, isMockTitle, selectEngineName } from "../../src/engines/registry";
+import { createEngine, isMockTitle, selectEngineName, selectEngineNames } from "../../src/engines/registry";
 import { engineInput } from "../helpers/engine-images";
 
 const cfg = (over: Partial<AppConfig> = {}): AppConfig => ({ ...getConfig(env), ...over });
@@ -37,6 +37,22 @@ describe("engine selection is configuration", () => {
     for (const title of ["mockingbird tee", "not mock", null, ""]) {
       expect(isMockTitle(title)).toBe(false);
     }
+  });
+
+  it("ordered lists: test mode and mock titles → [mock]; account-by-category, then account, then ENGINE_BY_CATEGORY, then ENGINE_DEFAULT", () => {
+    const config = cfg({ ENGINE_BY_CATEGORY: { bottoms: "fashn" } });
+    const base = { config, accountEngine: null, productTitle: "Tee" };
+    const lists = { accountEngines: ["fashn", "composite"], accountEnginesByCategory: { tops: ["composite", "fashn"] } };
+    expect(selectEngineNames({ ...base, ...lists, category: "tops", livemode: false })).toEqual(["mock"]);
+    expect(selectEngineNames({ ...base, ...lists, category: "tops", productTitle: "mock:retry" })).toEqual(["mock"]);
+    expect(selectEngineNames({ ...base, ...lists, category: "tops" })).toEqual(["composite", "fashn"]);
+    expect(selectEngineNames({ ...base, ...lists, category: "bottoms" })).toEqual(["fashn", "composite"]);
+    expect(selectEngineNames({ ...base, category: "bottoms" })).toEqual(["fashn"]);
+    expect(selectEngineNames({ ...base, category: "tops" })).toEqual(["composite"]);
+    // The single override is a one-item list; stored names this deployment does not know are dropped, repeats too.
+    expect(selectEngineNames({ ...base, accountEngine: "fashn", category: "tops" })).toEqual(["fashn"]);
+    expect(selectEngineNames({ ...base, accountEngines: ["dall-e", "fashn", "fashn", "mock"], category: "tops" })).toEqual(["fashn", "mock"]);
+    expect(selectEngineNames({ ...base, accountEngines: ["dall-e"], category: "bottoms" })).toEqual(["fashn"]);
   });
 
   it("createEngine builds each engine by name", () => {

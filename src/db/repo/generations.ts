@@ -1,9 +1,9 @@
 import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
-import { type GenerationStatus, generations, images, products } from "../schema";
+import { type EngineAttempt, type GenerationStatus, generations, images, products } from "../schema";
 
-export type { GenerationCompat } from "../schema";
+export type { EngineAttempt, GenerationCompat } from "../schema";
 export type GenerationRow = typeof generations.$inferSelect;
 export type NewGenerationRow = typeof generations.$inferInsert;
 /** A statement that can join a `db.batch` (one D1 round trip, one transaction). */
@@ -107,19 +107,22 @@ export async function withdrawPendingGeneration(db: Db, accountId: string, id: s
  * transient failure or a crashed consumer), never by a duplicate of the same
  * attempt. Returns undefined when someone else owns it or it is terminal.
  */
-export async function claimForRun(db: Db, accountId: string, id: string, deliveryAttempt: number, now: number): Promise<GenerationRow | undefined> {
+export async function claimForRun(db: Db, accountId: string, id: string, deliveryAttempt: number, now: number, hop = 0): Promise<GenerationRow | undefined> {
   const [row] = await db
     .update(generations)
     .set({
       status: "PROCESSING",
       attempts: sql`max(${generations.attempts} + 1, ${deliveryAttempt})`,
       startedAt: sql`coalesce(${generations.startedAt}, ${now})`,
+      engineStartedAt: sql`coalesce(${generations.engineStartedAt}, ${now})`,
       updatedAt: now,
     })
     .where(
       and(
         eq(generations.accountId, accountId),
         eq(generations.id, id),
+        // A message of a superseded engine (an earlier hop of the fallback list) never claims.
+        eq(generations.engineHop, hop),
         or(
           eq(generations.status, "PENDING"),
           and(eq(generations.status, "PROCESSING"), isNull(generations.engineJobId), lt(generations.attempts, deliveryAttempt)),
@@ -136,7 +139,15 @@ export async function claimForRun(db: Db, accountId: string, id: string, deliver
  * lease); the claim moves `updated_at` forward, so a duplicate of the same poll
  * message can never match again.
  */
-export async function claimForPoll(db: Db, accountId: string, id: string, jobId: string, lease: number, now: number): Promise<GenerationRow | undefined> {
+export async function claimForPoll(
+  db: Db,
+  accountId: string,
+  id: string,
+  jobId: string,
+  lease: number,
+  now: number,
+  hop = 0,
+): Promise<GenerationRow | undefined> {
   const [row] = await db
     .update(generations)
     .set({ updatedAt: Math.max(now, lease + 1) })
@@ -145,6 +156,7 @@ export async function claimForPoll(db: Db, accountId: string, id: string, jobId:
         eq(generations.accountId, accountId),
         eq(generations.id, id),
         eq(generations.status, "PROCESSING"),
+        eq(generations.engineHop, hop),
         eq(generations.engineJobId, jobId),
         eq(generations.updatedAt, lease),
       ),
@@ -168,10 +180,31 @@ export async function recordEngineJob(db: Db, accountId: string, id: string, job
   return row?.updatedAt;
 }
 
+/**
+ * Hands a PROCESSING generation from the engine at `fromHop` to the next one of its list
+ * (compare-and-set on the hop: of two consumers that both saw the engine give up, one moves it).
+ * The new engine starts afresh: no upstream job, no attempts counted.
+ */
+export async function switchEngine(
+  db: Db,
+  accountId: string,
+  id: string,
+  fromHop: number,
+  next: { engine: string; engineAttempts: EngineAttempt[]; costUsdMicros: number | null; updatedAt: number },
+): Promise<GenerationRow | undefined> {
+  const [row] = await db
+    .update(generations)
+    .set({ ...next, engineHop: fromHop + 1, engineJobId: null, attempts: 0, engineStartedAt: null })
+    .where(and(eq(generations.accountId, accountId), eq(generations.id, id), eq(generations.status, "PROCESSING"), eq(generations.engineHop, fromHop)))
+    .returning();
+  return row;
+}
+
 export type TerminalPatch = Pick<
   NewGenerationRow,
   "errorCode" | "errorMessage" | "retryable" | "resultImageId" | "resultR2Key" | "resultExpiresAt" | "completedAt" | "durationMs"
-> & { status: "COMPLETED" | "FAILED"; updatedAt: number };
+> &
+  Partial<Pick<NewGenerationRow, "engineAttempts" | "costUsdMicros">> & { status: "COMPLETED" | "FAILED"; updatedAt: number };
 
 /**
  * The one terminal transition: succeeds (returns the row) only if the
@@ -184,11 +217,20 @@ export async function finishGeneration(
   id: string,
   from: readonly GenerationStatus[],
   patch: TerminalPatch,
+  /** When set, only the engine at this hop of the fallback list may finish it (a superseded engine's late answer is dropped). */
+  hop?: number,
 ): Promise<GenerationRow | undefined> {
   const [row] = await db
     .update(generations)
     .set(patch)
-    .where(and(eq(generations.accountId, accountId), eq(generations.id, id), inArray(generations.status, [...from])))
+    .where(
+      and(
+        eq(generations.accountId, accountId),
+        eq(generations.id, id),
+        inArray(generations.status, [...from]),
+        hop === undefined ? undefined : eq(generations.engineHop, hop),
+      ),
+    )
     .returning();
   return row;
 }
@@ -267,9 +309,15 @@ export async function findStalledPolls(
   before: number,
   now: number,
   limit: number,
-): Promise<Array<Pick<GenerationRow, "id" | "accountId" | "updatedAt"> & { engineJobId: string }>> {
+): Promise<Array<Pick<GenerationRow, "id" | "accountId" | "updatedAt" | "engineHop"> & { engineJobId: string }>> {
   const rows = await db
-    .select({ id: generations.id, accountId: generations.accountId, updatedAt: generations.updatedAt, engineJobId: generations.engineJobId })
+    .select({
+      id: generations.id,
+      accountId: generations.accountId,
+      updatedAt: generations.updatedAt,
+      engineJobId: generations.engineJobId,
+      engineHop: generations.engineHop,
+    })
     .from(generations)
     .where(and(eq(generations.status, "PROCESSING"), isNotNull(generations.engineJobId), lt(generations.updatedAt, before), gte(generations.deadlineAt, now)))
     .limit(limit)
@@ -288,6 +336,51 @@ export async function takeOverStalledPoll(db: Db, accountId: string, id: string,
         eq(generations.id, id),
         eq(generations.status, "PROCESSING"),
         isNotNull(generations.engineJobId),
+        eq(generations.updatedAt, seen),
+      ),
+    )
+    .returning({ id: generations.id });
+  return rows.length > 0;
+}
+
+/**
+ * PROCESSING generations handed to a fallback engine whose run message never
+ * claimed them (it was lost, or its send failed): no upstream job, the new
+ * engine never started, and `updated_at` has not moved for a while.
+ */
+export async function findStaleHandOvers(
+  db: Db,
+  before: number,
+  now: number,
+  limit: number,
+): Promise<Pick<GenerationRow, "id" | "accountId" | "updatedAt" | "engineHop">[]> {
+  return db
+    .select({ id: generations.id, accountId: generations.accountId, updatedAt: generations.updatedAt, engineHop: generations.engineHop })
+    .from(generations)
+    .where(
+      and(
+        eq(generations.status, "PROCESSING"),
+        isNull(generations.engineJobId),
+        isNull(generations.engineStartedAt),
+        lt(generations.updatedAt, before),
+        gte(generations.deadlineAt, now),
+      ),
+    )
+    .limit(limit)
+    .all();
+}
+
+/** Moves a stale hand-over's `updated_at` (compare-and-set) so only one sweep re-sends its run message per window. */
+export async function touchStaleHandOver(db: Db, accountId: string, id: string, seen: number, now: number): Promise<boolean> {
+  const rows = await db
+    .update(generations)
+    .set({ updatedAt: now })
+    .where(
+      and(
+        eq(generations.accountId, accountId),
+        eq(generations.id, id),
+        eq(generations.status, "PROCESSING"),
+        isNull(generations.engineStartedAt),
         eq(generations.updatedAt, seen),
       ),
     )
@@ -346,4 +439,37 @@ export async function countErrorCodes(db: Db, accountId: string, since: number):
     .orderBy(desc(n), generations.errorCode)
     .all();
   return rows.flatMap((r) => (r.code === null ? [] : [{ code: r.code, n: r.n }]));
+}
+
+/**
+ * Per UTC day (created_at / dayMs) of one account in [from, to): terminal generations, how many
+ * were charged (their credit committed), and the upstream cost the engines reported.
+ */
+export async function costsByDay(
+  db: Db,
+  accountId: string,
+  from: number,
+  to: number,
+  dayMs: number,
+): Promise<Array<{ day: number; generations: number; charged: number; costUsdMicros: number }>> {
+  const day = sql<number>`cast(${generations.createdAt} / ${dayMs} as integer)`;
+  return db
+    .select({
+      day,
+      generations: sql<number>`count(*)`,
+      charged: sql<number>`sum(case when ${generations.creditState} = 'committed' then 1 else 0 end)`,
+      costUsdMicros: sql<number>`coalesce(sum(${generations.costUsdMicros}), 0)`,
+    })
+    .from(generations)
+    .where(
+      and(
+        eq(generations.accountId, accountId),
+        gte(generations.createdAt, from),
+        lt(generations.createdAt, to),
+        inArray(generations.status, ["COMPLETED", "FAILED"]),
+      ),
+    )
+    .groupBy(day)
+    .orderBy(day)
+    .all();
 }

@@ -10,6 +10,10 @@ export const accounts = sqliteTable("accounts", {
     .default("active"),
   /** Per-account engine override (mock | composite | fashn); null = configuration decides. */
   engine: text("engine"),
+  /** Ordered engine list (fallback order, docs/engines.md); null = `engine` alone, or configuration. The first item mirrors `engine`. */
+  engines: text("engines", { mode: "json" }).$type<string[]>(),
+  /** Per product category, an ordered engine list that beats `engines` (e.g. {"bottoms":["fashn","composite"]}); null = none. */
+  enginesByCategory: text("engines_by_category", { mode: "json" }).$type<Record<string, string[]>>(),
   /** Per-account default rate limit (requests/minute) for its keys; null = configuration default. */
   rateLimitPerMinute: integer("rate_limit_per_minute"),
   rateLimitBurst: integer("rate_limit_burst"),

@@ -17,6 +17,15 @@ export interface GenerationCompat {
   returnBase64: boolean;
 }
 
+/** One engine's part in a generation: what it answered, how long it took, what it cost upstream. */
+export interface EngineAttempt {
+  engine: string;
+  outcome: "completed" | "failed" | "unavailable" | "skipped";
+  code?: string;
+  durationMs: number;
+  costUsdMicros?: number;
+}
+
 export const generations = sqliteTable(
   "generations",
   {
@@ -29,7 +38,18 @@ export const generations = sqliteTable(
     productSnapshot: text("product_snapshot").notNull(),
     personImageId: text("person_image_id").notNull(),
     externalUserId: text("external_user_id"),
+    /** The engine running the generation now, and once it is terminal the one that answered last (the result's, when COMPLETED). */
     engine: text("engine").notNull(),
+    /** The ordered engine list chosen at acceptance (fallback order); null = `engine` alone. */
+    engines: text("engines", { mode: "json" }).$type<string[]>(),
+    /** Index in `engines` of the engine running now; queue messages carry it so a superseded engine's message cannot claim the row. */
+    engineHop: integer("engine_hop").notNull().default(0),
+    /** When the current engine was first claimed (the attempt's duration counts from here, retries and polls included). */
+    engineStartedAt: integer("engine_started_at"),
+    /** One entry per engine that was tried or skipped, in order (docs/engines.md, Routing and fallback). */
+    engineAttempts: text("engine_attempts", { mode: "json" }).$type<EngineAttempt[]>(),
+    /** What the engines reported this generation cost upstream, summed over attempts, in millionths of a US dollar. */
+    costUsdMicros: integer("cost_usd_micros"),
     category: text("category").$type<TryOnCategory>(),
     mode: text("mode").$type<TryOnMode>(),
     seed: integer("seed"),

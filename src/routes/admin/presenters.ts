@@ -11,6 +11,8 @@ export function presentAccount(a: Account): z.infer<typeof AccountSchema> {
     name: a.name,
     status: a.status,
     engine: (a.engine as z.infer<typeof AccountSchema>["engine"]) ?? null,
+    engines: (a.engines as z.infer<typeof AccountSchema>["engines"]) ?? (a.engine ? [a.engine as NonNullable<z.infer<typeof AccountSchema>["engine"]>] : null),
+    enginesByCategory: (a.enginesByCategory as z.infer<typeof AccountSchema>["enginesByCategory"]) ?? null,
     rateLimitPerMinute: a.rateLimitPerMinute,
     rateLimitBurst: a.rateLimitBurst,
     spendCapPerDay: a.spendCapPerDay,

@@ -15,20 +15,54 @@ export type ApiKeyRecord = repo.ApiKeyRow;
 export interface CreateAccountInput {
   name: string;
   engine?: string | null;
+  /** Ordered engine list; `engine: "x"` is shorthand for `engines: ["x"]`, `engine: null` clears the list. */
+  engines?: string[] | null;
+  enginesByCategory?: Partial<Record<string, string[]>> | null;
   rateLimitPerMinute?: number | null;
   rateLimitBurst?: number | null;
   spendCapPerDay?: number | null;
   retentionDays?: KeepForDays;
 }
 
+/**
+ * The stored form of an engine choice: `engines` wins; `engine` is its one-item shorthand. The
+ * `engine` column mirrors the list's first item. Undefined fields are left as they are.
+ */
+function engineColumns(
+  input: Pick<CreateAccountInput, "engine" | "engines" | "enginesByCategory">,
+): Partial<Pick<Account, "engine" | "engines" | "enginesByCategory">> {
+  if (input.engine !== undefined && input.engines !== undefined) {
+    const same = input.engines === null ? input.engine === null : input.engines.length === 1 && input.engines[0] === input.engine;
+    if (!same) {
+      throw new ApiError("VALIDATION_FAILED", "Send `engine` (one engine) or `engines` (an ordered list), not both.", {
+        details: [{ path: "engine", message: "conflicts with engines" }],
+      });
+    }
+  }
+  const out: Partial<Pick<Account, "engine" | "engines" | "enginesByCategory">> = {};
+  const list = input.engines !== undefined ? input.engines : input.engine === undefined ? undefined : input.engine === null ? null : [input.engine];
+  if (list !== undefined) {
+    out.engines = list;
+    out.engine = list?.[0] ?? null;
+  }
+  if (input.enginesByCategory !== undefined) {
+    const entries = Object.entries(input.enginesByCategory ?? {}).flatMap(([k, v]) => (v ? [[k, v] as const] : []));
+    out.enginesByCategory = entries.length > 0 ? Object.fromEntries(entries) : null;
+  }
+  return out;
+}
+
 /** Operator verb: a new active account with no keys and no credits. */
 export async function createAccount(ctx: ServiceContext, input: CreateAccountInput): Promise<Account> {
   const now = ctx.now();
+  const engines = engineColumns(input);
   return repo.insertAccount(ctx.db, {
     id: newId("account", now),
     name: input.name,
     status: "active",
-    engine: input.engine ?? null,
+    engine: engines.engine ?? null,
+    engines: engines.engines ?? null,
+    enginesByCategory: engines.enginesByCategory ?? null,
     rateLimitPerMinute: input.rateLimitPerMinute ?? null,
     rateLimitBurst: input.rateLimitBurst ?? null,
     spendCapPerDay: input.spendCapPerDay ?? null,
@@ -111,7 +145,9 @@ export async function updateAccount(ctx: ServiceContext, accountId: string, patc
     retentionDays: patch.retentionDays,
   };
   const mirroredSet = Object.values(mirrored).some((v) => v !== undefined) ? { ...mirrored, updatedAt } : {};
-  const row = await repo.updateAccountAndTwin(ctx.db, accountId, { ...patch, updatedAt }, testAccountIdOf(accountId), mirroredSet);
+  const { engine: _engine, engines: _engines, enginesByCategory: _byCategory, ...rest } = patch;
+  const set = { ...rest, ...engineColumns(patch), updatedAt };
+  const row = await repo.updateAccountAndTwin(ctx.db, accountId, set, testAccountIdOf(accountId), mirroredSet);
   if (!row) throw new ApiError("ACCOUNT_NOT_FOUND", `No account ${accountId}.`);
   evictAccountFromAuthCache(accountId);
   evictAccountFromAuthCache(testAccountIdOf(accountId));

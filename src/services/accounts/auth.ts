@@ -18,6 +18,9 @@ export interface AuthContext {
   keySpendCap: number | null;
   accountSpendCapPerDay: number | null;
   engineOverride: string | null;
+  /** The account's ordered engine list and per-category lists (null in test mode: test generations run mock). */
+  engines?: string[] | null;
+  enginesByCategory?: Record<string, string[]> | null;
   retentionDays: number;
 }
 
@@ -85,6 +88,8 @@ async function lookup(ctx: ServiceContext, hash: string, now: number): Promise<{
     keySpendCap: livemode ? row.key.spendCap : null,
     accountSpendCapPerDay: livemode ? row.account.spendCapPerDay : null,
     engineOverride: livemode ? row.account.engine : "mock",
+    engines: livemode ? row.account.engines : null,
+    enginesByCategory: livemode ? row.account.enginesByCategory : null,
     retentionDays: row.account.retentionDays,
   };
   return { auth, keyExpiresAt: row.key.expiresAt };

@@ -1,6 +1,6 @@
 import type { EngineName } from "../../config";
 import type { ServiceContext } from "../../context";
-import { finishGeneration, type GenerationRow, markEventEmitted, setCreditState, type TerminalPatch } from "../../db/repo/generations";
+import { type EngineAttempt, finishGeneration, type GenerationRow, markEventEmitted, setCreditState, type TerminalPatch } from "../../db/repo/generations";
 import type { GenerationStatus } from "../../db/schema/generations";
 import { createEngine } from "../../engines";
 import { isRetryable, type RuntimeErrorCode } from "../../errors";
@@ -24,6 +24,14 @@ export interface FailureInput {
   message: string;
 }
 
+/** What the runner adds to a terminal transition: the engine attempts and their summed cost, and the hop that may finish. */
+export interface EngineRecord {
+  engineAttempts: EngineAttempt[];
+  costUsdMicros: number | null;
+  /** Only the engine at this hop of the fallback list may finish the generation. */
+  hop: number;
+}
+
 /** FAILED with a typed runtime code, from any of `from`. Returns the row if this call made the transition. */
 export async function failGeneration(
   ctx: ServiceContext,
@@ -31,17 +39,26 @@ export async function failGeneration(
   id: string,
   from: readonly GenerationStatus[],
   failure: FailureInput,
+  engines?: EngineRecord,
 ): Promise<GenerationRow | undefined> {
   const now = ctx.now();
-  const row = await finishGeneration(ctx.db, accountId, id, from, {
-    status: "FAILED",
-    errorCode: failure.code,
-    errorMessage: failure.message.slice(0, MAX_MESSAGE),
-    retryable: isRetryable(failure.code),
-    completedAt: now,
-    updatedAt: now,
-    durationMs: null,
-  } satisfies TerminalPatch);
+  const row = await finishGeneration(
+    ctx.db,
+    accountId,
+    id,
+    from,
+    {
+      status: "FAILED",
+      errorCode: failure.code,
+      errorMessage: failure.message.slice(0, MAX_MESSAGE),
+      retryable: isRetryable(failure.code),
+      completedAt: now,
+      updatedAt: now,
+      durationMs: null,
+      ...(engines ? { engineAttempts: engines.engineAttempts, costUsdMicros: engines.costUsdMicros } : {}),
+    } satisfies TerminalPatch,
+    engines?.hop,
+  );
   if (!row) return undefined;
   log("info", "generation failed", { requestId: ctx.requestId, generationId: id, accountId, errorCode: failure.code });
   await settleGeneration(ctx, row);
@@ -61,21 +78,30 @@ export async function completeGeneration(
   id: string,
   result: CompletionInput,
   createdAt: number,
+  engines?: EngineRecord,
 ): Promise<GenerationRow | undefined> {
   const now = ctx.now();
-  const row = await finishGeneration(ctx.db, accountId, id, ["PROCESSING"], {
-    status: "COMPLETED",
-    resultImageId: result.resultImageId,
-    resultR2Key: result.resultR2Key,
-    resultExpiresAt: result.resultExpiresAt,
-    errorCode: null,
-    errorMessage: null,
-    retryable: null,
-    completedAt: now,
-    updatedAt: now,
-    // End-to-end: what the integrator waited, from acceptance to the result.
-    durationMs: Math.max(0, now - createdAt),
-  } satisfies TerminalPatch);
+  const row = await finishGeneration(
+    ctx.db,
+    accountId,
+    id,
+    ["PROCESSING"],
+    {
+      status: "COMPLETED",
+      resultImageId: result.resultImageId,
+      resultR2Key: result.resultR2Key,
+      resultExpiresAt: result.resultExpiresAt,
+      errorCode: null,
+      errorMessage: null,
+      retryable: null,
+      completedAt: now,
+      updatedAt: now,
+      // End-to-end: what the integrator waited, from acceptance to the result.
+      durationMs: Math.max(0, now - createdAt),
+      ...(engines ? { engineAttempts: engines.engineAttempts, costUsdMicros: engines.costUsdMicros } : {}),
+    } satisfies TerminalPatch,
+    engines?.hop,
+  );
   if (!row) return undefined;
   log("info", "generation completed", { requestId: ctx.requestId, generationId: id, accountId, durationMs: row.durationMs });
   await settleGeneration(ctx, row);

@@ -1,5 +1,14 @@
 import type { ServiceContext } from "../../context";
-import { findOverdue, findStalePending, findStalledPolls, findUnemitted, takeOverStalledPoll, touchStalePending } from "../../db/repo/generations";
+import {
+  findOverdue,
+  findStaleHandOvers,
+  findStalePending,
+  findStalledPolls,
+  findUnemitted,
+  takeOverStalledPoll,
+  touchStaleHandOver,
+  touchStalePending,
+} from "../../db/repo/generations";
 import { MINUTE } from "../../lib/time";
 import type { GenerationMessageInput } from "../../queues";
 import { cancelRemoteJob, failGeneration, settleGeneration } from "./lifecycle";
@@ -48,11 +57,25 @@ export async function recoverLostMessages(ctx: ServiceContext, now: number): Pro
   let repolled = 0;
   for (const g of stalled) {
     if (!(await takeOverStalledPoll(ctx.db, g.accountId, g.id, g.updatedAt, now))) continue;
-    const body: GenerationMessageInput = { generationId: g.id, accountId: g.accountId, poll: { jobId: g.engineJobId, lease: now, count: 1, failures: 0 } };
+    const body: GenerationMessageInput = {
+      generationId: g.id,
+      accountId: g.accountId,
+      hop: g.engineHop,
+      poll: { jobId: g.engineJobId, lease: now, count: 1, failures: 0 },
+    };
     await ctx.env.GENERATIONS_QUEUE.send(body);
     repolled++;
   }
-  return { found: stale.length, requeued, stalledPolls: stalled.length, repolled };
+  // Generations handed to a fallback engine whose run message was lost: a fresh run message for that hop.
+  const handOvers = await findStaleHandOvers(ctx.db, now - LOST_MESSAGE_AFTER_MS, now, SWEEP_BATCH);
+  let handedOver = 0;
+  for (const g of handOvers) {
+    if (!(await touchStaleHandOver(ctx.db, g.accountId, g.id, g.updatedAt, now))) continue;
+    const body: GenerationMessageInput = { generationId: g.id, accountId: g.accountId, hop: g.engineHop };
+    await ctx.env.GENERATIONS_QUEUE.send(body);
+    handedOver++;
+  }
+  return { found: stale.length, requeued, stalledPolls: stalled.length, repolled, staleHandOvers: handOvers.length, handedOver };
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   withdrawPendingGeneration,
 } from "../../db/repo/generations";
 import type { StoredResponse } from "../../durable/account-gate";
-import { selectEngineName } from "../../engines";
+import { selectEngineNames } from "../../engines";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
 import type { ImageInfo } from "../../lib/image-intake";
@@ -117,13 +117,16 @@ export async function createTryOn(
   const person = await resolvePerson(ctx, auth.accountId, req, files, refs.image, now);
 
   const productTitle = plan.kind === "reference" ? plan.product.title : plan.title;
-  const engine: EngineName = selectEngineName({
+  const engines: EngineName[] = selectEngineNames({
     config: ctx.config,
     accountEngine: auth.engineOverride,
+    accountEngines: auth.engines ?? null,
+    accountEnginesByCategory: auth.enginesByCategory ?? null,
     category: req.category,
     productTitle,
     livemode: auth.livemode,
   });
+  const engine: EngineName = engines[0] ?? ctx.config.ENGINE_DEFAULT;
   // An uploaded photo keeps the window it was uploaded with, unless the try-on chooses one.
   const keepForDays: KeepForDays =
     req.keepForDays ??
@@ -178,6 +181,7 @@ export async function createTryOn(
       personImageId: personImage.id,
       externalUserId,
       engine,
+      engines: engines.length > 1 ? engines : null,
       category: req.category,
       mode: req.mode,
       seed: req.seed,

@@ -36,6 +36,14 @@ export async function presentGeneration(ctx: ServiceContext, row: GenerationRow)
     view.errorMessage = row.errorMessage ?? "The generation failed.";
     if (row.retryable !== null) view.retryable = row.retryable;
   }
+  if (row.engineAttempts && row.engineAttempts.length > 0) {
+    view.engineAttempts = row.engineAttempts.map((a) => ({
+      engine: a.engine,
+      outcome: a.outcome,
+      ...(a.code === undefined ? {} : { code: a.code as ErrorCode }),
+      durationMs: a.durationMs,
+    }));
+  }
   if (row.completedAt !== null) view.completedAt = toIso(row.completedAt);
   return view;
 }

@@ -8,7 +8,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: answers without touching storage */
+        /**
+         * Liveness: answers without touching storage
+         * @description `?deep=1` adds each engine's circuit breaker (`engines`: closed, open or half-open), read from the breakers' Durable Objects. Without it the route touches nothing (the query is read by hand, not validated, so plain liveness stays as cheap as it was).
+         */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -757,6 +760,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/engines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every engine's circuit breaker (closed, open or half-open) */
+        get: operations["adminListEngines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/engines/{engine}/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close an engine's circuit breaker now (failures forgotten) */
+        post: operations["adminResetEngine"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/accounts/{accountId}/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account's upstream engine cost, credit revenue and margin per UTC day */
+        get: operations["adminGetAccountCosts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/maintenance": {
         parameters: {
             query?: never;
@@ -923,7 +977,10 @@ export interface components {
             errorMessage?: string;
             /** @description FAILED only: whether the same request may succeed if sent again. */
             retryable?: boolean;
+            /** @description The engine running the generation, or once finished the engine that produced its answer. */
             engine?: string;
+            /** @description The engines tried, in order, once at least one answered: more than one when an engine was unavailable and the next one of the account's list took over (docs/engines.md). */
+            engineAttempts?: components["schemas"]["EngineAttempt"][];
             /**
              * Format: date-time
              * @example 2026-11-25T08:00:00.000Z
@@ -948,6 +1005,18 @@ export interface components {
          * @enum {string}
          */
         ErrorCode: "MISSING_API_KEY" | "INVALID_API_KEY" | "FORBIDDEN" | "TEST_MODE_ONLY" | "VALIDATION_FAILED" | "EXTERNAL_ID_REQUIRED" | "PRODUCT_IMAGES_REQUIRED" | "CUSTOMER_IMAGE_REQUIRED" | "FILE_REQUIRED" | "MULTIPART_FILE_NOT_FOUND" | "INVALID_IMAGE_INPUT" | "INVALID_IMAGE" | "UNSUPPORTED_IMAGE_TYPE" | "IMAGE_DIMENSIONS_OUT_OF_RANGE" | "CUSTOMER_IMAGE_FETCH_FAILED" | "PRODUCT_IMAGE_FETCH_FAILED" | "MISSING_REQUIRED_CLASSIFICATION" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "RESERVED_EXTERNAL_ID" | "GENERATION_NOT_CANCELLABLE" | "FILE_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_CREDITS" | "QUOTA_EXCEEDED" | "RATE_LIMITED" | "PRODUCT_NOT_FOUND" | "GENERATION_NOT_FOUND" | "IMAGE_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "ACCOUNT_NOT_FOUND" | "API_KEY_NOT_FOUND" | "API_KEY_NOT_ROLLABLE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "ENCRYPTED_DATA_UNREADABLE" | "GARMENT_NOT_DETECTED" | "MODEL_POSE_UNSUPPORTED" | "NSFW_CONTENT_BLOCKED" | "IMAGE_PROCESSING_FAILED" | "ENGINE_UNAVAILABLE" | "GENERATION_TIMEOUT" | "GENERATION_CANCELLED" | "GENERATION_FAILED";
+        EngineAttempt: {
+            /** @example fashn */
+            engine: string;
+            /**
+             * @description `completed`: it produced the result; `failed`: it answered a typed failure (the generation's); `unavailable`: it stayed down after its retries, the next engine took over; `skipped`: its circuit breaker was open, it was not called.
+             * @enum {string}
+             */
+            outcome: "completed" | "failed" | "unavailable" | "skipped";
+            code?: components["schemas"]["ErrorCode"] & unknown;
+            /** @description Milliseconds spent on this engine, its retries and polls included (0 when skipped). */
+            durationMs: number;
+        };
         WebhookTestEvent: {
             /** @enum {string} */
             type: "webhook.test";
@@ -1181,6 +1250,31 @@ export interface components {
             /** @enum {string} */
             status: "ok";
             time: string;
+            /** @description `?deep=1` only: every engine's circuit breaker. */
+            engines?: components["schemas"]["EngineBreaker"][];
+        };
+        EngineBreaker: {
+            /** @enum {string} */
+            engine: "mock" | "composite" | "fashn" | "workers-ai";
+            /**
+             * @description `closed`: calls go through; `open`: the engine is skipped (the next engine of each list takes over); `half-open`: the cool-down is over, the next call is a probe.
+             * @enum {string}
+             */
+            state: "closed" | "open" | "half-open";
+            /** @description Outages in a row (a call that answered transient trouble); a success resets it. */
+            consecutiveFailures: number;
+            /**
+             * Format: date-time
+             * @description When the breaker last opened; null while closed.
+             * @example 2026-11-25T08:00:00.000Z
+             */
+            openedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When an open breaker lets its next probe through; null while closed.
+             * @example 2026-11-25T08:00:00.000Z
+             */
+            reopensAt: string | null;
         };
         /** @description The field at fault (`path`, dotted; "" for the body itself) and what is wrong with it; some codes add facts. */
         ErrorDetail: {
@@ -1623,10 +1717,19 @@ export interface components {
             /** @enum {string} */
             status: "active" | "disabled";
             /**
-             * @description Engine override; null lets configuration decide.
+             * @description First engine of `engines`; null lets configuration decide.
              * @enum {string|null}
              */
             engine: "mock" | "composite" | "fashn" | "workers-ai" | null;
+            /** @description Ordered engine list (fallback order); null lets configuration decide. */
+            engines: ("mock" | "composite" | "fashn" | "workers-ai")[] | null;
+            /** @description Per product category, an ordered engine list that beats `engines`; null: none. */
+            enginesByCategory: {
+                auto?: ("mock" | "composite" | "fashn" | "workers-ai")[];
+                tops?: ("mock" | "composite" | "fashn" | "workers-ai")[];
+                bottoms?: ("mock" | "composite" | "fashn" | "workers-ai")[];
+                "one-pieces"?: ("mock" | "composite" | "fashn" | "workers-ai")[];
+            } | null;
             rateLimitPerMinute: number | null;
             rateLimitBurst: number | null;
             spendCapPerDay: number | null;
@@ -1657,8 +1760,62 @@ export interface components {
         } | null;
         CreateAccount: {
             name: string;
-            /** @enum {string|null} */
+            /**
+             * @description Shorthand of a one-item `engines` list; null clears the list. Send `engine` or `engines`, not both.
+             * @enum {string|null}
+             */
             engine?: "mock" | "composite" | "fashn" | "workers-ai" | null;
+            /**
+             * @description Ordered engines (1–4, distinct): the first runs; each next one takes over when the one before stays unavailable (docs/engines.md).
+             * @example [
+             *       "fashn",
+             *       "composite"
+             *     ]
+             */
+            engines?: ("mock" | "composite" | "fashn" | "workers-ai")[] | null;
+            /**
+             * @description Per product category, an ordered engine list that beats `engines` for try-ons of that category.
+             * @example {
+             *       "bottoms": [
+             *         "fashn",
+             *         "composite"
+             *       ]
+             *     }
+             */
+            enginesByCategory?: {
+                /**
+                 * @description Ordered engines (1–4, distinct): the first runs; each next one takes over when the one before stays unavailable (docs/engines.md).
+                 * @example [
+                 *       "fashn",
+                 *       "composite"
+                 *     ]
+                 */
+                auto?: ("mock" | "composite" | "fashn" | "workers-ai")[];
+                /**
+                 * @description Ordered engines (1–4, distinct): the first runs; each next one takes over when the one before stays unavailable (docs/engines.md).
+                 * @example [
+                 *       "fashn",
+                 *       "composite"
+                 *     ]
+                 */
+                tops?: ("mock" | "composite" | "fashn" | "workers-ai")[];
+                /**
+                 * @description Ordered engines (1–4, distinct): the first runs; each next one takes over when the one before stays unavailable (docs/engines.md).
+                 * @example [
+                 *       "fashn",
+                 *       "composite"
+                 *     ]
+                 */
+                bottoms?: ("mock" | "composite" | "fashn" | "workers-ai")[];
+                /**
+                 * @description Ordered engines (1–4, distinct): the first runs; each next one takes over when the one before stays unavailable (docs/engines.md).
+                 * @example [
+                 *       "fashn",
+                 *       "composite"
+                 *     ]
+                 */
+                "one-pieces"?: ("mock" | "composite" | "fashn" | "workers-ai")[];
+            } | null;
             rateLimitPerMinute?: number | null;
             rateLimitBurst?: number | null;
             spendCapPerDay?: number | null;
@@ -1674,8 +1831,62 @@ export interface components {
         };
         UpdateAccount: {
             name?: string;
-            /** @enum {string|null} */
+            /**
+             * @description Shorthand of a one-item `engines` list; null clears the list. Send `engine` or `engines`, not both.
+             * @enum {string|null}
+             */
             engine?: "mock" | "composite" | "fashn" | "workers-ai" | null;
+            /**
+             * @description Ordered engines (1–4, distinct): the first runs; each next one takes over when the one before stays unavailable (docs/engines.md).
+             * @example [
+             *       "fashn",
+             *       "composite"
+             *     ]
+             */
+            engines?: ("mock" | "composite" | "fashn" | "workers-ai")[] | null;
+            /**
+             * @description Per product category, an ordered engine list that beats `engines` for try-ons of that category.
+             * @example {
+             *       "bottoms": [
+             *         "fashn",
+             *         "composite"
+             *       ]
+             *     }
+             */
+            enginesByCategory?: {
+                /**
+                 * @description Ordered engines (1–4, distinct): the first runs; each next one takes over when the one before stays unavailable (docs/engines.md).
+                 * @example [
+                 *       "fashn",
+                 *       "composite"
+                 *     ]
+                 */
+                auto?: ("mock" | "composite" | "fashn" | "workers-ai")[];
+                /**
+                 * @description Ordered engines (1–4, distinct): the first runs; each next one takes over when the one before stays unavailable (docs/engines.md).
+                 * @example [
+                 *       "fashn",
+                 *       "composite"
+                 *     ]
+                 */
+                tops?: ("mock" | "composite" | "fashn" | "workers-ai")[];
+                /**
+                 * @description Ordered engines (1–4, distinct): the first runs; each next one takes over when the one before stays unavailable (docs/engines.md).
+                 * @example [
+                 *       "fashn",
+                 *       "composite"
+                 *     ]
+                 */
+                bottoms?: ("mock" | "composite" | "fashn" | "workers-ai")[];
+                /**
+                 * @description Ordered engines (1–4, distinct): the first runs; each next one takes over when the one before stays unavailable (docs/engines.md).
+                 * @example [
+                 *       "fashn",
+                 *       "composite"
+                 *     ]
+                 */
+                "one-pieces"?: ("mock" | "composite" | "fashn" | "workers-ai")[];
+            } | null;
             rateLimitPerMinute?: number | null;
             rateLimitBurst?: number | null;
             spendCapPerDay?: number | null;
@@ -1817,6 +2028,40 @@ export interface components {
             hasMore: boolean;
             /** @description Number of items in this page. */
             count: number;
+        };
+        EngineBreakerList: {
+            items: components["schemas"]["EngineBreaker"][];
+        };
+        CostReport: {
+            accountId: string;
+            /** @example 2026-11-01 */
+            from: string;
+            /** @example 2026-11-30 */
+            to: string;
+            /** @description What one credit sells for (CREDIT_PRICE_USD_MICROS). */
+            creditPriceUsdMicros: number;
+            days: {
+                /** @example 2026-11-30 */
+                day: string;
+                /** @description Finished generations (COMPLETED or FAILED) accepted that day. */
+                generations: number;
+                /** @description What the engines reported they cost upstream, in millionths of a US dollar. */
+                costUsdMicros: number;
+                /** @description Credits spent (completed generations) × CREDIT_PRICE_USD_MICROS. */
+                revenueUsdMicros: number;
+                /** @description revenueUsdMicros − costUsdMicros (negative when the engines cost more than the credits brought in). */
+                marginUsdMicros: number;
+            }[];
+            totals: {
+                /** @description Finished generations (COMPLETED or FAILED) accepted that day. */
+                generations: number;
+                /** @description What the engines reported they cost upstream, in millionths of a US dollar. */
+                costUsdMicros: number;
+                /** @description Credits spent (completed generations) × CREDIT_PRICE_USD_MICROS. */
+                revenueUsdMicros: number;
+                /** @description revenueUsdMicros − costUsdMicros (negative when the engines cost more than the credits brought in). */
+                marginUsdMicros: number;
+            };
         };
         Maintenance: {
             enabled: boolean;
@@ -7791,6 +8036,257 @@ export interface operations {
                         code?: "IDEMPOTENCY_KEY_REUSED";
                         /** @enum {number} */
                         status?: 422;
+                    };
+                };
+            };
+            /** @description Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL_ERROR";
+                        /** @enum {number} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description Error: SERVICE_MISCONFIGURED, SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "SERVICE_MISCONFIGURED" | "SERVICE_UNAVAILABLE";
+                        /** @enum {number} */
+                        status?: 503;
+                    };
+                };
+            };
+        };
+    };
+    adminListEngines: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The engines' breakers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EngineBreakerList"];
+                };
+            };
+            /** @description Error: INVALID_API_KEY, MISSING_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_API_KEY" | "MISSING_API_KEY";
+                        /** @enum {number} */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL_ERROR";
+                        /** @enum {number} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description Error: SERVICE_MISCONFIGURED, SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "SERVICE_MISCONFIGURED" | "SERVICE_UNAVAILABLE";
+                        /** @enum {number} */
+                        status?: 503;
+                    };
+                };
+            };
+        };
+    };
+    adminResetEngine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                engine: "mock" | "composite" | "fashn" | "workers-ai";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The breaker, closed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EngineBreaker"];
+                };
+            };
+            /** @description Error: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                        /** @enum {number} */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Error: INVALID_API_KEY, MISSING_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_API_KEY" | "MISSING_API_KEY";
+                        /** @enum {number} */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Error: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                        /** @enum {number} */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL_ERROR";
+                        /** @enum {number} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description Error: SERVICE_MISCONFIGURED, SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "SERVICE_MISCONFIGURED" | "SERVICE_UNAVAILABLE";
+                        /** @enum {number} */
+                        status?: 503;
+                    };
+                };
+            };
+        };
+    };
+    adminGetAccountCosts: {
+        parameters: {
+            query?: {
+                /** @description First UTC day (inclusive); default 29 days before `to`. */
+                from?: string;
+                /** @description Last UTC day (inclusive); default today. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cost and margin per day, with totals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostReport"];
+                };
+            };
+            /** @description Error: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                        /** @enum {number} */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description Error: INVALID_API_KEY, MISSING_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_API_KEY" | "MISSING_API_KEY";
+                        /** @enum {number} */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description Error: ACCOUNT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "ACCOUNT_NOT_FOUND";
+                        /** @enum {number} */
+                        status?: 404;
                     };
                 };
             };

@@ -1,0 +1,3 @@
+export { EngineBreaker } from "./breaker";
+export { engineBreaker } from "./client";
+export type { BreakerRule, BreakerState, BreakerStateName, EngineBreakerRpc } from "./types";

@@ -1,0 +1,2 @@
+export type { EngineBreakerView } from "./breaker";
+export { admitEngine, listEngineBreakers, reportEngine, resetEngineBreaker } from "./breaker";
