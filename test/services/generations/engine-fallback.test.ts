@@ -127,6 +127,24 @@ describe("fallback across an account's engine list", () => {
     ]);
   });
 
+  it('offline, ["workers-ai", "mock"] completes on mock: Workers AI has no local simulator, so its attempt is recorded unavailable', async () => {
+    const { acct, body } = await accountWith(["workers-ai", "mock"]);
+    const before = await expectLedgerBalances(acct.accountId);
+    const id = await accept(acct, body);
+    await drive(id);
+    const v = await view(acct, id);
+    expect(v).toMatchObject({ status: "COMPLETED", engine: "mock" });
+    expect(v.engineAttempts).toEqual([
+      { engine: "workers-ai", outcome: "unavailable", code: "ENGINE_UNAVAILABLE", durationMs: expect.any(Number) },
+      { engine: "mock", outcome: "completed", durationMs: expect.any(Number) },
+    ]);
+    const row = await genRow(id);
+    expect(await env.BUCKET.head(row.result_r2_key ?? "")).not.toBeNull();
+    const after = await expectLedgerBalances(acct.accountId);
+    expect(after.balance - before.balance).toBe(-1);
+    expect(after.reserved).toBe(0);
+  });
+
   it("every engine unavailable → FAILED ENGINE_UNAVAILABLE once, the credit refunded once (net 0)", async () => {
     const { acct, body } = await accountWith(["fashn", "composite"]);
     fashnUpstream("down");
