@@ -60,7 +60,8 @@ export function uploadedModules(outdir) {
 
 /** The package (or src/ folder) an esbuild input path belongs to. */
 export function ownerOf(inputPath) {
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(inputPath);
+  // The innermost node_modules names the package (nested copies count as their own package).
+  const pkg = [...inputPath.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)].at(-1);
   if (pkg) return pkg[1];
   const parts = inputPath.split("/");
   return parts[0] === "src" && parts.length > 2 ? `${parts[0]}/${parts[1]}` : inputPath;
