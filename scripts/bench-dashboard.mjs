@@ -93,6 +93,9 @@ function references(html, base) {
 }
 
 /** HTML + CSS + JS bytes (images excluded) and the other origins it references. */
+// Static assets weigh the same on every page that links them: fetched once per run.
+const assetBytes = new Map();
+
 async function weigh(base, path, cookie) {
   const res = await fetch(`${base}${path}`, { headers: cookie ? { cookie } : {}, redirect: "manual" });
   const html = await res.text();
@@ -101,7 +104,10 @@ async function weigh(base, path, cookie) {
   const foreign = [...new Set(refs.filter((r) => r.url.origin !== origin && r.url.protocol !== "data:").map((r) => r.url.origin))];
   let bytes = Buffer.byteLength(html);
   const assets = new Set(refs.filter((r) => (r.tag === "link" || r.tag === "script") && r.url.origin === origin).map((r) => r.url.pathname));
-  for (const asset of assets) bytes += (await (await fetch(`${origin}${asset}`)).arrayBuffer()).byteLength;
+  for (const asset of assets) {
+    if (!assetBytes.has(asset)) assetBytes.set(asset, (await (await fetch(`${origin}${asset}`)).arrayBuffer()).byteLength);
+    bytes += assetBytes.get(asset);
+  }
   return { status: res.status, bytes, foreign };
 }
 

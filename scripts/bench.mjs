@@ -28,7 +28,7 @@ const COLD_SAMPLES = 2;
 const E2E_SAMPLES = 5;
 const COMPOSITE_SAMPLES = 3;
 const WEBHOOK_SAMPLES = 3;
-const PAGE_REQUESTS = 8;
+const PAGE_REQUESTS = 6;
 const CONSUMER_BURST = 40;
 
 /** The budgets this bench checks (docs/benchmarks.md): one place. */
@@ -46,9 +46,9 @@ export const BUDGETS = {
 
 // ── progress ────────────────────────────────────────────────────────────────────────────────────────
 const plan = [
-  ["bundle", 8],
-  ["cold start", 10],
-  ["start + seed", 4],
+  ["bundle", 12],
+  ["cold start", 20],
+  ["start + seed", 8],
   ["GET /healthz (bare, start)", SECONDS],
   ["GET /tryon/v1/account/credits", SECONDS],
   ["GET /tryon/v1/generations/{id}", SECONDS],
@@ -57,7 +57,7 @@ const plan = [
   ["composite on a 1 MP photo", COMPOSITE_SAMPLES * 2 + 2],
   ["POST /tryon/v1/try-on (accept)", SECONDS],
   ["consumer alone", 8],
-  ["dashboard pages", 15],
+  ["dashboard pages", 20],
   ["GET /healthz (bare, end)", SECONDS],
 ];
 const benchStarted = performance.now();
