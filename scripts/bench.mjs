@@ -8,7 +8,7 @@
 // 5. times what a user waits for: mock end to end, the composite engine on a 1 MP photo (with the workerd
 //    process's peak memory), a webhook after its generation completes, the consumer's throughput on a burst;
 // 6. renders every dashboard page (scripts/bench-dashboard.mjs).
-// Progress goes to stderr; the results table to stdout; `--json FILE` writes them for machines
+// Progress goes to stderr; the header and results table to stdout (bench-chart.mjs's markdownReport); `--json FILE` writes them for machines
 // (`npm run bench:chart -- FILE` draws docs/benchmarks.svg from it).
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,6 +18,7 @@ import autocannon from "autocannon";
 import { consumerRate, mcpToolNames, prepareTryOn, seed, settle, timeToFinal, webhookLatencies } from "./bench/flows.mjs";
 import { garmentPng, onePixelMegaJpeg, smallPersonPng } from "./bench/images.mjs";
 import { coldStart, rssOf, sampleRss, startWorker } from "./bench/worker.mjs";
+import { markdownReport } from "./bench-chart.mjs";
 import { benchDashboard } from "./bench-dashboard.mjs";
 import { BUNDLE_BUDGET_GZIP_BYTES, bundleReport, kib } from "./bundle-report.mjs";
 
@@ -159,8 +160,9 @@ async function main(argv) {
       empty.push(await coldStart(bundle.outdir, { empty: true }));
       drape.push(await coldStart(bundle.outdir));
     }
-    const drapeFirst = p50(drape.map((s) => s.toFirstResponse));
-    const emptyFirst = p50(empty.map((s) => s.toFirstResponse));
+    // The fastest sample of each: a start on a busy machine is only ever slowed down by it.
+    const drapeFirst = Math.min(...drape.map((s) => s.toFirstResponse));
+    const emptyFirst = Math.min(...empty.map((s) => s.toFirstResponse));
     rows.push(
       budgetRow(
         "cold-start",
@@ -169,7 +171,7 @@ async function main(argv) {
         "ms",
         BUDGETS.globalScopeMs,
         {
-          detail: `Drape ${round(drapeFirst)} ms, empty Worker ${round(emptyFirst)} ms (p50 of ${COLD_SAMPLES}); Drape's first request ${round(p50(drape.map((s) => s.firstRequest)))} ms, second ${round(p50(drape.map((s) => s.secondRequest)), 1)} ms`,
+          detail: `Drape ${round(drapeFirst)} ms, empty Worker ${round(emptyFirst)} ms (fastest of ${COLD_SAMPLES} each); Drape's first request ${round(p50(drape.map((s) => s.firstRequest)))} ms, second ${round(p50(drape.map((s) => s.secondRequest)), 1)} ms`,
           samples: { drape, empty },
         },
       ),
@@ -340,37 +342,13 @@ async function main(argv) {
       notes,
     };
     result.header.durationSeconds = round((performance.now() - benchStarted) / 1000, 1);
-    print(result);
+    out(`\n${markdownReport(result)}`);
     if (jsonPath) writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
     return result;
   } finally {
     await mf?.dispose();
     rmSync(bundle.outdir, { recursive: true, force: true });
   }
-}
-
-function fmt(row) {
-  if (row.kind === "throughput") return `${row.rps} req/s · p50 ${row.p50} ms · p99 ${row.p99} ms`;
-  return `${row.value} ${row.unit}`;
-}
-
-function print({ header: h, rows, noise, notes }) {
-  out(`\nDrape bench — ${h.date}, commit ${h.commit}, ${h.durationSeconds} s`);
-  out(`machine: ${h.machine.cores} × ${h.machine.cpu}, ${h.machine.memoryGiB} GiB, ${h.machine.os}`);
-  out(`versions: node ${h.versions.node}, workerd ${h.versions.workerd}, miniflare ${h.versions.miniflare}, wrangler ${h.versions.wrangler}`);
-  out(`load: ${h.settings.connections} connections, ${h.settings.secondsPerRow} s per row\n`);
-  out("| row | measured | vs bare | budget / aim | pass |");
-  out("|---|---|---:|---|:-:|");
-  for (const r of rows) {
-    const ratio = r.ratio == null ? "—" : `${Math.round(r.ratio * 100)} %`;
-    const target = r.budget ? `≤ ${r.budget.max} ${r.budget.unit}` : (r.aim?.text ?? "—");
-    const pass = r.pass == null ? "—" : r.pass ? "yes" : "**no**";
-    out(`| ${r.name} | ${fmt(r)}${r.detail ? ` (${r.detail})` : ""} | ${ratio} | ${target} | ${pass} |`);
-  }
-  out(
-    `\nnoise: the bare route moved ${Math.round(noise.relative * 100)} % between the start (${noise.bareStartRps} req/s) and the end (${noise.bareEndRps} req/s) of the run`,
-  );
-  for (const n of notes) out(`note: ${n}`);
 }
 
 main(process.argv.slice(2)).catch((err) => {
