@@ -29,7 +29,7 @@ const COLD_SAMPLES = 2;
 const E2E_SAMPLES = 5;
 const COMPOSITE_SAMPLES = 3;
 const WEBHOOK_SAMPLES = 3;
-const PAGE_REQUESTS = 6;
+const PAGE_REQUESTS = 4;
 const CONSUMER_BURST = 40;
 
 /** The budgets this bench checks (docs/benchmarks.md): one place. */
@@ -47,9 +47,9 @@ export const BUDGETS = {
 
 // ── progress ────────────────────────────────────────────────────────────────────────────────────────
 const plan = [
-  ["bundle", 12],
+  ["bundle", 15],
   ["cold start", 20],
-  ["start + seed", 8],
+  ["start + seed", 14],
   ["GET /healthz (bare, start)", SECONDS],
   ["GET /tryon/v1/account/credits", SECONDS],
   ["GET /tryon/v1/generations/{id}", SECONDS],
@@ -58,7 +58,7 @@ const plan = [
   ["composite on a 1 MP photo", COMPOSITE_SAMPLES * 2 + 2],
   ["POST /tryon/v1/try-on (accept)", SECONDS],
   ["consumer alone", 8],
-  ["dashboard pages", 20],
+  ["dashboard pages", 28],
   ["GET /healthz (bare, end)", SECONDS],
 ];
 const benchStarted = performance.now();
