@@ -309,11 +309,13 @@ async function main(argv) {
     });
 
     progress("dashboard pages");
+    // The per-page table (render, weight, origins) is printed after the summary.
+    const dashboardLines = [];
     const dash = await benchDashboard({
       base,
       db,
       run: load,
-      log: () => {},
+      log: (line) => dashboardLines.push(line),
       requestsPerPage: PAGE_REQUESTS,
       onPage: (path, i, n) => progress("dashboard pages", `(${i}/${n}) ${path}`),
       tryOn: async (userKey) => {
@@ -345,10 +347,13 @@ async function main(argv) {
       header: header(),
       rows,
       noise: { bareStartRps: round(bareRps), bareEndRps: round(bareEnd.requests.average), relative: round(noise, 3) },
+      // Each dashboard page over its render, weight or origin budget (scripts/bench-dashboard.mjs).
+      dashboardOverBudget: dash.over,
       notes,
     };
     result.header.durationSeconds = round((performance.now() - benchStarted) / 1000, 1);
     out(`\n${markdownReport(result)}`);
+    out(dashboardLines.join("\n"));
     if (jsonPath) writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
     return result;
   } finally {
