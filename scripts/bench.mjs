@@ -1,306 +1,368 @@
-// `npm run bench`: throughput and latency of Drape's hot paths, each beside a bare route measured in
-// the same run, on 127.0.0.1 only, bounded in time (BENCH_SECONDS per endpoint, default 5).
-// 1. bundles the Worker exactly as `wrangler deploy` would (`--dry-run --outdir`) and reports its gzip size;
-// 2. serves that bundle with Miniflare (workerd, local in-memory D1/R2/DO/Queues; no wrangler dev proxy,
-//    whose overhead would dwarf the Worker's own cost), bindings read from wrangler.toml;
-// 3. seeds an account + key through the operator API (rate limit raised so the bench measures throughput,
-//    not 429s) and grants it credits;
-// 4. drives each endpoint with autocannon and prints req/s, p50, p99 and the ratio to the bare route;
-// 5. renders every dashboard page (scripts/bench-dashboard.mjs): p50 per page beside the bare route, and
-//    each page's weight without images and the origins it references.
-import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
+// `npm run bench [-- --json out.json]`: Drape's budgets measured on this machine, in under two minutes.
+// 1. bundles the Worker exactly as `wrangler deploy` does and weighs the upload (scripts/bundle-report.mjs);
+// 2. cold starts: a fresh workerd per sample, the Drape bundle beside an empty Worker;
+// 3. serves the bundle with Miniflare (workerd, local in-memory D1/R2/DO/Queues; no wrangler dev proxy,
+//    whose overhead would dwarf the Worker's own cost), seeds accounts through the operator API;
+// 4. drives the hot paths with autocannon (BENCH_CONNECTIONS, default 10; BENCH_SECONDS per row, default 2),
+//    each beside the bare route (GET /healthz) measured at the start and again at the end (the noise);
+// 5. times what a user waits for: mock end to end, the composite engine on a 1 MP photo (with the workerd
+//    process's peak memory), a webhook after its generation completes, the consumer's throughput on a burst;
+// 6. renders every dashboard page (scripts/bench-dashboard.mjs).
+// Progress goes to stderr; the header and results table to stdout (bench-chart.mjs's markdownReport); `--json FILE` writes them for machines
+// (`npm run bench:chart -- FILE` draws docs/benchmarks.svg from it).
+import { execFileSync } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, release, totalmem, type } from "node:os";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
-import { convertV4MiniflareOptions, Miniflare, NoOpLog } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { consumerRate, mcpToolNames, prepareTryOn, seed, settle, timeToFinal, webhookLatencies } from "./bench/flows.mjs";
+import { garmentPng, onePixelMegaJpeg, smallPersonPng } from "./bench/images.mjs";
+import { coldStart, rssOf, sampleRss, startWorker } from "./bench/worker.mjs";
+import { markdownReport } from "./bench-chart.mjs";
 import { benchDashboard } from "./bench-dashboard.mjs";
+import { BUNDLE_BUDGET_GZIP_BYTES, bundleReport, kib } from "./bundle-report.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const wranglerBin = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const ADMIN_TOKEN = process.env.ADMIN_TOKEN ?? `bench-admin-${Math.random().toString(36).slice(2)}-0123456789`;
+const COLD_SAMPLES = 2;
+const E2E_SAMPLES = 5;
+const COMPOSITE_SAMPLES = 3;
+const WEBHOOK_SAMPLES = 3;
+const PAGE_REQUESTS = 4;
+const CONSUMER_BURST = 40;
 
-function log(msg) {
-  process.stdout.write(`${msg}\n`);
+/** The budgets this bench checks (docs/benchmarks.md): one place. */
+export const BUDGETS = {
+  authenticatedReadRatio: 0.5,
+  mockEndToEndP50Ms: 1000,
+  compositeP50Ms: 2500,
+  compositePeakBytes: 64 * 1024 * 1024,
+  webhookAfterCompletionP50Ms: 1000,
+  dashboardRenderP50Ms: 30,
+  // Cloudflare's limit for parsing and running a Worker's global scope at startup.
+  globalScopeMs: 1000,
+  bundleGzipBytes: BUNDLE_BUDGET_GZIP_BYTES,
+};
+
+// ── progress ────────────────────────────────────────────────────────────────────────────────────────
+const plan = [
+  ["bundle", 15],
+  ["cold start", 20],
+  ["start + seed", 14],
+  ["composite on a 1 MP photo", COMPOSITE_SAMPLES * 2 + 2],
+  ["GET /healthz (bare, start)", SECONDS + 2],
+  ["GET /tryon/v1/account/credits", SECONDS],
+  ["GET /tryon/v1/generations/{id}", SECONDS],
+  ["mock end to end", E2E_SAMPLES * 1.2],
+  ["webhook after completion", WEBHOOK_SAMPLES * 2],
+  ["POST /tryon/v1/try-on (accept)", SECONDS],
+  ["consumer alone", 8],
+  ["dashboard pages", 28],
+  ["GET /healthz (bare, end)", SECONDS],
+];
+const benchStarted = performance.now();
+let step = 0;
+
+function progress(name, detail = "") {
+  const idx = plan.findIndex(([n]) => n === name);
+  if (idx >= 0) step = idx;
+  const left = plan.slice(step).reduce((a, [, s]) => a + s, 0);
+  const elapsed = (performance.now() - benchStarted) / 1000;
+  process.stderr.write(`[${step + 1}/${plan.length}] ${name}${detail ? ` ${detail}` : ""} — ${elapsed.toFixed(0)} s elapsed, ~${left.toFixed(0)} s left\n`);
 }
 
-function bundle(outdir) {
-  const res = spawnSync(process.execPath, [wranglerBin, "deploy", "--dry-run", "--outdir", outdir], {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
-  });
-  if (res.status !== 0) {
-    process.stderr.write(res.stdout + res.stderr);
-    throw new Error("wrangler deploy --dry-run failed");
-  }
-  let raw = 0;
-  let gz = 0;
-  const files = [];
-  for (const name of readdirSync(outdir)) {
-    const path = join(outdir, name);
-    if (!statSync(path).isFile() || name.endsWith(".map")) continue;
-    const bytes = readFileSync(path);
-    const g = gzipSync(bytes, { level: 9 }).length;
-    raw += bytes.length;
-    gz += g;
-    files.push({ name, raw: bytes.length, gz: g });
-  }
-  return { raw, gz, files };
-}
+const out = (s) => process.stdout.write(`${s}\n`);
 
-const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-
-async function startWorker(outdir) {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
-  // Source options are ours (the built bundle), not wrangler's.
-  const { modulesRules: _rules, modules: _modules, scriptPath: _script, script: _s, ...bindingsAndConfig } = workerOptions;
-  // Miniflare 5 takes a new option shape; wrangler still produces v4 worker options, converted here.
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      host: "127.0.0.1",
-      port: 0,
-      // The Worker's request logs would drown the results (and cost the same in every row).
-      log: new NoOpLog(),
-      handleStructuredLogs: () => {},
-      ...bindingsAndConfig,
-      name: "drape",
-      // Every module of the bundle, listed explicitly (the entry first).
-      modules: ["index.js", ...readdirSync(outdir).filter((f) => f.endsWith(".wasm"))].map((f) => ({
-        type: f.endsWith(".wasm") ? "CompiledWasm" : "ESModule",
-        path: join(outdir, f),
-      })),
-      modulesRoot: outdir,
-      bindings: {
-        ...(workerOptions.bindings ?? {}),
-        // A local run: the deployment checks (public https base URL, strong secrets) do not apply.
-        ENVIRONMENT: "development",
-        ENGINE_DEFAULT: "mock",
-        ADMIN_TOKEN,
-        FILE_SIGNING_SECRET: "bench-file-signing-secret-0123456789abcdef",
-        AT_REST_KEY: randomBytes(32).toString("base64"),
-        ALLOW_LOOPBACK_FETCH: "true",
-      },
-    }),
-  );
-  const url = await mf.ready;
-  const db = await mf.getD1Database("DB");
-  const migrationsDir = join(root, "migrations");
-  for (const file of readdirSync(migrationsDir)
-    .filter((f) => f.endsWith(".sql"))
-    .sort()) {
-    for (const stmt of readFileSync(join(migrationsDir, file), "utf8").split("--> statement-breakpoint")) {
-      if (stmt.trim()) await db.prepare(stmt).run();
-    }
-  }
-  return { mf, base: url.origin };
-}
-
-async function json(res) {
-  const text = await res.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { raw: text };
-  }
-}
-
-async function seed(base) {
-  const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
-  const acct = await json(
-    await fetch(`${base}/admin/v1/accounts`, { method: "POST", headers: adminHeaders, body: JSON.stringify({ name: "Bench shop", engine: "mock" }) }),
-  );
-  if (!acct.id) throw new Error(`account create failed: ${JSON.stringify(acct)}`);
-  const key = await json(
-    await fetch(`${base}/admin/v1/accounts/${acct.id}/keys`, {
-      method: "POST",
-      headers: adminHeaders,
-      body: JSON.stringify({ name: "bench", rateLimitPerMinute: 100000, rateLimitBurst: 100000 }),
-    }),
-  );
-  if (!key.key) throw new Error(`key create failed: ${JSON.stringify(key)}`);
-  const grant = await fetch(`${base}/admin/v1/accounts/${acct.id}/credits`, {
-    method: "POST",
-    headers: adminHeaders,
-    body: JSON.stringify({ amount: 1_000_000, reason: "benchmark", reference: "bench" }),
-  });
-  if (!grant.ok) throw new Error(`credit grant failed: ${grant.status}`);
-  return { accountId: acct.id, key: key.key };
-}
-
-function run(opts) {
+// ── measuring ───────────────────────────────────────────────────────────────────────────────────────
+function load(opts) {
   return new Promise((resolve, reject) => {
     const inst = autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
     autocannon.track(inst, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
   });
 }
 
-/** A small valid person photo (PNG, 256×320) built in memory, so the bench needs no fixture files. */
-function personPng() {
-  const w = 256;
-  const h = 320;
-  const rowLen = w * 3 + 1;
-  const rawPix = Buffer.alloc(rowLen * h);
-  for (let y = 0; y < h; y++) {
-    rawPix[y * rowLen] = 0;
-    for (let x = 0; x < w; x++) {
-      const o = y * rowLen + 1 + x * 3;
-      rawPix[o] = (x * 7) & 255;
-      rawPix[o + 1] = (y * 5) & 255;
-      rawPix[o + 2] = ((x + y) * 3) & 255;
-    }
-  }
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = crcTable[(c ^ b) & 255] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const c = Buffer.alloc(4);
-    c.writeUInt32BE(crc(td));
-    return Buffer.concat([len, td, c]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", gzipSync(rawPix).subarray(0)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
+const p50 = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : null;
+};
+const round = (n, d = 0) => (n == null ? null : Number(n.toFixed(d)));
 
-/** Prepares a try-on request with the mock engine: an uploaded person image and a referenced product titled "mock". */
-async function prepareTryOn(base, key, paths) {
-  if (!paths.has("/tryon/v1/try-on")) return { skip: "POST /tryon/v1/try-on is not in this build" };
-  const png = personPng();
-  const form = new FormData();
-  form.set("file", new Blob([png], { type: "image/png" }), "person.png");
-  const up = await fetch(`${base}/tryon/v1/images/upload`, { method: "POST", headers: { "x-api-key": key }, body: form });
-  const image = await json(up);
-  if (!image.imageId) return { skip: `image upload answered ${up.status}: ${JSON.stringify(image).slice(0, 200)}` };
-  const productForm = new FormData();
-  productForm.set("data", JSON.stringify({ externalId: "bench-mock", title: "mock", images: [{ source: { fileKey: "garment" } }] }));
-  productForm.set("garment", new Blob([png], { type: "image/png" }), "garment.png");
-  const prod = await fetch(`${base}/tryon/v1/products`, { method: "POST", headers: { "x-api-key": key }, body: productForm });
-  if (!prod.ok) return { skip: `product upsert answered ${prod.status}: ${(await prod.text()).slice(0, 200)}` };
-  const body = JSON.stringify({ person: { image: { source: { id: image.imageId } } }, products: [{ externalId: "bench-mock" }] });
-  const probe = await fetch(`${base}/tryon/v1/try-on`, { method: "POST", headers: { "x-api-key": key, "content-type": "application/json" }, body });
-  const accepted = await json(probe);
-  if (probe.status !== 202) return { skip: `try-on answered ${probe.status}: ${JSON.stringify(accepted).slice(0, 200)}` };
-  return { body, generationId: accepted.generationId };
-}
-
-async function timeToCompleted(base, key, body) {
-  const started = Date.now();
-  const res = await fetch(`${base}/tryon/v1/try-on`, { method: "POST", headers: { "x-api-key": key, "content-type": "application/json" }, body });
-  const { generationId } = await json(res);
-  if (!generationId) return null;
-  while (Date.now() - started < 30_000) {
-    const g = await json(await fetch(`${base}/tryon/v1/generations/${generationId}`, { headers: { "x-api-key": key } }));
-    if (g.status === "COMPLETED" || g.status === "FAILED") return { status: g.status, ms: Date.now() - started };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { status: "TIMEOUT", ms: Date.now() - started };
-}
-
-function row(name, r, bare) {
+function throughputRow(id, name, r, bareRps, aimRatio = null) {
   const rps = r.requests.average;
-  const ratio = bare ? `${((rps / bare) * 100).toFixed(0)} %` : "—";
-  const bad = r.non2xx + r.errors + r.timeouts;
-  return `| ${name} | ${rps.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${ratio} | ${bad} |`;
+  const ratio = bareRps ? rps / bareRps : null;
+  return {
+    id,
+    name,
+    kind: "throughput",
+    value: round(rps),
+    unit: "req/s",
+    rps: round(rps),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    ratio: round(ratio, 3),
+    aim: aimRatio == null ? null : { ratio: aimRatio, text: `≥ ${aimRatio * 100} % of bare` },
+    pass: aimRatio == null ? null : ratio >= aimRatio,
+    errors: r.non2xx + r.errors + r.timeouts,
+  };
 }
 
-async function main() {
-  const outdir = mkdtempSync(join(tmpdir(), "drape-bench-"));
+function budgetRow(id, name, value, unit, max, extra = {}) {
+  return { id, name, kind: "budget", value: round(value, unit === "MiB" ? 1 : 0), unit, budget: { max, unit }, pass: value != null && value <= max, ...extra };
+}
+
+function header() {
+  const version = (pkg) => JSON.parse(readFileSync(fileURLToPath(new URL(`../node_modules/${pkg}/package.json`, import.meta.url)), "utf8")).version;
+  let commit = "unknown";
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
+    if (execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: root, encoding: "utf8" }).trim()) commit += "+changes";
+  } catch {
+    // Not a git checkout.
+  }
+  return {
+    date: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 1), os: `${type()} ${release()}` },
+    versions: {
+      node: process.version,
+      workerd: version("workerd"),
+      miniflare: version("miniflare"),
+      wrangler: version("wrangler"),
+      autocannon: version("autocannon"),
+    },
+    commit,
+    settings: { connections: CONNECTIONS, secondsPerRow: SECONDS },
+  };
+}
+
+// ── the run ─────────────────────────────────────────────────────────────────────────────────────────
+async function main(argv) {
+  const jsonAt = argv.indexOf("--json");
+  const jsonPath = jsonAt >= 0 ? argv[jsonAt + 1] : null;
+  const rows = [];
+  const notes = [];
+
+  progress("bundle");
+  const bundle = bundleReport({ keep: true });
   let mf;
   try {
-    const size = bundle(outdir);
-    log(`Worker bundle (wrangler deploy --dry-run): ${kib(size.raw)} raw, ${kib(size.gz)} gzip`);
-    for (const f of size.files) log(`  ${f.name}: ${kib(f.raw)} raw, ${kib(f.gz)} gzip`);
-
-    const started = await startWorker(outdir);
-    mf = started.mf;
-    const base = started.base;
-    const { key } = await seed(base);
-    const doc = await json(await fetch(`${base}/tryon/v1/openapi.json`));
-    const paths = new Set(Object.keys(doc.paths ?? {}).map((p) => p.replace(/\{[^}]+\}/g, "{}")));
-    const auth = { "x-api-key": key };
-
-    const results = [];
-    log(
-      `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}; ${CONNECTIONS} connections, ${SECONDS} s per endpoint`,
+    rows.push(
+      budgetRow("bundle", "Deploy upload (gzip, all modules)", bundle.totals.gzip / 1024, "KiB", BUDGETS.bundleGzipBytes / 1024, {
+        detail: `JS ${kib(bundle.totals.js)}, WASM ${kib(bundle.totals.wasm)}`,
+      }),
     );
-    const bare = await run({ url: `${base}/healthz` });
-    results.push(["GET /healthz (bare, no auth)", bare]);
-    results.push(["GET /tryon/v1/account/credits", await run({ url: `${base}/tryon/v1/account/credits`, headers: auth })]);
 
-    const tryOn = await prepareTryOn(base, key, paths);
-    if (paths.has("/tryon/v1/generations/{}") && tryOn.generationId) {
-      results.push([`GET /tryon/v1/generations/{id}`, await run({ url: `${base}/tryon/v1/generations/${tryOn.generationId}`, headers: auth })]);
-    } else {
-      log(`note: GET /tryon/v1/generations/{id} skipped (${tryOn.skip ?? "route not in this build"})`);
+    progress("cold start");
+    const empty = [];
+    const drape = [];
+    for (let i = 0; i < COLD_SAMPLES; i++) {
+      progress("cold start", `(${i + 1}/${COLD_SAMPLES})`);
+      empty.push(await coldStart(bundle.outdir, { empty: true }));
+      drape.push(await coldStart(bundle.outdir));
     }
-    // A second bare run shows the noise between runs on a shared machine. It runs before the try-on
-    // load, whose queued generations keep the engine busy for a while afterwards.
-    results.push(["GET /healthz (bare, again)", await run({ url: `${base}/healthz` })]);
-    if (tryOn.body) {
-      results.push([
-        "POST /tryon/v1/try-on (mock engine)",
-        await run({ url: `${base}/tryon/v1/try-on`, method: "POST", headers: { ...auth, "content-type": "application/json" }, body: tryOn.body }),
-      ]);
-    } else {
-      log(`note: POST /tryon/v1/try-on skipped (${tryOn.skip})`);
+    // The fastest sample of each: a start on a busy machine is only ever slowed down by it.
+    const drapeFirst = Math.min(...drape.map((s) => s.toFirstResponse));
+    const emptyFirst = Math.min(...empty.map((s) => s.toFirstResponse));
+    rows.push(
+      budgetRow(
+        "cold-start",
+        "Cold start: fresh workerd → first /healthz, Drape minus an empty Worker with the same bindings",
+        drapeFirst - emptyFirst,
+        "ms",
+        BUDGETS.globalScopeMs,
+        {
+          detail: `Drape ${round(drapeFirst)} ms, empty Worker ${round(emptyFirst)} ms (fastest of ${COLD_SAMPLES} each); Drape's first request ${round(p50(drape.map((s) => s.firstRequest)))} ms, second ${round(p50(drape.map((s) => s.secondRequest)), 1)} ms`,
+          samples: { drape, empty },
+        },
+      ),
+    );
+
+    progress("start + seed");
+    const started = await startWorker(bundle.outdir);
+    mf = started.mf;
+    const { base, db, pid } = started;
+    const mock = await seed(base, "mock");
+    const auth = { "x-api-key": mock.key };
+    notes.push(`MCP on the deploy bundle: tools/list answers ${(await mcpToolNames(base, mock.key)).length} tools`);
+    const tryOn = await prepareTryOn(base, mock.key, { person: smallPersonPng(), garment: smallPersonPng() });
+    if (!tryOn.body) throw new Error(`try-on preparation failed: ${tryOn.skip}`);
+
+    progress("composite on a 1 MP photo");
+    const composite = await seed(base, "composite");
+    const photo = await onePixelMegaJpeg();
+    // First, on a process that has served no load yet: memory freed by earlier rows would stay resident
+    // and be reused, hiding the growth. The baseline precedes any composite work (the first decode
+    // grows the codecs' WASM memory).
+    const rssBefore = rssOf(pid);
+    const sampler = sampleRss(pid);
+    const compositeTryOn = await prepareTryOn(base, composite.key, {
+      person: photo,
+      personType: "image/jpeg",
+      garment: garmentPng(),
+      externalId: "bench-garment",
+    });
+    if (!compositeTryOn.body) throw new Error(`composite preparation failed: ${compositeTryOn.skip}`);
+    const comp = [];
+    for (let i = 0; i < COMPOSITE_SAMPLES; i++) {
+      progress("composite on a 1 MP photo", `(${i + 1}/${COMPOSITE_SAMPLES})`);
+      const r = await timeToFinal(base, composite.key, compositeTryOn.body);
+      if (r.status !== "COMPLETED") throw new Error(`composite generation ended ${r.status}: ${JSON.stringify(r.error ?? null)}`);
+      comp.push(r.ms);
     }
+    const peak = sampler.stop();
+    rows.push(
+      budgetRow("composite", "Composite engine, 1 MP JPEG: accept → COMPLETED (p50)", p50(comp), "ms", BUDGETS.compositeP50Ms, {
+        samples: comp.map((x) => round(x)),
+      }),
+    );
+    rows.push(
+      budgetRow(
+        "composite-memory",
+        "Composite engine: workerd RSS growth over its first runs (peak − before)",
+        (peak - rssBefore) / 2 ** 20,
+        "MiB",
+        BUDGETS.compositePeakBytes / 2 ** 20,
+        {
+          detail: `workerd RSS ${round(rssBefore / 2 ** 20, 1)} MiB before, ${round(peak / 2 ** 20, 1)} MiB peak (sampled every 20 ms)`,
+        },
+      ),
+    );
 
-    log("\n| endpoint | req/s | p50 ms | p99 ms | vs bare | non-2xx/errors |");
-    log("|---|---:|---:|---:|---:|---:|");
-    for (const [name, r] of results) log(row(name, r, bare.requests.average));
+    progress("GET /healthz (bare, start)");
+    // Warm-up, not reported: the first load on a fresh workerd runs unoptimised code (the JIT has not
+    // seen it yet) and would make the start's bare route look slower than the end's for that reason.
+    await load({ url: `${base}/healthz`, duration: 1 });
+    await load({ url: `${base}/tryon/v1/account/credits`, headers: auth, duration: 1 });
+    const bareStart = await load({ url: `${base}/healthz` });
+    const bareRps = bareStart.requests.average;
+    rows.push(throughputRow("bare-start", "GET /healthz (bare, start of run)", bareStart, bareRps));
+    progress("GET /tryon/v1/account/credits");
+    rows.push(
+      throughputRow(
+        "credits",
+        "GET /account/credits (auth + 1 DO call)",
+        await load({ url: `${base}/tryon/v1/account/credits`, headers: auth }),
+        bareRps,
+        BUDGETS.authenticatedReadRatio,
+      ),
+    );
+    progress("GET /tryon/v1/generations/{id}");
+    rows.push(
+      throughputRow(
+        "generation",
+        "GET /generations/{id} (auth + DO + D1 + signed URL)",
+        await load({ url: `${base}/tryon/v1/generations/${tryOn.generationId}`, headers: auth }),
+        bareRps,
+        BUDGETS.authenticatedReadRatio,
+      ),
+    );
 
-    if (tryOn.body) {
-      // Let the queue drain what the load test enqueued before timing one generation end to end.
-      await new Promise((r) => setTimeout(r, 3000));
-      const e2e = await timeToCompleted(base, key, tryOn.body);
-      if (e2e) log(`\nend-to-end (mock engine, POST /try-on → ${e2e.status} seen by polling): ${e2e.ms} ms`);
+    progress("mock end to end");
+    const e2e = [];
+    for (let i = 0; i < E2E_SAMPLES; i++) {
+      progress("mock end to end", `(${i + 1}/${E2E_SAMPLES})`);
+      const r = await timeToFinal(base, mock.key, tryOn.body);
+      if (r.status !== "COMPLETED") throw new Error(`mock end to end ended ${r.status}`);
+      e2e.push(r.ms);
     }
+    rows.push(
+      budgetRow("mock-e2e", "Mock engine: POST /try-on → COMPLETED seen by polling (p50)", p50(e2e), "ms", BUDGETS.mockEndToEndP50Ms, {
+        samples: e2e.map((x) => round(x)),
+      }),
+    );
 
-    const db = await mf.getD1Database("DB");
-    await benchDashboard({
+    progress("webhook after completion");
+    const hooks = await webhookLatencies(base, db, mock.key, tryOn.body, WEBHOOK_SAMPLES);
+    rows.push(
+      budgetRow("webhook", "Webhook delivered after its generation completed (p50)", p50(hooks), "ms", BUDGETS.webhookAfterCompletionP50Ms, { samples: hooks }),
+    );
+
+    progress("POST /tryon/v1/try-on (accept)");
+    const accept = await load({
+      url: `${base}/tryon/v1/try-on`,
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify(tryOn.body),
+    });
+    rows.push({ ...throughputRow("accept", "POST /try-on (accept; mock engine, consumer running alongside)", accept, bareRps), note: "no aim set" });
+
+    progress("consumer alone");
+    await settle(db, mock.accountId);
+    const consumer = await consumerRate(db, mock.accountId, () =>
+      load({
+        url: `${base}/tryon/v1/try-on`,
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify(tryOn.body),
+        amount: CONSUMER_BURST,
+        connections: CONSUMER_BURST,
+      }),
+    );
+    rows.push({
+      id: "consumer",
+      name: "Queue consumer: generations completed per second (mock engine, a burst of accepted try-ons)",
+      kind: "rate",
+      value: round(consumer.perSecond, 1),
+      unit: "gen/s",
+      pass: null,
+      detail: `${consumer.completed} of ${consumer.generations} completed in a ${round(consumer.windowMs)} ms window (first start → last completion); the burst's requests overlapped its first ${round(consumer.acceptOverlapMs)} ms`,
+    });
+
+    progress("dashboard pages");
+    // The per-page table (render, weight, origins) is printed after the summary.
+    const dashboardLines = [];
+    const dash = await benchDashboard({
       base,
       db,
-      run,
-      log,
+      run: load,
+      log: (line) => dashboardLines.push(line),
+      requestsPerPage: PAGE_REQUESTS,
+      onPage: (path, i, n) => progress("dashboard pages", `(${i}/${n}) ${path}`),
       tryOn: async (userKey) => {
-        const prepared = await prepareTryOn(base, userKey, paths);
+        const prepared = await prepareTryOn(base, userKey, { person: smallPersonPng(), garment: smallPersonPng() });
         if (!prepared.generationId) return null;
-        const done = await timeToCompleted(base, userKey, prepared.body);
-        return done?.status === "COMPLETED" ? prepared.generationId : null;
+        const done = await timeToFinal(base, userKey, prepared.body);
+        return done?.status === "COMPLETED" ? done.generationId : null;
       },
     });
+    rows.push(
+      budgetRow(
+        "dashboard",
+        `Dashboard: slowest page's server render (p50, ${dash.pages} pages)`,
+        dash.worstPage?.p50 ?? null,
+        "ms",
+        BUDGETS.dashboardRenderP50Ms,
+        {
+          detail: `slowest ${dash.worstPage?.path}; median page p50 ${dash.medianPageP50} ms; one connection, ${PAGE_REQUESTS} requests per page`,
+        },
+      ),
+    );
+
+    progress("GET /healthz (bare, end)");
+    const bareEnd = await load({ url: `${base}/healthz` });
+    rows.push(throughputRow("bare-end", "GET /healthz (bare, end of run)", bareEnd, bareRps));
+    const noise = Math.abs(bareEnd.requests.average - bareRps) / bareRps;
+
+    const result = {
+      header: header(),
+      rows,
+      noise: { bareStartRps: round(bareRps), bareEndRps: round(bareEnd.requests.average), relative: round(noise, 3) },
+      // Each dashboard page over its render, weight or origin budget (scripts/bench-dashboard.mjs).
+      dashboardOverBudget: dash.over,
+      notes,
+    };
+    result.header.durationSeconds = round((performance.now() - benchStarted) / 1000, 1);
+    out(`\n${markdownReport(result)}`);
+    out(dashboardLines.join("\n"));
+    if (jsonPath) writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
+    return result;
   } finally {
     await mf?.dispose();
-    rmSync(outdir, { recursive: true, force: true });
+    rmSync(bundle.outdir, { recursive: true, force: true });
   }
 }
 
-main().catch((err) => {
+main(process.argv.slice(2)).catch((err) => {
   console.error(err);
   process.exit(1);
 });

@@ -1,0 +1,142 @@
+// Serving the built bundle with Miniflare (workerd, local in-memory D1/R2/DO/Queues) for the bench,
+// cold starts, and the workerd process's memory.
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { convertV4MiniflareOptions, Miniflare, NoOpLog } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+export const ADMIN_TOKEN = process.env.ADMIN_TOKEN ?? `bench-admin-${Math.random().toString(36).slice(2)}-0123456789`;
+
+/** workerd processes that are children of this Node process (Miniflare spawns one per instance). */
+function workerdChildren() {
+  const pids = new Set();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === process.pid && comm.startsWith("workerd")) pids.add(Number(entry));
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return pids;
+}
+
+/** Resident memory of a process in bytes (`/proc/PID/status` VmRSS), or 0 when it cannot be read. */
+export function rssOf(pid) {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return Number(kb ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples a process's RSS every `everyMs` until stopped; `stop()` resolves to the largest sample. */
+export function sampleRss(pid, everyMs = 20) {
+  let peak = rssOf(pid);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssOf(pid));
+  }, everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return Math.max(peak, rssOf(pid));
+    },
+  };
+}
+
+function drapeOptions(outdir, port, modules = null) {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
+  // Source options are ours (the built bundle), not wrangler's.
+  const { modulesRules: _rules, modules: _modules, scriptPath: _script, script: _s, ...bindingsAndConfig } = workerOptions;
+  // Miniflare 5 takes a new option shape; wrangler still produces v4 worker options, converted here.
+  return convertV4MiniflareOptions({
+    host: "127.0.0.1",
+    port,
+    // The Worker's request logs would drown the results (and cost the same in every row).
+    log: new NoOpLog(),
+    handleStructuredLogs: () => {},
+    ...bindingsAndConfig,
+    name: "drape",
+    // Every module of the bundle, listed explicitly (the entry first).
+    modules: modules ?? [
+      ...["index.js", ...readdirSync(outdir).filter((f) => f.endsWith(".wasm"))].map((f) => ({
+        type: f.endsWith(".wasm") ? "CompiledWasm" : "ESModule",
+        path: join(outdir, f),
+      })),
+    ],
+    modulesRoot: outdir,
+    bindings: {
+      ...(workerOptions.bindings ?? {}),
+      // A local run: the deployment checks (public https base URL, strong secrets) do not apply.
+      ENVIRONMENT: "development",
+      ENGINE_DEFAULT: "mock",
+      ADMIN_TOKEN,
+      FILE_SIGNING_SECRET: "bench-file-signing-secret-0123456789abcdef",
+      AT_REST_KEY: randomBytes(32).toString("base64"),
+      ALLOW_LOOPBACK_FETCH: "true",
+    },
+  });
+}
+
+/** Starts Miniflare; returns it with its origin and the pid of its workerd process. */
+async function start(options) {
+  const before = workerdChildren();
+  const mf = new Miniflare(options);
+  const url = await mf.ready;
+  const pid = [...workerdChildren()].find((p) => !before.has(p)) ?? null;
+  return { mf, base: url.origin, pid };
+}
+
+/** The Drape bundle in `outdir`, served with D1 migrated. */
+export async function startWorker(outdir) {
+  const started = await start(drapeOptions(outdir, 0));
+  const db = await started.mf.getD1Database("DB");
+  const migrationsDir = join(root, "migrations");
+  for (const file of readdirSync(migrationsDir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
+    for (const stmt of readFileSync(join(migrationsDir, file), "utf8").split("--> statement-breakpoint")) {
+      if (stmt.trim()) await db.prepare(stmt).run();
+    }
+  }
+  return { ...started, db };
+}
+
+// The baseline of a cold start: a Worker with Drape's bindings (D1, R2, Durable Objects, queues…) and
+// nothing else, so the difference is what Drape's own modules cost (compiling them, running their
+// global scope), not what the local services cost to start.
+const EMPTY_WORKER = [
+  "export default { fetch() { return new Response('ok'); }, queue() {}, scheduled() {} };",
+  "export class AccountGate { constructor() {} fetch() { return new Response('ok'); } }",
+  "export class SignInGate { constructor() {} fetch() { return new Response('ok'); } }",
+].join("\n");
+
+/**
+ * One cold start: a fresh workerd process loads the Worker (compiles the modules, runs the global
+ * scope) and answers its first /healthz. `empty` serves EMPTY_WORKER with the same bindings.
+ * Returns the milliseconds to `ready` and to the first response.
+ */
+export async function coldStart(outdir, { empty = false } = {}) {
+  const t0 = performance.now();
+  const options = drapeOptions(outdir, 0, empty ? [{ type: "ESModule", path: join(outdir, "empty.mjs"), contents: EMPTY_WORKER }] : null);
+  const { mf, base } = await start(options);
+  const ready = performance.now();
+  const res = await fetch(`${base}/healthz`);
+  await res.arrayBuffer();
+  const first = performance.now();
+  // A second request shows what the first one paid once (lazy work on the first request).
+  const again = performance.now();
+  await (await fetch(`${base}/healthz`)).arrayBuffer();
+  const second = performance.now() - again;
+  await mf.dispose();
+  if (!res.ok) throw new Error(`cold start: /healthz answered ${res.status}`);
+  return { toReady: ready - t0, toFirstResponse: first - t0, firstRequest: first - ready, secondRequest: second };
+}
