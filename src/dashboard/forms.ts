@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { z } from "zod";
+import { LOGO_LIMITS } from "../lib/image-intake";
 import type { DashEnv } from "./env";
 
 /** Dashboard forms are small: 64 KB is far above any of them and caps what a hostile post costs. */
@@ -7,6 +8,9 @@ export const FORM_MAX_BYTES = 64 * 1024;
 
 /** The playground's form carries two photos: up to the API's 10 MB each, plus the small fields. */
 export const UPLOAD_FORM_MAX_BYTES = 2 * 10 * 1024 * 1024 + FORM_MAX_BYTES;
+
+/** The logo form reads at most this much: a file somewhat over the logo limit still gets its field error, not a bare 413. */
+export const LOGO_FORM_MAX_BYTES = 4 * LOGO_LIMITS.maxBytes;
 
 export type FormRead = { ok: true; fields: Record<string, string>; files: Record<string, File> } | { ok: false; status: 413 | 415 | 400 };
 

@@ -27,7 +27,7 @@ import { captureWebhookQueue } from "../helpers/webhooks";
 
 const SEEDS = [0xda5b0001, 0xda5b0002, 0xda5b0003, 0xda5b0004];
 // About a dozen requests per form per seed: the count grows with the route list.
-const REQUESTS_PER_SEED = 600;
+const REQUESTS_PER_SEED = 700;
 
 type Rand = () => number;
 const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;

@@ -3,11 +3,14 @@ import { allowedMethods } from "../../http/route-table";
 import { timingSafeEqualStrings } from "../../lib/crypto";
 import { csrfToken } from "../context";
 import type { DashEnv } from "../env";
-import { FORM_MAX_BYTES, readForm, UPLOAD_FORM_MAX_BYTES } from "../forms";
+import { FORM_MAX_BYTES, LOGO_FORM_MAX_BYTES, readForm, UPLOAD_FORM_MAX_BYTES } from "../forms";
 import { errorPage } from "../pages/errors";
 
-/** The only forms that take files (photos); every other form stays within FORM_MAX_BYTES. */
-const UPLOAD_FORMS = new Set(["/dashboard/playground"]);
+/** The only forms that take files (photos, the account logo), with their caps; every other form stays within FORM_MAX_BYTES. */
+const UPLOAD_FORMS = new Map([
+  ["/dashboard/playground", UPLOAD_FORM_MAX_BYTES],
+  ["/dashboard/settings/logo", LOGO_FORM_MAX_BYTES],
+]);
 
 /**
  * Every state-changing request must come from this origin (the `Origin` header, or
@@ -20,7 +23,7 @@ export const csrfProtection: MiddlewareHandler<DashEnv> = async (c, next) => {
   // No page takes this method here: nothing can change, and the answer is 405/404, not 403.
   if (!allowedMethods(c.req.path).includes(c.req.method)) return next();
   if (!sameOrigin(c.req.header("origin"), c.req.header("sec-fetch-site"), new URL(c.req.url).origin)) return refuse(c);
-  const form = await readForm(c, UPLOAD_FORMS.has(c.req.path) ? UPLOAD_FORM_MAX_BYTES : FORM_MAX_BYTES);
+  const form = await readForm(c, UPLOAD_FORMS.get(c.req.path) ?? FORM_MAX_BYTES);
   if (!form.ok) {
     const message = form.status === 413 ? "This form is too large." : "This request is not a form this page can read.";
     return errorPage(c, form.status, "Request refused", message);

@@ -17,6 +17,7 @@ import type { DashEnv } from "../env";
 import { emptyForm, type FormState, fieldErrors, optionalInt } from "../forms";
 import { renderPage } from "../render";
 import { type Allowed, guardedBy } from "./guard";
+import { LogoSection, logoView, removeLogo, uploadLogo } from "./settings-logo";
 import { SecretBox } from "./webhooks";
 
 /** What an owner may change here: the operator API's own body, narrowed to the account's own settings. */
@@ -28,6 +29,7 @@ interface SettingsExtra {
   rotate?: FormState;
   erase?: FormState;
   erased?: { externalUserId: string; summary: Awaited<ReturnType<typeof eraseCustomer>> };
+  logoError?: string;
   status?: 200 | 400;
 }
 
@@ -35,6 +37,7 @@ async function settingsPage(c: Context<DashEnv>, ok: Allowed, extra: SettingsExt
   const account = await getAccount(dashContext(c), ok.accountId);
   const csrf = csrfToken(c);
   const accountState = extra.account ?? emptyForm({ name: account.name, retentionDays: String(account.retentionDays) });
+  const logo = await logoView(c, account);
   return renderPage(
     c,
     "Settings",
@@ -64,6 +67,7 @@ async function settingsPage(c: Context<DashEnv>, ok: Allowed, extra: SettingsExt
           Save
         </button>
       </PostForm>
+      <LogoSection view={logo} csrf={csrf} error={extra.logoError} />
       <h2>Default webhook secret</h2>
       <p>
         Signs the deliveries to per-request <code>webhookUrl</code>s.
@@ -144,6 +148,21 @@ export const settingsPages = new Hono<DashEnv>()
       await updateAccount(dashContext(c), ok.accountId, parsed.data);
       setFlash(c, { kind: "success", text: "The account settings are saved." });
       return c.redirect("/dashboard/settings", 303);
+    }),
+  )
+  .post(
+    "/settings/logo",
+    guarded(async (c, ok) => {
+      const refusal = await uploadLogo(c, ok);
+      if (refusal !== null) return settingsPage(c, ok, { logoError: refusal, status: 400 });
+      return c.redirect("/dashboard/settings#logo", 303);
+    }),
+  )
+  .post(
+    "/settings/logo/remove",
+    guarded(async (c, ok) => {
+      await removeLogo(c, ok);
+      return c.redirect("/dashboard/settings#logo", 303);
     }),
   )
   .get(
