@@ -85,7 +85,8 @@ async function swapLogo(ctx: ServiceContext, account: Account, logo: repo.Accoun
     }
     current = await getAccount(ctx, current.id);
   }
-  throw new Error(`the logo of ${account.id} kept changing under ${SWAP_ATTEMPTS} attempts`);
+  // Only a burst of concurrent uploads to one account gets here: a retryable answer, never a 500.
+  throw new ApiError("SERVICE_UNAVAILABLE", `The logo of account ${account.id} kept changing during this request; retry it.`);
 }
 
 async function deleteLogoObject(ctx: ServiceContext, r2Key: string): Promise<void> {
