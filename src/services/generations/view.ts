@@ -3,8 +3,10 @@ import { findGeneration, type GenerationRow, generationExistsElsewhere } from ".
 import { ApiError, type ErrorCode } from "../../errors";
 import { liveAccountIdOf, livemodeOf, testAccountIdOf } from "../../lib/modes";
 import { signedFileUrl } from "../../lib/signing";
+import { timeStep } from "../../lib/step-timing";
 import { toIso } from "../../lib/time";
 import type { GenerationView } from "../../schemas/generations";
+import { cachedTerminalGeneration, rememberGeneration } from "./terminal-cache";
 
 /**
  * The one presenter of a generation: GET /generations/:id, lists, sync replies
@@ -25,7 +27,8 @@ export async function presentGeneration(ctx: ServiceContext, row: GenerationRow)
   if (row.externalUserId !== null) view.externalUserId = row.externalUserId;
   if (row.status === "COMPLETED") {
     if (row.resultR2Key) {
-      const signed = await signedFileUrl(ctx.env.FILE_SIGNING_SECRET, row.resultR2Key, ctx.config.FILE_URL_TTL_SECONDS, ctx.now());
+      const resultKey = row.resultR2Key;
+      const signed = await timeStep("sign", () => signedFileUrl(ctx.env.FILE_SIGNING_SECRET, resultKey, ctx.config.FILE_URL_TTL_SECONDS, ctx.now()));
       view.resultImageUrl = `${ctx.baseUrl}${signed.url}`;
       if (row.resultExpiresAt !== null) view.resultExpiresAt = toIso(row.resultExpiresAt);
     }
@@ -57,7 +60,11 @@ export async function generationNotOwned(ctx: ServiceContext, accountId: string,
 
 /** Loads and presents one generation of `accountId`: GENERATION_NOT_FOUND, or FORBIDDEN when another account owns it. */
 export async function loadGenerationView(ctx: ServiceContext, accountId: string, generationId: string): Promise<GenerationView> {
+  const at = ctx.now();
+  const cached = cachedTerminalGeneration(accountId, generationId, at);
+  if (cached) return presentGeneration(ctx, cached);
   const row = await findGeneration(ctx.db, accountId, generationId);
   if (!row) throw await generationNotOwned(ctx, accountId, generationId);
+  rememberGeneration(row, at);
   return presentGeneration(ctx, row);
 }
