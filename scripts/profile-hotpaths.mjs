@@ -21,6 +21,9 @@ const wranglerBin = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler
 const N = Number(process.env.PROFILE_REQUESTS ?? 200);
 const ADMIN_TOKEN = `profile-admin-${randomBytes(8).toString("hex")}-0123456789`;
 const log = (m) => process.stdout.write(`${m}\n`);
+const CONSUMER_RUNS = Number(process.env.PROFILE_CONSUMER_RUNS ?? 10);
+/** "step timing" lines the Worker logged for its queue batches. */
+const consumerLogs = [];
 
 function bundle(outdir) {
   const res = spawnSync(process.execPath, [wranglerBin, "deploy", "--dry-run", "--outdir", outdir], {
@@ -39,7 +42,15 @@ async function start(outdir) {
       host: "127.0.0.1",
       port: 0,
       log: new NoOpLog(),
-      handleStructuredLogs: () => {},
+      // The consumer has no response to carry Server-Timing: it logs one "step timing" line per batch.
+      handleStructuredLogs: ({ message }) => {
+        if (!message.includes('"step timing"')) return;
+        try {
+          consumerLogs.push(JSON.parse(message));
+        } catch {
+          // not one of ours
+        }
+      },
       ...rest,
       name: "drape",
       modules: ["index.js", ...readdirSync(outdir).filter((f) => f.endsWith(".wasm"))].map((f) => ({
@@ -50,7 +61,7 @@ async function start(outdir) {
       bindings: {
         ...(workerOptions.bindings ?? {}),
         ENVIRONMENT: "development",
-        ENGINE_DEFAULT: process.env.PROFILE_ENGINE ?? "mock",
+        ENGINE_DEFAULT: "mock",
         ADMIN_TOKEN,
         FILE_SIGNING_SECRET: "profile-file-signing-secret-0123456789abcdef",
         AT_REST_KEY: randomBytes(32).toString("base64"),
@@ -108,13 +119,13 @@ function png() {
   ]);
 }
 
-async function seed(base) {
+async function seed(base, engine) {
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
   const acct = await (
     await fetch(`${base}/admin/v1/accounts`, {
       method: "POST",
       headers: admin,
-      body: JSON.stringify({ name: "Profile", engine: process.env.PROFILE_ENGINE ?? "mock" }),
+      body: JSON.stringify({ name: `Profile ${engine}`, engine }),
     })
   ).json();
   const key = await (
@@ -134,19 +145,49 @@ async function seed(base) {
   form.set("file", new Blob([png()], { type: "image/png" }), "person.png");
   const image = await (await fetch(`${base}/tryon/v1/images/upload`, { method: "POST", headers: h, body: form })).json();
   const pf = new FormData();
-  pf.set("data", JSON.stringify({ externalId: "p-mock", title: "mock", images: [{ source: { fileKey: "garment" } }] }));
+  pf.set("data", JSON.stringify({ externalId: "p-mock", title: engine === "mock" ? "mock" : "Red shirt", images: [{ source: { fileKey: "garment" } }] }));
   pf.set("garment", new Blob([png()], { type: "image/png" }), "garment.png");
   const prod = await fetch(`${base}/tryon/v1/products`, { method: "POST", headers: h, body: pf });
   if (!prod.ok) throw new Error(`product: ${prod.status} ${await prod.text()}`);
   const body = JSON.stringify({ person: { image: { source: { id: image.imageId } } }, products: [{ externalId: "p-mock" }] });
   const accepted = await (await fetch(`${base}/tryon/v1/try-on`, { method: "POST", headers: { ...h, "content-type": "application/json" }, body })).json();
   if (!accepted.generationId) throw new Error(`try-on: ${JSON.stringify(accepted)}`);
-  for (let i = 0; i < 100; i++) {
-    const g = await (await fetch(`${base}/tryon/v1/generations/${accepted.generationId}`, { headers: h })).json();
-    if (g.status === "COMPLETED" || g.status === "FAILED") break;
+  await untilTerminal(base, h, accepted.generationId);
+  return { accountId: acct.id, key: key.key, body, generationId: accepted.generationId };
+}
+
+async function untilTerminal(base, headers, id) {
+  for (let i = 0; i < 300; i++) {
+    const g = await (await fetch(`${base}/tryon/v1/generations/${id}`, { headers })).json();
+    if (g.status === "COMPLETED" || g.status === "FAILED") return g.status;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { accountId: acct.id, key: key.key, body, generationId: accepted.generationId };
+  return "TIMEOUT";
+}
+
+/** One generation at a time through the consumer: the median of each step of its queue batch. */
+async function consumerSteps(base, engine) {
+  const s = await seed(base, engine);
+  const h = { "x-api-key": s.key, "content-type": "application/json" };
+  const per = {};
+  const statuses = [];
+  for (let i = 0; i < CONSUMER_RUNS; i++) {
+    consumerLogs.length = 0;
+    const accepted = await (await fetch(`${base}/tryon/v1/try-on`, { method: "POST", headers: h, body: s.body })).json();
+    statuses.push(await untilTerminal(base, h, accepted.generationId));
+    await new Promise((r) => setTimeout(r, 200));
+    const line = consumerLogs.find((l) => l.queue === "drape-generations" && l.messages === 1);
+    if (!line) continue;
+    for (const [name, { ms, count }] of Object.entries(parseServerTiming(line.steps))) {
+      if (!per[name]) per[name] = { ms: [], count };
+      per[name].ms.push(ms);
+    }
+  }
+  log(
+    `\n### One generation through the consumer, ${engine} engine (${CONSUMER_RUNS} runs, one at a time, median ms; ${statuses.filter((x) => x === "COMPLETED").length} COMPLETED)`,
+  );
+  log("| step | calls | p50 ms |\n|---|---:|---:|");
+  for (const [name, { ms, count }] of Object.entries(per)) log(`| ${name} | ${name === "total" ? "" : count} | ${median(ms).toFixed(2)} |`);
 }
 
 function parseServerTiming(value) {
@@ -225,7 +266,7 @@ async function main() {
     const started = await start(outdir);
     mf = started.mf;
     const { base, db } = started;
-    const s = await seed(base);
+    const s = await seed(base, "mock");
     const h = { "x-api-key": s.key };
     log(`node ${process.version}; ${N} sequential requests per path`);
     await steps("GET /healthz (bare)", `${base}/healthz`, {});
@@ -237,6 +278,8 @@ async function main() {
       body: s.body,
     });
     await d1Meta(db, s.accountId, s.generationId);
+    await consumerSteps(base, "mock");
+    await consumerSteps(base, "composite");
   } finally {
     await mf?.dispose();
     rmSync(outdir, { recursive: true, force: true });

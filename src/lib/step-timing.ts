@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { log } from "./logger";
 
 /**
  * Per-step timings of one request, for profiling (docs/performance.md, "Hot paths").
@@ -148,4 +149,15 @@ export function timedEnv<E extends object>(env: E): E {
   }
   wrapped.set(env, out);
   return out as E;
+}
+
+/**
+ * Runs a queue batch with its storage calls timed and logs one "step timing" line for it (the
+ * queue's name, its message count and the steps in `Server-Timing` form): queue handlers have no
+ * response to carry a header.
+ */
+export async function logQueueSteps<E extends object>(queue: string, messages: number, env: E, fn: (env: E) => Promise<void>): Promise<void> {
+  const started = performance.now();
+  const { recorder } = await withStepRecorder(() => fn(timedEnv(env)));
+  log("info", "step timing", { queue, messages, steps: serverTimingHeader(recorder, performance.now() - started) });
 }

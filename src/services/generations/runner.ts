@@ -4,6 +4,7 @@ import { claimForPoll, claimForRun, type GenerationRow, recordEngineJob } from "
 import { createEngine as defaultCreateEngine, type Engine, type EngineResult } from "../../engines";
 import type { RuntimeErrorCode } from "../../errors";
 import { describeError, log } from "../../lib/logger";
+import { timeStep } from "../../lib/step-timing";
 import { type GenerationMessage, type GenerationMessageInput, GenerationMessageSchema, type QueueOutcome } from "../../queues";
 import { loadEngineInput, storeResult } from "./inputs";
 import { completeGeneration, failGeneration } from "./lifecycle";
@@ -63,7 +64,8 @@ export async function processGenerationMessage(ctx: ServiceContext, body: unknow
   const create = deps.createEngine ?? defaultCreateEngine;
   let result: EngineResult;
   try {
-    result = await create(row.engine as EngineName, { config: ctx.config, images: ctx.env.IMAGES }).run(input.value);
+    const engine = create(row.engine as EngineName, { config: ctx.config, images: ctx.env.IMAGES });
+    result = await timeStep("engine", () => engine.run(input.value));
   } catch (err) {
     // An engine should answer `retry` for transient trouble; a throw is treated the same way.
     log("warn", "engine threw; treating as transient", { generationId: row.id, engine: row.engine, error: describeError(err) });
