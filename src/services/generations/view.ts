@@ -58,10 +58,20 @@ export async function generationNotOwned(ctx: ServiceContext, accountId: string,
   return new ApiError("GENERATION_NOT_FOUND", `No generation ${generationId} on this account.`);
 }
 
-/** Loads and presents one generation of `accountId`: GENERATION_NOT_FOUND, or FORBIDDEN when another account owns it. */
-export async function loadGenerationView(ctx: ServiceContext, accountId: string, generationId: string): Promise<GenerationView> {
+/**
+ * Loads and presents one generation of `accountId`: GENERATION_NOT_FOUND, or FORBIDDEN when another
+ * account owns it. `allowCached` lets a terminal generation come from this isolate's cache (the
+ * polled GET route; docs/performance.md); webhook payloads never do, so a retry after an erase
+ * always re-renders the erased view.
+ */
+export async function loadGenerationView(
+  ctx: ServiceContext,
+  accountId: string,
+  generationId: string,
+  opts: { allowCached?: boolean } = {},
+): Promise<GenerationView> {
   const at = ctx.now();
-  const cached = cachedTerminalGeneration(accountId, generationId, at);
+  const cached = opts.allowCached ? cachedTerminalGeneration(accountId, generationId, at) : undefined;
   if (cached) return presentGeneration(ctx, cached);
   const row = await findGeneration(ctx.db, accountId, generationId);
   if (!row) throw await generationNotOwned(ctx, accountId, generationId);

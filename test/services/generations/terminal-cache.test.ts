@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { GenerationSchema } from "../../../src/schemas/generations";
 import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
-import { TERMINAL_CACHE_TTL_MS } from "../../../src/services/generations";
+import { loadGenerationView, TERMINAL_CACHE_TTL_MS } from "../../../src/services/generations";
 import { api, readWire } from "../../helpers/harness";
 import { env, fundedAccount, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
+import { testContext } from "../../helpers/service-context";
 
 const queue = usePipelineQueues();
 
@@ -65,5 +66,15 @@ describe("terminal generations cached per isolate (GET /generations/{id})", () =
     const res = await api(other, `/generations/${generationId}`);
     expect(res.status).toBe(403);
     expect(((await res.json()) as { code: string }).code).toBe("FORBIDDEN");
+  });
+
+  it("webhook payloads never come from the cache: a re-render after an erase elsewhere is the erased view", async () => {
+    const { acct, generationId } = await completedGeneration("u-hook");
+    expect((await readWire(await api(acct, `/generations/${generationId}`), GenerationSchema)).externalUserId).toBe("u-hook");
+    await eraseBehindTheCache(generationId);
+    const { ctx } = testContext();
+    const payload = await loadGenerationView(ctx, acct.accountId, generationId);
+    expect(payload).not.toHaveProperty("externalUserId");
+    expect(payload).not.toHaveProperty("resultImageUrl");
   });
 });
