@@ -14,6 +14,7 @@ import { mountOpenApi } from "./http/openapi";
 import { requestId } from "./http/request-id";
 import { registerRouteTable } from "./http/route-table";
 import { createRouter } from "./http/router";
+import { stepTiming } from "./http/step-timing";
 import { ADMIN_BASE, API_BASE } from "./lib/api-paths";
 import { mountMcp } from "./mcp";
 import { accountRoutes } from "./routes/account";
@@ -51,7 +52,7 @@ const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
  */
 export function createApp() {
   const app = createRouter();
-  app.use("*", requestId, accessLog, deploymentGate, withConfig);
+  app.use("*", stepTiming, requestId, accessLog, deploymentGate, withConfig);
   app.route("/", healthRoutes);
   mountOpenApi(app);
   mountLlms(app);

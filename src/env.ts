@@ -20,6 +20,8 @@ interface DrapeSecrets {
   FASHN_API_KEY?: string;
   ENGINE_BY_CATEGORY?: string;
   FASHN_BASE_URL?: string;
+  /** Profiling only: "true" adds a `Server-Timing` header with per-step timings (docs/performance.md). */
+  DRAPE_STEP_TIMING?: string;
 }
 
 declare global {

@@ -1,6 +1,7 @@
 import { type App, createApp } from "./app";
 import { deploymentProblems } from "./config";
 import { runSweep } from "./cron/sweep";
+import { logQueueSteps, stepTimingEnabled } from "./lib/step-timing";
 import { dispatchQueue, QUEUE_CONSUMERS } from "./queues";
 
 export { AccountGate } from "./durable/account-gate";
@@ -22,6 +23,10 @@ export default {
     // Background work would build localhost URLs or fail to open secrets: wait for the fix instead.
     if (deploymentProblems(env).length > 0) {
       batch.retryAll({ delaySeconds: MISCONFIGURED_RETRY_DELAY_SECONDS });
+      return;
+    }
+    if (stepTimingEnabled(env.DRAPE_STEP_TIMING)) {
+      await logQueueSteps(batch.queue, batch.messages.length, env, (timed) => dispatchQueue(QUEUE_CONSUMERS, batch, timed, ctx));
       return;
     }
     await dispatchQueue(QUEUE_CONSUMERS, batch, env, ctx);

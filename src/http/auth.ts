@@ -3,6 +3,7 @@ import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
+import { timeStep } from "../lib/step-timing";
 import { authenticate, readPresentedKey } from "../services/accounts";
 import { serviceContext } from "./context";
 import { matchedEndpointPath } from "./route-table";
@@ -11,7 +12,7 @@ import { matchedEndpointPath } from "./route-table";
 export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   // Unknown paths answer ROUTE_NOT_FOUND/METHOD_NOT_ALLOWED, not an auth error.
   if (matchedEndpointPath(matchedRoutes(c)) === null) return next();
-  const auth = await authenticate(serviceContext(c), readPresentedKey(c.req.raw.headers));
+  const auth = await timeStep("auth", () => authenticate(serviceContext(c), readPresentedKey(c.req.raw.headers)));
   c.set("auth", auth);
   c.set("accountId", auth.accountId);
   await next();

@@ -60,7 +60,7 @@ const cancelRoute = defineRoute({
 export const generationRoutes = createRouter()
   .openapi(getGeneration, async (c) => {
     const { id } = c.req.valid("param");
-    const view = await loadGenerationView(serviceContext(c), authOf(c).accountId, id);
+    const view = await loadGenerationView(serviceContext(c), authOf(c).accountId, id, { allowCached: true });
     return c.json(view, 200);
   })
   .openapi(listRoute, async (c) => {

@@ -9,7 +9,23 @@ const queue = usePipelineQueues();
 const meter = () => meterCalls(() => queue.messages.length);
 
 describe("hot-path budgets", () => {
-  it("GET /generations/{id}: 1 D1 query + the rate-limit DO call (auth cached)", async () => {
+  it("GET /generations/{id} while PENDING: 1 D1 query + the rate-limit DO call (auth cached); a pending row is never cached", async () => {
+    const acct = await fundedAccount(5);
+    const imageId = await uploadPerson(acct);
+    await registerProduct(acct, "budget-pending");
+    const res = await tryOn(acct, { products: [{ externalId: "budget-pending" }], person: { image: { source: { id: imageId } } } });
+    const { generationId } = await readWire(res, TryOnAcceptedSchema);
+    expect((await api(acct, `/generations/${generationId}`)).status).toBe(200); // warms the auth cache
+
+    const m = meter();
+    const hot = await api(acct, `/generations/${generationId}`);
+    const cost = m.read();
+    m.stop();
+    expect(await readWire(hot, GenerationSchema)).toMatchObject({ generationId, status: "PENDING" });
+    expect(cost).toEqual({ d1: 1, doCalls: 1, queueSends: 0 });
+  });
+
+  it("GET /generations/{id} once terminal: the rate-limit DO call only, no D1 (terminal generations cached per isolate)", async () => {
     const acct = await fundedAccount(5);
     const imageId = await uploadPerson(acct);
     await registerProduct(acct, "budget-get");
@@ -23,8 +39,10 @@ describe("hot-path budgets", () => {
     const cost = m.read();
     m.stop();
     expect(hot.status).toBe(200);
-    expect(await readWire(hot, GenerationSchema)).toMatchObject({ generationId, status: "COMPLETED" });
-    expect(cost).toEqual({ d1: 1, doCalls: 1, queueSends: 0 });
+    const view = await readWire(hot, GenerationSchema);
+    expect(view).toMatchObject({ generationId, status: "COMPLETED" });
+    expect(view.resultImageUrl).toMatch(/^https?:\/\/.+\/files\//);
+    expect(cost).toEqual({ d1: 0, doCalls: 1, queueSends: 0 });
   });
 
   it("POST /try-on with a referenced product and an uploaded image: ≤ 2 D1 round trips + 1 DO call + 1 queue send", async () => {

@@ -8,7 +8,7 @@ import {
   scrubUserWebhookPayloads,
 } from "../../db/repo/customers";
 import { log } from "../../lib/logger";
-import { cancelRemoteJob, failGeneration } from "../generations";
+import { cancelRemoteJob, failGeneration, forgetAccountGenerations } from "../generations";
 
 /** Image rows deleted per statement, and statements per request: bounded work per call. */
 export const ERASE_BATCH = 100;
@@ -46,6 +46,7 @@ export async function eraseCustomer(
   externalUserId: string,
   limits: { batch: number; maxBatches: number } = { batch: ERASE_BATCH, maxBatches: ERASE_MAX_BATCHES },
 ): Promise<EraseSummary> {
+  forgetAccountGenerations(accountId);
   const cancelledGenerations = await cancelActive(ctx, accountId, externalUserId);
   const clearedResults = await clearUserResultRefs(ctx.db, accountId, externalUserId);
 
@@ -61,6 +62,7 @@ export async function eraseCustomer(
 
   const scrubbedWebhookPayloads = await scrubUserWebhookPayloads(ctx.db, accountId, externalUserId);
   const anonymizedGenerations = await anonymizeUserGenerations(ctx.db, accountId, externalUserId);
+  forgetAccountGenerations(accountId);
   const summary = { cancelledGenerations, clearedResults, imagesDeleted, imagesDeferred, scrubbedWebhookPayloads, anonymizedGenerations };
   log("info", "customer data erased", { requestId: ctx.requestId, accountId, ...summary });
   return summary;

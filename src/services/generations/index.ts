@@ -5,6 +5,7 @@ export { cancelGeneration, listGenerationViews, waitAfterAcceptance } from "./re
 export type { RunnerDeps } from "./runner";
 export { backoffSeconds, PoisonMessageError, processDeadLetter, processGenerationMessage } from "./runner";
 export { recoverLostMessages, settleStragglers, timeOutOverdue } from "./sweep";
+export { clearTerminalGenerationCache, forgetAccountGenerations, TERMINAL_CACHE_TTL_MS } from "./terminal-cache";
 export type { TryOnAccepted } from "./try-on";
 export { createTryOn } from "./try-on";
 export type { UsageDay } from "./usage";

@@ -4,6 +4,7 @@ import { claimForPoll, claimForRun, type EngineAttempt, type GenerationRow, reco
 import { type AiBinding, createEngine as defaultCreateEngine, type Engine, type EngineCost, type EngineResult } from "../../engines";
 import type { RuntimeErrorCode } from "../../errors";
 import { describeError, log } from "../../lib/logger";
+import { timeStep } from "../../lib/step-timing";
 import { type GenerationMessage, type GenerationMessageInput, GenerationMessageSchema, type QueueOutcome } from "../../queues";
 import { admitEngine, reportEngine } from "../engines";
 import { loadEngineInput, storeResult } from "./inputs";
@@ -73,7 +74,8 @@ export async function processGenerationMessage(ctx: ServiceContext, body: unknow
   try {
     // `env.AI` is optional at run time: a deployment whose wrangler.toml drops [ai] has none.
     const ai: AiBinding | undefined = ctx.env.AI;
-    result = await create(row.engine as EngineName, { config: ctx.config, images: ctx.env.IMAGES, ai }).run(input.value);
+    const engine = create(row.engine as EngineName, { config: ctx.config, images: ctx.env.IMAGES, ai });
+    result = await timeStep("engine", () => engine.run(input.value));
   } catch (err) {
     // An engine should answer `retry` for transient trouble; a throw is treated the same way.
     log("warn", "engine threw; treating as transient", { generationId: row.id, engine: row.engine, error: describeError(err) });

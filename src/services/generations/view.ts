@@ -3,8 +3,10 @@ import { findGeneration, type GenerationRow, generationExistsElsewhere } from ".
 import { ApiError, type ErrorCode } from "../../errors";
 import { liveAccountIdOf, livemodeOf, testAccountIdOf } from "../../lib/modes";
 import { signedFileUrl } from "../../lib/signing";
+import { timeStep } from "../../lib/step-timing";
 import { toIso } from "../../lib/time";
 import type { GenerationView } from "../../schemas/generations";
+import { cachedTerminalGeneration, rememberGeneration } from "./terminal-cache";
 
 /**
  * The one presenter of a generation: GET /generations/:id, lists, sync replies
@@ -25,7 +27,8 @@ export async function presentGeneration(ctx: ServiceContext, row: GenerationRow)
   if (row.externalUserId !== null) view.externalUserId = row.externalUserId;
   if (row.status === "COMPLETED") {
     if (row.resultR2Key) {
-      const signed = await signedFileUrl(ctx.env.FILE_SIGNING_SECRET, row.resultR2Key, ctx.config.FILE_URL_TTL_SECONDS, ctx.now());
+      const resultKey = row.resultR2Key;
+      const signed = await timeStep("sign", () => signedFileUrl(ctx.env.FILE_SIGNING_SECRET, resultKey, ctx.config.FILE_URL_TTL_SECONDS, ctx.now()));
       view.resultImageUrl = `${ctx.baseUrl}${signed.url}`;
       if (row.resultExpiresAt !== null) view.resultExpiresAt = toIso(row.resultExpiresAt);
     }
@@ -63,9 +66,23 @@ export async function generationNotOwned(ctx: ServiceContext, accountId: string,
   return new ApiError("GENERATION_NOT_FOUND", `No generation ${generationId} on this account.`);
 }
 
-/** Loads and presents one generation of `accountId`: GENERATION_NOT_FOUND, or FORBIDDEN when another account owns it. */
-export async function loadGenerationView(ctx: ServiceContext, accountId: string, generationId: string): Promise<GenerationView> {
+/**
+ * Loads and presents one generation of `accountId`: GENERATION_NOT_FOUND, or FORBIDDEN when another
+ * account owns it. `allowCached` lets a terminal generation come from this isolate's cache (the
+ * polled GET route; docs/performance.md); webhook payloads never do, so a retry after an erase
+ * always re-renders the erased view.
+ */
+export async function loadGenerationView(
+  ctx: ServiceContext,
+  accountId: string,
+  generationId: string,
+  opts: { allowCached?: boolean } = {},
+): Promise<GenerationView> {
+  const at = ctx.now();
+  const cached = opts.allowCached ? cachedTerminalGeneration(accountId, generationId, at) : undefined;
+  if (cached) return presentGeneration(ctx, cached);
   const row = await findGeneration(ctx.db, accountId, generationId);
   if (!row) throw await generationNotOwned(ctx, accountId, generationId);
+  rememberGeneration(row, at);
   return presentGeneration(ctx, row);
 }

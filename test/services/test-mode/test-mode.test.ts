@@ -290,6 +290,8 @@ describe("DELETE /test/data", () => {
     const liveCounts = await counts(live.accountId);
     const liveBalance = await expectLedgerBalances(live.accountId);
 
+    // Read once: a terminal generation is now cached in this isolate, and the reset must drop it.
+    expect((await expectOk(await api(test, `/generations/${testGen}`), GenerationSchema)).status).toBe("COMPLETED");
     await expectEnvelope(await api(live, "/test/data", { method: "DELETE" }), 403, "TEST_MODE_ONLY");
     const erased = await expectOk(await api(test, "/test/data", { method: "DELETE" }), TestDataErasedSchema, 202);
     expect(erased).toEqual({
