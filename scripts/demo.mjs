@@ -6,17 +6,49 @@
 // Plain Node ≥ 22, no dependencies, no network beyond the local Worker.
 //
 // Options: --sync (hold one POST /try-on/sync request instead of polling),
-//          --webhook (also start scripts/webhook-receiver.mjs on :8788 and wait for the signed event).
-// Environment: DRAPE_BASE_URL (default http://127.0.0.1:8787), DRAPE_API_KEY (default: DEMO_API_KEY from .dev.vars).
+//          --webhook (also start scripts/webhook-receiver.mjs on :8788 and wait for the signed event),
+//          --engine NAME (run on that engine: sets the demo account's engine override through the
+//          operator API; `--engine workers-ai` needs a Cloudflare account, see below).
+// Environment: DRAPE_BASE_URL (default http://127.0.0.1:8787), DRAPE_API_KEY (default: DEMO_API_KEY from .dev.vars),
+//              DRAPE_ADMIN_TOKEN (default: ADMIN_TOKEN from .dev.vars; only for --engine).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const args = new Set(process.argv.slice(2));
-for (const a of args) if (!["--sync", "--webhook"].includes(a)) fail(`unknown option ${a} (use --sync, --webhook)`);
+const DEMO_ACCOUNT_ID = "acc_demo00000000000000000000";
+const ENGINES = ["mock", "composite", "fashn", "workers-ai"];
+const argv = process.argv.slice(2);
+const args = new Set();
+let engine = null;
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (a === "--engine") engine = argv[++i] ?? "";
+  else if (a.startsWith("--engine=")) engine = a.slice(9);
+  else if (["--sync", "--webhook"].includes(a)) args.add(a);
+  else fail(`unknown option ${a} (use --sync, --webhook, --engine NAME)`);
+}
+if (engine !== null && !ENGINES.includes(engine)) fail(`unknown engine "${engine}" (one of ${ENGINES.join(", ")})`);
+if (engine === "workers-ai") requireWorkersAi();
 const baseUrl = (process.env.DRAPE_BASE_URL ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
 const apiKey = process.env.DRAPE_API_KEY ?? devVar("DEMO_API_KEY");
 if (!apiKey) fail("No API key: set DRAPE_API_KEY, or run `npm start` once (it writes DEMO_API_KEY to .dev.vars).");
+
+/**
+ * Workers AI has no local simulator: FLUX.2 runs only on Cloudflare, billed to an account.
+ * Without credentials the demo says what it needs and stops (exit 2) instead of failing later.
+ */
+function requireWorkersAi() {
+  const missing = ["CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_TOKEN"].filter((k) => !process.env[k]);
+  if (missing.length === 0) return;
+  console.error(`demo: --engine workers-ai runs FLUX.2 on Cloudflare Workers AI, which has no offline simulator.
+It needs (missing: ${missing.join(", ")}):
+  1. a Cloudflare account with Workers AI (usage is billed: docs/engines.md, "workers-ai" → Pricing);
+  2. credentials: \`npx wrangler login\`, or CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN (a token with Workers AI access);
+  3. a dev server whose AI binding is remote: \`npm start -- --remote-ai\` (wrangler dev with remote bindings;
+     or set \`remote = true\` under [ai] in wrangler.toml), or a deployment (DRAPE_BASE_URL=https://…);
+then: CLOUDFLARE_ACCOUNT_ID=… CLOUDFLARE_API_TOKEN=… npm run demo -- --engine workers-ai`);
+  process.exit(2);
+}
 
 function fail(message) {
   console.error(`demo: ${message}`);
@@ -76,6 +108,14 @@ if (args.has("--webhook")) {
   webhookEvent = new Promise((r) => (resolveEvent = r));
   receiver = await startWebhookReceiver({ port: 8788, secrets: [secret], onEvent: (event) => resolveEvent({ event, at: performance.now() }), log: () => {} });
   console.log(`webhook receiver listening on ${receiver.url}`);
+}
+
+// 0. The engine, when asked for: the demo account's engine override (operator API).
+if (engine !== null) {
+  const adminToken = process.env.DRAPE_ADMIN_TOKEN ?? devVar("ADMIN_TOKEN");
+  if (!adminToken) fail("--engine needs the operator token: set DRAPE_ADMIN_TOKEN, or run `npm start` once (it writes ADMIN_TOKEN to .dev.vars).");
+  await call("PATCH", `/admin/v1/accounts/${DEMO_ACCOUNT_ID}`, { json: { engine }, headers: { authorization: `Bearer ${adminToken}` } });
+  console.log(`demo account engine → ${engine}`);
 }
 
 // 1. The person photo: uploaded once, reusable by id (kept 1 day).

@@ -100,8 +100,12 @@ console.log("[start] demo account seeded");
 // `npm start` on another port rewriting .dev.vars never changes this server's URLs.
 // `--local` keeps every binding local, offline and without a Cloudflare login: the AI binding
 // (Workers AI has no local simulator) then answers "needs to be run remotely", which the
-// workers-ai engine turns into ENGINE_UNAVAILABLE. `npm start -- --remote` opts into remote bindings.
-const localArgs = rest.includes("--remote") ? [] : ["--local"];
+// workers-ai engine turns into ENGINE_UNAVAILABLE at once. `npm start -- --remote-ai` leaves it
+// out: D1, R2, queues stay local while wrangler proxies the AI binding to the logged-in account.
+const remoteAi = rest.includes("--remote-ai");
+const passThrough = rest.filter((a) => a !== "--remote-ai");
+const localArgs = remoteAi || passThrough.includes("--remote") ? [] : ["--local"];
+if (remoteAi) console.log("[start] --remote-ai: the AI binding runs on your Cloudflare account (needs `wrangler login` or CLOUDFLARE_API_TOKEN; billed)");
 const devArgs = [
   "dev",
   "--port",
@@ -112,7 +116,7 @@ const devArgs = [
   `PUBLIC_BASE_URL:${vars.get("PUBLIC_BASE_URL")}`,
   ...localArgs,
   ...persistArgs,
-  ...rest,
+  ...passThrough,
 ];
 const child = spawn(process.execPath, [wranglerBin, ...devArgs], {
   cwd: root,

@@ -85,7 +85,8 @@ export function createWorkersAiEngine(opts: WorkersAiEngineOptions): Engine {
       for (const g of garments) rest.push(await prepareInput(g, "garment", side, limits));
       return [person, ...rest];
     } catch (err) {
-      if (err instanceof EngineFailure) return failed(err.code, err.message);
+      // The decode gate is shared with composite; its messages name the engine that runs it.
+      if (err instanceof EngineFailure) return failed(err.code, err.message.replaceAll("the composite engine", "the workers-ai engine"));
       throw err;
     }
   }

@@ -49,7 +49,7 @@ const NEEDS_ACCOUNT = /needs to be run remotely|not (?:logged|authenticated)|aut
 const RATE_LIMITED = /\b429\b|rate.?limit|too many requests|capacity/i;
 
 export const NEEDS_ACCOUNT_MESSAGE =
-  "The workers-ai engine needs Workers AI, which runs only on Cloudflare: a Cloudflare account and the AI binding in remote mode (a deployment, or `wrangler dev --remote` after `wrangler login`). Operators: see docs/engines.md.";
+  "The workers-ai engine needs Workers AI, which runs only on Cloudflare: a Cloudflare account and the AI binding in remote mode (a deployment, or `npm start -- --remote-ai` after `wrangler login`). Operators: see docs/engines.md.";
 
 /** Upstream prose without URLs (they may carry signed query strings), on one line, bounded. */
 export function cleanUpstreamText(text: string): string {

@@ -66,8 +66,9 @@ function classificationText(list: PromptProduct["classifications"]): string {
 export function buildTryOnPrompt(p: PromptProduct): string {
   const garment = CATEGORY_TEXT[p.category];
   const images = p.garmentImages > 1 ? `images 2 to ${p.garmentImages + 1}` : "image 2";
+  const show = p.garmentImages > 1 ? "show" : "shows";
   const sections: string[] = [
-    `Task: virtual try-on. Image 1 is a photo of a person. ${cap(images)} show ${garment} of a product.`,
+    `Task: virtual try-on. Image 1 is a photo of a person. ${cap(images)} ${show} ${garment} of a product.`,
     "Keep: the same person, face, identity, skin tone, hair, body shape, pose, camera framing, lighting and background as image 1.",
     `Change: dress the person of image 1 in ${garment} from ${images}, replacing what they wear there; keep the garment's exact colour, pattern, fabric, logos and cut, fitted naturally to the body with realistic folds and shadows.`,
   ];

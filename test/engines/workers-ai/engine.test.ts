@@ -4,7 +4,7 @@ import { type AppConfig, getConfig } from "../../../src/config/config";
 import { createEngine } from "../../../src/engines/registry";
 import type { EngineInput, EngineResult } from "../../../src/engines/types";
 import { NEEDS_ACCOUNT_MESSAGE, PROMPT_VERSION } from "../../../src/engines/workers-ai";
-import { garmentPattern, jpeg, makeRgba, personPattern, png } from "../../helpers/engine-images";
+import { garmentPattern, heicLike, jpeg, makeRgba, personPattern, png } from "../../helpers/engine-images";
 import { withExifOrientation } from "../../helpers/images";
 import { aiDouble } from "./ai-double";
 
@@ -154,6 +154,17 @@ describe("workers-ai: failures are typed", () => {
       person: { ...base.person, bytes: new Uint8Array(64).fill(7), format: "jpeg", width: 900, height: 900 },
     });
     expect(r).toMatchObject({ kind: "failed", code: "IMAGE_PROCESSING_FAILED" });
+    expect(double.calls).toHaveLength(0);
+  });
+
+  it("a HEIC photo without an Images binding to convert it fails IMAGE_PROCESSING_FAILED, naming this engine", async () => {
+    const double = aiDouble();
+    const base = await inputs();
+    const r = await createEngine("workers-ai", { config: cfg(), ai: double.ai }).run({
+      ...base,
+      person: { ...base.person, bytes: heicLike(600, 800), format: "heic", width: 600, height: 800 },
+    });
+    expect(r).toMatchObject({ kind: "failed", code: "IMAGE_PROCESSING_FAILED", message: expect.stringContaining("the workers-ai engine cannot decode") });
     expect(double.calls).toHaveLength(0);
   });
 });
