@@ -40,7 +40,7 @@ export const GenerationSchema = z
     engine: z.string().optional().openapi({ description: "The engine running the generation, or once finished the engine that produced its answer." }),
     engineAttempts: z.array(EngineAttemptSchema).optional().openapi({
       description:
-        "The engines tried, in order, once at least one answered: more than one when an engine was unavailable and the next one of the account's list took over (docs/engines.md).",
+        "The engines tried, in order — present only when more than one took part: an engine was unavailable (or skipped by its circuit breaker) and the next one of the account's list took over (docs/engines.md).",
     }),
     createdAt: IsoDate,
     updatedAt: IsoDate,

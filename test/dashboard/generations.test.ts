@@ -158,6 +158,33 @@ describe("generation detail", () => {
   });
 });
 
+describe("generation detail: engines tried", () => {
+  it("lists the engines tried in order; only an operator sees their upstream cost", async () => {
+    const owner = await ownerWithKey();
+    const id = await insertGeneration(owner.acct.accountId);
+    const attempts = [
+      { engine: "fashn", outcome: "unavailable", code: "ENGINE_UNAVAILABLE", durationMs: 31_000 },
+      { engine: "composite", outcome: "completed", durationMs: 400, costUsdMicros: 1500 },
+    ];
+    await env.DB.prepare("UPDATE generations SET engine = 'composite', engine_attempts = ?, cost_usd_micros = 1500 WHERE id = ?")
+      .bind(JSON.stringify(attempts), id)
+      .run();
+    const page = await owner.browser.get(`/dashboard/generations/${id}`);
+    expect(page.status).toBe(200);
+    const table = /<table data-testid="engine-attempts">(.*?)<\/table>/s.exec(page.html)?.[1] ?? "";
+    expect([...table.matchAll(/<td><code>([a-z-]+)<\/code><\/td><td>([a-z]+)<\/td>/g)].map((m) => [m[1], m[2]])).toEqual([
+      ["fashn", "unavailable"],
+      ["composite", "completed"],
+    ]);
+    expect(table).toContain("ENGINE_UNAVAILABLE");
+    expect(page.html).not.toContain("Upstream cost");
+    await env.DB.prepare("UPDATE users SET is_operator = 1 WHERE email = ?").bind(owner.email).run();
+    const asOperator = await owner.browser.get(`/dashboard/generations/${id}`);
+    expect(asOperator.html).toContain('<th scope="col">Upstream cost</th>');
+    expect(asOperator.html).toMatch(/data-testid="generation-cost">Upstream cost of this generation: \$0\.0015</);
+  });
+});
+
 describe("generations filter form", () => {
   it("requires no filter: every field is optional in the browser too", async () => {
     const { browser } = await verifiedUser();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TestBrowser, uniqueEmail, verifiedUser } from "../helpers/dashboard";
 import { ADMIN_TOKEN, admin, call, env } from "../helpers/harness";
+import { insertGeneration } from "../helpers/webhooks";
 
 const OPERATOR_COOKIE = "__Host-drape_operator";
 
@@ -112,6 +113,27 @@ describe("operator console", () => {
     expect(bad.html).toMatch(/id="f-name-error"/);
     expect(bad.html).toMatch(/id="f-owner-error"/);
     expect(bad.html).toContain('value="nope"');
+  });
+
+  it("shows an account's engine cost, credit revenue and margin per day", async () => {
+    const browser = await tokenOperator();
+    const id = await createFromConsole(browser, "Cost shop");
+    const completed = await insertGeneration(id, { status: "COMPLETED" });
+    const failed = await insertGeneration(id, { status: "FAILED" });
+    await env.DB.prepare("UPDATE generations SET cost_usd_micros = 45000, credit_state = 'committed' WHERE id = ?").bind(completed).run();
+    await env.DB.prepare("UPDATE generations SET cost_usd_micros = 2500, credit_state = 'refunded' WHERE id = ?").bind(failed).run();
+    const page = await browser.get(`/dashboard/operator/accounts/${id}`);
+    expect(page.status).toBe(200);
+    const table = /<table data-testid="cost-table">([\s\S]*?)<\/table>/.exec(page.html)?.[1] ?? "";
+    const day = new Date(
+      (await env.DB.prepare("SELECT created_at FROM generations WHERE id = ?").bind(completed).first<{ created_at: number }>())?.created_at ?? 0,
+    )
+      .toISOString()
+      .slice(0, 10);
+    // 2 generations, $0.0475 upstream, one credit spent at $0.10: $0.0525 margin — that day, and in total.
+    const cells = (label: string) => new RegExp(`<th scope="row">${label}[^<]*</th><td>2</td><td>\\$0\\.0475</td><td>\\$0\\.1000</td><td>\\$0\\.0525</td>`);
+    expect(table).toMatch(cells(day));
+    expect(table).toMatch(cells("Total"));
   });
 
   it("grants and adjusts credits with a reason through the same ledger as the operator API; a resent form grants once", async () => {

@@ -45,6 +45,33 @@ describe("settings page (owners only)", () => {
     expect((await browser.follow(saved)).html).toContain("Acme Studio");
   });
 
+  it("orders the account's engines (the operator API's list rules), refusing repeats and engines not offered; developers cannot", async () => {
+    const { browser, acct } = await ownerWithKey();
+    const engines = async () =>
+      (await env.DB.prepare("SELECT engine, engines FROM accounts WHERE id = ?")
+        .bind(acct.accountId)
+        .first<{ engine: string | null; engines: string | null }>()) ?? null;
+    const page = await browser.get("/dashboard/settings");
+    expect(page.html).toContain('name="engine1"');
+    const twice = await browser.post("/dashboard/settings/engines", { engine1: "fashn", engine2: "fashn", engine3: "", engine4: "" });
+    expect(twice.status).toBe(400);
+    expect(twice.html).toMatch(/id="f-engine1-error"/);
+    const mock = await browser.post("/dashboard/settings/engines", { engine1: "mock", engine2: "", engine3: "", engine4: "" });
+    expect(mock.status).toBe(400);
+    expect(await engines()).toEqual({ engine: null, engines: null });
+    const saved = await browser.post("/dashboard/settings/engines", { engine1: "fashn", engine2: "", engine3: "composite", engine4: "" });
+    expect(saved.status).toBe(303);
+    expect(await engines()).toEqual({ engine: "fashn", engines: JSON.stringify(["fashn", "composite"]) });
+    expect((await browser.follow(saved)).html).toMatch(/<option value="composite" selected/);
+    const cleared = await browser.post("/dashboard/settings/engines", { engine1: "", engine2: "", engine3: "", engine4: "" });
+    expect(cleared.status).toBe(303);
+    expect(await engines()).toEqual({ engine: null, engines: null });
+    const dev = await memberOf(acct.accountId, "developer");
+    await dev.browser.get("/dashboard");
+    expect((await dev.browser.post("/dashboard/settings/engines", { engine1: "fashn" })).status).toBe(403);
+    expect(await engines()).toEqual({ engine: null, engines: null });
+  });
+
   it("erases an end user's data by externalUserId (the API's GDPR erase), after typing the id twice", async () => {
     const { browser, acct } = await ownerWithKey();
     const imageId = await uploadPerson(acct, { externalUserId: "eu-42" });

@@ -5,7 +5,7 @@ import { apiPath } from "../../lib/api-paths";
 import { GENERATION_STATUSES } from "../../schemas/generation-status";
 import type { GenerationView } from "../../schemas/generations";
 import { GenerationListQuerySchema } from "../../schemas/tryon-generations";
-import { cancelGeneration, type DetailImage, listGenerationViews, loadGenerationDetail } from "../../services/generations";
+import { cancelGeneration, type DetailImage, type GenerationDetail, listGenerationViews, loadGenerationDetail } from "../../services/generations";
 import { can } from "../../services/users";
 import { listAccountDeliveries } from "../../services/webhooks";
 import { DeliveryTable } from "../components/deliveries";
@@ -175,6 +175,46 @@ function Thumb(props: { image: DetailImage }) {
   );
 }
 
+/** Millionths of a dollar as dollars, to the tenth of a cent. */
+const usd = (micros: number): string => `$${(micros / 1_000_000).toFixed(4)}`;
+
+/** The engines tried, in order; the upstream cost column is shown to operators only (it is Drape's cost, not the account's price). */
+function EngineAttempts(props: { attempts: GenerationDetail["engineAttempts"]; total: number | null; showCost: boolean }) {
+  if (props.attempts.length === 0) return null;
+  return (
+    <>
+      <h2>Engines tried</h2>
+      <TableWrap label="Engines tried">
+        <table data-testid="engine-attempts">
+          <thead>
+            <tr>
+              <th scope="col">Engine</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Code</th>
+              <th scope="col">Time</th>
+              {props.showCost ? <th scope="col">Upstream cost</th> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {props.attempts.map((a) => (
+              <tr>
+                <td>
+                  <code>{a.engine}</code>
+                </td>
+                <td>{a.outcome}</td>
+                <td>{a.code ? <code>{a.code}</code> : <span class="muted">—</span>}</td>
+                <td>{`${(a.durationMs / 1000).toFixed(1)} s`}</td>
+                {props.showCost ? <td>{a.costUsdMicros === undefined ? "—" : usd(a.costUsdMicros)}</td> : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableWrap>
+      {props.showCost && props.total !== null ? <p data-testid="generation-cost">{`Upstream cost of this generation: ${usd(props.total)}`}</p> : null}
+    </>
+  );
+}
+
 async function detailPage(c: Context<DashEnv>) {
   const ok = allowed(c, "generations");
   if (ok instanceof Response) return ok;
@@ -249,6 +289,7 @@ async function detailPage(c: Context<DashEnv>) {
           </button>
         </PostForm>
       ) : null}
+      <EngineAttempts attempts={detail.engineAttempts} total={detail.costUsdMicros} showCost={ok.signedIn.user.isOperator} />
       <h2>Images</h2>
       <ul class="thumbs">
         <Thumb image={detail.person} />

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { CreateAccountBody } from "../../schemas/admin";
 import { GrantCreditsBody } from "../../schemas/credits";
 import { type Account, createAccount, getAccount, listAccounts, updateAccount } from "../../services/accounts";
+import { accountCosts, type CostLine, type CostReport } from "../../services/costs";
 import { getCreditSummary, grantCredits } from "../../services/credits";
 import { getMaintenance, setMaintenance } from "../../services/maintenance";
 import { createInvite, EmailSchema, endSession, newFormToken, operatorSignIn } from "../../services/users";
@@ -175,6 +176,45 @@ async function accountsPage(c: Context<DashEnv>, extra: { state?: FormState; err
   );
 }
 
+/** Millionths of a dollar as dollars, to the tenth of a cent (costs per generation are fractions of a cent). */
+function usd(micros: number): string {
+  const sign = micros < 0 ? "−" : "";
+  return `${sign}$${(Math.abs(micros) / 1_000_000).toFixed(4)}`;
+}
+
+/** The account's upstream cost, credit revenue and margin per UTC day (days with generations), and the totals. */
+function CostTable(props: { report: CostReport }) {
+  const days = props.report.days.filter((d) => d.generations > 0).reverse();
+  const row = (label: string, l: CostLine) => (
+    <tr>
+      <th scope="row">{label}</th>
+      <td>{l.generations}</td>
+      <td>{usd(l.costUsdMicros)}</td>
+      <td>{usd(l.revenueUsdMicros)}</td>
+      <td>{usd(l.marginUsdMicros)}</td>
+    </tr>
+  );
+  return (
+    <TableWrap label="Cost and margin per day">
+      <table data-testid="cost-table">
+        <thead>
+          <tr>
+            <th scope="col">Day (UTC)</th>
+            <th scope="col">Generations</th>
+            <th scope="col">Engine cost</th>
+            <th scope="col">Revenue</th>
+            <th scope="col">Margin</th>
+          </tr>
+        </thead>
+        <tbody>
+          {days.map((d) => row(d.day, d))}
+          {row(`Total ${props.report.from} – ${props.report.to}`, props.report.totals)}
+        </tbody>
+      </table>
+    </TableWrap>
+  );
+}
+
 async function accountDetail(
   c: Context<DashEnv>,
   accountId: string,
@@ -182,7 +222,7 @@ async function accountDetail(
 ) {
   const ctx = dashContext(c);
   const account = await getAccount(ctx, accountId);
-  const credits = await getCreditSummary(ctx, account.id);
+  const [credits, costs] = await Promise.all([getCreditSummary(ctx, account.id), accountCosts(ctx, account.id, {})]);
   const csrf = csrfToken(c);
   const credit = extra.credit ?? emptyForm();
   return renderConsole(
@@ -206,6 +246,9 @@ async function accountDetail(
           <Time ms={account.createdAt} />
         </dd>
       </dl>
+      <h2>Cost and margin (last 30 days)</h2>
+      <p class="muted">{`Engine cost as the engines reported it; revenue: credits spent × ${usd(costs.creditPriceUsdMicros)} (CREDIT_PRICE_USD_MICROS).`}</p>
+      <CostTable report={costs} />
       <h2>Grant or adjust credits</h2>
       <PostForm action={`${accountPath(account.id)}/credits`} csrf={csrf} label="Grant or adjust credits">
         {/* One ledger reference per rendered form: sending it twice grants once. */}

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { ENGINE_NAMES } from "../../config";
 import { KEEP_FOR_DAYS_CHOICES } from "../../lib/retention-days";
 import { UpdateAccountBody } from "../../schemas/admin";
 import { CustomerParamSchema } from "../../schemas/customers";
@@ -22,10 +23,15 @@ import { SecretBox } from "./webhooks";
 
 /** What an owner may change here: the operator API's own body, narrowed to the account's own settings. */
 const AccountSettingsBody = UpdateAccountBody.pick({ name: true, retentionDays: true });
+const EngineSettingsBody = UpdateAccountBody.pick({ engines: true });
+/** The engines an owner may order; `mock` (the photo back unchanged) stays an operator's choice. */
+const OWNER_ENGINES = ENGINE_NAMES.filter((e) => e !== "mock");
+const ENGINE_SLOTS = [1, 2, 3, 4] as const;
 const MAX_ROTATION_OVERLAP_HOURS = 24;
 
 interface SettingsExtra {
   account?: FormState;
+  engines?: FormState;
   rotate?: FormState;
   erase?: FormState;
   erased?: { externalUserId: string; summary: Awaited<ReturnType<typeof eraseCustomer>> };
@@ -38,6 +44,8 @@ async function settingsPage(c: Context<DashEnv>, ok: Allowed, extra: SettingsExt
   const csrf = csrfToken(c);
   const accountState = extra.account ?? emptyForm({ name: account.name, retentionDays: String(account.retentionDays) });
   const logo = await logoView(c, account);
+  const current = account.engines ?? (account.engine ? [account.engine] : []);
+  const enginesState = extra.engines ?? emptyForm(Object.fromEntries(ENGINE_SLOTS.map((n) => [`engine${n}`, current[n - 1] ?? ""])));
   return renderPage(
     c,
     "Settings",
@@ -68,6 +76,24 @@ async function settingsPage(c: Context<DashEnv>, ok: Allowed, extra: SettingsExt
         </button>
       </PostForm>
       <LogoSection view={logo} csrf={csrf} error={extra.logoError} />
+      <h2>Engines</h2>
+      <p>
+        The engines that render your try-ons, in order: the first runs; when it is unavailable the next one takes over (same generation, one credit). Leave the
+        first empty to let Drape choose.
+      </p>
+      <PostForm action="/dashboard/settings/engines" csrf={csrf} label="Engine order">
+        {ENGINE_SLOTS.map((n) => (
+          <SelectField
+            name={`engine${n}`}
+            label={n === 1 ? "First engine" : `Then (${n})`}
+            state={enginesState}
+            options={[{ value: "", label: n === 1 ? "Drape's default" : "None" }, ...OWNER_ENGINES.map((e) => ({ value: e, label: e }))]}
+          />
+        ))}
+        <button type="submit" class="button-primary">
+          Save the engine order
+        </button>
+      </PostForm>
       <h2>Default webhook secret</h2>
       <p>
         Signs the deliveries to per-request <code>webhookUrl</code>s.
@@ -163,6 +189,23 @@ export const settingsPages = new Hono<DashEnv>()
     guarded(async (c, ok) => {
       await removeLogo(c, ok);
       return c.redirect("/dashboard/settings#logo", 303);
+    }),
+  )
+  .post(
+    "/settings/engines",
+    guarded(async (c, ok) => {
+      const form = c.get("form");
+      const values = Object.fromEntries(ENGINE_SLOTS.map((n) => [`engine${n}`, form[`engine${n}`] ?? ""]));
+      const picked = ENGINE_SLOTS.map((n) => values[`engine${n}`] ?? "").filter((v) => v !== "");
+      const offered = picked.every((e) => (OWNER_ENGINES as readonly string[]).includes(e));
+      const parsed = EngineSettingsBody.safeParse({ engines: picked.length > 0 ? picked : null });
+      if (!parsed.success || !offered) {
+        const errors = { engine1: "Pick each engine at most once, from the list." };
+        return settingsPage(c, ok, { engines: { values, errors }, status: 400 });
+      }
+      await updateAccount(dashContext(c), ok.accountId, parsed.data);
+      setFlash(c, { kind: "success", text: "The engine order is saved." });
+      return c.redirect("/dashboard/settings", 303);
     }),
   )
   .get(

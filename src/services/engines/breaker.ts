@@ -17,14 +17,19 @@ function guarded(engine: string): boolean {
   return engine !== "mock";
 }
 
-/** True when the engine may be called now (closed, or this caller holds the half-open probe). */
-export async function admitEngine(ctx: ServiceContext, engine: string): Promise<boolean> {
-  if (!guarded(engine)) return true;
+/**
+ * `allowed` when the engine may be called now (closed, or this caller holds the half-open probe);
+ * `clean` when the breaker is closed with no outage counted, so a success need not be reported
+ * (the common case costs one breaker call, not two).
+ */
+export async function admitEngine(ctx: ServiceContext, engine: string): Promise<{ allowed: boolean; clean: boolean }> {
+  if (!guarded(engine)) return { allowed: true, clean: true };
   try {
-    return (await engineBreaker(ctx.env, engine).admit(ruleOf(ctx))).allowed;
+    const { allowed, state } = await engineBreaker(ctx.env, engine).admit(ruleOf(ctx));
+    return { allowed, clean: state.state === "closed" && state.consecutiveFailures === 0 };
   } catch (err) {
     log("warn", "engine breaker unreachable; calling the engine", { engine, error: describeError(err) });
-    return true;
+    return { allowed: true, clean: false };
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ServiceContext } from "../../context";
-import { findGeneration } from "../../db/repo/generations";
+import { type EngineAttempt, findGeneration } from "../../db/repo/generations";
 import { ApiError } from "../../errors";
 import type { GenerationView } from "../../schemas/generations";
 import { getImage, signedImageUrl } from "../images";
@@ -25,6 +25,10 @@ export interface GenerationDetail {
   startedAt: number | null;
   attempts: number;
   webhookUrl: string | null;
+  /** Every engine tried, in order, with what each reported it cost upstream (operators see the costs). */
+  engineAttempts: EngineAttempt[];
+  /** Their summed upstream cost in millionths of a dollar; null when no engine reported one. */
+  costUsdMicros: number | null;
 }
 
 async function imageUrl(ctx: ServiceContext, accountId: string, imageId: string | null): Promise<string | null> {
@@ -62,5 +66,7 @@ export async function loadGenerationDetail(ctx: ServiceContext, accountId: strin
     startedAt: row.startedAt,
     attempts: row.attempts,
     webhookUrl: row.webhookUrl,
+    engineAttempts: row.engineAttempts ?? [],
+    costUsdMicros: row.costUsdMicros,
   };
 }

@@ -65,7 +65,8 @@ export async function processGenerationMessage(ctx: ServiceContext, body: unknow
   }
 
   // A poll continues a job the engine already accepted: it is not held back by the breaker.
-  if (!msg.poll && !(await admitEngine(ctx, row.engine))) {
+  const admission = msg.poll ? { allowed: true, clean: false } : await admitEngine(ctx, row.engine);
+  if (!admission.allowed) {
     return fallThrough(ctx, row, { engine: row.engine, outcome: "skipped", durationMs: 0 }, "its circuit breaker is open");
   }
 
@@ -81,7 +82,9 @@ export async function processGenerationMessage(ctx: ServiceContext, body: unknow
     log("warn", "engine threw; treating as transient", { generationId: row.id, engine: row.engine, error: describeError(err) });
     result = { kind: "retry", message: "The engine failed unexpectedly." };
   }
-  await reportEngine(ctx, row.engine, !isOutage(result));
+  const outage = isOutage(result);
+  // A success on a clean breaker changes nothing there: not reported.
+  if (outage || !admission.clean) await reportEngine(ctx, row.engine, !outage);
   return settleResult(ctx, row, msg, result);
 }
 

@@ -39,7 +39,8 @@ export async function presentGeneration(ctx: ServiceContext, row: GenerationRow)
     view.errorMessage = row.errorMessage ?? "The generation failed.";
     if (row.retryable !== null) view.retryable = row.retryable;
   }
-  if (row.engineAttempts && row.engineAttempts.length > 0) {
+  // Only when more than one engine took part (a fall-through or a skip): a one-engine generation keeps Genlook's shape.
+  if (row.engineAttempts && row.engineAttempts.length > 1) {
     view.engineAttempts = row.engineAttempts.map((a) => ({
       engine: a.engine,
       outcome: a.outcome,

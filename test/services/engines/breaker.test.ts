@@ -107,7 +107,7 @@ describe("the per-engine circuit breaker", () => {
     upstreamUp = true;
     const third = await generate(acct, body);
     expect(third).toMatchObject({ status: "COMPLETED", engine: "fashn" });
-    expect(third.engineAttempts?.map((a) => [a.engine, a.outcome])).toEqual([["fashn", "completed"]]);
+    expect(third).not.toHaveProperty("engineAttempts"); // one engine took part
     expect(calls).toBeGreaterThan(3);
     expect(await fashnBreaker()).toEqual({ engine: "fashn", state: "closed", consecutiveFailures: 0, openedAt: null, reopensAt: null });
   });

@@ -979,7 +979,7 @@ export interface components {
             retryable?: boolean;
             /** @description The engine running the generation, or once finished the engine that produced its answer. */
             engine?: string;
-            /** @description The engines tried, in order, once at least one answered: more than one when an engine was unavailable and the next one of the account's list took over (docs/engines.md). */
+            /** @description The engines tried, in order — present only when more than one took part: an engine was unavailable (or skipped by its circuit breaker) and the next one of the account's list took over (docs/engines.md). */
             engineAttempts?: components["schemas"]["EngineAttempt"][];
             /**
              * Format: date-time
