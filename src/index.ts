@@ -4,6 +4,7 @@ import { runSweep } from "./cron/sweep";
 import { dispatchQueue, QUEUE_CONSUMERS } from "./queues";
 
 export { AccountGate } from "./durable/account-gate";
+export { KeyGate } from "./durable/key-gate";
 export { SignInGate } from "./durable/sign-in-gate";
 
 // Built on first use, not at import time, so isolate start-up stays cheap.
