@@ -116,6 +116,7 @@ export interface SettleResult {
   state: ReservationState | "none";
   /** True only for the call that performed the transition. */
   changed: boolean;
+  /** The AccountGate's available balance after the call; from a key shard, the shard's unused block. */
   balance: number;
 }
 
