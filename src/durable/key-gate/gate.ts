@@ -176,6 +176,8 @@ export class KeyGate extends DurableObject<Env> {
         "SELECT (SELECT unused FROM pool WHERE id = 1) + (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM reservations WHERE state = 'held') + (SELECT COUNT(*) FROM idempotency) AS n",
       )
       .one().n;
+    // With nothing left to watch, the next lease or charge schedules the alarm again.
+    this.alarmSet = pending > 0;
     if (pending > 0) await this.ctx.storage.setAlarm(clockNow() + SHARD_IDLE_MS);
   }
 

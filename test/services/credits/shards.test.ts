@@ -1,6 +1,8 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { keyGate } from "../../../src/durable/key-gate";
+import { SHARD_IDLE_MS } from "../../../src/durable/key-gate/gate";
 import { ApiError } from "../../../src/errors";
 import { reserveCredit, settle, withdrawCredit } from "../../../src/services/credits/credits";
 import { exactSummary } from "../../../src/services/credits/shards";
@@ -126,6 +128,36 @@ describe("key shards: credits leased in blocks stay exact", () => {
 
     const s = await exact(acct.accountId);
     expect({ balance: s.balance, reserved: s.reserved, spent: s.spent, refunded: s.refunded }).toEqual({ balance: 9, reserved: 0, spent: 1, refunded: 2 });
+  });
+
+  it("an idle shard's alarm returns its unused block, and a shard that went quiet arms its alarm again on its next lease", async () => {
+    const acct = await createAccount();
+    await grantCredits(acct.accountId, 10);
+    const g = genId();
+    await reserveAs(acct.accountId, "key_idle", g);
+    const gate = accountGate(env, acct.accountId);
+    // The only active shard took the whole balance as its block.
+    expect((await gate.summary()).balance).toBe(0);
+    const stub = keyGate(env, { accountId: acct.accountId, keyId: "key_idle" });
+    const idle = () =>
+      runInDurableObject(stub, (_instance, state) => {
+        state.storage.sql.exec("UPDATE pool SET last_used_at = last_used_at - ?", SHARD_IDLE_MS);
+      });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await gate.summary()).balance).toBe(0); // used within the last minute: kept
+    await idle();
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await gate.summary()).balance).toBe(9);
+
+    // Nothing left to watch (settled, returned): the alarm stops; the next block must arm it again.
+    await settle(shardEnv, acct.accountId, g, "commit", "", "key_idle");
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+    await reserveAs(acct.accountId, "key_idle");
+    await idle();
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await exact(acct.accountId)).balance).toBe(8);
+    expect((await gate.summary()).balance).toBe(8);
   });
 
   it("a credit a shard charged is still settled there after the flag is turned off", async () => {
