@@ -48,6 +48,8 @@ export default defineConfig(async () => {
                   ENGINE_DEFAULT: "composite",
                   // `npm run test:future` runs the suite this many days ahead (test/setup.ts).
                   TEST_CLOCK_OFFSET_DAYS: process.env.DRAPE_TEST_CLOCK_OFFSET_DAYS ?? "0",
+                  // `DRAPE_GATE_SHARDS=on npx vitest run …` runs files with key shards on (docs/scaling.md).
+                  GATE_SHARDS: process.env.DRAPE_GATE_SHARDS ?? "off",
                 },
               },
             }),

@@ -6,6 +6,7 @@ import { dispatchQueue, QUEUE_CONSUMERS } from "./queues";
 
 export { AccountGate } from "./durable/account-gate";
 export { EngineBreaker } from "./durable/engine-breaker";
+export { KeyGate } from "./durable/key-gate";
 export { SignInGate } from "./durable/sign-in-gate";
 
 // Built on first use, not at import time, so isolate start-up stays cheap.

@@ -105,6 +105,12 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_PER_MINUTE: int(100, 1, 100000).describe(
     "Default refill of each API key's token bucket, in requests per minute; per-key and per-account overrides win.",
   ),
+  GATE_SHARDS: z
+    .enum(["on", "off"])
+    .default("off")
+    .describe(
+      "`on`: each live API key's requests are decided by its own KeyGate object, charging credits leased in blocks from the account's AccountGate, so one account scales with its keys past one object's ~1,000 req/s; Idempotency-Keys are then scoped per API key. `off`: one AccountGate per account decides everything (docs/scaling.md).",
+    ),
   RATE_LIMIT_BURST: int(0, 0, 100000).describe("Default capacity of each API key's token bucket; 0 means the per-minute rate."),
   TEST_DAILY_CREDITS: int(1000, 0, 1_000_000).describe(
     "Test mode's free credits: each account's test ledger is topped up to this once per UTC day (docs/test-mode.md).",

@@ -8,6 +8,8 @@ import {
   admit,
   completeIdempotent,
   countDeferred,
+  type GateRoute,
+  gateRoute,
   mayDeferCount,
   parseIdempotencyKey,
   rateLimitedError,
@@ -68,7 +70,8 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (!(err instanceof ApiError)) throw err;
     badKey = err;
   }
-  const scope: AdmissionScope = { accountId: auth.accountId, rate, countPending: false, state: null, credits: null };
+  const route = gateRoute(env, auth.accountId, auth.keyId, auth.accountSpendCapPerDay);
+  const scope: AdmissionScope = { accountId: auth.accountId, route, rate, countPending: false, state: null, credits: null };
   let owner: string | null = null;
 
   if (idemKey === null && badKey === null && CHARGING_ROUTES.has(routeKey) && mayDeferCount(rate.keyId)) {
@@ -92,7 +95,7 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
     const withCredits = CREDIT_VIEW_ROUTES.has(routeKey);
     // Test mode's daily refill is applied before the balance is shown (docs/test-mode.md).
     const refill = withCredits && !auth.livemode ? { testDailyCredits: c.get("config").TEST_DAILY_CREDITS } : {};
-    const result = await admit(env, auth.accountId, { rate, ...(idempotency ? { idempotency } : {}), withCredits, ...refill });
+    const result = await admit(env, route, { rate, ...(idempotency ? { idempotency } : {}), withCredits, ...refill });
     recordRateState(scope, result.rate);
     scope.credits = result.credits ?? null;
     if (!result.rate.allowed) throw rateLimitedError(rate, result.rate);
@@ -107,10 +110,10 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
 
   if (scope.countPending) {
     scope.countPending = false;
-    const counted = await countDeferred(env, auth.accountId, rate);
+    const counted = await countDeferred(env, route, rate);
     if (counted) recordRateState(scope, counted);
   }
-  if (idemKey !== null && owner !== null) await finishIdempotency(c, auth.accountId, idemKey, owner);
+  if (idemKey !== null && owner !== null) await finishIdempotency(c, route, idemKey, owner);
   if (scope.state) stampRateHeaders(c.res.headers, scope.state);
 };
 
@@ -141,7 +144,7 @@ function idempotencyAnswer(outcome: IdempotencyOutcome, rate: RateState): Respon
   }
 }
 
-async function finishIdempotency(c: Context<AppEnv>, accountId: string, key: string, owner: string): Promise<void> {
+async function finishIdempotency(c: Context<AppEnv>, route: GateRoute, key: string, owner: string): Promise<void> {
   const res = c.res;
   let stored: StoredResponse | null = null;
   if (isStored(res.status)) {
@@ -155,7 +158,7 @@ async function finishIdempotency(c: Context<AppEnv>, accountId: string, key: str
       stored = { status: res.status, headers, body };
     }
   }
-  await completeIdempotent(c.env, accountId, key, owner, stored);
+  await completeIdempotent(c.env, route, key, owner, stored);
 }
 
 function stampRateHeaders(headers: Headers, state: RateState): void {

@@ -23,8 +23,11 @@ export const UsageTodaySchema = z
 export const LedgerEntrySchema = z
   .object({
     id: z.string().openapi({ example: "led_0Abc…" }),
-    kind: z.enum(["grant", "adjust", "reserve", "commit", "refund"]),
-    amount: z.number().int().openapi({ description: "Effect on the available balance: grant/adjust ±n, reserve −1, refund +1, commit 0." }),
+    kind: z.enum(["grant", "adjust", "reserve", "commit", "refund", "lease", "lease_return"]),
+    amount: z.number().int().openapi({
+      description:
+        "Effect on the available balance: grant/adjust ±n, reserve −1, refund +1, commit 0; lease −n / lease_return +n move a block of credits to / back from one API key's shard (docs/scaling.md).",
+    }),
     balanceAfter: z.number().int(),
     generationId: z.string().nullable(),
     keyId: z.string().nullable(),

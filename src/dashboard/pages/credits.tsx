@@ -11,7 +11,15 @@ import { allowed } from "./guard";
 
 const PAGE_SIZE = 50;
 
-const KIND_LABEL = { grant: "Grant", adjust: "Adjustment", reserve: "Reserve", commit: "Commit", refund: "Refund" } as const;
+const KIND_LABEL = {
+  grant: "Grant",
+  adjust: "Adjustment",
+  reserve: "Reserve",
+  commit: "Commit",
+  refund: "Refund",
+  lease: "Lease to key",
+  lease_return: "Lease return",
+} as const;
 
 /** The credit ledger, newest first: the AccountGate's own entries (the operator API's list), cursor paged. */
 export const creditPages = new Hono<DashEnv>().get("/credits", async (c) => {

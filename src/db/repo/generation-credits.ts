@@ -22,6 +22,8 @@ export interface UnsettledGeneration {
   accountId: string;
   status: GenerationStatus;
   errorCode: string | null;
+  /** The key that charged it: with key shards on, its credit is settled at that key's shard. */
+  apiKeyId: string | null;
 }
 
 /**
@@ -31,7 +33,13 @@ export interface UnsettledGeneration {
  */
 export async function listUnsettledTerminalGenerations(db: Db, updatedBefore: number, limit: number): Promise<UnsettledGeneration[]> {
   return db
-    .select({ id: generations.id, accountId: generations.accountId, status: generations.status, errorCode: generations.errorCode })
+    .select({
+      id: generations.id,
+      accountId: generations.accountId,
+      status: generations.status,
+      errorCode: generations.errorCode,
+      apiKeyId: generations.apiKeyId,
+    })
     .from(generations)
     .where(and(eq(generations.creditState, "reserved"), inArray(generations.status, ["COMPLETED", "FAILED"]), lt(generations.updatedAt, updatedBefore)))
     .limit(limit)

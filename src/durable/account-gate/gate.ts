@@ -7,6 +7,7 @@ import { isTestAccountId } from "../../lib/modes";
 import { MINUTE } from "../../lib/time";
 import { GateBuckets } from "./buckets";
 import * as idempotency from "./idempotency";
+import * as leases from "./leases";
 import * as credits from "./ledger";
 import type { AccountGateRpc } from "./rpc";
 import { applySchema } from "./schema";
@@ -16,6 +17,9 @@ import type {
   CreditSummary,
   GrantInput,
   GrantResult,
+  LeaseInput,
+  LeaseResult,
+  LeaseReturnInput,
   LedgerEntry,
   RateLimitSpec,
   RateState,
@@ -23,6 +27,7 @@ import type {
   ReserveInput,
   ReserveResult,
   SettleResult,
+  ShardRefundInput,
   StoredResponse,
 } from "./types";
 
@@ -227,6 +232,57 @@ export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
   /** Reservation state of one generation (reconciliation and tests). */
   reservation(generationId: string): ReservationState | "none" {
     return credits.reservationState(this.sql, generationId);
+  }
+
+  // ------------------------------------------------ leases to key shards
+
+  /**
+   * A key shard's block of credits (leases.ts). When the balance cannot give
+   * any, the other shards' unused credits are recalled first (one recall in
+   * flight, shared), so a refusal means the account truly has none left.
+   */
+  async lease(input: LeaseInput): Promise<LeaseResult> {
+    const first = this.ctx.storage.transactionSync(() => leases.lease(this.sql, input, this.now()));
+    if (first.granted > 0) return first;
+    if (leases.holders(this.sql, input.shard).length === 0) return first;
+    await this.recall(input.shard);
+    return this.ctx.storage.transactionSync(() => leases.lease(this.sql, input, this.now()));
+  }
+
+  /** Unused leased credits back to the balance, once per reference. */
+  returnLease(input: LeaseReturnInput): number {
+    const now = this.now();
+    return this.ctx.storage.transactionSync(() => leases.takeBack(this.sql, input, now));
+  }
+
+  /** A shard-charged try-on failed: its credit comes back here, once per generation. */
+  refundFromShard(input: ShardRefundInput): number {
+    const now = this.now();
+    return this.ctx.storage.transactionSync(() => leases.refundFromShard(this.sql, input, now));
+  }
+
+  /** Every shard that ever leased from this account (for an exact summary). */
+  leaseShards(): string[] {
+    return leases.shards(this.sql);
+  }
+
+  private recalling: Promise<void> | null = null;
+
+  private recall(except: string): Promise<void> {
+    if (!this.recalling) {
+      const names = leases.holders(this.sql, except);
+      this.recalling = Promise.allSettled(
+        names.map((name) => {
+          const [accountId = "", keyId = ""] = name.split("/");
+          return this.env.KEY_GATE.get(this.env.KEY_GATE.idFromName(name)).release({ accountId, keyId }, "recalled: another key needs credits");
+        }),
+      )
+        .then(() => undefined)
+        .finally(() => {
+          this.recalling = null;
+        });
+    }
+    return this.recalling;
   }
 
   // -------------------------------------------------------------- alarm

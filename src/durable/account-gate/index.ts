@@ -1,6 +1,9 @@
+export { GateBuckets } from "./buckets";
 export { accountGate } from "./client";
 export { AccountGate } from "./gate";
 export { gateCall } from "./gate-call";
+// The key shards (src/durable/key-gate) keep their key's records with the same code as the AccountGate.
+export * as idempotencyRecords from "./idempotency";
 export type { AccountGateClient, AccountGateRpc } from "./rpc";
 export type {
   AdmitInput,
@@ -9,10 +12,13 @@ export type {
   GrantResult,
   IdempotencyBegin,
   IdempotencyOutcome,
+  LeaseResult,
   LedgerEntry,
   ProvisionalAnswer,
   RateLimitSpec,
   RateState,
+  ReserveInput,
+  ReserveResult,
   SettleResult,
   StoredResponse,
 } from "./types";

@@ -4,6 +4,9 @@ import type {
   CreditSummary,
   GrantInput,
   GrantResult,
+  LeaseInput,
+  LeaseResult,
+  LeaseReturnInput,
   LedgerEntry,
   RateLimitSpec,
   RateState,
@@ -11,6 +14,7 @@ import type {
   ReserveInput,
   ReserveResult,
   SettleResult,
+  ShardRefundInput,
   StoredResponse,
 } from "./types";
 
@@ -34,9 +38,13 @@ export interface AccountGateRpc {
   ledger(limit: number, beforeSeq?: number): { entries: LedgerEntry[]; nextBefore: number | null };
   ledgerSum(): { sum: number; rows: number };
   reservation(generationId: string): ReservationState | "none";
+  lease(input: LeaseInput): Promise<LeaseResult>;
+  returnLease(input: LeaseReturnInput): number;
+  refundFromShard(input: ShardRefundInput): number;
+  leaseShards(): string[];
 }
 
 /** What a caller holds: every RPC of `AccountGateRpc`, answering asynchronously. */
 export type AccountGateClient = {
-  [K in keyof AccountGateRpc]: (...args: Parameters<AccountGateRpc[K]>) => Promise<ReturnType<AccountGateRpc[K]>>;
+  [K in keyof AccountGateRpc]: (...args: Parameters<AccountGateRpc[K]>) => Promise<Awaited<ReturnType<AccountGateRpc[K]>>>;
 };

@@ -32,6 +32,9 @@ const MIGRATIONS: readonly string[] = [
   // v2: the generation an idempotency record's provisional answer names (cleared when it is withdrawn).
   `ALTER TABLE idempotency ADD COLUMN generation_id TEXT;
    CREATE INDEX IF NOT EXISTS idempotency_generation ON idempotency (generation_id) WHERE generation_id IS NOT NULL;`,
+  // v3: credit leases to key shards (leases.ts): credits out at shards, and each shard's last known unused block.
+  `ALTER TABLE totals ADD COLUMN leased INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE IF NOT EXISTS leases (shard TEXT PRIMARY KEY, key_id TEXT NOT NULL, unused INTEGER NOT NULL, updated_at INTEGER NOT NULL);`,
 ];
 
 /** Creates the tables, then runs the migrations this object has not run yet (in one transaction). */

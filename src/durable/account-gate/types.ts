@@ -116,6 +116,7 @@ export interface SettleResult {
   state: ReservationState | "none";
   /** True only for the call that performed the transition. */
   changed: boolean;
+  /** The AccountGate's available balance after the call; from a key shard, the shard's unused block. */
   balance: number;
 }
 
@@ -127,7 +128,8 @@ export interface GrantInput {
 
 export interface LedgerEntry {
   id: string;
-  kind: "grant" | "adjust" | "reserve" | "commit" | "refund";
+  /** `lease` / `lease_return`: a block of credits moved to / back from a key shard (docs/scaling.md). */
+  kind: "grant" | "adjust" | "reserve" | "commit" | "refund" | "lease" | "lease_return";
   /** Effect on the available balance (reserve −1, refund +1, commit 0). */
   amount: number;
   balanceAfter: number;
@@ -141,3 +143,34 @@ export interface LedgerEntry {
 export type GrantResult =
   | { ok: true; duplicate: boolean; entry: LedgerEntry; summary: CreditSummary }
   | { ok: false; code: "INSUFFICIENT_CREDITS" | "IDEMPOTENCY_KEY_REUSED" | "TEST_MODE_ONLY"; message: string };
+
+/** A key shard asks for a block of credits; `reference` (the shard's id for this move) makes a retry apply once. */
+export interface LeaseInput {
+  shard: string;
+  keyId: string;
+  want: number;
+  reference: string;
+}
+
+export interface LeaseResult {
+  /** Credits moved to the shard (0: the account has none). */
+  granted: number;
+  balance: number;
+}
+
+export interface LeaseReturnInput {
+  shard: string;
+  keyId: string;
+  amount: number;
+  /** What the shard still holds unused after this return. */
+  unusedAfter: number;
+  reason: string;
+  reference: string;
+}
+
+export interface ShardRefundInput {
+  shard: string;
+  keyId: string;
+  generationId: string;
+  reason: string;
+}

@@ -1,7 +1,9 @@
 import type { ServiceContext } from "../../context";
 import * as repo from "../../db/repo/accounts";
+import { keyGate } from "../../durable/key-gate";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
+import { describeError, log } from "../../lib/logger";
 import { isTestAccountId, type Mode, modeOf, testAccountIdOf } from "../../lib/modes";
 import { idCursor, type Page, type PageRequest, pageOf } from "../../lib/pagination";
 import type { KeepForDays } from "../../lib/retention-days";
@@ -226,6 +228,21 @@ export async function updateApiKey(
   return row;
 }
 
+/**
+ * A revoked key's shard (GATE_SHARDS, docs/scaling.md) gives its unused
+ * credits back to the account now rather than when it next goes idle. Never
+ * fails the revocation: the shard's idle alarm returns them within minutes.
+ */
+async function releaseKeyShard(ctx: ServiceContext, accountId: string, keyId: string): Promise<void> {
+  if (ctx.config.GATE_SHARDS !== "on") return;
+  try {
+    const ref = { accountId, keyId };
+    await keyGate(ctx.env, ref).release(ref, "API key revoked");
+  } catch (err) {
+    log("warn", "revoked key's shard could not return its credits yet", { accountId, keyId, error: describeError(err) });
+  }
+}
+
 /** Idempotent: revoking a revoked key keeps its first revocation time. */
 export async function revokeApiKey(ctx: ServiceContext, accountId: string, keyId: string): Promise<ApiKeyRecord> {
   const existing = await getApiKey(ctx, accountId, keyId);
@@ -233,6 +250,7 @@ export async function revokeApiKey(ctx: ServiceContext, accountId: string, keyId
   const row = await repo.updateApiKey(ctx.db, keyOwners(accountId), keyId, { revokedAt: ctx.now() });
   if (!row) throw new ApiError("API_KEY_NOT_FOUND", `No key ${keyId} on account ${accountId}.`);
   evictKeyFromAuthCache(row.keyHash);
+  await releaseKeyShard(ctx, row.accountId, keyId);
   return row;
 }
 

@@ -1,7 +1,6 @@
 import {
   type AdmitInput,
   type AdmitResult,
-  accountGate,
   gateCall,
   type ProvisionalAnswer,
   type RateLimitSpec,
@@ -12,6 +11,7 @@ import { ApiError } from "../../errors";
 import { atRestKeyring } from "../../lib/at-rest-keys";
 import { describeError, log } from "../../lib/logger";
 import { openBytes, sealBytes, UnreadableSealError } from "../../lib/secret-box";
+import { type GateRoute, requestGate } from "./gate-route";
 import { rateLimitHeaders } from "./rate-limit-headers";
 import { admissionScopeFor, recordRateState } from "./scope";
 
@@ -20,11 +20,11 @@ import { admissionScopeFor, recordRateState } from "./scope";
  * the way in, the deferred count on the way out, and the idempotency
  * completion. The middleware in src/http/admission.ts does the HTTP part.
  */
-export async function admit(env: Env, accountId: string, input: AdmitInput): Promise<AdmitResult> {
-  const result = await gateCall("admit", () => accountGate(env, accountId).admit(input));
+export async function admit(env: Env, route: GateRoute, input: AdmitInput): Promise<AdmitResult> {
+  const result = await gateCall("admit", () => requestGate(env, route).admit(input));
   if (result.idempotency?.state === "replay" && input.idempotency) {
     const { response } = result.idempotency;
-    response.body = await openStoredBody(env, accountId, input.idempotency.key, response.body);
+    response.body = await openStoredBody(env, route.accountId, input.idempotency.key, response.body);
   }
   return result;
 }
@@ -104,29 +104,29 @@ export async function countBeforeCostlyWork(env: Env, accountId: string): Promis
   const scope = admissionScopeFor(accountId);
   if (!scope?.countPending) return;
   scope.countPending = false;
-  const state = await gateCall("count", () => accountGate(env, accountId).countRequest(scope.rate));
+  const state = await gateCall("count", () => requestGate(env, scope.route).countRequest(scope.rate));
   recordRateState(scope, state);
   if (!state.allowed) throw rateLimitedError(scope.rate, state);
 }
 
 /** The count owed by a request whose count was deferred to a reservation it never reached. */
-export async function countDeferred(env: Env, accountId: string, rate: RateLimitSpec): Promise<RateState | null> {
+export async function countDeferred(env: Env, route: GateRoute, rate: RateLimitSpec): Promise<RateState | null> {
   try {
-    return await accountGate(env, accountId).countRequest(rate);
+    return await requestGate(env, route).countRequest(rate);
   } catch (err) {
-    log("warn", "deferred rate-limit count failed", { accountId, error: describeError(err) });
+    log("warn", "deferred rate-limit count failed", { accountId: route.accountId, error: describeError(err) });
     return null;
   }
 }
 
 /** Stores the first response for replay, or releases the key (response = null). Never fails the request. */
-export async function completeIdempotent(env: Env, accountId: string, key: string, owner: string, response: StoredResponse | null): Promise<void> {
+export async function completeIdempotent(env: Env, route: GateRoute, key: string, owner: string, response: StoredResponse | null): Promise<void> {
   try {
-    const sealed = response ? await sealStoredResponse(env, accountId, key, response) : null;
-    await accountGate(env, accountId).completeIdempotency(key, owner, sealed);
+    const sealed = response ? await sealStoredResponse(env, route.accountId, key, response) : null;
+    await requestGate(env, route).completeIdempotency(key, owner, sealed);
   } catch (err) {
     // The record stays "running" until its lease ends (5 min), then the key may be used again.
-    log("error", "idempotency completion failed", { accountId, error: describeError(err) });
+    log("error", "idempotency completion failed", { accountId: route.accountId, error: describeError(err) });
   }
 }
 

@@ -8,6 +8,7 @@ export {
   rateLimitedError,
   simulatedRateLimit,
 } from "./admit";
+export { type GateRoute, gateRoute, type RequestGate, requestGate, shardsOn } from "./gate-route";
 export { mayDeferCount } from "./rate-hint";
 export { rateLimitHeaders } from "./rate-limit-headers";
 export { rateLimitOf } from "./rate-limits";

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { CreditSummary, RateLimitSpec, RateState } from "../../durable/account-gate";
+import type { GateRoute } from "./gate-route";
 import { noteRateState } from "./rate-hint";
 
 /**
@@ -11,6 +12,8 @@ import { noteRateState } from "./rate-hint";
  */
 export interface AdmissionScope {
   accountId: string;
+  /** The object that decides for this request (the AccountGate, or the key's shard). */
+  route: GateRoute;
   rate: RateLimitSpec;
   /** True while the request's rate-limit count is still owed (deferred and not yet made). */
   countPending: boolean;

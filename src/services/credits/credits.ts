@@ -13,7 +13,8 @@ import { log } from "../../lib/logger";
 import { isTestAccountId, type Mode } from "../../lib/modes";
 import { type Page, type PageRequest, pageAt, seqCursor } from "../../lib/pagination";
 import { accountIdForMode, getAccount } from "../accounts";
-import { admissionScopeFor, provisionalAnswer, rateLimitHeaders, recordRateState } from "../admission";
+import { admissionScopeFor, gateRoute, provisionalAnswer, rateLimitHeaders, recordRateState, requestGate, shardsOn } from "../admission";
+import { exactSummary, shardSettle } from "./shards";
 
 /**
  * The credits seam: reserve one credit when a generation is accepted, commit it
@@ -51,8 +52,9 @@ export async function reserveCredit(env: Env, input: ReserveCreditInput): Promis
   const scope = admissionScopeFor(input.accountId);
   const deferred = scope?.countPending && scope.rate.keyId === input.keyId ? scope.rate : undefined;
   const idempotency = input.provisional ? await provisionalAnswer(env, input.accountId, input.provisional) : undefined;
+  const route = scope && scope.route.keyId === input.keyId ? scope.route : gateRoute(env, input.accountId, input.keyId, input.accountSpendCapPerDay);
   const res = await gateCall("reserve", () =>
-    accountGate(env, input.accountId).reserve({
+    requestGate(env, route).reserve({
       accountId: input.accountId,
       generationId: input.generationId,
       keyId: input.keyId,
@@ -87,7 +89,9 @@ export async function refundCredit(env: Env, accountId: string, generationId: st
  * provisional idempotent answer naming it, so a retry with the same key runs
  * again. Never for a generation that exists (use refundCredit).
  */
-export async function withdrawCredit(env: Env, accountId: string, generationId: string, reason: string): Promise<SettleResult> {
+export async function withdrawCredit(env: Env, accountId: string, generationId: string, reason: string, keyId?: string | null): Promise<SettleResult> {
+  const sharded = await shardSettle(env, accountId, keyId, generationId, "withdraw", reason, shardsOn(env, accountId));
+  if (sharded) return sharded;
   return gateCall("withdraw", () => accountGate(env, accountId).withdraw(generationId, reason));
 }
 
@@ -100,10 +104,29 @@ export function creditStateAfter(res: SettleResult): "committed" | "refunded" | 
   return res.state === "held" ? "none" : res.state;
 }
 
-/** Like commit/refund but reports what happened (reconciliation, tests). */
-export async function settle(env: Env, accountId: string, generationId: string, op: "commit" | "refund", reason = "generation failed"): Promise<SettleResult> {
+/**
+ * Like commit/refund but reports what happened (reconciliation, tests). With
+ * the generation's API key, a credit charged by that key's shard is settled
+ * there (with GATE_SHARDS on, the shard is asked first; off, only when the
+ * AccountGate never held it, e.g. charged before the flag was turned off).
+ */
+export async function settle(
+  env: Env,
+  accountId: string,
+  generationId: string,
+  op: "commit" | "refund",
+  reason = "generation failed",
+  keyId?: string | null,
+): Promise<SettleResult> {
+  const on = shardsOn(env, accountId);
+  if (on) {
+    const sharded = await shardSettle(env, accountId, keyId, generationId, op, reason, true);
+    if (sharded) return sharded;
+  }
   const gate = accountGate(env, accountId);
-  return gateCall(op, () => (op === "commit" ? gate.commit(generationId) : gate.refund(generationId, reason)));
+  const res = await gateCall(op, () => (op === "commit" ? gate.commit(generationId) : gate.refund(generationId, reason)));
+  if (res.state !== "none" || on) return res;
+  return (await shardSettle(env, accountId, keyId, generationId, op, reason, true)) ?? res;
 }
 
 /** Balance, held, spent and today's usage; reuses the figures the admission call fetched for this request. */
@@ -111,6 +134,7 @@ export async function getCreditSummary(ctx: ServiceContext, accountId: string): 
   const prefetched = admissionScopeFor(accountId)?.credits;
   if (prefetched) return prefetched;
   const refill = isTestAccountId(accountId) ? ctx.config.TEST_DAILY_CREDITS : undefined;
+  if (shardsOn(ctx.env, accountId)) return exactSummary(ctx.env, accountId);
   return gateCall("summary", () => accountGate(ctx.env, accountId).summary(refill));
 }
 
@@ -158,6 +182,8 @@ export async function getCreditLedger(
   const before = LEDGER_CURSOR.decode(page.cursor);
   const partition = await accountIdForMode(ctx, accountId, mode);
   const gate = accountGate(ctx.env, partition);
-  const [summary, ledger] = await gateCall("ledger", () => Promise.all([gate.summary(), gate.ledger(page.limit, before)]));
+  // With shards, their unused blocks come back first, so the balance shown is exact and the ledger page shows the returns.
+  const summary = shardsOn(ctx.env, partition) ? await exactSummary(ctx.env, partition) : await gateCall("summary", () => gate.summary());
+  const ledger = await gateCall("ledger", () => gate.ledger(page.limit, before));
   return { summary, ledger: pageAt(ledger.entries, ledger.nextBefore, LEDGER_CURSOR) };
 }

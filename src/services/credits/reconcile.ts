@@ -23,7 +23,7 @@ export async function reconcileCredits(ctx: ServiceContext, now: number, graceMs
   for (const g of rows) {
     try {
       const op = g.status === "COMPLETED" ? "commit" : "refund";
-      const res = await settle(ctx.env, g.accountId, g.id, op, `${g.errorCode ?? "GENERATION_FAILED"} (reconciled)`);
+      const res = await settle(ctx.env, g.accountId, g.id, op, `${g.errorCode ?? "GENERATION_FAILED"} (reconciled)`, g.apiKeyId);
       // What the ledger now says is what D1 records, even if another caller made the transition.
       await markGenerationCreditState(ctx.db, g.accountId, g.id, "reserved", creditStateAfter(res));
       if (res.changed && res.state === "committed") committed++;

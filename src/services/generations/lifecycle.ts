@@ -117,7 +117,7 @@ export async function settleGeneration(ctx: ServiceContext, row: GenerationRow):
   try {
     if (row.creditState === "reserved") {
       const op = row.status === "COMPLETED" ? "commit" : "refund";
-      const res = await settle(ctx.env, row.accountId, row.id, op, row.errorCode ?? "GENERATION_FAILED");
+      const res = await settle(ctx.env, row.accountId, row.id, op, row.errorCode ?? "GENERATION_FAILED", row.apiKeyId);
       // Record what the ledger says, not what was asked (they differ if a refund already happened).
       await setCreditState(ctx.db, row.accountId, row.id, creditStateAfter(res));
     }

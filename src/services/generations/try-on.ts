@@ -201,21 +201,21 @@ export async function createTryOn(
     touch = productUsageStatement(ctx.db, auth.accountId, snapshot.externalId, written, expiryFor(snapshot.kind, snapshot.validForDays, written));
   } catch (err) {
     // The generation was never written: nothing to run, so nothing is charged.
-    await withdrawQuietly(ctx, auth.accountId, generationId, "try-on not recorded");
+    await withdrawQuietly(ctx, auth.accountId, generationId, "try-on not recorded", auth.keyId);
     throw err;
   }
 
   try {
     await insertGenerationBatch(ctx.db, row, [touch]);
   } catch (err) {
-    await settleUnconfirmedWrite(ctx, auth.accountId, generationId, err);
+    await settleUnconfirmedWrite(ctx, auth.accountId, auth.keyId, generationId, err);
   }
 
   const message: GenerationMessageInput = { generationId, accountId: auth.accountId };
   try {
     await ctx.env.GENERATIONS_QUEUE.send(message);
   } catch (err) {
-    await withdrawUnqueued(ctx, auth.accountId, generationId, err);
+    await withdrawUnqueued(ctx, auth.accountId, auth.keyId, generationId, err);
   }
   log("info", "generation accepted", { requestId: ctx.requestId, generationId, accountId: auth.accountId, engine });
   return accepted;
@@ -279,9 +279,9 @@ async function resolvePerson(
  * stays held and the answer stays recorded: the gate's alarm finds the
  * generation absent from D1 after 15 minutes and withdraws it then.
  */
-async function withdrawQuietly(ctx: ServiceContext, accountId: string, generationId: string, reason: string): Promise<void> {
+async function withdrawQuietly(ctx: ServiceContext, accountId: string, generationId: string, reason: string, keyId: string): Promise<void> {
   try {
-    await withdrawCredit(ctx.env, accountId, generationId, reason);
+    await withdrawCredit(ctx.env, accountId, generationId, reason, keyId);
   } catch (err) {
     log("error", "withdrawing an unrecorded try-on failed; the account gate's reconciler will release it", {
       requestId: ctx.requestId,
@@ -304,7 +304,7 @@ async function withdrawQuietly(ctx: ServiceContext, accountId: string, generatio
  *   the gate's reconciler settles it after 15 minutes: never recorded →
  *   withdraw; PENDING → the sweep's lost-message recovery enqueues it.
  */
-async function settleUnconfirmedWrite(ctx: ServiceContext, accountId: string, generationId: string, writeError: unknown): Promise<void> {
+async function settleUnconfirmedWrite(ctx: ServiceContext, accountId: string, keyId: string, generationId: string, writeError: unknown): Promise<void> {
   let found: Withdrawal;
   try {
     found = await withdrawPendingGeneration(ctx.db, accountId, generationId);
@@ -329,7 +329,7 @@ async function settleUnconfirmedWrite(ctx: ServiceContext, accountId: string, ge
     });
     return;
   }
-  await withdrawQuietly(ctx, accountId, generationId, "try-on not recorded");
+  await withdrawQuietly(ctx, accountId, generationId, "try-on not recorded", keyId);
   throw writeError;
 }
 
@@ -343,7 +343,7 @@ async function settleUnconfirmedWrite(ctx: ServiceContext, accountId: string, ge
  * recovery enqueues it: then the request did succeed, so it answers 202 as
  * usual (as it does if someone already runs the generation).
  */
-async function withdrawUnqueued(ctx: ServiceContext, accountId: string, generationId: string, sendError: unknown): Promise<void> {
+async function withdrawUnqueued(ctx: ServiceContext, accountId: string, keyId: string, generationId: string, sendError: unknown): Promise<void> {
   let found: Withdrawal | null = null;
   try {
     found = await withdrawPendingGeneration(ctx.db, accountId, generationId);
@@ -355,7 +355,7 @@ async function withdrawUnqueued(ctx: ServiceContext, accountId: string, generati
     });
   }
   if (found === null || found === "exists") return;
-  await withdrawQuietly(ctx, accountId, generationId, "try-on not queued");
+  await withdrawQuietly(ctx, accountId, generationId, "try-on not queued", keyId);
   log("error", "enqueue failed; generation withdrawn and refunded", { requestId: ctx.requestId, generationId, error: describeError(sendError) });
   throw new ApiError("SERVICE_UNAVAILABLE", "The generation could not be queued; nothing was charged. Retry shortly.", { headers: { "retry-after": "5" } });
 }

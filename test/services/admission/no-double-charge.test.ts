@@ -382,7 +382,9 @@ describe("the provisional answer and the generation it names", () => {
     const version = await runInDurableObject(stub, (_instance, state) => {
       const sql = state.storage.sql;
       // Back to the first deployed schema: no column, no version.
-      sql.exec("DROP INDEX idempotency_generation; ALTER TABLE idempotency DROP COLUMN generation_id; DELETE FROM meta WHERE k = 'schema_version'");
+      sql.exec(
+        "DROP INDEX idempotency_generation; ALTER TABLE idempotency DROP COLUMN generation_id; DROP TABLE leases; ALTER TABLE totals DROP COLUMN leased; DELETE FROM meta WHERE k = 'schema_version'",
+      );
       applySchema(state.storage);
       applySchema(state.storage); // a second run (the next constructor) must not add the column again
       const cols = sql
@@ -390,8 +392,15 @@ describe("the provisional answer and the generation it names", () => {
         .toArray()
         .map((c) => c.name);
       expect(cols).toContain("generation_id");
+      // v3 (credit leases to key shards) runs after it.
+      expect(
+        sql
+          .exec<{ name: string }>("SELECT name FROM pragma_table_info('totals')")
+          .toArray()
+          .map((c) => c.name),
+      ).toContain("leased");
       return sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'schema_version'").one().v;
     });
-    expect(version).toBe("2");
+    expect(version).toBe("3");
   });
 });

@@ -1986,8 +1986,8 @@ export interface components {
             /** @example led_0Abc… */
             id: string;
             /** @enum {string} */
-            kind: "grant" | "adjust" | "reserve" | "commit" | "refund";
-            /** @description Effect on the available balance: grant/adjust ±n, reserve −1, refund +1, commit 0. */
+            kind: "grant" | "adjust" | "reserve" | "commit" | "refund" | "lease" | "lease_return";
+            /** @description Effect on the available balance: grant/adjust ±n, reserve −1, refund +1, commit 0; lease −n / lease_return +n move a block of credits to / back from one API key's shard (docs/scaling.md). */
             amount: number;
             balanceAfter: number;
             generationId: string | null;

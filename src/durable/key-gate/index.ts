@@ -1,0 +1,3 @@
+export { keyGate, shardName } from "./client";
+export { KeyGate } from "./gate";
+export type { ShardRef, ShardStats } from "./types";
