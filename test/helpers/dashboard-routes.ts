@@ -195,6 +195,7 @@ export const DASHBOARD_ROUTES: Record<string, DashRoute> = {
   // The watermark logo: the matrix's form carries no file, so the page answers with the field's error.
   "POST /dashboard/settings/logo": { access: "member", permission: "settings", form: () => ({}), ok: 400 },
   "POST /dashboard/settings/logo/remove": { access: "member", permission: "settings", form: () => ({}), ok: 303 },
+  "POST /dashboard/settings/engines": { access: "member", permission: "settings", form: () => ({ engine1: "composite" }), ok: 303 },
   "GET /dashboard/settings/webhook-secret": { access: "member", permission: "settings", page: true, ok: 200 },
   "POST /dashboard/settings/webhook-secret": { access: "member", permission: "settings", form: (ids) => ({ password: ids.password ?? "" }), ok: 303 },
   "POST /dashboard/settings/webhook-secret/rotate": { access: "member", permission: "settings", form: () => ({ overlapHours: "24" }), ok: 303 },

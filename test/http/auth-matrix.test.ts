@@ -10,6 +10,7 @@ import { AccountViewSchema } from "../../src/schemas/account";
 import { AccountListSchema, AccountSchema, ApiKeyListSchema, ApiKeySchema, CreatedApiKeySchema, RolledApiKeySchema } from "../../src/schemas/admin";
 import { AtRestKeyStatusSchema, ResealResultSchema } from "../../src/schemas/at-rest-key";
 import { CreditBalanceSchema, CreditLedgerSchema, GrantCreditsResponse, MaintenanceSchema } from "../../src/schemas/credits";
+import { CostReportSchema, EngineBreakerListSchema, EngineBreakerSchema } from "../../src/schemas/engines";
 import { GenerationSchema } from "../../src/schemas/generations";
 import { ImageSchema } from "../../src/schemas/images";
 import { CatalogEntrySchema, ErrorCatalogSchema, HealthSchema } from "../../src/schemas/meta";
@@ -239,6 +240,12 @@ const OPERATOR: Record<string, Sample> = {
     req: (f) => ({ path: `/admin/v1/accounts/${f.owner.accountId}/logo`, init: { method: "DELETE" } }),
     ok: { status: 200, schema: AccountSchema },
   },
+  "GET /admin/v1/accounts/:accountId/costs": {
+    req: (f) => get(`/admin/v1/accounts/${f.owner.accountId}/costs`),
+    ok: { status: 200, schema: CostReportSchema },
+  },
+  "GET /admin/v1/engines": { req: () => get("/admin/v1/engines"), ok: { status: 200, schema: EngineBreakerListSchema } },
+  "POST /admin/v1/engines/:engine/reset": { req: () => post("/admin/v1/engines/composite/reset", {}), ok: { status: 200, schema: EngineBreakerSchema } },
   "POST /admin/v1/accounts/:accountId/keys": {
     req: (f) => post(`/admin/v1/accounts/${f.owner.accountId}/keys`, { name: "more" }),
     ok: { status: 201, schema: CreatedApiKeySchema },
