@@ -7,19 +7,18 @@
 // GATE_SHARDS=on|off (default: the Worker's default) chooses the credit path under test.
 // All on 127.0.0.1: on a small machine the Worker itself, not the gate object, is the first limit;
 // the table says so by putting both layouts side by side.
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
 import { convertV4MiniflareOptions, Miniflare, NoOpLog } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { smallPersonPng } from "./bench/images.mjs";
+import { buildBundle } from "./bundle-report.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const wranglerBin = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const KEYS = Number(process.env.BENCH_KEYS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 40);
@@ -28,18 +27,6 @@ const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString("hex")}`;
 const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
 
 const log = (msg) => process.stdout.write(`${msg}\n`);
-
-function bundle(outdir) {
-  const res = spawnSync(process.execPath, [wranglerBin, "deploy", "--dry-run", "--outdir", outdir], {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
-  });
-  if (res.status !== 0) {
-    process.stderr.write(res.stdout + res.stderr);
-    throw new Error("wrangler deploy --dry-run failed");
-  }
-}
 
 /**
  * The gate objects measured from inside workerd: a second Worker ("driver") bound to Drape's own
@@ -165,47 +152,9 @@ async function seedAccount(base, name, keys) {
   return { accountId: acct.id, keys: out };
 }
 
-/** A small valid PNG built in memory (person photo and garment). */
-function png() {
-  const w = 256;
-  const h = 320;
-  const rowLen = w * 3 + 1;
-  const raw = Buffer.alloc(rowLen * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set([(x * 7) & 255, (y * 5) & 255, ((x + y) * 3) & 255], y * rowLen + 1 + x * 3);
-  const table = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = table[(c ^ b) & 255] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const td = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const c = Buffer.alloc(4);
-    c.writeUInt32BE(crc(td));
-    return Buffer.concat([len, td, c]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", gzipSync(raw)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
-
 /** The try-on body of an account (its own uploaded photo and product) and one generation to read back. */
 async function prepareTryOn(base, key) {
-  const image = png();
+  const image = smallPersonPng();
   const form = new FormData();
   form.set("file", new Blob([image], { type: "image/png" }), "person.png");
   const up = await json(await fetch(`${base}/tryon/v1/images/upload`, { method: "POST", headers: { "x-api-key": key }, body: form }));
@@ -246,7 +195,7 @@ async function main() {
   const outdir = mkdtempSync(join(tmpdir(), "drape-bench-scale-"));
   let mf;
   try {
-    bundle(outdir);
+    buildBundle(outdir);
     const started = await startWorker(outdir);
     mf = started.mf;
     const { base } = started;

@@ -6,33 +6,23 @@
 // 2. D1 `meta.duration` (SQLite execution time as reported by D1) against the round trip, for the
 //    generation read, a one-column read of the same row and `SELECT 1`: what the query costs versus
 //    what the local D1 transport costs;
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
 import { convertV4MiniflareOptions, Miniflare, NoOpLog } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { smallPersonPng } from "./bench/images.mjs";
+import { buildBundle } from "./bundle-report.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const wranglerBin = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
 const N = Number(process.env.PROFILE_REQUESTS ?? 200);
 const ADMIN_TOKEN = `profile-admin-${randomBytes(8).toString("hex")}-0123456789`;
 const log = (m) => process.stdout.write(`${m}\n`);
 const CONSUMER_RUNS = Number(process.env.PROFILE_CONSUMER_RUNS ?? 10);
 /** "step timing" lines the Worker logged for its queue batches. */
 const consumerLogs = [];
-
-function bundle(outdir) {
-  const res = spawnSync(process.execPath, [wranglerBin, "deploy", "--dry-run", "--outdir", outdir], {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
-  });
-  if (res.status !== 0) throw new Error(`wrangler deploy --dry-run failed\n${res.stdout}${res.stderr}`);
-}
 
 async function start(outdir) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
@@ -82,43 +72,6 @@ async function start(outdir) {
   return { mf, base: url.origin, db };
 }
 
-/** A small valid PNG (RGB, 256×320), so the script needs no fixture files. */
-function png() {
-  const w = 256;
-  const h = 320;
-  const raw = Buffer.alloc((w * 3 + 1) * h);
-  for (let i = 0; i < raw.length; i++) raw[i] = i % (w * 3 + 1) === 0 ? 0 : (i * 13) & 255;
-  const table = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (b) => {
-    let c = 0xffffffff;
-    for (const x of b) c = table[(c ^ x) & 255] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const td = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const c = Buffer.alloc(4);
-    c.writeUInt32BE(crc(td));
-    return Buffer.concat([len, td, c]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", gzipSync(raw)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
-
 async function seed(base, engine) {
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
   const acct = await (
@@ -142,11 +95,11 @@ async function seed(base, engine) {
   });
   const h = { "x-api-key": key.key };
   const form = new FormData();
-  form.set("file", new Blob([png()], { type: "image/png" }), "person.png");
+  form.set("file", new Blob([smallPersonPng()], { type: "image/png" }), "person.png");
   const image = await (await fetch(`${base}/tryon/v1/images/upload`, { method: "POST", headers: h, body: form })).json();
   const pf = new FormData();
   pf.set("data", JSON.stringify({ externalId: "p-mock", title: engine === "mock" ? "mock" : "Red shirt", images: [{ source: { fileKey: "garment" } }] }));
-  pf.set("garment", new Blob([png()], { type: "image/png" }), "garment.png");
+  pf.set("garment", new Blob([smallPersonPng()], { type: "image/png" }), "garment.png");
   const prod = await fetch(`${base}/tryon/v1/products`, { method: "POST", headers: h, body: pf });
   if (!prod.ok) throw new Error(`product: ${prod.status} ${await prod.text()}`);
   const body = JSON.stringify({ person: { image: { source: { id: image.imageId } } }, products: [{ externalId: "p-mock" }] });
@@ -262,7 +215,7 @@ async function main() {
   const outdir = mkdtempSync(join(tmpdir(), "drape-profile-"));
   let mf;
   try {
-    bundle(outdir);
+    buildBundle(outdir);
     const started = await start(outdir);
     mf = started.mf;
     const { base, db } = started;
