@@ -113,20 +113,24 @@ export async function startWorker(outdir) {
 // The baseline of a cold start: a Worker with Drape's bindings (D1, R2, Durable Objects, queues…) and
 // nothing else, so the difference is what Drape's own modules cost (compiling them, running their
 // global scope), not what the local services cost to start.
-const EMPTY_WORKER = [
-  "export default { fetch() { return new Response('ok'); }, queue() {}, scheduled() {} };",
-  "export class AccountGate { constructor() {} fetch() { return new Response('ok'); } }",
-  "export class SignInGate { constructor() {} fetch() { return new Response('ok'); } }",
-].join("\n");
+// Its Durable Object classes are read from wrangler.toml, so a new class never leaves it behind.
+function emptyWorker() {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
+  const classes = new Set(Object.values(workerOptions.durableObjects ?? {}).map((d) => (typeof d === "string" ? d : d.className)));
+  return [
+    "export default { fetch() { return new Response('ok'); }, queue() {}, scheduled() {} };",
+    ...[...classes].map((name) => `export class ${name} { constructor() {} fetch() { return new Response('ok'); } }`),
+  ].join("\n");
+}
 
 /**
  * One cold start: a fresh workerd process loads the Worker (compiles the modules, runs the global
- * scope) and answers its first /healthz. `empty` serves EMPTY_WORKER with the same bindings.
+ * scope) and answers its first /healthz. `empty` serves emptyWorker() with the same bindings.
  * Returns the milliseconds to `ready` and to the first response.
  */
 export async function coldStart(outdir, { empty = false } = {}) {
   const t0 = performance.now();
-  const options = drapeOptions(outdir, 0, empty ? [{ type: "ESModule", path: join(outdir, "empty.mjs"), contents: EMPTY_WORKER }] : null);
+  const options = drapeOptions(outdir, 0, empty ? [{ type: "ESModule", path: join(outdir, "empty.mjs"), contents: emptyWorker() }] : null);
   const { mf, base } = await start(options);
   const ready = performance.now();
   const res = await fetch(`${base}/healthz`);
