@@ -124,6 +124,26 @@ export function runConsumer(
   return runQueueBatch(queue, messages, vars);
 }
 
+/**
+ * Runs a generation to its end through the Worker's queue handler as the queue would: a message the
+ * consumer retried comes back with attempts + 1, a new message (a hand-over, a poll) starts at 1.
+ * `queue` is the test's capture of the generations queue (usePipelineQueues).
+ */
+export async function driveToEnd(queue: { readonly messages: GenerationMessageInput[] }, generationId: string, vars?: Record<string, string>): Promise<void> {
+  let last: GenerationMessageInput | undefined;
+  let attempts = 1;
+  for (let i = 0; i < 20; i++) {
+    const next = queue.messages.filter((m) => m.generationId === generationId).at(-1);
+    if (next !== last) attempts = 1;
+    last = next;
+    const run = await runConsumer([{ body: next, attempts }], "drape-generations", vars);
+    if (run.retries.length > 0) attempts++;
+    const row = await genRow(generationId);
+    if (row.status === "COMPLETED" || row.status === "FAILED") return;
+  }
+  throw new Error("the generation did not finish");
+}
+
 /** Runs the Worker's scheduled handler at `now`. */
 export async function runCron(now = Date.now()): Promise<void> {
   const ctx = createExecutionContext();

@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { GenerationMessageInput } from "../../../src/queues/messages";
 import { EngineBreakerListSchema } from "../../../src/schemas/engines";
 import { GenerationSchema } from "../../../src/schemas/generations";
 import { HealthSchema } from "../../../src/schemas/meta";
 import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
 import { admin, api, call, readWire, type TestAccount } from "../../helpers/harness";
-import { blankPng, fundedAccount, genRow, registerProduct, runConsumer, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
+import { blankPng, driveToEnd, fundedAccount, registerProduct, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
 
 const queue = usePipelineQueues();
 
@@ -33,26 +32,11 @@ function mockFashn(): void {
   });
 }
 
-async function drive(generationId: string): Promise<void> {
-  let last: GenerationMessageInput | undefined;
-  let attempts = 1;
-  for (let i = 0; i < 20; i++) {
-    const next = queue.messages.filter((m) => m.generationId === generationId).at(-1);
-    if (next !== last) attempts = 1;
-    last = next;
-    const run = await runConsumer([{ body: next, attempts }], "drape-generations", VARS);
-    if (run.retries.length > 0) attempts++;
-    const row = await genRow(generationId);
-    if (row.status === "COMPLETED" || row.status === "FAILED") return;
-  }
-  throw new Error("the generation did not finish");
-}
-
 async function generate(acct: TestAccount, body: unknown) {
   const res = await tryOn(acct, body);
   expect(res.status, await res.clone().text()).toBe(202);
   const { generationId } = await readWire(res, TryOnAcceptedSchema);
-  await drive(generationId);
+  await driveToEnd(queue, generationId, VARS);
   return readWire(await api(acct, `/generations/${generationId}`), GenerationSchema);
 }
 

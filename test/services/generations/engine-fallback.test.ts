@@ -2,13 +2,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { EngineName } from "../../../src/config";
 import { engineBreaker } from "../../../src/durable/engine-breaker";
 import { createEngine, type Engine, type EngineResult } from "../../../src/engines";
-import type { GenerationMessageInput } from "../../../src/queues/messages";
 import { GenerationSchema } from "../../../src/schemas/generations";
 import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
 import { processGenerationMessage } from "../../../src/services/generations";
 import { admin, api, readWire, type TestAccount } from "../../helpers/harness";
 import {
   blankPng,
+  driveToEnd,
   env,
   fundedAccount,
   garmentPng,
@@ -65,24 +65,8 @@ async function accountWith(engines: EngineName[]): Promise<{ acct: TestAccount; 
   return { acct, body: { products: [{ externalId: "tee" }], person: { image: { source: { id: person } } } } };
 }
 
-/**
- * Runs a generation to its end through the Worker's queue handler as the queue would: a message
- * the consumer retried comes back with attempts + 1, a new message starts at 1.
- */
-async function drive(generationId: string, vars: Record<string, string> = VARS): Promise<void> {
-  let last: GenerationMessageInput | undefined;
-  let attempts = 1;
-  for (let i = 0; i < 20; i++) {
-    const next = queue.messages.filter((m) => m.generationId === generationId).at(-1);
-    if (next !== last) attempts = 1;
-    last = next;
-    const run = await runConsumer([{ body: next, attempts }], "drape-generations", vars);
-    if (run.retries.length > 0) attempts++;
-    const row = await genRow(generationId);
-    if (row.status === "COMPLETED" || row.status === "FAILED") return;
-  }
-  throw new Error("the generation did not finish");
-}
+/** Runs a generation to its end (VARS unless the test says otherwise). */
+const drive = (generationId: string, vars: Record<string, string> = VARS) => driveToEnd(queue, generationId, vars);
 
 async function accept(acct: TestAccount, body: unknown): Promise<string> {
   const res = await tryOn(acct, body);
