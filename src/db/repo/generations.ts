@@ -325,22 +325,22 @@ export async function findStalledPolls(
   return rows.flatMap((r) => (r.engineJobId === null ? [] : [{ ...r, engineJobId: r.engineJobId }]));
 }
 
-/** Takes over a stalled poll's lease (compare-and-set): any older poll message can no longer claim it. */
-export async function takeOverStalledPoll(db: Db, accountId: string, id: string, seen: number, now: number): Promise<boolean> {
+/**
+ * Moves a PROCESSING row's `updated_at` from `seen` to `now` when `condition` still holds (compare-and-set):
+ * the sweep's claim on a stalled row, so only one sweep acts on it per window.
+ */
+async function touchIfUnchanged(db: Db, accountId: string, id: string, seen: number, now: number, condition: SQL): Promise<boolean> {
   const rows = await db
     .update(generations)
     .set({ updatedAt: now })
-    .where(
-      and(
-        eq(generations.accountId, accountId),
-        eq(generations.id, id),
-        eq(generations.status, "PROCESSING"),
-        isNotNull(generations.engineJobId),
-        eq(generations.updatedAt, seen),
-      ),
-    )
+    .where(and(eq(generations.accountId, accountId), eq(generations.id, id), eq(generations.status, "PROCESSING"), condition, eq(generations.updatedAt, seen)))
     .returning({ id: generations.id });
   return rows.length > 0;
+}
+
+/** Takes over a stalled poll's lease (compare-and-set): any older poll message can no longer claim it. */
+export function takeOverStalledPoll(db: Db, accountId: string, id: string, seen: number, now: number): Promise<boolean> {
+  return touchIfUnchanged(db, accountId, id, seen, now, isNotNull(generations.engineJobId));
 }
 
 /**
@@ -371,21 +371,8 @@ export async function findStaleHandOvers(
 }
 
 /** Moves a stale hand-over's `updated_at` (compare-and-set) so only one sweep re-sends its run message per window. */
-export async function touchStaleHandOver(db: Db, accountId: string, id: string, seen: number, now: number): Promise<boolean> {
-  const rows = await db
-    .update(generations)
-    .set({ updatedAt: now })
-    .where(
-      and(
-        eq(generations.accountId, accountId),
-        eq(generations.id, id),
-        eq(generations.status, "PROCESSING"),
-        isNull(generations.engineStartedAt),
-        eq(generations.updatedAt, seen),
-      ),
-    )
-    .returning({ id: generations.id });
-  return rows.length > 0;
+export function touchStaleHandOver(db: Db, accountId: string, id: string, seen: number, now: number): Promise<boolean> {
+  return touchIfUnchanged(db, accountId, id, seen, now, isNull(generations.engineStartedAt));
 }
 
 /** Moves a stale PENDING row's `updated_at` (compare-and-set) so only one sweep re-enqueues it per window. */
