@@ -17,7 +17,7 @@ describe("the real local queue consumer", () => {
     expect(res.status).toBe(202);
     const { generationId } = await readWire(res, TryOnAcceptedSchema);
     let view: Record<string, unknown> = {};
-    // Poll as a client would (the consumer's batch timeout is 1 s); give up after ~20 s.
+    // Poll as a client would; give up after ~20 s.
     for (let i = 0; i < 80; i++) {
       view = await readWire(await api(acct, `/generations/${generationId}`), GenerationSchema);
       if (view.status === "COMPLETED" || view.status === "FAILED") break;
