@@ -31,9 +31,9 @@ const NOT_UPLOADED = new Set([METAFILE, "README.md"]);
 
 export const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 
-/** Runs `wrangler deploy --dry-run` into `outdir`; returns wrangler's own "Total Upload" line. */
-export function buildBundle(outdir) {
-  const res = spawnSync(process.execPath, [wranglerBin, "deploy", "--dry-run", "--outdir", outdir, "--metafile", join(outdir, METAFILE)], {
+/** Runs `wrangler deploy --dry-run` into `outdir` (plus `extraArgs`, e.g. `--no-minify`); returns wrangler's own "Total Upload" line. */
+export function buildBundle(outdir, extraArgs = []) {
+  const res = spawnSync(process.execPath, [wranglerBin, "deploy", "--dry-run", "--outdir", outdir, "--metafile", join(outdir, METAFILE), ...extraArgs], {
     cwd: root,
     encoding: "utf8",
     env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },

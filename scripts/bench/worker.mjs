@@ -52,10 +52,16 @@ export function sampleRss(pid, everyMs = 20) {
   };
 }
 
-function drapeOptions(outdir, port, modules = null) {
+function drapeOptions(outdir, port, modules = null, { withAssets = false } = {}) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
-  // Source options are ours (the built bundle), not wrangler's.
-  const { modulesRules: _rules, modules: _modules, scriptPath: _script, script: _s, ...bindingsAndConfig } = workerOptions;
+  // Source options are ours (the built bundle), not wrangler's. Static assets are left out: locally
+  // Miniflare answers them with two more workers in front of Drape (an asset router and an asset
+  // server), which add ~7 ms to EVERY request, API and bare route alike, even with the Worker invoked
+  // first (measured: docs/benchmarks.md, "The local asset layer"). On Cloudflare that routing happens
+  // at the edge before the Worker runs. Kept in, it would pad every row by the same constant and make
+  // each ratio to the bare route look better than the Worker's own cost. The dashboard row reads the
+  // assets' bytes from dist/assets instead (scripts/bench-dashboard.mjs).
+  const { modulesRules: _rules, modules: _modules, scriptPath: _script, script: _s, assets, ...bindingsAndConfig } = workerOptions;
   // Miniflare 5 takes a new option shape; wrangler still produces v4 worker options, converted here.
   return convertV4MiniflareOptions({
     host: "127.0.0.1",
@@ -64,6 +70,7 @@ function drapeOptions(outdir, port, modules = null) {
     log: new NoOpLog(),
     handleStructuredLogs: () => {},
     ...bindingsAndConfig,
+    ...(withAssets ? { assets } : {}),
     name: "drape",
     // Every module of the bundle, listed explicitly (the entry first).
     modules: modules ?? [
@@ -95,9 +102,15 @@ async function start(options) {
   return { mf, base: url.origin, pid };
 }
 
-/** The Drape bundle in `outdir`, served with D1 migrated. */
-export async function startWorker(outdir) {
-  const started = await start(drapeOptions(outdir, 0));
+/** The Drape bundle in `outdir`, served with D1 migrated (`withAssets`: behind Miniflare's static-asset layer, as `wrangler dev` serves it). */
+export async function startWorker(outdir, { withAssets = false, inspectorPort = null } = {}) {
+  const options = drapeOptions(outdir, 0, null, { withAssets });
+  // Profiling (scripts/cpu-profile.mjs): workerd's V8 inspector for the Drape worker on `inspectorPort`.
+  const started = await start(
+    inspectorPort === null
+      ? options
+      : { ...options, inspectorPort, workers: options.workers.map((w) => ({ ...w, dev: { ...w.dev, unsafeInspectorProxy: true } })) },
+  );
   const db = await started.mf.getD1Database("DB");
   const migrationsDir = join(root, "migrations");
   for (const file of readdirSync(migrationsDir)

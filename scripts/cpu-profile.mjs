@@ -1,0 +1,167 @@
+// `npm run bench:cpu [-- <part of a path label>]`: a V8 CPU profile of Drape's hot paths, taken through workerd's
+// inspector (docs/performance.md, "CPU profile"). Serves an UNminified deploy bundle as `npm run bench`
+// does, seeds one account (mock engine), then for each path samples the Drape isolate's CPU over
+// PROFILE_REQUESTS sequential requests and prints where the samples fall: by source file (esbuild's
+// `// path` markers in the bundle) and by function. Work of the queue consumer triggered by the try-ons
+// runs in the same isolate and is counted too (its files say so). Local, like every figure here.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { prepareTryOn, seed } from "./bench/flows.mjs";
+import { smallPersonPng } from "./bench/images.mjs";
+import { startWorker } from "./bench/worker.mjs";
+import { buildBundle } from "./bundle-report.mjs";
+
+const N = Number(process.env.PROFILE_REQUESTS ?? 150);
+const TOP = 18;
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+
+/** A minimal Chrome DevTools Protocol client over the inspector's WebSocket. */
+async function inspector(port) {
+  const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
+  const target = targets.find((t) => String(t.id ?? t.title ?? "").includes("drape")) ?? targets[0];
+  // The inspector proxy accepts only a local Origin (DNS-rebinding protection); Node's WebSocket takes headers.
+  const ws = new WebSocket(target.webSocketDebuggerUrl, { headers: { origin: "http://localhost" } });
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  let next = 1;
+  const pending = new Map();
+  ws.onmessage = async (ev) => {
+    const text = typeof ev.data === "string" ? ev.data : await new Response(ev.data).text();
+    const msg = JSON.parse(text);
+    if (msg.id && pending.has(msg.id)) {
+      pending.get(msg.id)(msg);
+      pending.delete(msg.id);
+    }
+  };
+
+  const send = (method, params = {}) =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      pending.set(id, (msg) => (msg.error ? reject(new Error(`${method}: ${msg.error.message}`)) : resolve(msg.result)));
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  return { send, close: () => ws.close() };
+}
+
+/** Line → source file, from the `// src/…` / `// node_modules/…` markers esbuild writes in an unminified bundle. */
+function fileIndex(bundleText) {
+  const marks = [];
+  bundleText.split("\n").forEach((line, i) => {
+    const m = /^\/\/ ((?:src|node_modules)\/\S+)$/.exec(line);
+    if (m) marks.push([i, m[1]]);
+  });
+  return (line) => {
+    let lo = 0;
+    let hi = marks.length - 1;
+    let found = "(bundle prelude)";
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (marks[mid][0] <= line) {
+        found = marks[mid][1];
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found.replace(/^node_modules\/(@[^/]+\/[^/]+|[^/]+)\/.*/, "$1");
+  };
+}
+
+/** Self time per sample node, grouped by `keyOf(callFrame)`; returns [key, ms] sorted, and the total. */
+function selfTimes(profile, keyOf) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const ms = new Map();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+    const node = byId.get(id);
+    const key = keyOf(node.callFrame);
+    if (key === "(idle)") return;
+    total += dt;
+    ms.set(key, (ms.get(key) ?? 0) + dt);
+  });
+  return { rows: [...ms].sort((a, b) => b[1] - a[1]), total };
+}
+
+async function profilePath(cdp, label, fire, fileOf) {
+  await cdp.send("Profiler.start");
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) await fire();
+  const wall = performance.now() - t0;
+  const { profile } = await cdp.send("Profiler.stop");
+  const frameKey = (fn) => (f) => (f.functionName === "(idle)" || f.functionName === "(program)" ? f.functionName : fn(f));
+  const byFile = selfTimes(
+    profile,
+    frameKey((f) => (f.url.endsWith("index.js") ? fileOf(f.lineNumber) : f.url || `(${f.functionName || "native"})`)),
+  );
+  const byFn = selfTimes(
+    profile,
+    frameKey((f) => `${f.functionName || "(anonymous)"} ${f.url.endsWith("index.js") ? fileOf(f.lineNumber) : f.url}`),
+  );
+  console.log(
+    `\n### ${label}: ${N} sequential requests, ${(wall / N).toFixed(1)} ms each from the client; isolate CPU ${(byFile.total / N).toFixed(2)} ms per request`,
+  );
+  console.log("| source (self time) | ms per request | share |\n|---|---:|---:|");
+  for (const [k, v] of byFile.rows.slice(0, TOP)) console.log(`| ${k} | ${(v / N).toFixed(3)} | ${((100 * v) / byFile.total).toFixed(1)} % |`);
+  console.log("\n| function (self time) | ms per request |\n|---|---:|");
+  for (const [k, v] of byFn.rows.slice(0, TOP)) console.log(`| ${k} | ${(v / N).toFixed(3)} |`);
+}
+
+async function main() {
+  const outdir = mkdtempSync(join(tmpdir(), "drape-cpu-"));
+  let worker;
+  let cdp;
+  try {
+    buildBundle(outdir, ["--no-minify"]);
+    const fileOf = fileIndex(readFileSync(join(outdir, "index.js"), "utf8"));
+    const port = await freePort();
+    worker = await startWorker(outdir, { inspectorPort: port });
+
+    const { base } = worker;
+    const { key } = await seed(base, "mock");
+    const tryOn = await prepareTryOn(base, key, { person: smallPersonPng(), garment: smallPersonPng() });
+    if (tryOn.skip) throw new Error(tryOn.skip);
+    const h = { "x-api-key": key };
+    const body = JSON.stringify(tryOn.body);
+    // The read path's generation: the probe try-on, finished.
+    for (let i = 0; i < 100; i++) {
+      const g = await (await fetch(`${base}/tryon/v1/generations/${tryOn.generationId}`, { headers: h })).json();
+      if (g.status === "COMPLETED" || g.status === "FAILED") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    cdp = await inspector(port);
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+    const get = (path) => async () => void (await (await fetch(`${base}${path}`, { headers: h })).arrayBuffer());
+    const only = process.argv[2];
+    const paths = [
+      ["GET /healthz", get("/healthz")],
+      ["GET /tryon/v1/account/credits", get("/tryon/v1/account/credits")],
+      ["GET /tryon/v1/generations/{id}", get(`/tryon/v1/generations/${tryOn.generationId}`)],
+      [
+        "POST /tryon/v1/try-on (and the consumer's runs it triggers)",
+        async () =>
+          void (await (await fetch(`${base}/tryon/v1/try-on`, { method: "POST", headers: { ...h, "content-type": "application/json" }, body })).arrayBuffer()),
+      ],
+    ];
+    for (const [label, fire] of paths) if (!only || label.includes(only)) await profilePath(cdp, label, fire, fileOf);
+  } finally {
+    cdp?.close();
+    await worker?.mf.dispose();
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
