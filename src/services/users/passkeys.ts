@@ -33,8 +33,8 @@ export type Passkey = PasskeyRow;
 
 /**
  * Passkeys (WebAuthn) as a second way to sign in: the ceremonies' checks are webauthn-verify.ts
- * (@oslojs/webauthn to parse, WebCrypto to verify, so it runs in workerd). The relying party is the request's host and the expected origin the
- * request's origin. Every ceremony's challenge is stored in D1 `webauthn_challenges`, used once
+ * (@oslojs/webauthn to parse, WebCrypto to verify, so it runs in workerd). The relying party is
+ * the request's host and the expected origin the request's origin. Every ceremony's challenge is stored in D1 `webauthn_challenges`, used once
  * (DELETE … RETURNING) and valid CHALLENGE_TTL_MS. Credentials are discoverable (resident), so
  * sign-in needs no email; user verification is preferred (a PIN or biometric where the
  * authenticator has one). Attestation is "none": Drape trusts any authenticator (a "packed" self
@@ -60,7 +60,7 @@ const b64url = z
   .string()
   .max(16_384)
   .regex(/^[A-Za-z0-9_-]*$/);
-/** The credential JSON a browser posts (`PublicKeyCredential.toJSON()`), checked for shape before the library reads it. */
+/** The credential JSON a browser posts (`PublicKeyCredential.toJSON()`), checked for shape before webauthn-verify.ts reads it. */
 const RegistrationResponseSchema = z.object({
   id: b64url.min(1).max(1024),
   rawId: b64url.min(1).max(1024),
