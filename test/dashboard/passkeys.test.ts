@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { base64UrlEncode } from "../../src/lib/base64";
+import { base64UrlDecode, base64UrlEncode } from "../../src/lib/base64";
 import { type Page, TestBrowser, verifiedUser } from "../helpers/dashboard";
 import { BASE, env } from "../helpers/harness";
-import { type CeremonyOptionsJson, SoftAuthenticator } from "../helpers/webauthn";
+import { type CeremonyOptionsJson, type CeremonyTweaks, SoftAuthenticator } from "../helpers/webauthn";
 
 interface Ceremony {
   challengeId: string;
@@ -30,12 +30,22 @@ async function userWithPasskey(auth = new SoftAuthenticator()) {
   return { browser, email, auth, added, challengeId, credential };
 }
 
+/** A verified user's registration attempt with this authenticator, the client bent by `tweaks`. */
+async function registerWith(auth: SoftAuthenticator, tweaks: CeremonyTweaks = {}) {
+  const { browser, email } = await verifiedUser();
+  await browser.get("/dashboard/account");
+  const { challengeId, options } = ceremonyOf(await browser.post("/dashboard/passkeys/options", {}));
+  const credential = await auth.register(options, BASE, tweaks);
+  const page = await browser.post("/dashboard/passkeys", { name: "key", challengeId, credential });
+  return { browser, email, page };
+}
+
 /** A signed-out browser signing in with the authenticator's passkey. */
-async function passkeySignIn(auth: SoftAuthenticator, origin = BASE, next = "/dashboard/account") {
+async function passkeySignIn(auth: SoftAuthenticator, origin = BASE, next = "/dashboard/account", tweaks: CeremonyTweaks = {}) {
   const browser = new TestBrowser();
   await browser.get("/dashboard/sign-in");
   const { challengeId, options } = ceremonyOf(await browser.post("/dashboard/sign-in/passkey/options", {}));
-  const credential = await auth.assert(options, origin);
+  const credential = await auth.assert(options, origin, 0, tweaks);
   const page = await browser.post("/dashboard/sign-in/passkey", { challengeId, credential, next });
   return { browser, page, challengeId, credential };
 }
@@ -196,5 +206,106 @@ describe("passkeys", () => {
     expect((await browser.post("/dashboard/sign-in/passkey/options", { _csrf: "wrong" })).status).toBe(403);
     await browser.get("/dashboard/sign-in");
     expect((await browser.post("/dashboard/sign-in/passkey", { challengeId: "x", credential: "{not json" })).status).toBe(401);
+  });
+});
+
+// A passkey registered by the previous verifier (@simplewebauthn/server 14.0.3): the public_key column as it
+// stored it (its re-encoded COSE key), with the test-only private key that made it.
+const STORED_BEFORE = {
+  id: "rtJMpVagZOHU2WFEa0qAAA",
+  publicKey: "pQECAyYgASFYIHnbb9_bez7JKxJHLVZggUaKcMy8nMdh28S8B_rnIXNQIlggAcEMvYLSTu-vxt2340jVeceW72aZBdnnV15EJ5j0e4w",
+  privateJwk: {
+    kty: "EC",
+    crv: "P-256",
+    x: "edtv39t7PskrEkctVmCBRopwzLycx2HbxLwH-uchc1A",
+    y: "AcEMvYLSTu-vxt2340jVeceW72aZBdnnV15EJ5j0e4w",
+    d: "7NWuq0W-uLAVZ8SG8jfvp8w9YjYsd_ixLBdHp_6d7y0",
+  },
+};
+
+describe("passkey verification", () => {
+  const refusedRegistration = async (auth: SoftAuthenticator, tweaks: CeremonyTweaks, text = "could not be verified") => {
+    const { email, page } = await registerWith(auth, tweaks);
+    expect(page.status).toBe(400);
+    expect(page.html).toContain(text);
+    expect(await passkeyRows(email)).toEqual([]);
+  };
+
+  it("refuses a registration answering another challenge, for another relying party, without user presence, or from a cross-origin frame", async () => {
+    await refusedRegistration(new SoftAuthenticator(), { clientData: { challenge: base64UrlEncode(new Uint8Array(32)) } });
+    await refusedRegistration(new SoftAuthenticator(), { clientData: { type: "webauthn.get" } });
+    await refusedRegistration(new SoftAuthenticator(), { clientData: { crossOrigin: true } });
+    await refusedRegistration(new SoftAuthenticator(), { flags: 0x44 }); // user verified, attested data, but not present
+    const elsewhere = new SoftAuthenticator();
+    const { browser, email } = await verifiedUser();
+    await browser.get("/dashboard/account");
+    const { challengeId, options } = ceremonyOf(await browser.post("/dashboard/passkeys/options", {}));
+    const credential = await elsewhere.register({ ...options, rp: { id: "evil.test" } }, BASE);
+    expect((await browser.post("/dashboard/passkeys", { name: "key", challengeId, credential })).status).toBe(400);
+    expect(await passkeyRows(email)).toEqual([]);
+  });
+
+  it("accepts a packed self attestation whose signature the new key verifies; refuses a forged one, and one with certificates by name", async () => {
+    const self = new SoftAuthenticator({ attestation: "packed-self" });
+    const { email, page } = await registerWith(self);
+    expect(page.status).toBe(303);
+    expect((await passkeyRows(email)).length).toBe(1);
+    expect((await passkeySignIn(self)).page.status).toBe(303);
+
+    await refusedRegistration(new SoftAuthenticator({ attestation: "packed-self" }), { badSignature: true });
+    await refusedRegistration(new SoftAuthenticator({ attestation: "packed-x5c" }), {}, "certified attestation, which Drape does not accept");
+  });
+
+  it("registers and signs in with EdDSA (Ed25519) and RS256 passkeys as well as ES256", async () => {
+    for (const alg of ["EdDSA", "RS256"] as const) {
+      const auth = new SoftAuthenticator({ alg });
+      const { email, page } = await registerWith(auth);
+      expect(page.status).toBe(303);
+      const signedIn = await passkeySignIn(auth);
+      expect(signedIn.page.status).toBe(303);
+      expect((await passkeyRows(email))[0]?.counter).toBe(1);
+      expect((await passkeySignIn(auth, BASE, "/dashboard", { badSignature: true })).page.status).toBe(401);
+    }
+  });
+
+  it("refuses an assertion with a bad signature, without user presence, or for another challenge, and moves no counter", async () => {
+    const { email, auth } = await userWithPasskey();
+    expect((await passkeySignIn(auth, BASE, "/dashboard", { badSignature: true })).page.status).toBe(401);
+    expect((await passkeySignIn(auth, BASE, "/dashboard", { flags: 0x04 })).page.status).toBe(401);
+    expect((await passkeySignIn(auth, BASE, "/dashboard", { clientData: { challenge: base64UrlEncode(new Uint8Array(32)) } })).page.status).toBe(401);
+    const [row] = await passkeyRows(email);
+    expect(row?.counter).toBe(0);
+    expect(row?.lastUsedAt).toBeNull();
+  });
+
+  it("signs in with an authenticator that keeps no counter (always 0), again and again", async () => {
+    const auth = new SoftAuthenticator({ counting: false });
+    const { email } = await registerWith(auth);
+    expect((await passkeySignIn(auth)).page.status).toBe(303);
+    expect((await passkeySignIn(auth)).page.status).toBe(303);
+    expect((await passkeyRows(email))[0]?.counter).toBe(0);
+  });
+
+  it("keeps signing in with a passkey the previous verifier stored (same public_key column format)", async () => {
+    const { email } = await verifiedUser();
+    const user = await env.DB.prepare("SELECT id FROM users WHERE email = ?").bind(email).first<{ id: string }>();
+    const userId = user?.id ?? "";
+    const t0 = Date.now();
+    await env.DB.prepare("INSERT INTO passkeys (id, user_id, public_key, counter, transports, name, created_at) VALUES (?, ?, ?, 0, ?, 'old', ?)")
+      .bind(STORED_BEFORE.id, userId, STORED_BEFORE.publicKey, '["internal"]', t0)
+      .run();
+    const auth = new SoftAuthenticator();
+    auth.adopt({
+      id: base64UrlDecode(STORED_BEFORE.id),
+      alg: "ES256",
+      privateKey: await crypto.subtle.importKey("jwk", STORED_BEFORE.privateJwk, { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]),
+      userHandle: new TextEncoder().encode(userId),
+      rpId: "drape.test",
+      counter: 0,
+    });
+    const { browser, page } = await passkeySignIn(auth);
+    expect(page.status).toBe(303);
+    expect((await browser.follow(page)).html).toContain(email);
+    expect((await passkeyRows(email))[0]?.counter).toBe(1);
   });
 });

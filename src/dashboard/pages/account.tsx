@@ -126,6 +126,8 @@ export function passkeyRefusalText(refusal: PasskeyRefusal): string {
   if (refusal.reason === "throttled") return `Too many attempts. Try again in ${minutes(refusal.retryAfterSeconds)}.`;
   if (refusal.reason === "expired") return "The passkey request expired or was already used. Try again.";
   if (refusal.reason === "name") return refusal.message;
+  if (refusal.reason === "attestation")
+    return "This authenticator sent a certified attestation, which Drape does not accept. Use another passkey, or a browser that sends no attestation when none is asked.";
   return "The passkey could not be verified. Try again.";
 }
 

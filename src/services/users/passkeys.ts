@@ -1,14 +1,3 @@
-import {
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransport,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from "@simplewebauthn/server";
 import { z } from "zod";
 import type { ServiceContext } from "../../context";
 import {
@@ -30,16 +19,26 @@ import { MINUTE } from "../../lib/time";
 import { markRecentAuth } from "./recent-auth";
 import type { SignedIn } from "./sessions";
 import { signInSucceeded, type Throttled, takePasskeyOptions, takeSignInAttempt } from "./throttle";
+import {
+  type AuthenticatorTransport,
+  creationOptions,
+  descriptor,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  requestOptions,
+} from "./webauthn-options";
+import { verifyAssertion as verifyAssertionResponse, verifyRegistration, WebAuthnRefused } from "./webauthn-verify";
 
 export type Passkey = PasskeyRow;
 
 /**
- * Passkeys (WebAuthn) as a second way to sign in, on @simplewebauthn/server (WebCrypto only, so it
- * runs in workerd). The relying party is the request's host and the expected origin the
- * request's origin. Every ceremony's challenge is stored in D1 `webauthn_challenges`, used once
+ * Passkeys (WebAuthn) as a second way to sign in: the ceremonies' checks are webauthn-verify.ts
+ * (@oslojs/webauthn to parse, WebCrypto to verify, so it runs in workerd). The relying party is
+ * the request's host and the expected origin the request's origin. Every ceremony's challenge is stored in D1 `webauthn_challenges`, used once
  * (DELETE … RETURNING) and valid CHALLENGE_TTL_MS. Credentials are discoverable (resident), so
  * sign-in needs no email; user verification is preferred (a PIN or biometric where the
- * authenticator has one). Attestation is "none": Drape trusts any authenticator.
+ * authenticator has one). Attestation is "none": Drape trusts any authenticator (a "packed" self
+ * attestation is accepted too, a statement with certificates refused: webauthn-verify.ts).
  */
 export const CHALLENGE_TTL_MS = 5 * MINUTE;
 const RP_NAME = "Drape";
@@ -61,7 +60,7 @@ const b64url = z
   .string()
   .max(16_384)
   .regex(/^[A-Za-z0-9_-]*$/);
-/** The credential JSON a browser posts (`PublicKeyCredential.toJSON()`), checked for shape before the library reads it. */
+/** The credential JSON a browser posts (`PublicKeyCredential.toJSON()`), checked for shape before webauthn-verify.ts reads it. */
 const RegistrationResponseSchema = z.object({
   id: b64url.min(1).max(1024),
   rawId: b64url.min(1).max(1024),
@@ -118,22 +117,19 @@ export async function startPasskeyRegistration(
   rp: RelyingParty,
 ): Promise<CeremonyOptions<PublicKeyCredentialCreationOptionsJSON>> {
   const existing = await listUserPasskeys(ctx.db, user.id);
-  const options = await generateRegistrationOptions({
+  const options = creationOptions({
     rpName: RP_NAME,
-    rpID: rp.rpId,
+    rpId: rp.rpId,
+    userId: user.id,
     userName: user.email,
-    userID: Uint8Array.from(new TextEncoder().encode(user.id)),
-    userDisplayName: user.email,
-    attestationType: "none",
-    excludeCredentials: existing.map((p) => ({ id: p.id, transports: transportsOf(p) })),
-    authenticatorSelection: { residentKey: "required", userVerification: "preferred" },
-    timeout: CHALLENGE_TTL_MS,
+    timeoutMs: CHALLENGE_TTL_MS,
+    exclude: existing.map((p) => descriptor(p.id, transportsOf(p))),
   });
   return { challengeId: await storeChallenge(ctx, options.challenge, "register", user.id), options };
 }
 
 export type PasskeyRefusal =
-  | { ok: false; reason: "invalid" | "expired" }
+  | { ok: false; reason: "invalid" | "expired" | "attestation" }
   | { ok: false; reason: "name"; message: string }
   | ({ ok: false; reason: "throttled" } & Throttled);
 
@@ -146,25 +142,17 @@ export async function finishPasskeyRegistration(
 ): Promise<{ ok: true; passkey: Passkey } | PasskeyRefusal> {
   const name = PasskeyNameSchema.safeParse(input.name);
   if (!name.success) return { ok: false, reason: "name", message: name.error.issues[0]?.message ?? "Invalid name." };
-  const response = parseCredential(RegistrationResponseSchema, input.credential) as RegistrationResponseJSON | null;
+  const response = parseCredential(RegistrationResponseSchema, input.credential);
   const challenge = await consumeChallenge(ctx.db, input.challengeId.slice(0, 64), "register", ctx.now());
   if (!challenge || challenge.userId !== user.id) return { ok: false, reason: "expired" };
   if (!response) return { ok: false, reason: "invalid" };
-  let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+  let credential: Awaited<ReturnType<typeof verifyRegistration>>;
   try {
-    verified = await verifyRegistrationResponse({
-      response,
-      expectedChallenge: challenge.challenge,
-      expectedOrigin: rp.origin,
-      expectedRPID: rp.rpId,
-      requireUserVerification: false,
-    });
+    credential = await verifyRegistration(response, { challenge: challenge.challenge, origin: rp.origin, rpId: rp.rpId });
   } catch (err) {
     log("info", "passkey registration refused", { requestId: ctx.requestId, error: describeError(err) });
-    return { ok: false, reason: "invalid" };
+    return { ok: false, reason: err instanceof WebAuthnRefused && err.kind === "attestation" ? "attestation" : "invalid" };
   }
-  if (!verified.verified || !verified.registrationInfo) return { ok: false, reason: "invalid" };
-  const { credential } = verified.registrationInfo;
   const passkey: Passkey = {
     id: credential.id,
     userId: user.id,
@@ -188,7 +176,7 @@ export async function startPasskeySignIn(
 ): Promise<({ ok: true } & CeremonyOptions<PublicKeyCredentialRequestOptionsJSON>) | ({ ok: false } & Throttled)> {
   const throttled = await takePasskeyOptions(ctx, ip);
   if (throttled) return { ok: false, ...throttled };
-  const options = await generateAuthenticationOptions({ rpID: rp.rpId, userVerification: "preferred", timeout: CHALLENGE_TTL_MS });
+  const options = requestOptions({ rpId: rp.rpId, timeoutMs: CHALLENGE_TTL_MS });
   return { ok: true, challengeId: await storeChallenge(ctx, options.challenge, "authenticate", null), options };
 }
 
@@ -199,12 +187,7 @@ export async function startPasskeyReauth(
   rp: RelyingParty,
 ): Promise<CeremonyOptions<PublicKeyCredentialRequestOptionsJSON>> {
   const mine = await listUserPasskeys(ctx.db, user.id);
-  const options = await generateAuthenticationOptions({
-    rpID: rp.rpId,
-    userVerification: "preferred",
-    timeout: CHALLENGE_TTL_MS,
-    allowCredentials: mine.map((p) => ({ id: p.id, transports: transportsOf(p) })),
-  });
+  const options = requestOptions({ rpId: rp.rpId, timeoutMs: CHALLENGE_TTL_MS, allow: mine.map((p) => descriptor(p.id, transportsOf(p))) });
   return { challengeId: await storeChallenge(ctx, options.challenge, "authenticate", user.id), options };
 }
 
@@ -219,7 +202,7 @@ async function verifyAssertion(
   expectUser: string | null,
   ip: string | null,
 ): Promise<{ ok: true; user: UserRow; passkey: Passkey } | PasskeyRefusal> {
-  const response = parseCredential(AuthenticationResponseSchema, input.credential) as AuthenticationResponseJSON | null;
+  const response = parseCredential(AuthenticationResponseSchema, input.credential);
   const challenge = await consumeChallenge(ctx.db, input.challengeId.slice(0, 64), "authenticate", ctx.now());
   if (!challenge || challenge.userId !== expectUser) return { ok: false, reason: "expired" };
   const passkey = response ? await findPasskey(ctx.db, response.id) : undefined;
@@ -231,28 +214,20 @@ async function verifyAssertion(
   // A discoverable credential names its user: it must be the passkey's owner.
   if (response.response.userHandle && new TextDecoder().decode(base64UrlDecode(response.response.userHandle)) !== user.id)
     return { ok: false, reason: "invalid" };
-  let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+  let newCounter: number;
   try {
-    verified = await verifyAuthenticationResponse({
-      response,
-      expectedChallenge: challenge.challenge,
-      expectedOrigin: rp.origin,
-      expectedRPID: rp.rpId,
-      credential: {
-        id: passkey.id,
-        publicKey: Uint8Array.from(base64UrlDecode(passkey.publicKey)),
-        counter: passkey.counter,
-        transports: transportsOf(passkey),
-      },
-      requireUserVerification: false,
-    });
+    ({ newCounter } = await verifyAssertionResponse(response, {
+      challenge: challenge.challenge,
+      origin: rp.origin,
+      rpId: rp.rpId,
+      publicKey: base64UrlDecode(passkey.publicKey),
+      counter: passkey.counter,
+    }));
   } catch (err) {
     log("info", "passkey assertion refused", { requestId: ctx.requestId, error: describeError(err) });
     return { ok: false, reason: "invalid" };
   }
-  if (!verified.verified) return { ok: false, reason: "invalid" };
-  if (!(await recordPasskeyUse(ctx.db, passkey.id, passkey.counter, verified.authenticationInfo.newCounter, ctx.now())))
-    return { ok: false, reason: "invalid" };
+  if (!(await recordPasskeyUse(ctx.db, passkey.id, passkey.counter, newCounter, ctx.now()))) return { ok: false, reason: "invalid" };
   await signInSucceeded(ctx, user.email, ip);
   return { ok: true, user, passkey };
 }
