@@ -1,21 +1,21 @@
 /**
  * The image codecs of the composite engine, watermark and test mark: pure JS
  * (jpeg-js for JPEG, fast-png for PNG), so the deploy carries no WASM and
- * their memory is garbage-collected after each decode. WebP and HEIC have no
- * decoder here: the Images binding converts them first (see `decodeUpright`
- * and inputs.ts), and `decodeImage` refuses them.
+ * their memory is garbage-collected after each decode. WebP, HEIC and CMYK
+ * JPEG are not decoded here: the Images binding converts them first (see
+ * upright.ts and inputs.ts), and `decodeImage` refuses them.
  */
 
 import { decode as decodePngRaw } from "fast-png";
 import { decode as decodeJpegRaw, encode as encodeJpegRaw } from "jpeg-js";
-import { tryReadImageHeader } from "../../lib/image-header";
+import { type ImageHeader, tryReadImageHeader } from "../../lib/image-header";
 import { DECODE_BUDGET_BYTES, decodeFootprint, fitsDecodeBudget } from "./decode-budget";
 import type { Rgba } from "./pixels";
 import { pngToRgba8 } from "./png-rgba";
 
 type DecodableFormat = "jpeg" | "png";
 
-/** Why a decode was not started (the header is unreadable, WebP or HEIC, or over the budget). */
+/** Why a decode was not started (the header is unreadable, an image `convertedKind` names, or over the budget). */
 export class DecodeRefused extends Error {
   override readonly name = "DecodeRefused";
 }
@@ -39,7 +39,8 @@ export async function decodeImage(bytes: Uint8Array, expected?: DecodableFormat)
   const header = tryReadImageHeader(bytes);
   if (!header) return refuse("the bytes are not a readable JPEG, PNG or WebP image");
   if (expected && header.format !== expected) return refuse(`the bytes are ${header.format.toUpperCase()}, not ${expected.toUpperCase()}`);
-  if (header.format === "heic" || header.format === "webp") return refuse(`there is no ${header.format === "heic" ? "HEIC" : "WebP"} decoder in the Worker`);
+  const kind = convertedKind(header);
+  if (kind || (header.format !== "jpeg" && header.format !== "png")) return refuse(`there is no ${kind ?? header.format} decoder in the Worker`);
   if (!fitsDecodeBudget(header)) {
     return refuse(
       `a ${header.width}×${header.height} ${header.format.toUpperCase()} needs ${decodeFootprint(header)} bytes to decode; the budget is ${DECODE_BUDGET_BYTES}`,
@@ -54,6 +55,18 @@ export async function decodeImage(bytes: Uint8Array, expected?: DecodableFormat)
     throw new Error(`the decoder read ${img.width}×${img.height} where the header says ${header.width}×${header.height}`);
   }
   return img;
+}
+
+/**
+ * What the Worker leaves to the Images binding, by name, or null for a JPEG/PNG it decodes: WebP
+ * and HEIC (no decoder here), and a four-component (CMYK/YCCK) JPEG, which jpeg-js would turn
+ * into RGB without its colour profile — visibly wrong colours — where Cloudflare Images applies it.
+ */
+export function convertedKind(header: Pick<ImageHeader, "format" | "layout">): "WebP" | "HEIC" | "CMYK JPEG" | null {
+  if (header.format === "webp") return "WebP";
+  if (header.format === "heic") return "HEIC";
+  if (header.layout.kind === "jpeg" && header.layout.components.length === 4) return "CMYK JPEG";
+  return null;
 }
 
 function refuse(why: string): never {

@@ -15,7 +15,7 @@
 import type { RuntimeErrorCode } from "../../errors";
 import { type ImageHeader, ImageHeaderError, readImageHeader, tryReadImageHeader } from "../../lib/image-header";
 import type { EngineImage } from "../types";
-import { DecodeRefused, decodeImage } from "./codecs";
+import { convertedKind, DecodeRefused, decodeImage } from "./codecs";
 import { copyPixelsWithinBudget, fitsDecodeBudget, maxPixelsWithinBudget } from "./decode-budget";
 import { orientedSize, type Rgba } from "./pixels";
 
@@ -67,7 +67,8 @@ const labelOf = (role: Role) => (role === "person" ? "person image" : "garment (
 export async function loadInput(img: EngineImage, role: Role, limits: Limits): Promise<Loaded> {
   const label = labelOf(role);
   const header = readRecorded(img, label);
-  if (header.format === "heic" || header.format === "webp") return loadConverted(img, header, label, limits);
+  const kind = convertedKind(header);
+  if (kind) return loadConverted(img, header, kind, label, limits);
   if (withinLimits(header, limits)) {
     return { rgba: await decodeOrFail(img.bytes, label), orientation: img.orientation, scale: 1 };
   }
@@ -112,25 +113,36 @@ function withinLimits(header: ImageHeader, limits: Limits): boolean {
 }
 
 /**
- * WebP and HEIC have no decoder in the Worker; the Images binding (Cloudflare
- * Images reads both) converts them to an upright copy first: PNG when the
- * WebP may carry alpha (a cut-out packshot keeps its transparency), JPEG
- * otherwise. Without a binding, or where it cannot read the image (locally,
- * sharp is built without HEVC), it is a typed failure.
+ * WebP, HEIC and CMYK JPEG are not decoded in the Worker (codecs.ts,
+ * `convertedKind`); the Images binding (Cloudflare Images reads all three)
+ * converts them to an upright copy first: PNG when a WebP may carry alpha (a
+ * cut-out packshot keeps its transparency), JPEG otherwise. Without a
+ * binding, or where it cannot read the image (locally, sharp is built without
+ * HEVC), it is a typed failure.
  */
-function loadConverted(img: EngineImage, header: ImageHeader, label: string, limits: Limits): Promise<Loaded> {
+function loadConverted(
+  img: EngineImage,
+  header: ImageHeader,
+  kind: NonNullable<ReturnType<typeof convertedKind>>,
+  label: string,
+  limits: Limits,
+): Promise<Loaded> {
   const why: Record<ShrinkFailure, string> = {
     unavailable: " (no Images binding is configured to convert it)",
     failed: " (the Images binding could not convert it)",
     unusable: " (its converted copy was not usable)",
   };
   const shown = orientedSize(img.width, img.height, img.orientation);
-  const isWebp = header.format === "webp";
   const format: CopyFormat = header.layout.kind === "webp" && header.layout.alpha ? "png" : "jpeg";
-  const instead = isWebp ? "Send JPEG or PNG" : "Send JPEG, PNG or WebP, or use an engine that accepts HEIC (fashn)";
-  // A WebP's displayed aspect is known from its header; a HEIC's is not (its rotation lives in the container).
-  return shrinkAndDecode(img, label, shown, limits, { checkAspect: isWebp, format }, (reason) =>
-    fail("IMAGE_PROCESSING_FAILED", `The ${label} is ${isWebp ? "WebP" : "HEIC"}, which the composite engine cannot decode${why[reason]}. ${instead}.`),
+  const instead: Record<typeof kind, string> = {
+    WebP: "Send JPEG or PNG",
+    HEIC: "Send JPEG, PNG or WebP, or use an engine that accepts HEIC (fashn)",
+    "CMYK JPEG": "Send an RGB JPEG, PNG or WebP",
+  };
+  const article = kind === "CMYK JPEG" ? "a " : "";
+  // A WebP's or JPEG's displayed aspect is known from its header; a HEIC's is not (its rotation lives in the container).
+  return shrinkAndDecode(img, label, shown, limits, { checkAspect: kind !== "HEIC", format }, (reason) =>
+    fail("IMAGE_PROCESSING_FAILED", `The ${label} is ${article}${kind}, which the composite engine cannot decode${why[reason]}. ${instead[kind]}.`),
   );
 }
 
@@ -163,7 +175,7 @@ async function shrinkAndDecode(
     return refuse("failed");
   }
   const header = tryReadImageHeader(copy);
-  if (!header || (header.format !== "jpeg" && header.format !== "png") || !withinLimits(header, limits)) return refuse("unusable");
+  if (!header || (header.format !== "jpeg" && header.format !== "png") || convertedKind(header) || !withinLimits(header, limits)) return refuse("unusable");
   const aspect = (w: number, h: number) => w / Math.max(1, h);
   if (opts.checkAspect && Math.abs(aspect(header.width, header.height) - aspect(shown.width, shown.height)) > 0.02) return refuse("unusable");
   return { rgba: await decodeOrFail(copy, `${label}'s downscaled copy`), orientation: 1, scale: header.width / Math.max(1, shown.width) };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DecodeRefused, decodeImage, decodeStats, encodeJpeg } from "../../../src/engines/composite/codecs";
 import { readImageHeader } from "../../../src/lib/image-header";
+import { cmykJpeg } from "../../helpers/cmyk-jpeg";
 import { makeRgba, personPattern, webp } from "../../helpers/engine-images";
 import { concat, crc32, makeJpeg } from "../../helpers/images";
 
@@ -101,6 +102,17 @@ describe("JPEG (jpeg-js)", () => {
     expect(maxChannelDiff(back.data, src.data)).toBeLessThanOrEqual(8);
     // Deterministic: equal input, equal bytes.
     expect(await encodeJpeg(src, 90)).toEqual(bytes);
+  });
+
+  it("a CMYK (Adobe, four-component) JPEG is refused with DecodeRefused before any codec starts: the binding converts it", async () => {
+    const before = decodeStats.started;
+    const err = await decodeImage(cmykJpeg()).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DecodeRefused);
+    expect(String(err)).toContain("there is no CMYK JPEG decoder in the Worker");
+    expect(decodeStats.started).toBe(before);
   });
 
   it("a JPEG cut mid-scan is an error, never a grey-filled image", async () => {

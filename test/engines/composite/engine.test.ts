@@ -6,6 +6,7 @@ import { createCompositeEngine } from "../../../src/engines/composite/engine";
 import { imagesBindingShrinker } from "../../../src/engines/composite/shrink";
 import { createEngine } from "../../../src/engines/registry";
 import type { EngineInput, EngineResult } from "../../../src/engines/types";
+import { CMYK_JPEG_H, CMYK_JPEG_W, CMYK_QUADRANTS, cmykJpeg } from "../../helpers/cmyk-jpeg";
 import {
   colourDiff,
   decode,
@@ -132,6 +133,25 @@ describe("composite engine: a real, deterministic preview", () => {
       "The person image is WebP, which the composite engine cannot decode (no Images binding is configured to convert it). Send JPEG or PNG.",
     );
     expect(decodeStats.largestStartedPixels).toBe(300 * 300); // the garment only
+  });
+
+  it("a CMYK JPEG is converted by the Images binding (its colours kept) and refused with a typed failure without one", async () => {
+    const converting = createCompositeEngine({ shrink: imagesBindingShrinker(env.IMAGES) });
+    const garment = asGarment(await garmentPng(), "png", 300, 300);
+    const person = asPerson(cmykJpeg(), "jpeg", CMYK_JPEG_W, CMYK_JPEG_H);
+    const ok = completed(await converting.run(input(person, garment)));
+    expect([ok.width, ok.height]).toEqual([CMYK_JPEG_W, CMYK_JPEG_H]);
+    const out = await decode(ok.bytes);
+    // Left corners, away from the garment: their RGB survives the CMYK round trip (the right-hand
+    // quadrants' saturated greens and blues lie outside the CMYK gamut, so no converter brings them back).
+    expect(colourDiff(pixel(out, 2, 2), CMYK_QUADRANTS[0])).toBeLessThan(25);
+    expect(colourDiff(pixel(out, 2, CMYK_JPEG_H - 3), CMYK_QUADRANTS[2])).toBeLessThan(25);
+
+    const r = failure(await engine.run(input(person, garment)));
+    expect(r.code).toBe("IMAGE_PROCESSING_FAILED");
+    expect(r.message).toBe(
+      "The person image is a CMYK JPEG, which the composite engine cannot decode (no Images binding is configured to convert it). Send an RGB JPEG, PNG or WebP.",
+    );
   });
 
   it("applies the person crop box (displayed frame)", async () => {
