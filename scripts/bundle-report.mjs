@@ -17,11 +17,12 @@ import { gzipSync } from "node:zlib";
 export const BUNDLE_BUDGET_GZIP_BYTES = 400 * 1024;
 
 /**
- * What CI lets through today: the measured upload (650 KiB on 2026-12-02) plus a little room, so the
+ * What CI lets through today: the measured upload (394.4 KiB on 2026-12-02, once the composite
+ * engine's WASM codecs gave way to pure-JS ones; 650 KiB before) plus ~8 KiB of room, so the
  * bundle can only shrink towards the budget. Lower it as each step of docs/performance.md ("The way to
  * 400 KiB") lands; it becomes BUNDLE_BUDGET_GZIP_BYTES when the bundle fits.
  */
-export const BUNDLE_CEILING_GZIP_BYTES = 660 * 1024;
+export const BUNDLE_CEILING_GZIP_BYTES = 402 * 1024;
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const wranglerBin = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));

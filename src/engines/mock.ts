@@ -21,7 +21,7 @@
  */
 import { ERROR_CATALOG, type RuntimeErrorCode } from "../errors";
 import { now } from "../lib/clock";
-import { markAsTest } from "./composite";
+import { markAsTest, type Shrinker } from "./composite";
 import type { Engine, EngineInput, EngineResult } from "./types";
 
 export const MOCK_POLL_AFTER_SECONDS = 1;
@@ -43,11 +43,14 @@ function personResult(input: EngineInput): EngineResult {
   return { kind: "completed", bytes: p.bytes, contentType: `image/${p.format}`, format: p.format, width: p.width, height: p.height };
 }
 
-/** A test-mode result is marked "TEST"; live mode's `mock` answers the photo unchanged (Genlook parity). */
-async function completed(input: EngineInput): Promise<EngineResult> {
+/**
+ * A test-mode result is marked "TEST" (a WebP or HEIC photo through `convert`, the Images binding);
+ * live mode's `mock` answers the photo unchanged (Genlook parity).
+ */
+async function completed(input: EngineInput, convert: Shrinker | null): Promise<EngineResult> {
   const result = personResult(input);
   if (input.livemode !== false || result.kind !== "completed") return result;
-  const marked = await markAsTest(result.bytes, input.person.orientation);
+  const marked = await markAsTest(result.bytes, input.person.orientation, convert);
   if (!marked) return result;
   return { kind: "completed", bytes: marked.bytes, contentType: "image/jpeg", format: "jpeg", width: marked.width, height: marked.height };
 }
@@ -66,16 +69,17 @@ function forced(input: EngineInput, test: NonNullable<EngineInput["test"]>): Eng
   return { kind: "failed", code: test.outcome, message: `Forced in test mode (test.outcome ${test.outcome}).` };
 }
 
-export function createMockEngine(): Engine {
+export function createMockEngine(opts: { convert?: Shrinker } = {}): Engine {
+  const convert = opts.convert ?? null;
   return {
     name: "mock",
     async run(input: EngineInput): Promise<EngineResult> {
       if (input.test) {
         const result = forced(input, input.test);
-        return result === "completed" ? completed(input) : result;
+        return result === "completed" ? completed(input, convert) : result;
       }
       const result = runByTitle(input);
-      return result.kind === "completed" ? completed(input) : result;
+      return result.kind === "completed" ? completed(input, convert) : result;
     },
   };
 }

@@ -74,7 +74,7 @@ export function createEngine(
   deps: {
     config: Pick<AppConfig, "FASHN_BASE_URL" | "FASHN_API_KEY" | "COMPOSITE_MAX_INPUT_PIXELS" | "ENGINE_PRICING" | "WORKERS_AI_TIMEOUT_SECONDS">;
     fetch?: FetchLike;
-    /** The Cloudflare Images binding, when bound: lets composite take photos above its decode cap. */
+    /** The Cloudflare Images binding, when bound: lets composite take photos above its decode cap, and WebP/HEIC. */
     images?: ImagesBinding;
     /** The Workers AI binding (`env.AI`), when bound; tests inject a double here. */
     ai?: AiBinding;
@@ -83,7 +83,7 @@ export function createEngine(
   const pricing = () => resolveEnginePricing(deps.config.ENGINE_PRICING);
   switch (name) {
     case "mock":
-      return createMockEngine();
+      return createMockEngine(deps.images ? { convert: imagesBindingShrinker(deps.images) } : {});
     case "composite":
       return createCompositeEngine({
         maxInputPixels: deps.config.COMPOSITE_MAX_INPUT_PIXELS,

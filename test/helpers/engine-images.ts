@@ -116,7 +116,7 @@ export function patchJpegSize(bytes: Uint8Array, width: number, height: number):
 }
 
 export async function decode(bytes: Uint8Array): Promise<Rgba> {
-  const f = bytes[0] === 0xff ? "jpeg" : bytes[0] === 0x89 ? "png" : "webp";
+  const f = bytes[0] === 0xff ? "jpeg" : "png";
   return decodeImage(bytes, f);
 }
 

@@ -1,23 +1,31 @@
 /**
  * The fixed memory budget of one in-isolate image decode, and what a decode
- * of a given header costs. A Worker isolate has 128 MB and WASM memory never
- * shrinks, so no decode may start whose header announces more than this: the
- * check runs on the header BEFORE the codec sees a byte (docs/engines.md).
+ * of a given header costs. A Worker isolate has 128 MB and holds more than
+ * one image at a time, so no decode may start whose header announces more
+ * than this: the check runs on the header BEFORE the codec sees a byte
+ * (docs/engines.md). The costs model the pure-JS codecs of codecs.ts
+ * (jpeg-js, fast-png), measured on V8.
  */
 import type { ImageHeader, ImageLayout } from "../../lib/image-header";
 
 /** The most one decode may allocate because a header said so. */
 export const DECODE_BUDGET_BYTES = 64 * 1024 * 1024;
 
-/** Every decoder writes RGBA8 into its WASM memory, then hands JS a copy of it. */
-const RGBA_OUT_BYTES = 4 + 4;
+/** Every decode hands back RGBA8. */
+const RGBA_OUT_BYTES = 4;
+
+/**
+ * jpeg-js keeps every 8×8 block of every component as its own Int32Array(64):
+ * 256 bytes of data plus the V8 typed-array and buffer objects (measured on
+ * V8: 450 bytes a block), then writes the block's 64 samples into a plane.
+ */
+const JPEG_BLOCK_BYTES = 448 + 64;
 
 /**
  * Upper bound of the bytes a decode of `h` allocates in proportion to its
- * size: the RGBA output and its JS copy, plus what the format's decoder keeps
- * for the whole image (multi-scan JPEG: every DCT coefficient; PNG: the
- * expanded raw rows before RGBA conversion; lossless or alpha WebP: a
- * 32-bit pixel plane and an alpha plane).
+ * size: the RGBA output plus what the format's decoder keeps for the whole
+ * image (JPEG: every DCT block and a plane of samples per component; PNG: the
+ * inflated rows, their concatenation and the unfiltered samples).
  */
 export function decodeFootprint(h: Pick<ImageHeader, "width" | "height" | "layout">): number {
   const pixels = h.width * h.height;
@@ -34,39 +42,55 @@ export function maxPixelsWithinBudget(h: Pick<ImageHeader, "width" | "height" | 
   return Math.floor((DECODE_BUDGET_BYTES * pixels) / decodeFootprint(h));
 }
 
+/**
+ * The costliest layout a copy made by the Images binding can have: a JPEG
+ * without chroma subsampling, or an 8-bit RGBA PNG.
+ */
+const WORST_COPY_LAYOUT: Record<"jpeg" | "png", ImageLayout> = {
+  jpeg: {
+    kind: "jpeg",
+    sof: 0xc0,
+    scans: 1,
+    components: [
+      { h: 1, v: 1 },
+      { h: 1, v: 1 },
+      { h: 1, v: 1 },
+    ],
+  },
+  png: { kind: "png", bitDepth: 8, colorType: 6, interlaced: false },
+};
+
+/** Largest pixel count a binding-made copy in `format` may be asked for and still be decodable here. */
+export function copyPixelsWithinBudget(format: "jpeg" | "png"): number {
+  // A 1024×1024 sample: big enough that block padding does not skew the per-pixel cost.
+  return maxPixelsWithinBudget({ width: 1024, height: 1024, layout: WORST_COPY_LAYOUT[format] });
+}
+
 function workingBytes(width: number, height: number, layout: ImageLayout): number {
-  const pixels = width * height;
   switch (layout.kind) {
     case "jpeg":
-      return isMultiScan(layout) ? coefficientBytes(width, height, layout.components) : 0;
+      return jpegBytes(width, height, layout.components);
     case "png": {
-      // After EXPAND: palette → RGB(A), low bit depths → 8 bits; grey and RGB may gain alpha from tRNS.
-      const channels = layout.colorType === 0 || layout.colorType === 4 ? 2 : 4;
-      return pixels * channels * (layout.bitDepth === 16 ? 2 : 1);
+      const channels = [1, 0, 3, 1, 2, 0, 4][layout.colorType] ?? 4;
+      const rowBytes = Math.ceil((width * channels * layout.bitDepth) / 8) + 1;
+      return 3 * rowBytes * height;
     }
     case "webp":
-      return (layout.lossless || layout.alpha ? pixels * 4 : 0) + (layout.alpha ? pixels : 0);
     case "heic":
-      // Never decoded in the isolate; count it as unaffordable at any size.
+      // Never decoded in the isolate (the Images binding converts them); unaffordable at any size.
       return Number.POSITIVE_INFINITY;
   }
 }
 
-const PROGRESSIVE_SOFS = new Set([0xc2, 0xc6, 0xca, 0xce]);
-
-function isMultiScan(layout: Extract<ImageLayout, { kind: "jpeg" }>): boolean {
-  return layout.scans > 1 || PROGRESSIVE_SOFS.has(layout.sof);
-}
-
-/** libjpeg's whole-image coefficient buffer: 64 × 2 bytes per 8×8 block of each component, padded to its sampling factors. */
-function coefficientBytes(width: number, height: number, components: ReadonlyArray<{ h: number; v: number }>): number {
+/** Per component: its blocks (padded to the MCU) and its plane of 8-bit samples. */
+function jpegBytes(width: number, height: number, components: ReadonlyArray<{ h: number; v: number }>): number {
   const hMax = Math.max(...components.map((c) => c.h));
   const vMax = Math.max(...components.map((c) => c.v));
   let total = 0;
   for (const c of components) {
     const blocksW = roundUp(Math.ceil(Math.ceil((width * c.h) / hMax) / 8), c.h);
     const blocksH = roundUp(Math.ceil(Math.ceil((height * c.v) / vMax) / 8), c.v);
-    total += blocksW * blocksH * 128;
+    total += blocksW * blocksH * JPEG_BLOCK_BYTES;
   }
   return total;
 }

@@ -3,9 +3,9 @@
  * It is a compositing preview, not a neural try-on: the garment photo is keyed
  * off its background and pasted, scaled, over the torso region of the person.
  *
- * Memory discipline (128 MB isolate, wasm memory never shrinks):
+ * Memory discipline (128 MB isolate, more than one image alive at a time):
  * - inputs above `maxInputPixels` pixels or the decode budget are never
- *   decoded here (@jsquash exposes no DCT-scaled JPEG decode): they are first
+ *   decoded here (jpeg-js has no DCT-scaled JPEG decode): they are first
  *   downscaled outside the isolate by `shrink` (the Cloudflare Images
  *   binding), or, where no downscaler is configured, refused with
  *   IMAGE_PROCESSING_FAILED (inputs.ts holds that gate);

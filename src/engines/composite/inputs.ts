@@ -7,26 +7,30 @@
  *    bytes say otherwise is refused, never decoded.
  * 2. Within the pixel cap AND the decode budget (decode-budget.ts) it is
  *    decoded as stored; otherwise it is downscaled outside the isolate by the
- *    Images binding first, or refused when there is none.
+ *    Images binding first, or refused when there is none. WebP and HEIC,
+ *    which have no decoder in the Worker, always go through the binding.
  * 3. The codec entry point (codecs.ts) re-reads the header and enforces the
  *    budget again, so no other path can start an oversized decode either.
  */
 import type { RuntimeErrorCode } from "../../errors";
 import { type ImageHeader, ImageHeaderError, readImageHeader, tryReadImageHeader } from "../../lib/image-header";
 import type { EngineImage } from "../types";
-import { DecodeRefused, decodeImage } from "./codecs";
-import { fitsDecodeBudget, maxPixelsWithinBudget } from "./decode-budget";
+import { convertedKind, DecodeRefused, decodeImage } from "./codecs";
+import { copyPixelsWithinBudget, fitsDecodeBudget, maxPixelsWithinBudget } from "./decode-budget";
 import { orientedSize, type Rgba } from "./pixels";
 
 /** Long side an over-cap photo is downscaled to outside the isolate before it is decoded. */
 export const PRESHRINK_SIDE = 2048;
 
 /**
- * A downscaler that runs outside the isolate (the Cloudflare Images binding):
- * returns the image upright (EXIF orientation applied), no larger than
- * `maxSide` on either side, as JPEG or PNG bytes.
+ * A downscaler and converter that runs outside the isolate (the Cloudflare
+ * Images binding): returns the image upright (EXIF orientation applied), no
+ * larger than `maxSide` on either side, as `format` bytes (JPEG by default;
+ * PNG keeps an alpha channel).
  */
-export type Shrinker = (bytes: Uint8Array, maxSide: number) => Promise<Uint8Array>;
+export type Shrinker = (bytes: Uint8Array, maxSide: number, format?: CopyFormat) => Promise<Uint8Array>;
+
+export type CopyFormat = "jpeg" | "png";
 
 export interface Limits {
   /** Inputs above this many pixels are shrunk first (or refused without `shrink`). */
@@ -63,7 +67,8 @@ const labelOf = (role: Role) => (role === "person" ? "person image" : "garment (
 export async function loadInput(img: EngineImage, role: Role, limits: Limits): Promise<Loaded> {
   const label = labelOf(role);
   const header = readRecorded(img, label);
-  if (header.format === "heic") return loadHeic(img, label, limits);
+  const kind = convertedKind(header);
+  if (kind) return loadConverted(img, header, kind, label, limits);
   if (withinLimits(header, limits)) {
     return { rgba: await decodeOrFail(img.bytes, label), orientation: img.orientation, scale: 1 };
   }
@@ -76,7 +81,9 @@ export async function loadInput(img: EngineImage, role: Role, limits: Limits): P
     unusable: ", and the downscaled copy was not usable.",
   };
   const shown = orientedSize(header.width, header.height, img.orientation);
-  return shrinkAndDecode(img, label, shown, limits, { checkAspect: true }, (reason) => fail("IMAGE_PROCESSING_FAILED", `${tooBig}${why[reason]}`));
+  return shrinkAndDecode(img, label, shown, limits, { checkAspect: true, format: "jpeg" }, (reason) =>
+    fail("IMAGE_PROCESSING_FAILED", `${tooBig}${why[reason]}`),
+  );
 }
 
 /**
@@ -106,32 +113,46 @@ function withinLimits(header: ImageHeader, limits: Limits): boolean {
 }
 
 /**
- * HEIC has no WASM decoder here; the Images binding (Cloudflare Images reads
- * HEIC) converts it to an upright JPEG first. Without a binding, or where it
- * cannot read HEIC (locally, sharp is built without HEVC), it is a typed failure.
+ * WebP, HEIC and CMYK JPEG are not decoded in the Worker (codecs.ts,
+ * `convertedKind`); the Images binding (Cloudflare Images reads all three)
+ * converts them to an upright copy first: PNG when a WebP may carry alpha (a
+ * cut-out packshot keeps its transparency), JPEG otherwise. Without a
+ * binding, or where it cannot read the image (locally, sharp is built without
+ * HEVC), it is a typed failure.
  */
-function loadHeic(img: EngineImage, label: string, limits: Limits): Promise<Loaded> {
+function loadConverted(
+  img: EngineImage,
+  header: ImageHeader,
+  kind: NonNullable<ReturnType<typeof convertedKind>>,
+  label: string,
+  limits: Limits,
+): Promise<Loaded> {
   const why: Record<ShrinkFailure, string> = {
     unavailable: " (no Images binding is configured to convert it)",
     failed: " (the Images binding could not convert it)",
     unusable: " (its converted copy was not usable)",
   };
   const shown = orientedSize(img.width, img.height, img.orientation);
-  return shrinkAndDecode(img, label, shown, limits, { checkAspect: false }, (reason) =>
-    fail(
-      "IMAGE_PROCESSING_FAILED",
-      `The ${label} is HEIC, which the composite engine cannot decode${why[reason]}. Send JPEG, PNG or WebP, or use an engine that accepts HEIC (fashn).`,
-    ),
+  const format: CopyFormat = header.layout.kind === "webp" && header.layout.alpha ? "png" : "jpeg";
+  const instead: Record<typeof kind, string> = {
+    WebP: "Send JPEG or PNG",
+    HEIC: "Send JPEG, PNG or WebP, or use an engine that accepts HEIC (fashn)",
+    "CMYK JPEG": "Send an RGB JPEG, PNG or WebP",
+  };
+  const article = kind === "CMYK JPEG" ? "a " : "";
+  // A WebP's or JPEG's displayed aspect is known from its header; a HEIC's is not (its rotation lives in the container).
+  return shrinkAndDecode(img, label, shown, limits, { checkAspect: kind !== "HEIC", format }, (reason) =>
+    fail("IMAGE_PROCESSING_FAILED", `The ${label} is ${article}${kind}, which the composite engine cannot decode${why[reason]}. ${instead[kind]}.`),
   );
 }
 
 type ShrinkFailure = "unavailable" | "failed" | "unusable";
 
 /**
- * Has the Images binding make an upright copy that fits the pixel cap (long
- * side at most PRESHRINK_SIDE, less when that would still exceed the cap),
- * reads the copy's header (decodable format, the displayed aspect, within the
- * cap and the budget) and decodes it. `refuse` turns each way this can fail
+ * Has the Images binding make an upright `format` copy that fits the pixel cap
+ * and the decode budget (long side at most PRESHRINK_SIDE, less when that
+ * would still exceed either), reads the copy's header (JPEG or PNG, the
+ * displayed aspect, within the cap and the budget) and decodes it. `refuse` turns each way this can fail
  * into the caller's message.
  */
 async function shrinkAndDecode(
@@ -139,23 +160,22 @@ async function shrinkAndDecode(
   label: string,
   shown: { width: number; height: number },
   limits: Limits,
-  opts: { checkAspect: boolean },
+  opts: { checkAspect: boolean; format: CopyFormat },
   refuse: (reason: ShrinkFailure) => never,
 ): Promise<Loaded> {
   if (!limits.shrink) return refuse("unavailable");
   const longSide = Math.max(shown.width, shown.height);
   const shortSide = Math.max(1, Math.min(shown.width, shown.height));
-  const maxSide = Math.min(PRESHRINK_SIDE, Math.floor(Math.sqrt((limits.maxInputPixels * longSide) / shortSide)));
+  const maxPixels = Math.min(limits.maxInputPixels, copyPixelsWithinBudget(opts.format));
+  const maxSide = Math.min(PRESHRINK_SIDE, Math.floor(Math.sqrt((maxPixels * longSide) / shortSide)));
   let copy: Uint8Array;
   try {
-    copy = await limits.shrink(img.bytes, maxSide);
+    copy = await limits.shrink(img.bytes, maxSide, opts.format);
   } catch {
     return refuse("failed");
   }
   const header = tryReadImageHeader(copy);
-  if (!header || header.format === "heic" || !withinLimits(header, limits)) return refuse("unusable");
-  // An over-cap JPEG/PNG/WebP's displayed aspect is known from its header and EXIF; a HEIC's is not
-  // (its rotation lives in the container), so its copy is not held to one.
+  if (!header || (header.format !== "jpeg" && header.format !== "png") || convertedKind(header) || !withinLimits(header, limits)) return refuse("unusable");
   const aspect = (w: number, h: number) => w / Math.max(1, h);
   if (opts.checkAspect && Math.abs(aspect(header.width, header.height) - aspect(shown.width, shown.height)) > 0.02) return refuse("unusable");
   return { rgba: await decodeOrFail(copy, `${label}'s downscaled copy`), orientation: 1, scale: header.width / Math.max(1, shown.width) };

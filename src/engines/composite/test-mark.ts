@@ -3,11 +3,13 @@
  * the word TEST in white block letters, drawn into the top-left corner of the
  * decoded image, so a screenshot of a test result can never pass for a real
  * one. Uses the composite engine's codecs, so it has the same limits: a photo
- * it cannot decode (HEIC, or over the decode budget) gets no mark and the
- * caller keeps the unmarked bytes.
+ * it cannot decode (WebP or HEIC without an Images binding to convert it, or
+ * over the decode budget) gets no mark and the caller keeps the unmarked bytes.
  */
-import { DecodeRefused, decodeImage, encodeJpeg } from "./codecs";
-import { applyOrientation, type Rgba } from "./pixels";
+import { DecodeRefused, encodeJpeg } from "./codecs";
+import type { Shrinker } from "./inputs";
+import type { Rgba } from "./pixels";
+import { decodeUpright } from "./upright";
 
 /** 5×7 glyphs, one string per row, `#` = ink. */
 const GLYPHS: Record<string, readonly string[]> = {
@@ -63,12 +65,16 @@ export function drawTestMark(img: Rgba): void {
 /**
  * The photo with the mark drawn in, upright (EXIF orientation applied), as a
  * JPEG; null when the photo cannot be decoded here (the caller then keeps it
- * unmarked).
+ * unmarked). `convert` (the Images binding) reads a WebP or HEIC photo.
  */
-export async function markAsTest(bytes: Uint8Array, orientation: number | null): Promise<{ bytes: Uint8Array; width: number; height: number } | null> {
+export async function markAsTest(
+  bytes: Uint8Array,
+  orientation: number | null,
+  convert: Shrinker | null = null,
+): Promise<{ bytes: Uint8Array; width: number; height: number } | null> {
   let img: Rgba;
   try {
-    img = applyOrientation(await decodeImage(bytes), orientation);
+    img = await decodeUpright(bytes, orientation, convert);
   } catch (err) {
     if (err instanceof DecodeRefused) return null;
     throw err;

@@ -3,11 +3,14 @@
  * The account-logo watermark (docs/try-on.md, Watermark): the logo drawn into
  * the bottom-right corner of a result, upright, alpha-blended. Uses the
  * composite engine's codecs, so it has their limits: a result or logo they
- * cannot decode (HEIC, or over the decode budget) is not stamped, and the
- * caller keeps the result as it was and records why.
+ * cannot decode (WebP or HEIC without an Images binding to convert it, or
+ * over the decode budget) is not stamped, and the caller keeps the result as
+ * it was and records why.
  */
-import { DecodeRefused, decodeImage, encodeJpeg } from "./codecs";
-import { applyOrientation, fitWithin, type Rect, type Rgba, resampleArea } from "./pixels";
+import { DecodeRefused, encodeJpeg } from "./codecs";
+import type { Shrinker } from "./inputs";
+import { fitWithin, type Rect, type Rgba, resampleArea } from "./pixels";
+import { decodeUpright } from "./upright";
 
 /** The logo's box is at most this share of the result's width (and of its height, for a tall logo). */
 export const WATERMARK_SCALE = 0.18;
@@ -26,20 +29,21 @@ export type StampOutcome = { stamped: true; bytes: Uint8Array; width: number; he
 /**
  * The result with the logo stamped in, upright (EXIF orientation applied) and
  * re-encoded as a JPEG; or why it was not stamped (a decode was refused).
- * Any other failure throws: the caller decides that a watermark never fails a
+ * `convert` (the Images binding) reads a WebP or HEIC result or logo. Any
+ * other failure throws: the caller decides that a watermark never fails a
  * generation.
  */
-export async function stampLogo(result: Uint8Array, orientation: number | null, logo: Uint8Array): Promise<StampOutcome> {
+export async function stampLogo(result: Uint8Array, orientation: number | null, logo: Uint8Array, convert: Shrinker | null = null): Promise<StampOutcome> {
   let img: Rgba;
   try {
-    img = applyOrientation(await decodeImage(result), orientation);
+    img = await decodeUpright(result, orientation, convert);
   } catch (err) {
     if (err instanceof DecodeRefused) return { stamped: false, reason: `the result cannot be decoded here: ${err.message}` };
     throw err;
   }
   let mark: Rgba;
   try {
-    mark = await decodeImage(logo);
+    mark = await decodeUpright(logo, null, convert);
   } catch (err) {
     if (err instanceof DecodeRefused) return { stamped: false, reason: `the logo cannot be decoded here: ${err.message}` };
     throw err;
@@ -50,10 +54,10 @@ export async function stampLogo(result: Uint8Array, orientation: number | null, 
   return { stamped: true, bytes: await encodeJpeg(img), width: img.width, height: img.height };
 }
 
-/** Checks that logo bytes decode in the Worker (the intake read only their header). */
-export async function logoDecodes(logo: Uint8Array): Promise<boolean> {
+/** Checks that logo bytes decode in the Worker, WebP through `convert` (the intake read only their header). */
+export async function logoDecodes(logo: Uint8Array, convert: Shrinker | null = null): Promise<boolean> {
   try {
-    await decodeImage(logo);
+    await decodeUpright(logo, null, convert);
     return true;
   } catch {
     return false;

@@ -8,7 +8,7 @@
  */
 import type { ServiceContext } from "../../context";
 import * as repo from "../../db/repo/accounts";
-import { logoDecodes } from "../../engines";
+import { imagesBindingShrinker, logoDecodes } from "../../engines";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
 import { extensionOf, inspectLogo } from "../../lib/image-intake";
@@ -47,7 +47,8 @@ const SWAP_ATTEMPTS = 5;
  */
 export async function setAccountLogo(ctx: ServiceContext, accountId: string, bytes: Uint8Array, path = ""): Promise<Account> {
   const info = inspectLogo(bytes, path);
-  if (!(await logoDecodes(bytes))) {
+  // A WebP logo is read through the Images binding (the Worker has no WebP decoder).
+  if (!(await logoDecodes(bytes, ctx.env.IMAGES ? imagesBindingShrinker(ctx.env.IMAGES) : null))) {
     throw new ApiError("INVALID_IMAGE", "The logo's header is valid but its image data cannot be decoded.", {
       details: [{ path, message: "the image data cannot be decoded" }],
     });

@@ -8,7 +8,7 @@
  */
 import type { ServiceContext } from "../../context";
 import type { GenerationRow } from "../../db/repo/generations";
-import { type EngineResult, stampLogo } from "../../engines";
+import { type EngineResult, imagesBindingShrinker, stampLogo } from "../../engines";
 import { describeError, log } from "../../lib/logger";
 import { readAccountLogo } from "../accounts";
 
@@ -37,7 +37,7 @@ export async function applyWatermark(
   try {
     const logo = await readAccountLogo(ctx, row.accountId);
     if (!logo) return { result, note: "no-logo" };
-    const stamped = await stampLogo(result.bytes, orientation, logo);
+    const stamped = await stampLogo(result.bytes, orientation, logo, ctx.env.IMAGES ? imagesBindingShrinker(ctx.env.IMAGES) : null);
     if (!stamped.stamped) {
       log("warn", "result stored without its watermark", { generationId: row.id, reason: stamped.reason });
       return { result, note: `skipped: ${stamped.reason}` };

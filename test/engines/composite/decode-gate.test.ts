@@ -29,14 +29,15 @@ async function watchingDecodes<T>(fn: () => Promise<T>): Promise<{ result: T; st
 }
 
 describe("the decode budget", () => {
-  it("is one constant, 64 MiB, and a baseline JPEG costs 8 bytes per pixel against it", async () => {
+  it("is one constant, 64 MiB, and a JPEG costs 4 B per pixel of RGBA plus 512 B per 8×8 block of each component", async () => {
     expect(DECODE_BUDGET_BYTES).toBe(64 * 1024 * 1024);
     const h = readImageHeader(await realJpeg(400, 300));
-    expect(decodeFootprint(h)).toBe(400 * 300 * 8);
+    // realJpeg is 4:4:4: three components of 50×38 blocks each.
+    expect(decodeFootprint(h)).toBe(400 * 300 * 4 + 3 * 50 * 38 * 512);
   });
 
   it("decodeImage refuses before the codec starts when the header's footprint exceeds the budget", async () => {
-    // A real JPEG whose SOF says 3000×3000 (9 MP × 8 B = 72 MB > 64 MiB).
+    // A real 4:4:4 JPEG whose SOF says 3000×3000 (9 MP × 4 B + 3 × 375² blocks × 512 B = 252 MB > 64 MiB).
     const big = patchJpegSize(await jpeg(makeRgba(300, 300, () => [10, 120, 200])), 3000, 3000);
     const { result, started } = await watchingDecodes(() =>
       decodeImage(big).then(
@@ -45,7 +46,7 @@ describe("the decode budget", () => {
       ),
     );
     expect(result).toBeInstanceOf(DecodeRefused);
-    expect(String(result)).toMatch(/3000×3000 JPEG needs 72000000 bytes/);
+    expect(String(result)).toMatch(/3000×3000 JPEG needs 252000000 bytes/);
     expect(started).toBe(0);
   });
 
@@ -92,7 +93,8 @@ describe("composite engine: a crafted image never starts a decode above the cap"
       engine.run(engineInput({ person: person(crafted, "jpeg", 7680, 7680), productImages: [await garment()] })),
     );
     expect(result.kind).toBe("completed");
-    expect(asked).toEqual([2048]);
+    // A square copy within the cap and the budget even as a 4:4:4 JPEG (2.4 MP): 1548 px, under PRESHRINK_SIDE.
+    expect(asked).toEqual([1548]);
     expect(largest).toBe(1024 * 1024);
   });
 
@@ -124,7 +126,7 @@ describe("composite engine: a crafted image never starts a decode above the cap"
     );
     const r = failed(result);
     expect(r.code).toBe("IMAGE_PROCESSING_FAILED");
-    expect(r.message).toMatch(/at most 8\.4 MP/);
+    expect(r.message).toMatch(/at most 2\.4 MP/);
     expect(started).toBe(1);
   });
 });

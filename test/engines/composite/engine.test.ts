@@ -1,10 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { COMPOSITE_DEFAULT_MAX_INPUT_PIXELS, getConfig } from "../../../src/config/config";
+import { decodeStats } from "../../../src/engines/composite/codecs";
 import { createCompositeEngine } from "../../../src/engines/composite/engine";
 import { imagesBindingShrinker } from "../../../src/engines/composite/shrink";
 import { createEngine } from "../../../src/engines/registry";
 import type { EngineInput, EngineResult } from "../../../src/engines/types";
+import { CMYK_JPEG_H, CMYK_JPEG_W, CMYK_QUADRANTS, cmykJpeg } from "../../helpers/cmyk-jpeg";
 import {
   colourDiff,
   decode,
@@ -96,26 +98,60 @@ describe("composite engine: a real, deterministic preview", () => {
   });
 
   it("downscales large photos to a 1024 px long side before compositing", async () => {
-    const personBytes = await personJpeg(2000, 1500);
-    const res = completed(await engine.run(input(asPerson(personBytes, "jpeg", 2000, 1500), asGarment(await garmentPng(), "png", 300, 300))));
+    const personBytes = await personJpeg(1760, 1320);
+    const res = completed(await engine.run(input(asPerson(personBytes, "jpeg", 1760, 1320), asGarment(await garmentPng(), "png", 300, 300))));
     expect([res.width, res.height]).toEqual([1024, 768]);
     const out = await decode(res.bytes);
     expect(Math.max(out.width, out.height)).toBe(1024);
     expect(colourDiff(pixel(out, 512, 768 * 0.44), RED)).toBeLessThan(40);
   });
 
-  it("accepts WebP and PNG inputs (JPEG garment, WebP person; PNG person with transparency is flattened)", async () => {
+  it("accepts WebP through the Images binding and PNG inputs (JPEG garment, WebP person; PNG person with transparency is flattened)", async () => {
+    const converting = createEngine("composite", { config: getConfig(env), images: env.IMAGES });
     const person = makeRgba(400, 500, personPattern(400, 500));
     const garment = makeRgba(240, 320, garmentPattern(240, 320));
-    const r1 = completed(await engine.run(input(asPerson(await webp(person), "webp", 400, 500), asGarment(await jpeg(garment), "jpeg", 240, 320))));
+    const r1 = completed(await converting.run(input(asPerson(await webp(person), "webp", 400, 500), asGarment(await jpeg(garment), "jpeg", 240, 320))));
+    expect([r1.width, r1.height]).toEqual([400, 500]);
     const o1 = await decode(r1.bytes);
     expect(colourDiff(pixel(o1, 200, 500 * 0.44), RED)).toBeLessThan(40);
+    // Away from the garment the person's own pixels come through the conversion.
+    expect(colourDiff(pixel(o1, 10, 10), pixel(person, 10, 10))).toBeLessThan(20);
 
     const seeThrough = makeRgba(400, 500, (x, y) => (y < 50 ? [0, 0, 0, 0] : personPattern(400, 500)(x, y)));
-    const r2 = completed(await engine.run(input(asPerson(await png(seeThrough), "png", 400, 500), asGarment(await webp(garment), "webp", 240, 320))));
+    const r2 = completed(await converting.run(input(asPerson(await png(seeThrough), "png", 400, 500), asGarment(await webp(garment), "webp", 240, 320))));
     const o2 = await decode(r2.bytes);
     expect(colourDiff(pixel(o2, 10, 10), [255, 255, 255])).toBeLessThan(12); // transparent → white, not black
     expect(colourDiff(pixel(o2, 200, 500 * 0.44), RED)).toBeLessThan(40);
+  });
+
+  it("a WebP without an Images binding → IMAGE_PROCESSING_FAILED naming WebP, and it never reaches a codec", async () => {
+    const person = await webp(makeRgba(400, 500, personPattern(400, 500)));
+    decodeStats.largestStartedPixels = 0;
+    const r = failure(await engine.run(input(asPerson(person, "webp", 400, 500), asGarment(await garmentPng(), "png", 300, 300))));
+    expect(r.code).toBe("IMAGE_PROCESSING_FAILED");
+    expect(r.message).toBe(
+      "The person image is WebP, which the composite engine cannot decode (no Images binding is configured to convert it). Send JPEG or PNG.",
+    );
+    expect(decodeStats.largestStartedPixels).toBe(300 * 300); // the garment only
+  });
+
+  it("a CMYK JPEG is converted by the Images binding (its colours kept) and refused with a typed failure without one", async () => {
+    const converting = createCompositeEngine({ shrink: imagesBindingShrinker(env.IMAGES) });
+    const garment = asGarment(await garmentPng(), "png", 300, 300);
+    const person = asPerson(cmykJpeg(), "jpeg", CMYK_JPEG_W, CMYK_JPEG_H);
+    const ok = completed(await converting.run(input(person, garment)));
+    expect([ok.width, ok.height]).toEqual([CMYK_JPEG_W, CMYK_JPEG_H]);
+    const out = await decode(ok.bytes);
+    // Left corners, away from the garment: their RGB survives the CMYK round trip (the right-hand
+    // quadrants' saturated greens and blues lie outside the CMYK gamut, so no converter brings them back).
+    expect(colourDiff(pixel(out, 2, 2), CMYK_QUADRANTS[0])).toBeLessThan(25);
+    expect(colourDiff(pixel(out, 2, CMYK_JPEG_H - 3), CMYK_QUADRANTS[2])).toBeLessThan(25);
+
+    const r = failure(await engine.run(input(person, garment)));
+    expect(r.code).toBe("IMAGE_PROCESSING_FAILED");
+    expect(r.message).toBe(
+      "The person image is a CMYK JPEG, which the composite engine cannot decode (no Images binding is configured to convert it). Send an RGB JPEG, PNG or WebP.",
+    );
   });
 
   it("applies the person crop box (displayed frame)", async () => {
@@ -186,7 +222,8 @@ describe("composite engine: a real, deterministic preview", () => {
     const r = failure(await engine.run(input(asPerson(big, "jpeg", 4000, 3000), asGarment(await garmentPng(), "png", 300, 300))));
     expect(r.code).toBe("IMAGE_PROCESSING_FAILED");
     expect(r.message).toMatch(/4000×3000 \(12\.0 MP\)/);
-    expect(r.message).toMatch(/8\.0 MP/);
+    // The budget, not the 8 MP cap, is the limit for a 4:4:4 JPEG.
+    expect(r.message).toMatch(/at most 2\.4 MP/);
   });
 
   it("the cap is configurable: a real 1600×1200 photo is refused at a 1 MP cap and composited at the default", async () => {

@@ -4,7 +4,7 @@ import { type AppConfig, getConfig } from "../../../src/config/config";
 import { createEngine } from "../../../src/engines/registry";
 import type { EngineInput, EngineResult } from "../../../src/engines/types";
 import { NEEDS_ACCOUNT_MESSAGE, PROMPT_VERSION } from "../../../src/engines/workers-ai";
-import { garmentPattern, heicLike, jpeg, makeRgba, personPattern, png } from "../../helpers/engine-images";
+import { garmentPattern, heicLike, jpeg, makeRgba, personPattern, png, webp } from "../../helpers/engine-images";
 import { withExifOrientation } from "../../helpers/images";
 import { aiDouble } from "./ai-double";
 
@@ -166,5 +166,22 @@ describe("workers-ai: failures are typed", () => {
     });
     expect(r).toMatchObject({ kind: "failed", code: "IMAGE_PROCESSING_FAILED", message: expect.stringContaining("the workers-ai engine cannot decode") });
     expect(double.calls).toHaveLength(0);
+  });
+
+  it("a WebP photo is sent as the Images binding's JPEG copy; without a binding it fails IMAGE_PROCESSING_FAILED before any call", async () => {
+    const base = await inputs();
+    const person = { ...base.person, bytes: await webp(makeRgba(480, 600, personPattern(480, 600))), format: "webp" as const };
+    const withBinding = aiDouble();
+    completed(await createEngine("workers-ai", { config: cfg(), ai: withBinding.ai, images: env.IMAGES }).run({ ...base, person }));
+    expect(withBinding.calls[0]?.images[0]).toMatchObject({ contentType: "image/jpeg", width: 410, height: 512 });
+
+    const without = aiDouble();
+    const r = await createEngine("workers-ai", { config: cfg(), ai: without.ai }).run({ ...base, person });
+    expect(r).toMatchObject({
+      kind: "failed",
+      code: "IMAGE_PROCESSING_FAILED",
+      message: expect.stringContaining("is WebP, which the workers-ai engine cannot decode"),
+    });
+    expect(without.calls).toHaveLength(0);
   });
 });

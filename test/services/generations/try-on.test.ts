@@ -38,7 +38,7 @@ async function acceptAndRun(res: Response, acct: { key: string }) {
 }
 
 async function pixelsOf(bytes: Uint8Array) {
-  const f = bytes[0] === 0xff ? "jpeg" : bytes[0] === 0x89 ? "png" : "webp";
+  const f = bytes[0] === 0xff ? "jpeg" : "png";
   return decodeImage(bytes, f);
 }
 
