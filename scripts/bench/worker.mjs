@@ -52,7 +52,9 @@ export function sampleRss(pid, everyMs = 20) {
   };
 }
 
-function drapeOptions(outdir, port, modules = null, { withAssets = false } = {}) {
+const withoutKey = (obj, key) => Object.fromEntries(Object.entries(obj).filter(([k]) => k !== key));
+
+function drapeOptions(outdir, port, modules = null, { withAssets = false, generationConsumer = true } = {}) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
   // Source options are ours (the built bundle), not wrangler's. Static assets are left out: locally
   // Miniflare answers them with two more workers in front of Drape (an asset router and an asset
@@ -71,6 +73,8 @@ function drapeOptions(outdir, port, modules = null, { withAssets = false } = {})
     handleStructuredLogs: () => {},
     ...bindingsAndConfig,
     ...(withAssets ? { assets } : {}),
+    // Without the generation consumer, accepted try-ons stay queued: the accept path measured alone.
+    ...(generationConsumer ? {} : { queueConsumers: withoutKey(bindingsAndConfig.queueConsumers ?? {}, "drape-generations") }),
     name: "drape",
     // Every module of the bundle, listed explicitly (the entry first).
     modules: modules ?? [
@@ -102,10 +106,13 @@ async function start(options) {
   return { mf, base: url.origin, pid };
 }
 
-/** The Drape bundle in `outdir`, served with D1 migrated (`withAssets`: behind Miniflare's static-asset layer, as `wrangler dev` serves it). */
-export async function startWorker(outdir, { withAssets = false, inspectorPort = null } = {}) {
-  const options = drapeOptions(outdir, 0, null, { withAssets });
-  // Profiling (scripts/cpu-profile.mjs): workerd's V8 inspector for the Drape worker on `inspectorPort`.
+/**
+ * The Drape bundle in `outdir`, served with D1 migrated. `withAssets`: behind Miniflare's static-asset
+ * layer, as `wrangler dev` serves it; `generationConsumer: false`: nothing consumes the generation queue;
+ * `inspectorPort`: V8's inspector for the Drape worker on that port.
+ */
+export async function startWorker(outdir, { withAssets = false, inspectorPort = null, generationConsumer = true } = {}) {
+  const options = drapeOptions(outdir, 0, null, { withAssets, generationConsumer });
   const started = await start(
     inspectorPort === null
       ? options
