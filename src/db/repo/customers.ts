@@ -1,6 +1,7 @@
 import { and, eq, gt, inArray, isNotNull, isNull, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { generations, images, webhookDeliveries } from "../schema";
+import { forgetAccountImages } from "./refs-cache";
 
 /**
  * Queries behind DELETE /customers/:externalUserId (GDPR erase). Every one is
@@ -73,6 +74,7 @@ export async function clearUserResultRefs(db: Db, accountId: string, externalUse
  * an unreferenced object for the retention purge, never a dangling row).
  */
 export async function deleteUserImageBatch(db: Db, accountId: string, externalUserId: string, limit: number): Promise<string[]> {
+  forgetAccountImages(accountId);
   const batch = db
     .select({ id: images.id })
     .from(images)
@@ -82,6 +84,7 @@ export async function deleteUserImageBatch(db: Db, accountId: string, externalUs
     .delete(images)
     .where(and(eq(images.accountId, accountId), inArray(images.id, batch)))
     .returning({ r2Key: images.r2Key });
+  forgetAccountImages(accountId);
   return rows.map((r) => r.r2Key);
 }
 
@@ -92,11 +95,13 @@ export async function deleteUserImageBatch(db: Db, accountId: string, externalUs
  * has more images than one request erases inline. Returns the rows changed.
  */
 export async function expireUserImages(db: Db, accountId: string, externalUserId: string, now: number): Promise<number> {
+  forgetAccountImages(accountId);
   const rows = await db
     .update(images)
     .set({ expiresAt: now })
     .where(and(userImages(db, accountId, externalUserId), or(isNull(images.expiresAt), gt(images.expiresAt, now))))
     .returning({ id: images.id });
+  forgetAccountImages(accountId);
   return rows.length;
 }
 

@@ -2,6 +2,7 @@ import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, notInArray, or
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
 import { type EngineAttempt, type GenerationStatus, generations, images, products } from "../schema";
+import { cachedImage, cachedProduct, rememberImage, rememberProduct } from "./refs-cache";
 
 export type { EngineAttempt, GenerationCompat } from "../schema";
 export type GenerationRow = typeof generations.$inferSelect;
@@ -30,11 +31,29 @@ export async function generationExistsElsewhere(db: Db, id: string, exceptAccoun
 }
 
 /**
- * The reads a try-on needs, in ONE round trip: the referenced product and the
- * uploaded person image (either may be skipped). Rows are returned as stored;
+ * The reads a try-on needs, in at most ONE round trip: the referenced product and the
+ * uploaded person image (either may be skipped). A row this isolate has cached live
+ * (refs-cache.ts) is not read again; what D1 returns is cached. Rows are returned as stored;
  * the services decide what "expired" means.
  */
 export async function findTryOnRefs(
+  db: Db,
+  accountId: string,
+  productExternalId: string | null,
+  imageId: string | null,
+  at: number,
+): Promise<{ product: typeof products.$inferSelect | undefined; image: typeof images.$inferSelect | undefined }> {
+  const cachedP = productExternalId === null ? undefined : cachedProduct(accountId, productExternalId, at);
+  const cachedI = imageId === null ? undefined : cachedImage(accountId, imageId, at);
+  const wantP = cachedP === undefined ? productExternalId : null;
+  const wantI = cachedI === undefined ? imageId : null;
+  const read = await readTryOnRefs(db, accountId, wantP, wantI);
+  if (read.product) rememberProduct(read.product, at);
+  if (read.image) rememberImage(read.image, at);
+  return { product: cachedP ?? read.product, image: cachedI ?? read.image };
+}
+
+async function readTryOnRefs(
   db: Db,
   accountId: string,
   productExternalId: string | null,

@@ -1,6 +1,7 @@
 import { and, eq, gt, inArray, isNotNull, isNull, lte, or } from "drizzle-orm";
 import type { Db } from "../client";
 import { type CropBox, images } from "../schema";
+import { forgetImages, forgetImagesExpiredBy, rememberImage } from "./refs-cache";
 
 export type { CropBox };
 export type ImageRow = typeof images.$inferSelect;
@@ -9,6 +10,7 @@ export type NewImageRow = typeof images.$inferInsert;
 export async function insertImage(db: Db, row: NewImageRow): Promise<ImageRow> {
   const [created] = await db.insert(images).values(row).returning();
   if (!created) throw new Error("image insert returned no row");
+  rememberImage(created);
   return created;
 }
 
@@ -33,10 +35,12 @@ export async function findImageBySourceHash(db: Db, accountId: string, sourceUrl
 /** Sets the expiry of the given images of an account (null = kept while referenced). */
 export async function setImagesExpiry(db: Db, accountId: string, ids: string[], expiresAt: number | null): Promise<void> {
   if (ids.length === 0) return;
+  forgetImages(accountId, ids);
   await db
     .update(images)
     .set({ expiresAt })
     .where(and(eq(images.accountId, accountId), inArray(images.id, ids)));
+  forgetImages(accountId, ids);
 }
 
 /**
@@ -51,10 +55,13 @@ export async function deleteExpiredImageBatch(db: Db, now: number, limit: number
     .where(and(isNotNull(images.expiresAt), lte(images.expiresAt, now)))
     .limit(limit);
   const rows = await db.delete(images).where(inArray(images.id, expired)).returning({ r2Key: images.r2Key });
+  forgetImagesExpiredBy(now);
   return rows.map((r) => r.r2Key);
 }
 
 /** Deletes one image row of an account (its R2 object is the caller's to delete, after the row). */
 export async function deleteImage(db: Db, accountId: string, id: string): Promise<void> {
+  forgetImages(accountId, [id]);
   await db.delete(images).where(and(eq(images.accountId, accountId), eq(images.id, id)));
+  forgetImages(accountId, [id]);
 }

@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, gte, isNotNull, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { generations, PRODUCT_KINDS, type ProductImageRef, type ProductKind, products } from "../schema";
+import { forgetProduct, rememberProduct } from "./refs-cache";
 
 export type { ProductImageRef, ProductKind };
 export { PRODUCT_KINDS };
@@ -23,6 +24,7 @@ export async function findProduct(db: Db, accountId: string, externalId: string)
  */
 export async function writeProduct(db: Db, row: NewProductRow): Promise<ProductRow> {
   const { accountId, externalId, ...rest } = row;
+  forgetProduct(accountId, externalId);
   const [written] = await db
     .insert(products)
     .values({
@@ -31,7 +33,9 @@ export async function writeProduct(db: Db, row: NewProductRow): Promise<ProductR
     })
     .onConflictDoUpdate({ target: [products.accountId, products.externalId], set: rest })
     .returning();
+  forgetProduct(accountId, externalId);
   if (!written) throw new Error(`product write returned no row (${accountId}/${externalId})`);
+  rememberProduct(written);
   return written;
 }
 
@@ -54,18 +58,22 @@ export async function listProducts(db: Db, accountId: string, now: number, limit
 }
 
 export async function deleteProductRow(db: Db, accountId: string, externalId: string): Promise<ProductRow | undefined> {
+  forgetProduct(accountId, externalId);
   const [row] = await db
     .delete(products)
     .where(and(eq(products.accountId, accountId), eq(products.externalId, externalId)))
     .returning();
+  forgetProduct(accountId, externalId);
   return row;
 }
 
 export async function updateProductUsage(db: Db, accountId: string, externalId: string, lastUsedAt: number, expiresAt: number | null): Promise<void> {
+  forgetProduct(accountId, externalId);
   await db
     .update(products)
     .set({ lastUsedAt, expiresAt })
     .where(and(eq(products.accountId, accountId), eq(products.externalId, externalId)));
+  forgetProduct(accountId, externalId);
 }
 
 /**
@@ -81,11 +89,13 @@ export async function updateProductImagesIf(
   expected: ProductImageRef[],
   images: ProductImageRef[],
 ): Promise<boolean> {
+  forgetProduct(accountId, externalId);
   const rows = await db
     .update(products)
     .set({ images })
     .where(and(eq(products.accountId, accountId), eq(products.externalId, externalId), eq(products.images, expected)))
     .returning({ externalId: products.externalId });
+  forgetProduct(accountId, externalId);
   return rows.length > 0;
 }
 
@@ -101,10 +111,12 @@ export async function listExpiredProducts(db: Db, now: number, limit: number): P
 
 /** Deletes one product only if it is still expired (a concurrent use that slid its expiry wins). */
 export async function deleteProductIfExpired(db: Db, accountId: string, externalId: string, now: number): Promise<boolean> {
+  forgetProduct(accountId, externalId);
   const rows = await db
     .delete(products)
     .where(and(eq(products.accountId, accountId), eq(products.externalId, externalId), isNotNull(products.expiresAt), lte(products.expiresAt, now)))
     .returning({ externalId: products.externalId });
+  forgetProduct(accountId, externalId);
   return rows.length > 0;
 }
 

@@ -82,7 +82,7 @@ export async function createTryOn(
   // ---- reads (one round trip) ------------------------------------------------------------
   const externalId = req.product.externalId ?? null;
   const personId = "id" in req.person ? req.person.id : null;
-  const refs = await findTryOnRefs(ctx.db, auth.accountId, externalId, personId !== null && personId.length <= 64 ? personId : null);
+  const refs = await findTryOnRefs(ctx.db, auth.accountId, externalId, personId !== null && personId.length <= 64 ? personId : null, now);
   const existing = refs.product && isLive(refs.product, now) ? refs.product : undefined;
 
   // ---- product ------------------------------------------------------------------------------
