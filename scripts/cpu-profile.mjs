@@ -4,7 +4,7 @@
 // PROFILE_REQUESTS sequential requests and prints where the samples fall: by source file (esbuild's
 // `// path` markers in the bundle) and by function. Work of the queue consumer triggered by the try-ons
 // runs in the same isolate and is counted too (its files say so). Local, like every figure here.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -98,6 +98,8 @@ async function profilePath(cdp, label, fire, fileOf) {
   for (let i = 0; i < N; i++) await fire();
   const wall = performance.now() - t0;
   const { profile } = await cdp.send("Profiler.stop");
+  // PROFILE_DIR: also write each profile as a .cpuprofile (Chrome DevTools / speedscope open it).
+  if (process.env.PROFILE_DIR) writeFileSync(join(process.env.PROFILE_DIR, `${label.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "")}.cpuprofile`), JSON.stringify(profile));
   const frameKey = (fn) => (f) => (f.functionName === "(idle)" || f.functionName === "(program)" ? f.functionName : fn(f));
   const byFile = selfTimes(
     profile,

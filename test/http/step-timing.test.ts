@@ -45,7 +45,7 @@ describe("per-step timings (profiling only, DRAPE_STEP_TIMING)", () => {
     });
     expect(accepted.status).toBe(202);
     const t = steps(accepted.headers.get("server-timing"));
-    // The direct path (the suite's TRYON_ACCEPT): the refs come from the isolate's cache, one batch writes the generation.
+    // The refs come from the isolate's cache (filled by the upload and the product registration); one batch writes the generation.
     expect(t.d1?.calls).toBe(1);
     expect(t["do.reserve"]?.calls).toBe(1);
     expect(t.queue?.calls).toBe(1);

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { clearRefsCache } from "../../../src/db/repo/refs-cache";
 import { GenerationSchema } from "../../../src/schemas/generations";
 import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
 import * as events from "../../../src/services/generations/events";
@@ -291,6 +292,7 @@ describe("scheduled sweep", () => {
   it("a failed D1 write after the reservation releases it: 500, balance unchanged, no generation", async () => {
     const { acct, imageId, externalId } = await scenario("mock");
     const before = await expectLedgerBalances(acct.accountId);
+    clearRefsCache(); // a fresh isolate: the product and image are read from D1 (not from this isolate's refs cache)
     const realBatch = env.DB.batch.bind(env.DB);
     let calls = 0;
     // The first batch is the read (product + image); the second is the write (it fails before committing);
