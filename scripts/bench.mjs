@@ -157,7 +157,7 @@ async function main(argv) {
   let mf;
   try {
     rows.push(
-      budgetRow("bundle", "Deploy upload (gzip, all modules)", bundle.totals.gzip / 1024, "KiB", BUDGETS.bundleGzipBytes / 1024, {
+      budgetRow("bundle", "Deploy upload (gzip, all modules)", bundle.totals.gzip / 1024, "KiB", round(BUDGETS.bundleGzipBytes / 1024, 1), {
         detail: `JS ${kib(bundle.totals.js)}, WASM ${kib(bundle.totals.wasm)}`,
       }),
     );
