@@ -62,8 +62,9 @@ type ProductPlan =
  * turns out not to be recorded is withdrawn: refunded, answer cleared.
  *
  * Round trips with a referenced product and an uploaded image id: one D1 batch
- * read (product + image), one DO call (reserve), one D1 batch write
- * (generation + product touch), one queue send.
+ * read (product + image; none when this isolate has both in its refs cache),
+ * one DO call (reserve), one D1 batch write (generation + product touch), one
+ * queue send.
  */
 export async function createTryOn(
   ctx: ServiceContext,
