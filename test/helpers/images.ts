@@ -50,7 +50,8 @@ export function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-function u32(n: number): Uint8Array {
+/** A big-endian 32-bit integer's four bytes (PNG lengths, sizes and CRCs). */
+export function u32(n: number): Uint8Array {
   return new Uint8Array([(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
 }
 
@@ -66,12 +67,14 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 
-function pngChunk(type: string, data: Uint8Array): Uint8Array {
+/** One PNG chunk: length, type, data, CRC. */
+export function pngChunk(type: string, data: Uint8Array): Uint8Array {
   const td = concat(ascii(type), data);
   return concat(u32(data.length), td, u32(crc32(td)));
 }
 
-async function deflate(data: Uint8Array): Promise<Uint8Array> {
+/** zlib-wrapped deflate, as a PNG's IDAT holds it. */
+export async function deflate(data: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([data]).stream().pipeThrough(new CompressionStream("deflate"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }

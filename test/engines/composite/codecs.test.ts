@@ -3,7 +3,7 @@ import { DecodeRefused, decodeImage, decodeStats, encodeJpeg } from "../../../sr
 import { readImageHeader } from "../../../src/lib/image-header";
 import { cmykJpeg } from "../../helpers/cmyk-jpeg";
 import { makeRgba, personPattern, webp } from "../../helpers/engine-images";
-import { concat, crc32, makeJpeg } from "../../helpers/images";
+import { concat, deflate, makeJpeg, pngChunk, u32 } from "../../helpers/images";
 
 /** Largest per-channel difference (alpha included) between two RGBA buffers of one size. */
 function maxChannelDiff(a: Uint8ClampedArray, b: Uint8ClampedArray): number {
@@ -17,19 +17,6 @@ function maxChannelDiff(a: Uint8ClampedArray, b: Uint8ClampedArray): number {
 const smooth = (w: number, h: number) => makeRgba(w, h, (x, y) => [Math.round((200 * x) / w) + 20, Math.round((180 * y) / h) + 30, 120]);
 
 // ------------------------------------------------------------ a PNG of any colour type and bit depth
-
-const be32 = (n: number) => new Uint8Array([(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
-const ascii = (s: string) => new TextEncoder().encode(s);
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const td = concat(ascii(type), data);
-  return concat(be32(data.length), td, be32(crc32(td)));
-}
-
-async function deflate(data: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([data]).stream().pipeThrough(new CompressionStream("deflate"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
 
 /**
  * A non-interlaced PNG from rows of samples (`rows[y]` holds width × channels
@@ -59,14 +46,14 @@ async function pngOf(opts: { width: number; colorType: number; depth: number; ro
       if (bits > 0) raw.push(byte << (8 - bits));
     }
   }
-  const ihdr = concat(be32(width), be32(rows.length), new Uint8Array([depth, colorType, 0, 0, 0]));
+  const ihdr = concat(u32(width), u32(rows.length), new Uint8Array([depth, colorType, 0, 0, 0]));
   return concat(
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    ...(opts.plte ? [chunk("PLTE", new Uint8Array(opts.plte.flat()))] : []),
-    ...(opts.trns ? [chunk("tRNS", opts.trns)] : []),
-    chunk("IDAT", await deflate(new Uint8Array(raw))),
-    chunk("IEND", new Uint8Array(0)),
+    pngChunk("IHDR", ihdr),
+    ...(opts.plte ? [pngChunk("PLTE", new Uint8Array(opts.plte.flat()))] : []),
+    ...(opts.trns ? [pngChunk("tRNS", opts.trns)] : []),
+    pngChunk("IDAT", await deflate(new Uint8Array(raw))),
+    pngChunk("IEND", new Uint8Array(0)),
   );
 }
 
