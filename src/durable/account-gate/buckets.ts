@@ -26,6 +26,16 @@ export class GateBuckets {
 
   /** Counts one request against the key's bucket. */
   take(spec: RateLimitSpec, now: number): RateState {
+    return this.takeWithBlock(spec, now, 0).state;
+  }
+
+  /**
+   * Counts one request and, when it is allowed, also hands up to `block` more whole tokens to the
+   * calling isolate (docs/performance.md, "Token blocks"): they leave the bucket now, exactly as if
+   * that many requests had been counted, so a block never lets a key past its limit. `state`
+   * reports the bucket after both.
+   */
+  takeWithBlock(spec: RateLimitSpec, now: number, block: number): { state: RateState; granted: number } {
     const capacity = Math.max(1, Math.floor(spec.burst));
     const perMs = Math.max(1, spec.perMinute) / 60_000;
     const row = this.bucket(spec.keyId);
@@ -36,6 +46,8 @@ export class GateBuckets {
     }
     const allowed = tokens + EPSILON >= 1;
     if (allowed) tokens = Math.max(0, tokens - 1);
+    const granted = allowed ? Math.max(0, Math.min(Math.floor(block), Math.floor(tokens + EPSILON))) : 0;
+    tokens = Math.max(0, tokens - granted);
     // Persist only a bucket under half full: a restart or eviction then cannot hand a throttled key a fresh
     // burst, while the common case (plenty of tokens) costs no storage write on the hot path.
     const persist = tokens < capacity / 2;
@@ -51,7 +63,7 @@ export class GateBuckets {
     }
     this.buckets.set(spec.keyId, { tokens, updatedAt: now, persisted: persist });
     const secondsFor = (missing: number) => (missing <= EPSILON ? 0 : Math.ceil(missing / perMs / 1000 - EPSILON));
-    return {
+    const state: RateState = {
       allowed,
       limit: capacity,
       remaining: Math.floor(tokens + EPSILON),
@@ -59,6 +71,7 @@ export class GateBuckets {
       retryAfterSeconds: allowed ? 0 : Math.max(1, secondsFor(1 - tokens)),
       windowSeconds: Math.max(1, Math.ceil(capacity / perMs / 1000 - EPSILON)),
     };
+    return { state, granted };
   }
 
   /**

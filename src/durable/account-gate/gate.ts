@@ -97,9 +97,10 @@ export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
   admit(input: AdmitInput): AdmitResult {
     const now = this.now();
     const run = (): AdmitResult => {
-      const rate = this.buckets.take(input.rate, now);
+      const { state: rate, granted } = this.buckets.takeWithBlock(input.rate, now, input.tokenBlock ?? 0);
       if (input.testDailyCredits !== undefined) credits.refillTestDaily(this.sql, input.testDailyCredits, now);
       const result: AdmitResult = { rate };
+      if (granted > 0) result.tokenBlock = granted;
       if (rate.allowed && input.idempotency) result.idempotency = idempotency.begin(this.sql, input.idempotency, now);
       if (input.withCredits) result.credits = credits.summaryAt(this.sql, now);
       return result;

@@ -75,6 +75,11 @@ export interface AdmitInput {
   idempotency?: IdempotencyBegin;
   /** Also return the credit summary (routes that display it), saving a second call. */
   withCredits?: boolean;
+  /**
+   * Up to this many more tokens for the calling isolate to admit this key's next reads with
+   * (a token block: src/services/admission/token-blocks.ts). Taken only when this request is allowed.
+   */
+  tokenBlock?: number;
 }
 
 export interface AdmitResult {
@@ -82,6 +87,8 @@ export interface AdmitResult {
   /** Absent when the request was refused by the rate limit or carried no key. */
   idempotency?: IdempotencyOutcome;
   credits?: CreditSummary;
+  /** Tokens handed to the caller (only when `tokenBlock` was asked and the bucket had them); `rate.remaining` excludes them. */
+  tokenBlock?: number;
 }
 
 export interface ReserveInput {

@@ -9,11 +9,13 @@ import {
 } from "../../durable/account-gate";
 import { ApiError } from "../../errors";
 import { atRestKeyring } from "../../lib/at-rest-keys";
+import { now } from "../../lib/clock";
 import { describeError, log } from "../../lib/logger";
 import { openBytes, sealBytes, UnreadableSealError } from "../../lib/secret-box";
 import { type GateRoute, requestGate } from "./gate-route";
 import { rateLimitHeaders } from "./rate-limit-headers";
 import { admissionScopeFor, recordRateState } from "./scope";
+import { admitFromBlocks, tokenBlocksApply } from "./token-blocks";
 
 /**
  * Admission verbs (HTTP-free): the one AccountGate call a request makes on
@@ -21,6 +23,9 @@ import { admissionScopeFor, recordRateState } from "./scope";
  * completion. The middleware in src/http/admission.ts does the HTTP part.
  */
 export async function admit(env: Env, route: GateRoute, input: AdmitInput): Promise<AdmitResult> {
+  if (tokenBlocksApply(route, input)) {
+    return gateCall("admit", () => admitFromBlocks(route.accountId, input, (i) => requestGate(env, route).admit(i), now));
+  }
   const result = await gateCall("admit", () => requestGate(env, route).admit(input));
   if (result.idempotency?.state === "replay" && input.idempotency) {
     const { response } = result.idempotency;

@@ -13,7 +13,7 @@ import { log } from "../../lib/logger";
 import { isTestAccountId, type Mode } from "../../lib/modes";
 import { type Page, type PageRequest, pageAt, seqCursor } from "../../lib/pagination";
 import { accountIdForMode, getAccount } from "../accounts";
-import { admissionScopeFor, gateRoute, provisionalAnswer, rateLimitHeaders, recordRateState, requestGate, shardsOn } from "../admission";
+import { admissionScopeFor, creditsChanged, gateRoute, provisionalAnswer, rateLimitHeaders, recordRateState, requestGate, shardsOn } from "../admission";
 import { exactSummary, shardSettle } from "./shards";
 
 /**
@@ -53,17 +53,19 @@ export async function reserveCredit(env: Env, input: ReserveCreditInput): Promis
   const deferred = scope?.countPending && scope.rate.keyId === input.keyId ? scope.rate : undefined;
   const idempotency = input.provisional ? await provisionalAnswer(env, input.accountId, input.provisional) : undefined;
   const route = scope && scope.route.keyId === input.keyId ? scope.route : gateRoute(env, input.accountId, input.keyId, input.accountSpendCapPerDay);
-  const res = await gateCall("reserve", () =>
-    requestGate(env, route).reserve({
-      accountId: input.accountId,
-      generationId: input.generationId,
-      keyId: input.keyId,
-      keySpendCap: input.keySpendCap,
-      accountSpendCapPerDay: input.accountSpendCapPerDay,
-      ...(deferred ? { rate: deferred } : {}),
-      ...(idempotency ? { idempotency } : {}),
-      ...(input.testDailyCredits !== undefined ? { testDailyCredits: input.testDailyCredits } : {}),
-    }),
+  const res = await movingCredits(input.accountId, () =>
+    gateCall("reserve", () =>
+      requestGate(env, route).reserve({
+        accountId: input.accountId,
+        generationId: input.generationId,
+        keyId: input.keyId,
+        keySpendCap: input.keySpendCap,
+        accountSpendCapPerDay: input.accountSpendCapPerDay,
+        ...(deferred ? { rate: deferred } : {}),
+        ...(idempotency ? { idempotency } : {}),
+        ...(input.testDailyCredits !== undefined ? { testDailyCredits: input.testDailyCredits } : {}),
+      }),
+    ),
   );
   if (scope && deferred) {
     scope.countPending = false;
@@ -72,6 +74,21 @@ export async function reserveCredit(env: Env, input: ReserveCreditInput): Promis
   if (!res.ok) {
     const headers = { ...(res.rate ? rateLimitHeaders(res.rate) : {}), ...(res.code === "IDEMPOTENCY_KEY_IN_USE" ? { "retry-after": "1" } : {}) };
     throw new ApiError(res.code, res.message, { headers });
+  }
+}
+
+/**
+ * Runs a call that moves the account's credits: the balance snapshot this
+ * isolate may answer reads with (src/services/admission/token-blocks.ts) is
+ * dropped before it and after it, so a read racing the move cannot keep the
+ * old figures.
+ */
+async function movingCredits<T>(accountId: string, move: () => Promise<T>): Promise<T> {
+  creditsChanged(accountId);
+  try {
+    return await move();
+  } finally {
+    creditsChanged(accountId);
   }
 }
 
@@ -89,7 +106,11 @@ export async function refundCredit(env: Env, accountId: string, generationId: st
  * provisional idempotent answer naming it, so a retry with the same key runs
  * again. Never for a generation that exists (use refundCredit).
  */
-export async function withdrawCredit(env: Env, accountId: string, generationId: string, reason: string, keyId?: string | null): Promise<SettleResult> {
+export function withdrawCredit(env: Env, accountId: string, generationId: string, reason: string, keyId?: string | null): Promise<SettleResult> {
+  return movingCredits(accountId, () => withdrawNow(env, accountId, generationId, reason, keyId));
+}
+
+async function withdrawNow(env: Env, accountId: string, generationId: string, reason: string, keyId?: string | null): Promise<SettleResult> {
   const sharded = await shardSettle(env, accountId, keyId, generationId, "withdraw", reason, shardsOn(env, accountId));
   if (sharded) return sharded;
   return gateCall("withdraw", () => accountGate(env, accountId).withdraw(generationId, reason));
@@ -110,12 +131,23 @@ export function creditStateAfter(res: SettleResult): "committed" | "refunded" | 
  * there (with GATE_SHARDS on, the shard is asked first; off, only when the
  * AccountGate never held it, e.g. charged before the flag was turned off).
  */
-export async function settle(
+export function settle(
   env: Env,
   accountId: string,
   generationId: string,
   op: "commit" | "refund",
   reason = "generation failed",
+  keyId?: string | null,
+): Promise<SettleResult> {
+  return movingCredits(accountId, () => settleNow(env, accountId, generationId, op, reason, keyId));
+}
+
+async function settleNow(
+  env: Env,
+  accountId: string,
+  generationId: string,
+  op: "commit" | "refund",
+  reason: string,
   keyId?: string | null,
 ): Promise<SettleResult> {
   const on = shardsOn(env, accountId);
@@ -144,7 +176,9 @@ export async function getCreditSummary(ctx: ServiceContext, accountId: string): 
  */
 export async function setTestBalance(ctx: ServiceContext, accountId: string, balance: number): Promise<CreditSummary> {
   if (!isTestAccountId(accountId)) throw new ApiError("TEST_MODE_ONLY", "Setting the balance is a test-mode tool: call it with a dr_test_ key.");
-  const res = await gateCall("setTestBalance", () => accountGate(ctx.env, accountId).setTestBalance(accountId, balance, ctx.config.TEST_DAILY_CREDITS));
+  const res = await movingCredits(accountId, () =>
+    gateCall("setTestBalance", () => accountGate(ctx.env, accountId).setTestBalance(accountId, balance, ctx.config.TEST_DAILY_CREDITS)),
+  );
   if (!res.ok) throw new ApiError(res.code, res.message);
   log("info", "test balance set", { requestId: ctx.requestId, accountId, balance });
   return res.summary;
@@ -159,8 +193,8 @@ export interface GrantCreditsInput {
 /** Operator verb: grant (amount > 0) or adjust (amount < 0); idempotent by `reference`. */
 export async function grantCredits(ctx: ServiceContext, accountId: string, input: GrantCreditsInput): Promise<Extract<GrantResult, { ok: true }>> {
   await getAccount(ctx, accountId);
-  const res = await gateCall("grant", () =>
-    accountGate(ctx.env, accountId).grant({ amount: input.amount, reason: input.reason, reference: input.reference ?? null }),
+  const res = await movingCredits(accountId, () =>
+    gateCall("grant", () => accountGate(ctx.env, accountId).grant({ amount: input.amount, reason: input.reason, reference: input.reference ?? null })),
   );
   if (!res.ok) throw new ApiError(res.code, res.message);
   log("info", "credits granted", { requestId: ctx.requestId, accountId, amount: input.amount, duplicate: res.duplicate });
