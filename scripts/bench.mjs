@@ -250,7 +250,7 @@ async function main(argv) {
     rows.push(
       throughputRow(
         "credits",
-        "GET /account/credits (auth + 1 DO call)",
+        "GET /account/credits (auth; a high-rate key: admitted from its token block)",
         await load({ url: `${base}/tryon/v1/account/credits`, headers: auth }),
         bareRps,
         BUDGETS.creditsRatio,
@@ -262,7 +262,7 @@ async function main(argv) {
     rows.push(
       throughputRow(
         "generation",
-        "GET /generations/{id} (auth + DO + D1 + signed URL)",
+        "GET /generations/{id}, finished (auth, token block, per-isolate cache, signed URL)",
         await load({ url: `${base}/tryon/v1/generations/${tryOn.generationId}`, headers: auth }),
         bareRps,
         BUDGETS.generationReadRatio,
