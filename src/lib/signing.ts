@@ -2,6 +2,7 @@ import { API_BASE } from "./api-paths";
 import { base64UrlEncode } from "./base64";
 import { now } from "./clock";
 import { hmacSha256, timingSafeEqualStrings } from "./crypto";
+import { LruCache } from "./lru-cache";
 
 /**
  * Signed, expiring file URLs: `/tryon/v1/files/<key>?exp=<unix>&sig=<b64url HMAC-SHA256("<key>\n<exp>")>`.
@@ -9,8 +10,25 @@ import { hmacSha256, timingSafeEqualStrings } from "./crypto";
  */
 export const FILES_PATH_PREFIX = `${API_BASE}/files/`;
 
+/**
+ * Signatures already made, per secret, by key and expiry. Every poll of one result within the same
+ * second signs the same (key, exp), and a remembered signature answers without a WebCrypto call,
+ * whose await on a busy isolate waits behind every other ready task (docs/performance.md).
+ */
+const signatures = new LruCache<string, LruCache<string, string>>({ maxEntries: 8 });
+
 export async function signFileKey(secret: string, key: string, exp: number): Promise<string> {
-  return base64UrlEncode(await hmacSha256(secret, `${key}\n${exp}`));
+  const message = `${key}\n${exp}`;
+  let made = signatures.get(secret);
+  const known = made?.get(message);
+  if (known !== undefined) return known;
+  const sig = base64UrlEncode(await hmacSha256(secret, message));
+  if (!made) {
+    made = new LruCache<string, string>({ maxEntries: 5_000 });
+    signatures.set(secret, made);
+  }
+  made.set(message, sig);
+  return sig;
 }
 
 /** A relative signed URL for `key`, valid `ttlSeconds` from `nowMs`. */

@@ -9,11 +9,12 @@ import type { GateRoute } from "./gate-route";
  * When a read of such a key does call its AccountGate, it also asks for a
  * block of up to TOKEN_BLOCK_MAX more tokens. The gate takes them out of the
  * key's bucket right then, exactly as if that many requests had been counted,
- * and this isolate spends them on the key's next reads with no call at all.
- * So a key is never admitted past its bucket; what a block can cost the key
- * is the opposite: tokens taken and not used within TOKEN_BLOCK_TTL_MS are
- * dropped (at most one block per isolate and key, then refilled at the key's
- * rate). Only keys whose bucket holds at least TOKEN_BLOCK_MIN_BURST tokens
+ * and this isolate spends them on the key's next reads with no call at all;
+ * once the block is down to half, the next request tops it up with its own
+ * call. So a key is never admitted past its bucket; what a block can cost the
+ * key is the opposite: tokens not used within TOKEN_BLOCK_TTL_MS of the
+ * block's last top-up are dropped (at most one block per isolate and key,
+ * then refilled at the key's rate). Only keys whose bucket holds at least TOKEN_BLOCK_MIN_BURST tokens
  * get blocks, so a block is at most 1 % of the burst; every other key (the
  * default 100 a minute included), every POST with an Idempotency-Key, test
  * mode's refill and key shards take the exact path: one call per request.
@@ -24,7 +25,7 @@ import type { GateRoute } from "./gate-route";
  * isolate is seen within that bound.
  */
 export const TOKEN_BLOCK_MIN_BURST = 1000;
-export const TOKEN_BLOCK_MAX = 64;
+export const TOKEN_BLOCK_MAX = 256;
 export const TOKEN_BLOCK_TTL_MS = 1000;
 export const CREDIT_SNAPSHOT_TTL_MS = 1000;
 
@@ -69,10 +70,15 @@ function blockKey(accountId: string, rate: RateLimitSpec): string {
   return `${accountId}/${rate.keyId}/${rate.perMinute}/${rate.burst}`;
 }
 
-/** One token from the key's block, or null (none held, expired, or the balance to show is not fresh). */
-function spendFromBlock(key: string, accountId: string, withCredits: boolean, now: number): AdmitResult | null {
+/**
+ * One token from the key's block, or null: none held, expired, the balance to show is not fresh, or
+ * (with `refresh`) the block is down to half and nobody is topping it up yet, so this request does,
+ * while the others keep spending what is left: under steady load no request finds the block empty.
+ */
+function spendFromBlock(key: string, accountId: string, withCredits: boolean, now: number, refresh: number): AdmitResult | null {
   const block = blocks.get(key);
   if (!block || block.tokens <= 0 || now >= block.until) return null;
+  if (block.tokens <= refresh && !asking.has(key)) return null;
   let credits: CreditSummary | undefined;
   if (withCredits) {
     const snap = snapshots.get(accountId);
@@ -103,9 +109,11 @@ export async function admitFromBlocks(
   now: () => number,
 ): Promise<AdmitResult> {
   const key = blockKey(accountId, input.rate);
-  const local = spendFromBlock(key, accountId, input.withCredits === true, now());
+  const size = tokenBlockSize(input.rate);
+  const local = spendFromBlock(key, accountId, input.withCredits === true, now(), Math.floor(size / 2));
   if (local) return local;
-  const ask = asking.has(key) || held(key, now()) > 0 ? 0 : tokenBlockSize(input.rate);
+  // Tops the block up to its size (one ask in flight per key).
+  const ask = asking.has(key) ? 0 : Math.max(0, size - held(key, now()));
   if (ask > 0) asking.add(key);
   const epoch = creditEpochs.get(accountId) ?? 0;
   try {
@@ -117,7 +125,7 @@ export async function admitFromBlocks(
     if (result.credits && (creditEpochs.get(accountId) ?? 0) === epoch) snapshots.set(accountId, { summary: result.credits, at });
     if (!result.rate.allowed) {
       // A block that reached this isolate while the call was out pays for the request the bucket refused.
-      const late = spendFromBlock(key, accountId, false, at);
+      const late = spendFromBlock(key, accountId, false, at, 0);
       if (late) return result.credits ? { ...late, credits: result.credits } : late;
       return result;
     }

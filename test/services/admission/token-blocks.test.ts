@@ -46,7 +46,7 @@ describe("token blocks (isolate side)", () => {
     expect(tokenBlockSize({ keyId: "k", perMinute: 100, burst: 100 })).toBe(0);
     expect(tokenBlockSize({ keyId: "k", perMinute: 1000, burst: 999 })).toBe(0);
     expect(tokenBlockSize(rate)).toBe(10);
-    expect(tokenBlockSize({ keyId: "k", perMinute: 100000, burst: 100000 })).toBe(64);
+    expect(tokenBlockSize({ keyId: "k", perMinute: 100000, burst: 100000 })).toBe(256);
     expect(tokenBlocksApply(route, read())).toBe(true);
     expect(tokenBlocksApply({ ...route, sharded: true }, read())).toBe(false);
     expect(tokenBlocksApply(route, { rate, testDailyCredits: 5 })).toBe(false);
@@ -61,9 +61,10 @@ describe("token blocks (isolate side)", () => {
     const remaining: number[] = [];
     for (let i = 0; i < 23; i++) remaining.push((await admitFromBlocks(account, read(), g.call, () => 0)).rate.remaining);
     expect(remaining).toEqual(Array.from({ length: 23 }, (_, i) => 999 - i));
-    // Calls 1, 12 and 23 went to the gate (each counting itself and taking a block of 10).
-    expect(g.state.calls.map((c) => c.tokenBlock)).toEqual([10, 10, 10]);
-    expect(g.state.tokens).toBe(1000 - 3 * 11); // the bucket gave 3 × (1 + 10); this isolate holds the last 10
+    // Read 1 took a block of 10; from then on, each read that finds it down to half (5 left: reads 7,
+    // 13, 19) counts itself at the gate and tops the block up to 10 again.
+    expect(g.state.calls.map((c) => c.tokenBlock)).toEqual([10, 5, 5, 5]);
+    expect(g.state.tokens).toBe(1000 - 23 - 6); // 23 reads counted; this isolate holds the 6 left of its block
   });
 
   it("never admits past the bucket: of 1100 reads, at most 1000 pass, and at most one block's worth is lost", async () => {
@@ -76,11 +77,16 @@ describe("token blocks (isolate side)", () => {
     expect(g.state.tokens).toBe(0);
   });
 
-  it("asks for one block at a time per key, and none while it still holds tokens", async () => {
+  it("asks for one block at a time per key; while the top-up is out, the others spend what is left", async () => {
     const account = fresh("one-ask");
     const g = gate(1000);
     await Promise.all([admitFromBlocks(account, read(), g.call, () => 0), admitFromBlocks(account, read(), g.call, () => 0)]);
     expect(g.state.calls.map((c) => c.tokenBlock ?? 0)).toEqual([10, 0]);
+    for (let i = 0; i < 5; i++) await admitFromBlocks(account, read(), g.call, () => 0); // 10 → 5 left
+    const calls = g.state.calls.length;
+    // The next read tops up; the three sent with it are paid from the 5 left, with no call.
+    await Promise.all(Array.from({ length: 4 }, () => admitFromBlocks(account, read(), g.call, () => 0)));
+    expect(g.state.calls.slice(calls).map((c) => c.tokenBlock ?? 0)).toEqual([5]);
   });
 
   it("drops a block's tokens once TOKEN_BLOCK_TTL_MS has passed: the next read goes to the gate", async () => {
