@@ -3,7 +3,8 @@
 // does, seeds one account (mock engine), then for each path samples the Drape isolate's CPU over
 // PROFILE_REQUESTS sequential requests and prints where the samples fall: by source file (esbuild's
 // `// path` markers in the bundle) and by function. Work of the queue consumer triggered by the try-ons
-// runs in the same isolate and is counted too (its files say so). Local, like every figure here.
+// runs in the same isolate and is counted too (its files say so); PROFILE_ACCEPT_ONLY=1 serves the Worker
+// without the consumer, for the accept path alone. Local, like every figure here.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -129,7 +130,10 @@ async function main() {
     buildBundle(outdir, ["--no-minify"]);
     const fileOf = fileIndex(readFileSync(join(outdir, "index.js"), "utf8"));
     const port = await freePort();
-    worker = await startWorker(outdir, { inspectorPort: port });
+    // PROFILE_ACCEPT_ONLY=1: no generation consumer, so the try-on path is the accept path alone (the
+    // generation read then polls a PENDING generation, which reads D1).
+    const acceptOnly = process.env.PROFILE_ACCEPT_ONLY === "1";
+    worker = await startWorker(outdir, { inspectorPort: port, generationConsumer: !acceptOnly });
 
     const { base } = worker;
     const { key } = await seed(base, "mock");
@@ -138,7 +142,7 @@ async function main() {
     const h = { "x-api-key": key };
     const body = JSON.stringify(tryOn.body);
     // The read path's generation: the probe try-on, finished.
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < (acceptOnly ? 0 : 100); i++) {
       const g = await (await fetch(`${base}/tryon/v1/generations/${tryOn.generationId}`, { headers: h })).json();
       if (g.status === "COMPLETED" || g.status === "FAILED") break;
       await new Promise((r) => setTimeout(r, 50));
@@ -153,7 +157,7 @@ async function main() {
       ["GET /tryon/v1/account/credits", get("/tryon/v1/account/credits")],
       ["GET /tryon/v1/generations/{id}", get(`/tryon/v1/generations/${tryOn.generationId}`)],
       [
-        "POST /tryon/v1/try-on (and the consumer's runs it triggers)",
+        acceptOnly ? "POST /tryon/v1/try-on (the accept path alone)" : "POST /tryon/v1/try-on (and the consumer's runs it triggers)",
         async () =>
           void (await (await fetch(`${base}/tryon/v1/try-on`, { method: "POST", headers: { ...h, "content-type": "application/json" }, body })).arrayBuffer()),
       ],
