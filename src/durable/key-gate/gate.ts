@@ -67,8 +67,9 @@ export class KeyGate extends DurableObject<Env> {
   admit(_ref: ShardRef, input: AdmitInput): AdmitResult {
     const now = clockNow();
     return this.ctx.storage.transactionSync((): AdmitResult => {
-      const rate = this.buckets.take(input.rate, now);
+      const { state: rate, granted } = this.buckets.takeWithBlock(input.rate, now, input.tokenBlock ?? 0);
       const result: AdmitResult = { rate };
+      if (granted > 0) result.tokenBlock = granted;
       if (rate.allowed && input.idempotency) result.idempotency = idempotency.begin(this.sql, input.idempotency, now);
       return result;
     });

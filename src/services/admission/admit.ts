@@ -23,8 +23,8 @@ import { admitFromBlocks, tokenBlocksApply } from "./token-blocks";
  * completion. The middleware in src/http/admission.ts does the HTTP part.
  */
 export async function admit(env: Env, route: GateRoute, input: AdmitInput): Promise<AdmitResult> {
-  if (tokenBlocksApply(route, input)) {
-    return gateCall("admit", () => admitFromBlocks(route.accountId, input, (i) => requestGate(env, route).admit(i), now));
+  if (tokenBlocksApply(input)) {
+    return gateCall("admit", () => admitFromBlocks(route, input, (i) => requestGate(env, route).admit(i), now));
   }
   const result = await gateCall("admit", () => requestGate(env, route).admit(input));
   if (result.idempotency?.state === "replay" && input.idempotency) {

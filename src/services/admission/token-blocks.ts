@@ -16,8 +16,9 @@ import type { GateRoute } from "./gate-route";
  * block's last top-up are dropped (at most one block per isolate and key,
  * then refilled at the key's rate). Only keys whose bucket holds at least TOKEN_BLOCK_MIN_BURST tokens
  * get blocks, so a block is at most 1 % of the burst; every other key (the
- * default 100 a minute included), every POST with an Idempotency-Key, test
- * mode's refill and key shards take the exact path: one call per request.
+ * default 100 a minute included), every POST with an Idempotency-Key and test
+ * mode's refill take the exact path: one call per request. With key shards
+ * (GATE_SHARDS) the block comes from the key's KeyGate, which keeps its bucket.
  *
  * A credit summary that came with a block's call answers the same account's
  * balance reads for CREDIT_SNAPSHOT_TTL_MS. This isolate's own credit moves
@@ -54,9 +55,9 @@ export function tokenBlockSize(rate: RateLimitSpec): number {
   return Math.min(TOKEN_BLOCK_MAX, Math.floor(rate.burst / 100));
 }
 
-/** Whether a request's admission may be paid from a block (a plain read or POST of a high-rate key on its AccountGate). */
-export function tokenBlocksApply(route: GateRoute, input: AdmitInput): boolean {
-  return !route.sharded && input.idempotency === undefined && input.testDailyCredits === undefined && tokenBlockSize(input.rate) > 0;
+/** Whether a request's admission may be paid from a block (a request of a high-rate key without an Idempotency-Key or a test refill). */
+export function tokenBlocksApply(input: AdmitInput): boolean {
+  return input.idempotency === undefined && input.testDailyCredits === undefined && tokenBlockSize(input.rate) > 0;
 }
 
 /** The account's credits changed here: its summary snapshot goes, and one being fetched is not kept. */
@@ -65,9 +66,10 @@ export function creditsChanged(accountId: string): void {
   snapshots.delete(accountId);
 }
 
-function blockKey(accountId: string, rate: RateLimitSpec): string {
-  // The limits are part of the key: a key whose limits change starts a new block.
-  return `${accountId}/${rate.keyId}/${rate.perMinute}/${rate.burst}`;
+function blockKey(route: GateRoute, rate: RateLimitSpec): string {
+  // The limits and the object are part of the key: a key whose limits change, or whose bucket moves
+  // between its AccountGate and its shard (GATE_SHARDS), starts a new block.
+  return `${route.sharded ? "shard" : "account"}/${route.accountId}/${rate.keyId}/${rate.perMinute}/${rate.burst}`;
 }
 
 /**
@@ -103,12 +105,13 @@ function held(key: string, now: number): number {
  * one isolate the headers read exactly as the exact path's.
  */
 export async function admitFromBlocks(
-  accountId: string,
+  route: GateRoute,
   input: AdmitInput,
   call: (input: AdmitInput) => Promise<AdmitResult>,
   now: () => number,
 ): Promise<AdmitResult> {
-  const key = blockKey(accountId, input.rate);
+  const { accountId } = route;
+  const key = blockKey(route, input.rate);
   const size = tokenBlockSize(input.rate);
   const local = spendFromBlock(key, accountId, input.withCredits === true, now(), Math.floor(size / 2));
   if (local) return local;

@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { accountGateStub } from "../../../src/durable/account-gate/client";
 import { now } from "../../../src/lib/clock";
 import { CreditBalanceSchema } from "../../../src/schemas/credits";
 import { CREDIT_SNAPSHOT_TTL_MS } from "../../../src/services/admission/token-blocks";
-import { api, env, readWire, type TestAccount } from "../../helpers/harness";
+import { api, callWithEnv, env, readWire, type TestAccount } from "../../helpers/harness";
 import { meter } from "../../helpers/meter";
 import { fundedAccount } from "../../helpers/pipeline";
 import { grantCredits } from "../credits/helpers";
@@ -44,6 +44,24 @@ describe("token blocks over HTTP", () => {
     }
     expect(m.read().doCalls).toBe(3); // read 1 takes a block of 10; reads 7 and 13 find it at half and top it up
     expect(remaining).toEqual(Array.from({ length: 15 }, (_, i) => 999 - i));
+  });
+
+  it("with key shards on, the block comes from the key's KeyGate, which keeps counting the key", async () => {
+    const acct = await fundedAccount(5, HIGH_RATE);
+    const shardEnv = { ...env, GATE_SHARDS: "on" } as Env;
+    const shardStubs = vi.spyOn(env.KEY_GATE, "get");
+    stopMeter = () => shardStubs.mockRestore();
+    const remaining: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const res = await callWithEnv(shardEnv, "/tryon/v1/generations?limit=1", { headers: { "x-api-key": acct.key } });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      remaining.push(remainingOf(res));
+    }
+    expect(shardStubs.mock.calls.length).toBe(3);
+    // The shard's bucket refills in real time (16.7 tokens/s), so the countdown is only bounded here.
+    expect(remaining[0]).toBe(999);
+    expect(remaining.at(-1)).toBeLessThanOrEqual(985 + 10);
   });
 
   it("a key on the default limits (100 a minute) keeps the exact path: one AccountGate call per read", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AdmitInput, AdmitResult, CreditSummary, RateLimitSpec } from "../../../src/durable/account-gate";
+import type { GateRoute } from "../../../src/services/admission";
 import {
   admitFromBlocks,
   CREDIT_SNAPSHOT_TTL_MS,
@@ -10,7 +11,8 @@ import {
 } from "../../../src/services/admission/token-blocks";
 
 let seq = 0;
-const fresh = (label: string) => `acc_blocks_${label}_${++seq}`;
+/** A route of its own per test (the isolate's blocks and snapshots are per account and key). */
+const fresh = (label: string): GateRoute => ({ accountId: `acc_blocks_${label}_${++seq}`, keyId: "key_blocks", sharded: false });
 
 /**
  * A key's bucket as the AccountGate keeps it (frozen clock, no refill): each call counts one
@@ -41,18 +43,16 @@ const rate: RateLimitSpec = { keyId: "key_blocks", perMinute: 1000, burst: 1000 
 const read = (withCredits = false): AdmitInput => ({ rate, withCredits });
 
 describe("token blocks (isolate side)", () => {
-  it("apply only to high-rate keys on their AccountGate, without an Idempotency-Key or a test refill", () => {
-    const route = { accountId: "a", keyId: "k", sharded: false };
+  it("apply only to high-rate keys, without an Idempotency-Key or a test refill", () => {
     expect(tokenBlockSize({ keyId: "k", perMinute: 100, burst: 100 })).toBe(0);
     expect(tokenBlockSize({ keyId: "k", perMinute: 1000, burst: 999 })).toBe(0);
     expect(tokenBlockSize(rate)).toBe(10);
     expect(tokenBlockSize({ keyId: "k", perMinute: 100000, burst: 100000 })).toBe(256);
-    expect(tokenBlocksApply(route, read())).toBe(true);
-    expect(tokenBlocksApply({ ...route, sharded: true }, read())).toBe(false);
-    expect(tokenBlocksApply(route, { rate, testDailyCredits: 5 })).toBe(false);
+    expect(tokenBlocksApply(read())).toBe(true);
+    expect(tokenBlocksApply({ rate, testDailyCredits: 5 })).toBe(false);
     const idempotency = { key: "k", method: "POST", path: "/p", fingerprint: "f", owner: "o", requestId: "r" };
-    expect(tokenBlocksApply(route, { rate, idempotency })).toBe(false);
-    expect(tokenBlocksApply(route, { rate: { keyId: "k", perMinute: 100, burst: 100 } })).toBe(false);
+    expect(tokenBlocksApply({ rate, idempotency })).toBe(false);
+    expect(tokenBlocksApply({ rate: { keyId: "k", perMinute: 100, burst: 100 } })).toBe(false);
   });
 
   it("pays a key's reads from one block per gate call; remaining counts down by one, as on the exact path", async () => {
@@ -138,14 +138,14 @@ describe("token blocks (isolate side)", () => {
     const g = gate(1000, 3);
     await admitFromBlocks(account, read(true), g.call, () => 0);
     g.state.balance = 2;
-    creditsChanged(account);
+    creditsChanged(account.accountId);
     expect((await admitFromBlocks(account, read(true), g.call, () => 1)).credits?.balance).toBe(2);
 
     // A summary read while a move is under way may predate it: it answers its own request only.
     const racing = async (input: AdmitInput) => {
       const out = await g.call(input);
       g.state.balance = 1;
-      creditsChanged(account);
+      creditsChanged(account.accountId);
       return out;
     };
     const later = 1 + CREDIT_SNAPSHOT_TTL_MS;
