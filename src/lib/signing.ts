@@ -11,18 +11,28 @@ import { LruCache } from "./lru-cache";
 export const FILES_PATH_PREFIX = `${API_BASE}/files/`;
 
 /**
- * Signatures already made, per secret, by key and expiry. Every poll of one result within the same
- * second signs the same (key, exp), and a remembered signature answers without a WebCrypto call,
- * whose await on a busy isolate waits behind every other ready task (docs/performance.md).
+ * Signatures this isolate made for URLs it handed out, per secret, by key and expiry. Every poll of
+ * one result within the same second signs the same (key, exp), and a remembered signature answers
+ * without a WebCrypto call, whose await on a busy isolate waits behind every other ready task
+ * (docs/performance.md). Only `signedFileUrl` fills it: a request for a file, signed or not, never
+ * adds an entry, so nobody can fill the memory with keys of their choosing.
  */
 const signatures = new LruCache<string, LruCache<string, string>>({ maxEntries: 8 });
 
+function remembered(secret: string, message: string): string | undefined {
+  return signatures.get(secret)?.get(message);
+}
+
 export async function signFileKey(secret: string, key: string, exp: number): Promise<string> {
+  return base64UrlEncode(await hmacSha256(secret, `${key}\n${exp}`));
+}
+
+async function signForUrl(secret: string, key: string, exp: number): Promise<string> {
   const message = `${key}\n${exp}`;
-  let made = signatures.get(secret);
-  const known = made?.get(message);
+  const known = remembered(secret, message);
   if (known !== undefined) return known;
-  const sig = base64UrlEncode(await hmacSha256(secret, message));
+  const sig = await signFileKey(secret, key, exp);
+  let made = signatures.get(secret);
   if (!made) {
     made = new LruCache<string, string>({ maxEntries: 5_000 });
     signatures.set(secret, made);
@@ -34,7 +44,7 @@ export async function signFileKey(secret: string, key: string, exp: number): Pro
 /** A relative signed URL for `key`, valid `ttlSeconds` from `nowMs`. */
 export async function signedFileUrl(secret: string, key: string, ttlSeconds: number, nowMs: number = now()): Promise<{ url: string; expiresAt: number }> {
   const exp = Math.floor(nowMs / 1000) + ttlSeconds;
-  const sig = await signFileKey(secret, key, exp);
+  const sig = await signForUrl(secret, key, exp);
   const path = key.split("/").map(encodeURIComponent).join("/");
   return { url: `${FILES_PATH_PREFIX}${path}?exp=${exp}&sig=${sig}`, expiresAt: exp * 1000 };
 }
@@ -42,5 +52,6 @@ export async function signedFileUrl(secret: string, key: string, ttlSeconds: num
 /** True when `sig` is the signature of (key, exp) and exp is still in the future. Constant-time. */
 export async function verifyFileSignature(secret: string, key: string, exp: number, sig: string, nowMs: number = now()): Promise<boolean> {
   if (!Number.isSafeInteger(exp) || exp * 1000 <= nowMs) return false;
-  return timingSafeEqualStrings(await signFileKey(secret, key, exp), sig);
+  const expected = remembered(secret, `${key}\n${exp}`) ?? (await signFileKey(secret, key, exp));
+  return timingSafeEqualStrings(expected, sig);
 }

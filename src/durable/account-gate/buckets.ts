@@ -4,7 +4,17 @@ import type { RateLimitSpec, RateState } from "./types";
 /** Tolerance for float refill arithmetic, so waiting exactly Retry-After always yields a token. */
 const EPSILON = 1e-6;
 
-type Bucket = { tokens: number; updatedAt: number; persisted: boolean };
+/**
+ * How long an isolate may spend a block of tokens after it received it (src/services/admission/token-blocks.ts).
+ * The gate counts a block as still out for twice as long, which covers the call's way back.
+ */
+export const TOKEN_BLOCK_LIFETIME_MS = 1000;
+const BLOCK_OUTSTANDING_MS = 2 * TOKEN_BLOCK_LIFETIME_MS;
+
+/** A block handed to an isolate: `n` tokens at `at`. */
+type Grant = { at: number; n: number };
+
+type Bucket = { tokens: number; updatedAt: number; persisted: boolean; grants: Grant[] };
 
 /**
  * The account's per-key token buckets. `take` is synchronous SQL and is
@@ -32,22 +42,29 @@ export class GateBuckets {
   /**
    * Counts one request and, when it is allowed, also hands up to `block` more whole tokens to the
    * calling isolate (docs/performance.md, "Token blocks"): they leave the bucket now, exactly as if
-   * that many requests had been counted, so a block never lets a key past its limit. `state`
-   * reports the bucket after both.
+   * that many requests had been counted, and while they may still be spent the bucket refills only
+   * up to the capacity less them, so a block never lets a key past its limit. `state` reports the
+   * bucket after both.
    */
   takeWithBlock(spec: RateLimitSpec, now: number, block: number): { state: RateState; granted: number } {
     const capacity = Math.max(1, Math.floor(spec.burst));
     const perMs = Math.max(1, spec.perMinute) / 60_000;
     const row = this.bucket(spec.keyId);
+    // Blocks still out in isolates may yet be spent: the bucket refills only up to the capacity they
+    // leave, so the bucket and the blocks together never hold more than the capacity.
+    const grants = (row?.grants ?? []).filter((g) => g.at > now - BLOCK_OUTSTANDING_MS && g.at <= now);
+    const ceiling = capacity - grants.reduce((sum, g) => sum + g.n, 0);
     let tokens = capacity;
     if (row) {
       const elapsed = Math.max(0, now - row.updatedAt);
-      tokens = Math.min(capacity, row.tokens + elapsed * perMs);
+      // Never above the capacity (a lowered limit applies at once); refill stops at the ceiling.
+      tokens = Math.min(capacity, row.tokens + elapsed * perMs, Math.max(ceiling, row.tokens));
     }
     const allowed = tokens + EPSILON >= 1;
     if (allowed) tokens = Math.max(0, tokens - 1);
     const granted = allowed ? Math.max(0, Math.min(Math.floor(block), Math.floor(tokens + EPSILON))) : 0;
     tokens = Math.max(0, tokens - granted);
+    if (granted > 0) grants.push({ at: now, n: granted });
     // Persist only a bucket under half full: a restart or eviction then cannot hand a throttled key a fresh
     // burst, while the common case (plenty of tokens) costs no storage write on the hot path.
     const persist = tokens < capacity / 2;
@@ -61,7 +78,7 @@ export class GateBuckets {
     } else if (row?.persisted) {
       this.sql.exec("DELETE FROM buckets WHERE key_id = ?", spec.keyId);
     }
-    this.buckets.set(spec.keyId, { tokens, updatedAt: now, persisted: persist });
+    this.buckets.set(spec.keyId, { tokens, updatedAt: now, persisted: persist, grants });
     const secondsFor = (missing: number) => (missing <= EPSILON ? 0 : Math.ceil(missing / perMs / 1000 - EPSILON));
     const state: RateState = {
       allowed,
@@ -86,6 +103,7 @@ export class GateBuckets {
     const mem = this.buckets.get(keyId);
     if (mem) return mem;
     const row = this.sql.exec<{ tokens: number; updated_at: number }>("SELECT tokens, updated_at FROM buckets WHERE key_id = ?", keyId).toArray()[0];
-    return row ? { tokens: row.tokens, updatedAt: row.updated_at, persisted: true } : undefined;
+    // Blocks out are not persisted: an object is evicted only after inactivity far longer than a block lives.
+    return row ? { tokens: row.tokens, updatedAt: row.updated_at, persisted: true, grants: [] } : undefined;
   }
 }

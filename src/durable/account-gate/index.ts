@@ -1,4 +1,4 @@
-export { GateBuckets } from "./buckets";
+export { GateBuckets, TOKEN_BLOCK_LIFETIME_MS } from "./buckets";
 export { accountGate } from "./client";
 export { AccountGate } from "./gate";
 export { gateCall } from "./gate-call";

@@ -1,24 +1,27 @@
-import type { AdmitInput, AdmitResult, CreditSummary, RateLimitSpec, RateState } from "../../durable/account-gate";
+import { type AdmitInput, type AdmitResult, type CreditSummary, type RateLimitSpec, type RateState, TOKEN_BLOCK_LIFETIME_MS } from "../../durable/account-gate";
 import { LruCache } from "../../lib/lru-cache";
 import type { GateRoute } from "./gate-route";
 
 /**
- * Token blocks: how an isolate admits a high-rate key's reads without a
- * Durable Object call each (docs/performance.md, "Token blocks").
+ * Token blocks: how an isolate admits a high-rate key's requests without a
+ * Durable Object call each (docs/credits-limits-idempotency.md, "High-rate keys").
  *
- * When a read of such a key does call its AccountGate, it also asks for a
- * block of up to TOKEN_BLOCK_MAX more tokens. The gate takes them out of the
- * key's bucket right then, exactly as if that many requests had been counted,
- * and this isolate spends them on the key's next reads with no call at all;
- * once the block is down to half, the next request tops it up with its own
- * call. So a key is never admitted past its bucket; what a block can cost the
- * key is the opposite: tokens not used within TOKEN_BLOCK_TTL_MS of the
- * block's last top-up are dropped (at most one block per isolate and key,
- * then refilled at the key's rate). Only keys whose bucket holds at least TOKEN_BLOCK_MIN_BURST tokens
- * get blocks, so a block is at most 1 % of the burst; every other key (the
- * default 100 a minute included), every POST with an Idempotency-Key and test
- * mode's refill take the exact path: one call per request. With key shards
- * (GATE_SHARDS) the block comes from the key's KeyGate, which keeps its bucket.
+ * When a request of such a key does call its gate (AccountGate, or the key's
+ * KeyGate with GATE_SHARDS), it also asks for a block of up to TOKEN_BLOCK_MAX
+ * more tokens. The gate takes them out of the key's bucket right then, exactly
+ * as if that many requests had been counted, and this isolate spends them on
+ * the key's next requests with no call at all; once the block is down to
+ * half, the next request tops it up with its own call. Tokens not spent
+ * within TOKEN_BLOCK_TTL_MS of their arrival are dropped, and the gate refills
+ * the bucket only up to the capacity that blocks still out leave
+ * (src/durable/account-gate/buckets.ts): the bucket and every block together
+ * never hold more than the key's capacity, so a key is never admitted past
+ * its limit. What a block can cost the key is the opposite: up to one block
+ * per isolate goes unspent. Only keys whose limits are both at least
+ * TOKEN_BLOCK_MIN_BURST get blocks, so a block is at most 1 % of the burst;
+ * every other key (the default 100 a minute included), every request with an
+ * Idempotency-Key, every charge and test mode's balance reads (the daily
+ * refill) take the exact path: one call per request.
  *
  * A credit summary that came with a block's call answers the same account's
  * balance reads for CREDIT_SNAPSHOT_TTL_MS. This isolate's own credit moves
@@ -27,13 +30,16 @@ import type { GateRoute } from "./gate-route";
  */
 export const TOKEN_BLOCK_MIN_BURST = 1000;
 export const TOKEN_BLOCK_MAX = 256;
-export const TOKEN_BLOCK_TTL_MS = 1000;
+/** The gate's figure: it counts a block as out for twice this long (src/durable/account-gate/buckets.ts). */
+export const TOKEN_BLOCK_TTL_MS = TOKEN_BLOCK_LIFETIME_MS;
 export const CREDIT_SNAPSHOT_TTL_MS = 1000;
+/** An ask not answered within this long is taken as lost (its request was cancelled mid-call). */
+const ASK_ABANDONED_MS = 10_000;
 
 interface Block {
-  tokens: number;
-  until: number;
-  /** The bucket right after the block left it (its `remaining` excludes the block). */
+  /** What each top-up brought, oldest first; each lives TOKEN_BLOCK_TTL_MS from its arrival. */
+  grants: { tokens: number; until: number }[];
+  /** The bucket right after the last top-up left it (its `remaining` excludes the block). */
   state: RateState;
 }
 
@@ -43,8 +49,13 @@ interface Snapshot {
 }
 
 const blocks = new LruCache<string, Block>({ maxEntries: 10_000 });
-/** Keys with a block asked for and not answered yet: one ask at a time per key. */
-const asking = new Set<string>();
+/** Keys with a block asked for and not answered yet (since when): one ask at a time per key. */
+const asking = new Map<string, number>();
+
+function isAsking(key: string, now: number): boolean {
+  const since = asking.get(key);
+  return since !== undefined && now - since < ASK_ABANDONED_MS;
+}
 const snapshots = new LruCache<string, Snapshot>({ maxEntries: 10_000 });
 /** Bumped by every credit move of the account made here; a summary fetched across one is not kept. */
 const creditEpochs = new LruCache<string, number>({ maxEntries: 10_000 });
@@ -79,23 +90,30 @@ function blockKey(route: GateRoute, rate: RateLimitSpec): string {
  */
 function spendFromBlock(key: string, accountId: string, withCredits: boolean, now: number, refresh: number): AdmitResult | null {
   const block = blocks.get(key);
-  if (!block || block.tokens <= 0 || now >= block.until) return null;
-  if (block.tokens <= refresh && !asking.has(key)) return null;
+  if (!block) return null;
+  const tokens = held(key, now);
+  if (tokens <= 0) return null;
+  if (tokens <= refresh && !isAsking(key, now)) return null;
   let credits: CreditSummary | undefined;
   if (withCredits) {
     const snap = snapshots.get(accountId);
     if (!snap || now - snap.at >= CREDIT_SNAPSHOT_TTL_MS) return null;
     credits = snap.summary;
   }
-  block.tokens -= 1;
-  const rate: RateState = { ...block.state, allowed: true, retryAfterSeconds: 0, remaining: block.state.remaining + block.tokens };
+  const oldest = block.grants[0];
+  if (!oldest) return null;
+  oldest.tokens -= 1;
+  if (oldest.tokens === 0) block.grants.shift();
+  const rate: RateState = { ...block.state, allowed: true, retryAfterSeconds: 0, remaining: block.state.remaining + tokens - 1 };
   return credits ? { rate, credits } : { rate };
 }
 
-/** Tokens this isolate holds for the key, still spendable at `now`. */
+/** Tokens this isolate holds for the key, still spendable at `now` (expired top-ups are dropped). */
 function held(key: string, now: number): number {
   const block = blocks.get(key);
-  return block && now < block.until ? block.tokens : 0;
+  if (!block) return 0;
+  while (block.grants[0] && (now >= block.grants[0].until || block.grants[0].tokens <= 0)) block.grants.shift();
+  return block.grants.reduce((sum, g) => sum + g.tokens, 0);
 }
 
 /**
@@ -113,19 +131,27 @@ export async function admitFromBlocks(
   const { accountId } = route;
   const key = blockKey(route, input.rate);
   const size = tokenBlockSize(input.rate);
-  const local = spendFromBlock(key, accountId, input.withCredits === true, now(), Math.floor(size / 2));
+  // A key shard's admission carries no credit summary (its balance read asks every shard): exact path.
+  const withCredits = input.withCredits === true;
+  const local = route.sharded && withCredits ? null : spendFromBlock(key, accountId, withCredits, now(), Math.floor(size / 2));
   if (local) return local;
   // Tops the block up to its size (one ask in flight per key).
-  const ask = asking.has(key) ? 0 : Math.max(0, size - held(key, now()));
-  if (ask > 0) asking.add(key);
+  const ask = isAsking(key, now()) ? 0 : Math.max(0, size - held(key, now()));
+  if (ask > 0) asking.set(key, now());
   const epoch = creditEpochs.get(accountId) ?? 0;
   try {
     const result = await call(ask > 0 ? { ...input, tokenBlock: ask } : input);
     const at = now();
     if (result.tokenBlock) {
-      blocks.set(key, { tokens: held(key, at) + result.tokenBlock, until: at + TOKEN_BLOCK_TTL_MS, state: result.rate });
+      const block = blocks.get(key);
+      const grant = { tokens: result.tokenBlock, until: at + TOKEN_BLOCK_TTL_MS };
+      if (block) {
+        held(key, at);
+        block.grants.push(grant);
+        block.state = result.rate;
+      } else blocks.set(key, { grants: [grant], state: result.rate });
     }
-    if (result.credits && (creditEpochs.get(accountId) ?? 0) === epoch) snapshots.set(accountId, { summary: result.credits, at });
+    if (result.credits && !route.sharded && (creditEpochs.get(accountId) ?? 0) === epoch) snapshots.set(accountId, { summary: result.credits, at });
     if (!result.rate.allowed) {
       // A block that reached this isolate while the call was out pays for the request the bucket refused.
       const late = spendFromBlock(key, accountId, false, at, 0);

@@ -1,5 +1,6 @@
 import { accountGate, type CreditSummary, gateCall, type SettleResult } from "../../durable/account-gate";
 import { keyGate } from "../../durable/key-gate";
+import { creditsChanged } from "../admission";
 
 /**
  * The credits seam's side of key shards (docs/scaling.md): settling a credit a
@@ -34,6 +35,8 @@ export async function shardSettle(
  */
 export async function exactSummary(env: Env, accountId: string): Promise<CreditSummary> {
   const gate = accountGate(env, accountId);
+  // The shards' returns change the balance: a summary this isolate holds goes (token blocks).
+  creditsChanged(accountId);
   const names = await gateCall("summary", () => gate.leaseShards());
   const stats = await gateCall("summary", () =>
     Promise.all(
@@ -44,6 +47,7 @@ export async function exactSummary(env: Env, accountId: string): Promise<CreditS
       }),
     ),
   );
+  creditsChanged(accountId);
   const base = await gateCall("summary", () => gate.summary());
   const usage = { ...base.usageToday };
   let reserved = base.reserved;

@@ -105,4 +105,19 @@ describe("token blocks in the AccountGate", () => {
     expect(refused.rate.allowed).toBe(false);
     expect(refused.tokenBlock).toBeUndefined();
   });
+
+  it("while a block may still be spent, the bucket refills only up to the capacity it leaves; then fully", async () => {
+    const acct = await fundedAccount(1);
+    const gate = accountGateStub(env, acct.accountId);
+    const t0 = now();
+    await gate.testSetClock(t0);
+    const rate = { keyId: acct.keyId, perMinute: 600, burst: 8 }; // 10 tokens a second
+    expect(await gate.admit({ rate, tokenBlock: 5 })).toMatchObject({ rate: { remaining: 2 }, tokenBlock: 5 });
+    // 1.5 s later the bucket alone would be full (8) again; with 5 tokens still out it holds at most 3.
+    await gate.testSetClock(t0 + 1500);
+    expect((await gate.admit({ rate })).rate.remaining).toBe(2);
+    // Once the block can no longer be spent (the gate counts it out for 2 s), the whole capacity is back.
+    await gate.testSetClock(t0 + 2500);
+    expect((await gate.admit({ rate })).rate.remaining).toBe(7);
+  });
 });
