@@ -8,7 +8,7 @@ import { isTestAccountId, type Mode, modeOf, testAccountIdOf } from "../../lib/m
 import { idCursor, type Page, type PageRequest, pageOf } from "../../lib/pagination";
 import type { KeepForDays } from "../../lib/retention-days";
 import { ROLL_OVERLAP_DEFAULT_SECONDS } from "../../schemas/admin";
-import { creditsChanged } from "../admission";
+import { movingCredits } from "../admission";
 import { displayPrefix, generateApiKey, hashApiKey } from "./api-keys";
 import { evictAccountFromAuthCache, evictKeyFromAuthCache } from "./auth";
 
@@ -238,10 +238,8 @@ async function releaseKeyShard(ctx: ServiceContext, accountId: string, keyId: st
   if (ctx.config.GATE_SHARDS !== "on") return;
   try {
     const ref = { accountId, keyId };
-    // The returned credits change the account's balance: a summary this isolate holds goes (token blocks).
-    creditsChanged(accountId);
-    await keyGate(ctx.env, ref).release(ref, "API key revoked");
-    creditsChanged(accountId);
+    // The returned credits change the account's balance.
+    await movingCredits(accountId, () => keyGate(ctx.env, ref).release(ref, "API key revoked"));
   } catch (err) {
     log("warn", "revoked key's shard could not return its credits yet", { accountId, keyId, error: describeError(err) });
   }

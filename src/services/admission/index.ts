@@ -14,4 +14,4 @@ export { rateLimitHeaders } from "./rate-limit-headers";
 export { rateLimitOf } from "./rate-limits";
 export type { AdmissionScope } from "./scope";
 export { admissionScopeFor, recordRateState, runInAdmissionScope } from "./scope";
-export { creditsChanged } from "./token-blocks";
+export { movingCredits } from "./token-blocks";

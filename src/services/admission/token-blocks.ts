@@ -77,6 +77,20 @@ export function creditsChanged(accountId: string): void {
   snapshots.delete(accountId);
 }
 
+/**
+ * Runs a call that moves the account's credits: the balance snapshot this
+ * isolate may answer reads with is dropped before it and after it, so a read
+ * racing the move cannot keep the old figures.
+ */
+export async function movingCredits<T>(accountId: string, move: () => Promise<T>): Promise<T> {
+  creditsChanged(accountId);
+  try {
+    return await move();
+  } finally {
+    creditsChanged(accountId);
+  }
+}
+
 function blockKey(route: GateRoute, rate: RateLimitSpec): string {
   // The limits and the object are part of the key: a key whose limits change, or whose bucket moves
   // between its AccountGate and its shard (GATE_SHARDS), starts a new block.
@@ -133,11 +147,12 @@ export async function admitFromBlocks(
   const size = tokenBlockSize(input.rate);
   // A key shard's admission carries no credit summary (its balance read asks every shard): exact path.
   const withCredits = input.withCredits === true;
-  const local = route.sharded && withCredits ? null : spendFromBlock(key, accountId, withCredits, now(), Math.floor(size / 2));
+  const started = now();
+  const local = route.sharded && withCredits ? null : spendFromBlock(key, accountId, withCredits, started, Math.floor(size / 2));
   if (local) return local;
   // Tops the block up to its size (one ask in flight per key).
-  const ask = isAsking(key, now()) ? 0 : Math.max(0, size - held(key, now()));
-  if (ask > 0) asking.set(key, now());
+  const ask = isAsking(key, started) ? 0 : Math.max(0, size - held(key, started));
+  if (ask > 0) asking.set(key, started);
   const epoch = creditEpochs.get(accountId) ?? 0;
   try {
     const result = await call(ask > 0 ? { ...input, tokenBlock: ask } : input);

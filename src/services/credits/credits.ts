@@ -13,7 +13,7 @@ import { log } from "../../lib/logger";
 import { isTestAccountId, type Mode } from "../../lib/modes";
 import { type Page, type PageRequest, pageAt, seqCursor } from "../../lib/pagination";
 import { accountIdForMode, getAccount } from "../accounts";
-import { admissionScopeFor, creditsChanged, gateRoute, provisionalAnswer, rateLimitHeaders, recordRateState, requestGate, shardsOn } from "../admission";
+import { admissionScopeFor, gateRoute, movingCredits, provisionalAnswer, rateLimitHeaders, recordRateState, requestGate, shardsOn } from "../admission";
 import { exactSummary, shardSettle } from "./shards";
 
 /**
@@ -74,21 +74,6 @@ export async function reserveCredit(env: Env, input: ReserveCreditInput): Promis
   if (!res.ok) {
     const headers = { ...(res.rate ? rateLimitHeaders(res.rate) : {}), ...(res.code === "IDEMPOTENCY_KEY_IN_USE" ? { "retry-after": "1" } : {}) };
     throw new ApiError(res.code, res.message, { headers });
-  }
-}
-
-/**
- * Runs a call that moves the account's credits: the balance snapshot this
- * isolate may answer reads with (src/services/admission/token-blocks.ts) is
- * dropped before it and after it, so a read racing the move cannot keep the
- * old figures.
- */
-async function movingCredits<T>(accountId: string, move: () => Promise<T>): Promise<T> {
-  creditsChanged(accountId);
-  try {
-    return await move();
-  } finally {
-    creditsChanged(accountId);
   }
 }
 

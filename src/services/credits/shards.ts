@@ -1,6 +1,6 @@
 import { accountGate, type CreditSummary, gateCall, type SettleResult } from "../../durable/account-gate";
 import { keyGate } from "../../durable/key-gate";
-import { creditsChanged } from "../admission";
+import { movingCredits } from "../admission";
 
 /**
  * The credits seam's side of key shards (docs/scaling.md): settling a credit a
@@ -35,19 +35,19 @@ export async function shardSettle(
  */
 export async function exactSummary(env: Env, accountId: string): Promise<CreditSummary> {
   const gate = accountGate(env, accountId);
-  // The shards' returns change the balance: a summary this isolate holds goes (token blocks).
-  creditsChanged(accountId);
   const names = await gateCall("summary", () => gate.leaseShards());
-  const stats = await gateCall("summary", () =>
-    Promise.all(
-      names.map((name) => {
-        const [, keyId = ""] = name.split("/");
-        const ref = { accountId, keyId };
-        return keyGate(env, ref).release(ref, "exact balance read");
-      }),
+  // The shards' returns change the balance.
+  const stats = await movingCredits(accountId, () =>
+    gateCall("summary", () =>
+      Promise.all(
+        names.map((name) => {
+          const [, keyId = ""] = name.split("/");
+          const ref = { accountId, keyId };
+          return keyGate(env, ref).release(ref, "exact balance read");
+        }),
+      ),
     ),
   );
-  creditsChanged(accountId);
   const base = await gateCall("summary", () => gate.summary());
   const usage = { ...base.usageToday };
   let reserved = base.reserved;
