@@ -84,8 +84,9 @@ export class GateBuckets {
       allowed,
       limit: capacity,
       remaining: Math.floor(tokens + EPSILON),
+      // Time to full counts the blocks out as remaining, as the isolates holding them do (their RateLimit header).
       resetSeconds: secondsFor(capacity - tokens),
-      retryAfterSeconds: allowed ? 0 : Math.max(1, secondsFor(1 - tokens)),
+      retryAfterSeconds: allowed ? 0 : Math.max(1, secondsFor(1 - tokens), secondsUntil(msUntilBlocksAtMost(grants, capacity - 1, now))),
       windowSeconds: Math.max(1, Math.ceil(capacity / perMs / 1000 - EPSILON)),
     };
     return { state, granted };
@@ -106,4 +107,26 @@ export class GateBuckets {
     // Blocks out are not persisted: an object is evicted only after inactivity far longer than a block lives.
     return row ? { tokens: row.tokens, updatedAt: row.updated_at, persisted: true, grants: [] } : undefined;
   }
+}
+
+function secondsUntil(ms: number): number {
+  return ms <= 0 ? 0 : Math.ceil(ms / 1000 - EPSILON);
+}
+
+/**
+ * Milliseconds until the blocks still out (oldest first, as they were handed out) hold at most `room`
+ * tokens: each stops counting against the ceiling BLOCK_OUTSTANDING_MS after it left the bucket.
+ * A refused request's next token needs room under the ceiling as well as the refill. Blocks are only
+ * handed out of tokens the bucket holds, so they never exceed capacity − 1 on their own and this wait
+ * is 0, except after a key's limit is lowered while blocks taken under the old one are still out.
+ */
+function msUntilBlocksAtMost(grants: readonly Grant[], room: number, now: number): number {
+  let out = grants.reduce((sum, g) => sum + g.n, 0);
+  let at = now;
+  for (const g of grants) {
+    if (out <= room) break;
+    out -= g.n;
+    at = g.at + BLOCK_OUTSTANDING_MS;
+  }
+  return Math.max(0, at - now);
 }

@@ -120,4 +120,35 @@ describe("token blocks in the AccountGate", () => {
     await gate.testSetClock(t0 + 2500);
     expect((await gate.admit({ rate })).rate.remaining).toBe(7);
   });
+
+  it("a refusal's Retry-After is the refill's, and waits for blocks to age out only when a lowered limit leaves no room", async () => {
+    const acct = await fundedAccount(1);
+    const gate = accountGateStub(env, acct.accountId);
+    const t0 = now();
+    await gate.testSetClock(t0);
+    const rate = { keyId: acct.keyId, perMinute: 600, burst: 8 }; // 10 tokens a second
+    await gate.admit({ rate, tokenBlock: 5 }); // 2 left, 5 out in an isolate
+    await gate.admit({ rate });
+    await gate.admit({ rate });
+    const refused = await gate.admit({ rate });
+    // Blocks never take the last token of the capacity: the refill alone decides (0.1 s, answered as 1 s).
+    expect(refused.rate).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
+    await gate.testSetClock(t0 + 500);
+    expect((await gate.admit({ rate })).rate.allowed).toBe(true);
+
+    // The key's limit is lowered to a burst of 3 while the block of 5 may still be spent: no token until it ages out (t0 + 2 s).
+    const other = { keyId: `${acct.keyId}_lowered`, perMinute: 600, burst: 8 };
+    await gate.testSetClock(t0);
+    await gate.admit({ rate: other, tokenBlock: 5 });
+    const lowered = { ...other, burst: 3 };
+    await gate.testSetClock(t0 + 100);
+    await gate.admit({ rate: lowered });
+    await gate.admit({ rate: lowered });
+    const held = await gate.admit({ rate: lowered });
+    expect(held.rate).toMatchObject({ allowed: false, retryAfterSeconds: 2 });
+    await gate.testSetClock(t0 + 1500);
+    expect((await gate.admit({ rate: lowered })).rate.allowed).toBe(false);
+    await gate.testSetClock(t0 + 2000);
+    expect((await gate.admit({ rate: lowered })).rate.allowed).toBe(true);
+  });
 });
