@@ -246,10 +246,12 @@ export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
    * A key shard's block of credits (leases.ts). When the balance cannot give
    * any, the other shards' unused credits are recalled first (one recall in
    * flight, shared), so a refusal means the account truly has none left.
+   * A shard settling a lost answer (`resolveOnly`) never waits on a recall:
+   * the recall may be what asked it to release.
    */
   async lease(input: LeaseInput): Promise<LeaseResult> {
     const first = this.ctx.storage.transactionSync(() => leases.lease(this.sql, input, this.now()));
-    if (first.granted > 0) return first;
+    if (first.granted > 0 || input.resolveOnly) return first;
     if (leases.holders(this.sql, input.shard).length === 0) return first;
     await this.recall(input.shard);
     return this.ctx.storage.transactionSync(() => leases.lease(this.sql, input, this.now()));

@@ -11,10 +11,14 @@ import type { LeaseInput, LeaseResult, LeaseReturnInput, ShardRefundInput } from
  * spent there), so granted − committed − held − leased = balance.
  *
  * Each call carries the shard's own id for the move (`reference`), so a
- * retried call (the shard did not see the answer) is applied once.
+ * retried call (the shard did not see the answer) is applied once, and a
+ * lease the shard settles with `resolveOnly` gets one answer for good.
  *
  * Synchronous SQL, run inside the AccountGate's `transactionSync`.
  */
+
+/** How long a lease settled as granting nothing is remembered: far past any retry of its first call. */
+export const LEASE_REFUSAL_KEPT_MS = 24 * 60 * 60_000;
 
 /** Largest block a shard takes at once: ~64 try-ons per account call at full speed. */
 export const MAX_LEASE = 64;
@@ -32,6 +36,12 @@ export function lease(sql: SqlStorage, input: LeaseInput, now: number): LeaseRes
   const prior = sql.exec("SELECT amount, balance_after FROM ledger WHERE reference = ?", input.reference).toArray()[0] as Row | undefined;
   if (prior) return { granted: -(prior.amount as number), balance: prior.balance_after as number };
   const { balance } = sql.exec<{ balance: number }>("SELECT balance FROM totals WHERE id = 1").one();
+  if (sql.exec("SELECT 1 FROM lease_refusals WHERE reference = ?", input.reference).toArray().length > 0) return { granted: 0, balance };
+  if (input.resolveOnly) {
+    sql.exec("DELETE FROM lease_refusals WHERE created_at < ?", now - LEASE_REFUSAL_KEPT_MS);
+    sql.exec("INSERT INTO lease_refusals (reference, created_at) VALUES (?, ?)", input.reference, now);
+    return { granted: 0, balance };
+  }
   touchShard(sql, input.shard, input.keyId, now);
   const active = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM leases WHERE updated_at > ?", now - ACTIVE_SHARD_MS).one().n;
   const share = Math.max(1, Math.floor(balance / Math.max(1, active)));

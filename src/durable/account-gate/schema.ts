@@ -35,6 +35,9 @@ const MIGRATIONS: readonly string[] = [
   // v3: credit leases to key shards (leases.ts): credits out at shards, and each shard's last known unused block.
   `ALTER TABLE totals ADD COLUMN leased INTEGER NOT NULL DEFAULT 0;
    CREATE TABLE IF NOT EXISTS leases (shard TEXT PRIMARY KEY, key_id TEXT NOT NULL, unused INTEGER NOT NULL, updated_at INTEGER NOT NULL);`,
+  // v4: lease references settled as granting nothing (leases.ts, `resolveOnly`), kept a day.
+  `CREATE TABLE IF NOT EXISTS lease_refusals (reference TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+   CREATE INDEX IF NOT EXISTS lease_refusals_age ON lease_refusals (created_at);`,
 ];
 
 /** Creates the tables, then runs the migrations this object has not run yet (in one transaction). */

@@ -157,6 +157,12 @@ export interface LeaseInput {
   keyId: string;
   want: number;
   reference: string;
+  /**
+   * Settles a lease whose answer the shard lost: answers what this reference was granted, and if it
+   * was never applied, records it as granted nothing (so a late copy of the first call cannot grant
+   * credits the shard no longer waits for). Never grants anew and never recalls other shards.
+   */
+  resolveOnly?: boolean;
 }
 
 export interface LeaseResult {

@@ -141,6 +141,7 @@ export class KeyGate extends DurableObject<Env> {
    */
   async release(ref: ShardRef, reason: string): Promise<ShardStats> {
     this.remember(ref);
+    await this.settlePendingLease(ref);
     const now = clockNow();
     this.ctx.storage.transactionSync(() => {
       const unused = this.unused();
@@ -165,6 +166,7 @@ export class KeyGate extends DurableObject<Env> {
     const now = clockNow();
     idempotency.purgeExpired(this.sql, now);
     try {
+      await this.settlePendingLease(ref);
       const pool = this.sql.exec<{ unused: number; last_used_at: number }>("SELECT unused, last_used_at FROM pool WHERE id = 1").one();
       if (pool.unused > 0 && pool.last_used_at <= now - SHARD_IDLE_MS) await this.release(ref, "key shard idle");
       else await this.flush(ref);
@@ -237,18 +239,41 @@ export class KeyGate extends DurableObject<Env> {
     return this.refilling;
   }
 
-  private async leaseOnce(ref: ShardRef): Promise<number> {
+  /**
+   * A lease whose answer was lost (its call failed, or the object restarted during it) is settled before
+   * the block is returned: the account answers what that reference was granted, or records that it
+   * granted nothing, and the credits it answers join the block. A lease still in flight in this object
+   * is left to its own call, which may be waiting on the very recall that asked for this release.
+   */
+  private async settlePendingLease(ref: ShardRef): Promise<void> {
+    if (this.refilling) return;
+    if (this.sql.exec("SELECT 1 FROM outbox WHERE kind = 'lease' LIMIT 1").toArray().length === 0) return;
+    this.refilling = this.leaseOnce(ref, true).finally(() => {
+      this.refilling = null;
+    });
+    await this.refilling;
+  }
+
+  private async leaseOnce(ref: ShardRef, resolveOnly = false): Promise<number> {
     const now = clockNow();
     // A lease whose answer was lost is asked again under the same reference: the account answers what it granted then.
     const pending = this.sql.exec<Outbox>("SELECT * FROM outbox WHERE kind = 'lease'").toArray()[0];
+    if (resolveOnly && !pending) return 0;
     const reference = pending?.reference ?? newId("ledger", now);
     if (!pending) this.enqueue({ reference, kind: "lease", amount: WANT, generation_id: null, reason: "lease" }, now);
-    const res = await accountGate(this.env, ref.accountId).lease({ shard: shardName(ref), keyId: ref.keyId, want: WANT, reference });
+    // If the answer is lost, the alarm settles the lease even if the key sends nothing more.
+    this.ensureAlarm();
+    const res = await accountGate(this.env, ref.accountId).lease({
+      shard: shardName(ref),
+      keyId: ref.keyId,
+      want: WANT,
+      reference,
+      ...(resolveOnly ? { resolveOnly: true } : {}),
+    });
     this.ctx.storage.transactionSync(() => {
       const still = this.sql.exec("DELETE FROM outbox WHERE reference = ?", reference).rowsWritten;
       if (still > 0 && res.granted > 0) this.sql.exec("UPDATE pool SET unused = unused + ?, last_used_at = ? WHERE id = 1", res.granted, now);
     });
-    if (res.granted > 0) this.ensureAlarm();
     return res.granted;
   }
 
