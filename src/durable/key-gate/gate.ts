@@ -64,15 +64,21 @@ export class KeyGate extends DurableObject<Env> {
 
   // ------------------------------------------------- per-request decisions
 
-  admit(_ref: ShardRef, input: AdmitInput): AdmitResult {
+  admit(ref: ShardRef, input: AdmitInput): AdmitResult {
     const now = clockNow();
-    return this.ctx.storage.transactionSync((): AdmitResult => {
+    const out = this.ctx.storage.transactionSync((): AdmitResult => {
       const { state: rate, granted } = this.buckets.takeWithBlock(input.rate, now, input.tokenBlock ?? 0);
       const result: AdmitResult = { rate };
       if (granted > 0) result.tokenBlock = granted;
       if (rate.allowed && input.idempotency) result.idempotency = idempotency.begin(this.sql, input.idempotency, now);
       return result;
     });
+    // A new record is purged by the alarm once it expires, even on a key whose requests never charge.
+    if (out.idempotency?.state === "new") {
+      this.remember(ref);
+      this.ensureAlarm();
+    }
+    return out;
   }
 
   countRequest(_ref: ShardRef, rate: RateLimitSpec): RateState {

@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { IDEMPOTENCY_LEASE_MS, ORPHAN_AFTER_MS } from "../../../src/durable/account-gate/gate";
+import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, ORPHAN_AFTER_MS } from "../../../src/durable/account-gate/gate";
 import { keyGate } from "../../../src/durable/key-gate";
 import { SHARD_IDLE_MS } from "../../../src/durable/key-gate/gate";
 import { CreatedApiKeySchema } from "../../../src/schemas/admin";
@@ -473,5 +473,26 @@ describe("a lease whose answer is lost", () => {
     expect((await gate.lease({ shard, keyId: acct.keyId, want: 4, reference: "led_test_lost" })).granted).toBe(0);
     expect(await ledgerRows(acct.accountId, "lease")).toHaveLength(1);
     expect((await gate.ledgerSum()).sum).toBe(6);
+  });
+});
+
+// ------------------------------------------------------------------------------------ housekeeping
+
+describe("a sharded key whose requests never charge", () => {
+  it("still has its expired Idempotency-Key records purged by its shard's alarm", async () => {
+    const advance = freezeClock();
+    const { acct } = await ready(0);
+    const res = await send(acct, "/webhooks", {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": "hook-once" },
+      body: JSON.stringify({ url: "https://hooks.example.com/drape" }),
+    });
+    expect(res.status).toBe(201);
+    const shard = keyGate(env, acct);
+    const records = () => runInDurableObject(shard, (_gate, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM idempotency").one().n);
+    expect(await records()).toBe(1);
+    advance(IDEMPOTENCY_TTL_MS + SHARD_IDLE_MS);
+    expect(await runDurableObjectAlarm(shard)).toBe(true);
+    expect(await records()).toBe(0);
   });
 });
