@@ -247,11 +247,12 @@ export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
    * any, the other shards' unused credits are recalled first (one recall in
    * flight, shared), so a refusal means the account truly has none left.
    * A shard settling a lost answer (`resolveOnly`) never waits on a recall:
-   * the recall may be what asked it to release.
+   * the recall may be what asked it to release. Nor does a reference settled
+   * as refused: its answer is final, whatever the balance.
    */
   async lease(input: LeaseInput): Promise<LeaseResult> {
     const first = this.ctx.storage.transactionSync(() => leases.lease(this.sql, input, this.now()));
-    if (first.granted > 0 || input.resolveOnly) return first;
+    if (first.granted > 0 || first.refused || input.resolveOnly) return first;
     if (leases.holders(this.sql, input.shard).length === 0) return first;
     await this.recall(input.shard);
     return this.ctx.storage.transactionSync(() => leases.lease(this.sql, input, this.now()));
@@ -314,6 +315,7 @@ export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
   override async alarm(): Promise<void> {
     const now = this.now();
     idempotency.purgeExpired(this.sql, now);
+    leases.purgeRefusals(this.sql, now);
     try {
       await this.settleOrphans(now);
     } catch (err) {

@@ -36,11 +36,11 @@ export function lease(sql: SqlStorage, input: LeaseInput, now: number): LeaseRes
   const prior = sql.exec("SELECT amount, balance_after FROM ledger WHERE reference = ?", input.reference).toArray()[0] as Row | undefined;
   if (prior) return { granted: -(prior.amount as number), balance: prior.balance_after as number };
   const { balance } = sql.exec<{ balance: number }>("SELECT balance FROM totals WHERE id = 1").one();
-  if (sql.exec("SELECT 1 FROM lease_refusals WHERE reference = ?", input.reference).toArray().length > 0) return { granted: 0, balance };
+  if (sql.exec("SELECT 1 FROM lease_refusals WHERE reference = ?", input.reference).toArray().length > 0) return { granted: 0, balance, refused: true };
   if (input.resolveOnly) {
-    sql.exec("DELETE FROM lease_refusals WHERE created_at < ?", now - LEASE_REFUSAL_KEPT_MS);
+    purgeRefusals(sql, now);
     sql.exec("INSERT INTO lease_refusals (reference, created_at) VALUES (?, ?)", input.reference, now);
-    return { granted: 0, balance };
+    return { granted: 0, balance, refused: true };
   }
   touchShard(sql, input.shard, input.keyId, now);
   const active = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM leases WHERE updated_at > ?", now - ACTIVE_SHARD_MS).one().n;
@@ -52,6 +52,11 @@ export function lease(sql: SqlStorage, input: LeaseInput, now: number): LeaseRes
   sql.exec("UPDATE leases SET unused = unused + ? WHERE shard = ?", granted, input.shard);
   append(sql, "lease", -granted, after, null, input.keyId, `leased to key shard`, input.reference, now);
   return { granted, balance: after };
+}
+
+/** Forgets refusals older than LEASE_REFUSAL_KEPT_MS (on each new one, and by the AccountGate's alarm). */
+export function purgeRefusals(sql: SqlStorage, now: number): void {
+  sql.exec("DELETE FROM lease_refusals WHERE created_at < ?", now - LEASE_REFUSAL_KEPT_MS);
 }
 
 /** Takes back unused leased credits; `unusedAfter` is what the shard still holds (0 after a full return). */

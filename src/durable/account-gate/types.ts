@@ -169,6 +169,11 @@ export interface LeaseResult {
   /** Credits moved to the shard (0: the account has none). */
   granted: number;
   balance: number;
+  /**
+   * This reference was settled earlier as granting nothing (`resolveOnly`): the answer says nothing
+   * about the balance, and the shard asks again under a new reference.
+   */
+  refused?: true;
 }
 
 export interface LeaseReturnInput {

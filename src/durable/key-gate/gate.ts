@@ -53,6 +53,7 @@ export class KeyGate extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly buckets: GateBuckets;
   private refilling: Promise<number> | null = null;
+  private settling: Promise<void> | null = null;
   private flushing: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -143,7 +144,10 @@ export class KeyGate extends DurableObject<Env> {
   /**
    * Gives every unused credit back to the account (idle, key revoked, an
    * exact balance read, another shard's need) and reports what this shard
-   * holds and charged. When it returns, nothing of this shard's is in flight.
+   * holds and charged. When it returns, nothing of this shard's is in flight,
+   * except a refill of its own key already under way (it may be waiting on the
+   * recall that asked for this release): its credits land in the block, which
+   * the idle alarm returns if the key does not use them.
    */
   async release(ref: ShardRef, reason: string): Promise<ShardStats> {
     this.remember(ref);
@@ -180,14 +184,22 @@ export class KeyGate extends DurableObject<Env> {
     } catch (err) {
       log("error", "key gate housekeeping failed", { error: describeError(err) });
     }
-    const pending = this.sql
+    const next = this.nextAlarm(clockNow());
+    // With nothing left to watch, the next lease, charge or Idempotency-Key record schedules the alarm again.
+    this.alarmSet = next !== null;
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Every minute while credits or moves are in play; otherwise when the first idempotency record expires. */
+  private nextAlarm(now: number): number | null {
+    const busy = this.sql
       .exec<{ n: number }>(
-        "SELECT (SELECT unused FROM pool WHERE id = 1) + (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM reservations WHERE state = 'held') + (SELECT COUNT(*) FROM idempotency) AS n",
+        "SELECT (SELECT unused FROM pool WHERE id = 1) + (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM reservations WHERE state = 'held') AS n",
       )
       .one().n;
-    // With nothing left to watch, the next lease or charge schedules the alarm again.
-    this.alarmSet = pending > 0;
-    if (pending > 0) await this.ctx.storage.setAlarm(clockNow() + SHARD_IDLE_MS);
+    if (busy > 0) return now + SHARD_IDLE_MS;
+    const expiry = this.sql.exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM idempotency").one().at;
+    return expiry === null ? null : Math.max(expiry, now + SHARD_IDLE_MS);
   }
 
   // -------------------------------------------------------------- internals
@@ -235,52 +247,86 @@ export class KeyGate extends DurableObject<Env> {
     return result;
   }
 
-  /** Refills the block from the account (single flight); how many credits arrived. */
+  /**
+   * Refills the block from the account (single flight); how many credits arrived. A settlement of a
+   * lost answer still running goes first, so the two never ask under the same reference at once.
+   */
   private refill(ref: ShardRef): Promise<number> {
     if (!this.refilling) {
-      this.refilling = this.leaseOnce(ref).finally(() => {
-        this.refilling = null;
-      });
+      this.refilling = this.afterSettling()
+        .then(() => this.leaseOnce(ref))
+        .finally(() => {
+          this.refilling = null;
+        });
     }
     return this.refilling;
+  }
+
+  private async afterSettling(): Promise<void> {
+    try {
+      await this.settling;
+    } catch {
+      // A failed settlement leaves its row: the lease below asks under that reference again.
+    }
+  }
+
+  /**
+   * Asks the account for a block. A pending row means an earlier answer was lost: it is asked again
+   * under the same reference, and the account answers what it granted then. A reference settled
+   * meanwhile as refused says nothing about the balance, so it is dropped and the lease asked anew.
+   */
+  private async leaseOnce(ref: ShardRef): Promise<number> {
+    for (;;) {
+      const now = clockNow();
+      const pending = this.sql.exec<Outbox>("SELECT * FROM outbox WHERE kind = 'lease'").toArray()[0];
+      const reference = pending?.reference ?? newId("ledger", now);
+      if (!pending) this.enqueue({ reference, kind: "lease", amount: WANT, generation_id: null, reason: "lease" }, now);
+      // If the answer is lost, the alarm settles the lease even if the key sends nothing more.
+      this.ensureAlarm();
+      const res = await accountGate(this.env, ref.accountId).lease({ shard: shardName(ref), keyId: ref.keyId, want: WANT, reference });
+      this.credit(reference, res.granted, now);
+      if (!res.refused) return res.granted;
+    }
   }
 
   /**
    * A lease whose answer was lost (its call failed, or the object restarted during it) is settled before
    * the block is returned: the account answers what that reference was granted, or records that it
-   * granted nothing, and the credits it answers join the block. A lease still in flight in this object
-   * is left to its own call, which may be waiting on the very recall that asked for this release.
+   * granted nothing, and the credits it answers join the block. A refill already in flight in this
+   * object is left to its own call, which may be waiting on the very recall that asked for this release.
    */
   private async settlePendingLease(ref: ShardRef): Promise<void> {
     if (this.refilling) return;
-    if (this.sql.exec("SELECT 1 FROM outbox WHERE kind = 'lease' LIMIT 1").toArray().length === 0) return;
-    this.refilling = this.leaseOnce(ref, true).finally(() => {
-      this.refilling = null;
-    });
-    await this.refilling;
+    if (!this.settling) {
+      const pending = this.sql.exec<Outbox>("SELECT * FROM outbox WHERE kind = 'lease'").toArray()[0];
+      if (!pending) return;
+      this.settling = accountGate(this.env, ref.accountId)
+        .lease({ shard: shardName(ref), keyId: ref.keyId, want: WANT, reference: pending.reference, resolveOnly: true })
+        .then((res) => this.credit(pending.reference, res.granted, null))
+        .finally(() => {
+          this.settling = null;
+        });
+    }
+    await this.settling;
   }
 
-  private async leaseOnce(ref: ShardRef, resolveOnly = false): Promise<number> {
-    const now = clockNow();
-    // A lease whose answer was lost is asked again under the same reference: the account answers what it granted then.
-    const pending = this.sql.exec<Outbox>("SELECT * FROM outbox WHERE kind = 'lease'").toArray()[0];
-    if (resolveOnly && !pending) return 0;
-    const reference = pending?.reference ?? newId("ledger", now);
-    if (!pending) this.enqueue({ reference, kind: "lease", amount: WANT, generation_id: null, reason: "lease" }, now);
-    // If the answer is lost, the alarm settles the lease even if the key sends nothing more.
-    this.ensureAlarm();
-    const res = await accountGate(this.env, ref.accountId).lease({
-      shard: shardName(ref),
-      keyId: ref.keyId,
-      want: WANT,
-      reference,
-      ...(resolveOnly ? { resolveOnly: true } : {}),
-    });
+  /**
+   * Clears a lease's row and adds what the account granted under it to the block, once. A use time
+   * is given for a refill (its credits are wanted now), not for a settlement, so a block settled by
+   * the idle alarm is returned in the same run.
+   */
+  private credit(reference: string, granted: number, usedAt: number | null): void {
     this.ctx.storage.transactionSync(() => {
       const still = this.sql.exec("DELETE FROM outbox WHERE reference = ?", reference).rowsWritten;
-      if (still > 0 && res.granted > 0) this.sql.exec("UPDATE pool SET unused = unused + ?, last_used_at = ? WHERE id = 1", res.granted, now);
+      if (granted <= 0) return;
+      if (still === 0) {
+        // Unreachable while refills and settlements of this object never overlap; would strand credits.
+        log("error", "a lease was answered twice; its credits are counted at the account but not in this block", { reference, granted });
+        return;
+      }
+      if (usedAt === null) this.sql.exec("UPDATE pool SET unused = unused + ? WHERE id = 1", granted);
+      else this.sql.exec("UPDATE pool SET unused = unused + ?, last_used_at = ? WHERE id = 1", granted, usedAt);
     });
-    return res.granted;
   }
 
   /**

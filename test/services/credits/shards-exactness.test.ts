@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, ORPHAN_AFTER_MS } from "../../../src/durable/account-gate/gate";
 import { keyGate } from "../../../src/durable/key-gate";
 import { SHARD_IDLE_MS } from "../../../src/durable/key-gate/gate";
+import { now } from "../../../src/lib/clock";
 import { CreatedApiKeySchema } from "../../../src/schemas/admin";
 import { CreditBalanceSchema } from "../../../src/schemas/credits";
 import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
@@ -151,7 +152,7 @@ function breakObjects(binding: "KEY_GATE" | "ACCOUNT_GATE", methods: string[], m
   let armed = true;
   const ns = env[binding] as unknown as DurableObjectNamespace;
   const real = ns.get.bind(ns);
-  vi.spyOn(ns, "get").mockImplementation((id) => {
+  const spy = vi.spyOn(ns, "get").mockImplementation((id) => {
     const stub = real(id);
     return new Proxy(stub, {
       get(target, prop) {
@@ -167,9 +168,46 @@ function breakObjects(binding: "KEY_GATE" | "ACCOUNT_GATE", methods: string[], m
       },
     });
   });
+  // Healing also removes the spy, so a later break or hold wraps the real namespace, not this one.
   return () => {
     armed = false;
+    spy.mockRestore();
   };
+}
+
+/**
+ * Holds the AccountGate's settle-only lease calls (`resolveOnly`) until `open()`; `held` resolves when
+ * the first one is waiting.
+ */
+function holdSettlements(): { held: Promise<void>; open: () => void } {
+  let open = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let seen = () => {};
+  const held = new Promise<void>((resolve) => {
+    seen = resolve;
+  });
+  const ns = env.ACCOUNT_GATE as unknown as DurableObjectNamespace;
+  const real = ns.get.bind(ns);
+  vi.spyOn(ns, "get").mockImplementation((id) => {
+    const stub = real(id);
+    return new Proxy(stub, {
+      get(target, prop) {
+        if (prop === "then") return undefined;
+        const call = (...args: unknown[]) => (target as unknown as Record<string | symbol, (...a: unknown[]) => Promise<unknown>>)[prop]?.(...args);
+        if (prop !== "lease") return call;
+        return async (input: { resolveOnly?: boolean }) => {
+          if (input.resolveOnly) {
+            seen();
+            await gate;
+          }
+          return call(input);
+        };
+      },
+    });
+  });
+  return { held, open };
 }
 
 const breakShard = (methods: string[], mode: "reject" | "lose-answer") => breakObjects("KEY_GATE", methods, mode);
@@ -441,23 +479,55 @@ describe("a lease whose answer is lost", () => {
     expect(await exact(acct.accountId)).toEqual({ balance: 9, reserved: 1, spent: 0 });
   });
 
-  it("the shard's alarm settles it with no further request: the block joins the shard, the ledger stays exact", async () => {
+  it("the shard's alarm settles it with no further request and returns the idle block: the ledger stays exact", async () => {
     const { acct, body } = await ready(10);
     const heal = breakAccountGate(["lease"], "lose-answer");
     await expectEnvelope(await tryOn(acct, body), 503, "SERVICE_UNAVAILABLE");
     heal();
     const shard = keyGate(env, acct);
     expect(await runDurableObjectAlarm(shard)).toBe(true);
-    // The whole balance went to the shard with the lease whose answer was lost: after the alarm it is the shard's block.
-    const held = await runInDurableObject(shard, (_gate, state) => ({
+    // The whole balance went to the shard with the lease whose answer was lost: the alarm settled it and, the
+    // block being idle, returned it to the account in the same run.
+    const left = await runInDurableObject(shard, (_gate, state) => ({
       unused: state.storage.sql.exec<{ unused: number }>("SELECT unused FROM pool WHERE id = 1").one().unused,
       outbox: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
     }));
-    expect(held).toEqual({ unused: 10, outbox: 0 });
-    expect(await exact(acct.accountId)).toEqual({ balance: 10, reserved: 0, spent: 0 });
+    expect(left).toEqual({ unused: 0, outbox: 0 });
     expect(await ledgerRows(acct.accountId, "lease")).toHaveLength(1);
     expect(await ledgerRows(acct.accountId, "lease_return")).toEqual([expect.objectContaining({ amount: 10 })]);
+    expect(await exact(acct.accountId)).toEqual({ balance: 10, reserved: 0, spent: 0 });
     await expectAccepted(await tryOn(acct, body), false);
+  });
+
+  it("a try-on arriving while the alarm settles a lease that was never applied is charged from a new lease, not refused", async () => {
+    const { acct, body } = await ready(10);
+    const heal = breakAccountGate(["lease"], "reject");
+    await expectEnvelope(await tryOn(acct, body), 503, "SERVICE_UNAVAILABLE");
+    heal();
+    const hold = holdSettlements();
+    const shard = keyGate(env, acct);
+    const alarm = runDurableObjectAlarm(shard);
+    await hold.held;
+    const pending = tryOn(acct, body);
+    // Let the try-on reach its refill while the settlement is held (a few turns of the event loop).
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+    hold.open();
+    await alarm;
+    await expectAccepted(await pending, false);
+    expect(await exact(acct.accountId)).toEqual({ balance: 9, reserved: 1, spent: 0 });
+  });
+
+  it("a settlement whose answer is lost too: the next try-on asks under a new reference and is charged", async () => {
+    const { acct, body } = await ready(10);
+    const rejected = breakAccountGate(["lease"], "reject");
+    await expectEnvelope(await tryOn(acct, body), 503, "SERVICE_UNAVAILABLE");
+    rejected();
+    // The alarm's settlement is recorded (the reference grants nothing for good), but its answer is lost.
+    const lost = breakAccountGate(["lease"], "lose-answer");
+    await runDurableObjectAlarm(keyGate(env, acct));
+    lost();
+    await expectAccepted(await tryOn(acct, body), false);
+    expect(await exact(acct.accountId)).toEqual({ balance: 9, reserved: 1, spent: 0 });
   });
 
   it("settled under its reference, a lease is answered once: what it was granted, or nothing for good", async () => {
@@ -491,7 +561,14 @@ describe("a sharded key whose requests never charge", () => {
     const shard = keyGate(env, acct);
     const records = () => runInDurableObject(shard, (_gate, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM idempotency").one().n);
     expect(await records()).toBe(1);
-    advance(IDEMPOTENCY_TTL_MS + SHARD_IDLE_MS);
+    // With no credits or moves in play the shard sleeps until the record expires, not a minute at a time.
+    const created = now();
+    advance(SHARD_IDLE_MS);
+    expect(await runDurableObjectAlarm(shard)).toBe(true);
+    expect(await records()).toBe(1);
+    const next = await runInDurableObject(shard, (_gate, state) => state.storage.getAlarm());
+    expect(next).toBe(created + IDEMPOTENCY_TTL_MS);
+    advance(IDEMPOTENCY_TTL_MS);
     expect(await runDurableObjectAlarm(shard)).toBe(true);
     expect(await records()).toBe(0);
   });
