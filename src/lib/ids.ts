@@ -26,10 +26,11 @@ export type IdKind = keyof typeof ID_PREFIXES;
 export const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /**
- * CSPRNG bytes drawn a kilobyte at a time: `crypto.getRandomValues` costs a native call (~5 µs
- * measured in Node, more through workerd's binding) whatever its size, and every request makes
- * at least one id. Each byte is handed out once; the pool is filled lazily, inside a request
- * (Workers refuse random values in global scope).
+ * CSPRNG bytes drawn a kilobyte at a time: `crypto.getRandomValues` is a native call that costs
+ * about the same whatever its size (~5 µs measured in Node), and every request makes at least one id.
+ * Each byte is handed out once and zeroed as it is, so the buffer never keeps a value already used
+ * (API key secrets are drawn here too). The pool is filled lazily, inside a request (Workers refuse
+ * random values in global scope).
  */
 const POOL_BYTES = 1024;
 let pool = new Uint8Array(0);
@@ -40,7 +41,9 @@ function randomByte(): number {
     pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
     poolAt = 0;
   }
-  return pool[poolAt++] as number;
+  const b = pool[poolAt] as number;
+  pool[poolAt++] = 0;
+  return b;
 }
 
 /** `n` characters of base62 from the CSPRNG, without modulo bias (bytes ≥ 248 are skipped). */

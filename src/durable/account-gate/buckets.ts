@@ -84,7 +84,7 @@ export class GateBuckets {
       allowed,
       limit: capacity,
       remaining: Math.floor(tokens + EPSILON),
-      // Time to full counts the blocks out as remaining, as the isolates holding them do (their RateLimit header).
+      // Time to full as if the blocks out were spent: the bucket refills them like counted requests.
       resetSeconds: secondsFor(capacity - tokens),
       retryAfterSeconds: allowed ? 0 : Math.max(1, secondsFor(1 - tokens), secondsUntil(msUntilBlocksAtMost(grants, capacity - 1, now))),
       windowSeconds: Math.max(1, Math.ceil(capacity / perMs / 1000 - EPSILON)),
@@ -114,7 +114,7 @@ function secondsUntil(ms: number): number {
 }
 
 /**
- * Milliseconds until the blocks still out (oldest first, as they were handed out) hold at most `room`
+ * Milliseconds until the blocks still out (the oldest ages out first) hold at most `room`
  * tokens: each stops counting against the ceiling BLOCK_OUTSTANDING_MS after it left the bucket.
  * A refused request's next token needs room under the ceiling as well as the refill. Blocks are only
  * handed out of tokens the bucket holds, so they never exceed capacity − 1 on their own and this wait
@@ -123,7 +123,7 @@ function secondsUntil(ms: number): number {
 function msUntilBlocksAtMost(grants: readonly Grant[], room: number, now: number): number {
   let out = grants.reduce((sum, g) => sum + g.n, 0);
   let at = now;
-  for (const g of grants) {
+  for (const g of [...grants].sort((a, b) => a.at - b.at)) {
     if (out <= room) break;
     out -= g.n;
     at = g.at + BLOCK_OUTSTANDING_MS;
