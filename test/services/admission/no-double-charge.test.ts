@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { accountGate, accountGateStub } from "../../../src/durable/account-gate/client";
 import { IDEMPOTENCY_LEASE_MS, ORPHAN_AFTER_MS } from "../../../src/durable/account-gate/gate";
 import { applySchema } from "../../../src/durable/account-gate/schema";
+import { breakGenerationWrite, breakObjects, GENERATION_INSERT, generationRows } from "../../helpers/faults";
 import { api, expectEnvelope, type TestAccount } from "../../helpers/harness";
 import { env, filePart, fundedAccount, personJpeg, registerProduct, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
 import { expectLedgerBalances } from "../credits/helpers";
@@ -49,50 +50,9 @@ async function fixture(route: string, person: "stored" | "upload" = "stored"): P
 
 // ------------------------------------------------------------------------------------ fault injection
 
-const GENERATION_INSERT = /^insert into "generations"/i;
-const GENERATION_WITHDRAWAL = /^delete from "generations"/i;
-
-/** Makes the generation's D1 batch throw, before it commits or after (the real batch ran); optionally the withdrawal batch too. */
-function breakGenerationWrite(when: "before-commit" | "after-commit", withdrawal: "works" | "throws" = "works"): () => void {
-  let armed = true;
-  const real = env.DB.batch.bind(env.DB);
-  vi.spyOn(env.DB, "batch").mockImplementation(async (stmts) => {
-    const sql = (stmts[0] as unknown as { statement?: string } | undefined)?.statement ?? "";
-    if (armed && GENERATION_INSERT.test(sql)) {
-      if (when === "after-commit") await real(stmts);
-      throw new Error(`D1 connection reset (test, ${when})`);
-    }
-    if (armed && withdrawal === "throws" && GENERATION_WITHDRAWAL.test(sql)) throw new Error("D1 unavailable (test)");
-    return real(stmts);
-  });
-  return () => (armed = false);
-}
-
-/**
- * Makes AccountGate RPCs fail: "reject" = the call never reaches the object;
- * "lose-answer" = the object does the work, then the caller gets an error.
- */
+/** The AccountGate's RPCs `methods` fail (test/helpers/faults.ts, breakObjects). */
 function breakGate(methods: string[], mode: "reject" | "lose-answer"): () => void {
-  let armed = true;
-  const ns = env.ACCOUNT_GATE;
-  const real = ns.get.bind(ns);
-  vi.spyOn(ns, "get").mockImplementation((id) => {
-    const stub = real(id);
-    return new Proxy(stub, {
-      get(target, prop) {
-        if (prop === "then") return undefined;
-        // A member call on the stub itself (an RPC stub answers any property, `apply` included, as a remote method).
-        const call = (...args: unknown[]) => (target as unknown as Record<string | symbol, (...a: unknown[]) => Promise<unknown>>)[prop]?.(...args);
-        if (!armed || typeof prop !== "string" || !methods.includes(prop)) return call;
-        if (mode === "reject") return () => Promise.reject(new Error(`account gate unreachable (test: ${prop})`));
-        return async (...args: unknown[]) => {
-          await call(...args);
-          throw new Error(`account gate answer lost (test: ${prop})`);
-        };
-      },
-    });
-  });
-  return () => (armed = false);
+  return breakObjects("ACCOUNT_GATE", methods, mode);
 }
 
 /** Makes storing the person photo in R2 fail (after the reservation, before the generation is written). */
@@ -131,13 +91,6 @@ async function charges(accountId: string): Promise<Charges> {
   const { entries } = await accountGate(env, accountId).ledger(100);
   const { balance, reserved } = await expectLedgerBalances(accountId);
   return { reserves: entries.filter((e) => e.kind === "reserve").length, refunds: entries.filter((e) => e.kind === "refund").length, balance, reserved };
-}
-
-async function generationRows(accountId: string): Promise<Array<{ id: string; status: string }>> {
-  const { results } = await env.DB.prepare("SELECT id, status FROM generations WHERE account_id = ? ORDER BY id")
-    .bind(accountId)
-    .all<{ id: string; status: string }>();
-  return results;
 }
 
 /** The generation ids the first request reserved, from the ledger (its answer may not name it). */
