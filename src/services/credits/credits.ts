@@ -77,19 +77,11 @@ export async function reserveCredit(env: Env, input: ReserveCreditInput): Promis
   }
 }
 
-export async function commitCredit(env: Env, accountId: string, generationId: string): Promise<void> {
-  await settle(env, accountId, generationId, "commit");
-}
-
-export async function refundCredit(env: Env, accountId: string, generationId: string, reason: string): Promise<void> {
-  await settle(env, accountId, generationId, "refund", reason);
-}
-
 /**
  * For a try-on that was NOT recorded (its D1 row is confirmed absent, or was
  * withdrawn before anyone ran it): refunds its credit and clears the
  * provisional idempotent answer naming it, so a retry with the same key runs
- * again. Never for a generation that exists (use refundCredit).
+ * again. Never for a generation that exists (use `settle` with "refund").
  */
 export function withdrawCredit(env: Env, accountId: string, generationId: string, reason: string, keyId?: string | null): Promise<SettleResult> {
   return movingCredits(accountId, () => withdrawNow(env, accountId, generationId, reason, keyId));
@@ -111,7 +103,7 @@ export function creditStateAfter(res: SettleResult): "committed" | "refunded" | 
 }
 
 /**
- * Like commit/refund but reports what happened (reconciliation, tests). With
+ * COMPLETED → "commit", FAILED → "refund", exactly once; reports what the ledger did. With
  * the generation's API key, a credit charged by that key's shard is settled
  * there (with GATE_SHARDS on, the shard is asked first; off, only when the
  * AccountGate never held it, e.g. charged before the flag was turned off).

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { backgroundContext } from "../../../src/context/background";
 import { findGeneration } from "../../../src/db/repo/generations";
-import { refundCredit, reserveCredit } from "../../../src/services/credits/credits";
+import { reserveCredit, settle } from "../../../src/services/credits/credits";
 import { settleGeneration } from "../../../src/services/generations/lifecycle";
 import { createAccount, env } from "../../helpers/harness";
 import { expectLedgerBalances, genId, grantCredits } from "./helpers";
@@ -15,7 +15,7 @@ describe("settlement records the ledger's answer in D1", () => {
     await grantCredits(acct.accountId, 3);
     const id = genId();
     await reserveCredit(env, { accountId: acct.accountId, keyId: acct.keyId, generationId: id, keySpendCap: null, accountSpendCapPerDay: null });
-    await refundCredit(env, acct.accountId, id, "try-on not recorded");
+    await settle(env, acct.accountId, id, "refund", "try-on not recorded");
     const now = Date.now();
     await env.DB.prepare(
       `INSERT INTO generations (id, account_id, status, product_external_id, product_snapshot, person_image_id, engine, keep_for_days, credit_state, created_at, updated_at, deadline_at, event_emitted_at)

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { backgroundContext } from "../../../src/context/background";
 import { ORPHAN_AFTER_MS } from "../../../src/durable/account-gate/gate";
-import { commitCredit, refundCredit, reserveCredit } from "../../../src/services/credits/credits";
+import { reserveCredit, settle } from "../../../src/services/credits/credits";
 import { reconcileCredits } from "../../../src/services/credits/reconcile";
 import { createAccount, env } from "../../helpers/harness";
 import { accountGate, accountGateStub, expectLedgerBalances, genId, grantCredits } from "./helpers";
@@ -32,8 +32,8 @@ async function creditStateOf(id: string): Promise<string | undefined> {
 describe("settlement", () => {
   it("commit spends the held credit once; a repeated commit changes nothing; a later refund is refused", async () => {
     const { acct, generationId } = await reserved(5);
-    await Promise.all([commitCredit(env, acct.accountId, generationId), commitCredit(env, acct.accountId, generationId)]);
-    await refundCredit(env, acct.accountId, generationId, "late");
+    await Promise.all([settle(env, acct.accountId, generationId, "commit"), settle(env, acct.accountId, generationId, "commit")]);
+    await settle(env, acct.accountId, generationId, "refund", "late");
     expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 4, reserved: 0, spent: 1 });
     const ledger = await accountGate(env, acct.accountId).ledger(50);
     expect(ledger.entries.map((e) => e.kind)).toEqual(["commit", "reserve", "grant"]);
@@ -41,8 +41,8 @@ describe("settlement", () => {
 
   it("a failed generation refunds exactly once when the settle call is repeated", async () => {
     const { acct, generationId } = await reserved(5);
-    await Promise.all(Array.from({ length: 5 }, () => refundCredit(env, acct.accountId, generationId, "GENERATION_FAILED")));
-    await refundCredit(env, acct.accountId, generationId, "GENERATION_FAILED");
+    await Promise.all(Array.from({ length: 5 }, () => settle(env, acct.accountId, generationId, "refund", "GENERATION_FAILED")));
+    await settle(env, acct.accountId, generationId, "refund", "GENERATION_FAILED");
     expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 5, reserved: 0, spent: 0 });
     const refunds = (await accountGate(env, acct.accountId).ledger(50)).entries.filter((e) => e.kind === "refund");
     expect(refunds).toHaveLength(1);
@@ -54,8 +54,8 @@ describe("settlement", () => {
     await insertGeneration(acct.accountId, generationId, "FAILED");
     const ctx = backgroundContext(env);
     const [, , sweep] = await Promise.all([
-      refundCredit(env, acct.accountId, generationId, "GENERATION_CANCELLED"),
-      refundCredit(env, acct.accountId, generationId, "GENERATION_CANCELLED"),
+      settle(env, acct.accountId, generationId, "refund", "GENERATION_CANCELLED"),
+      settle(env, acct.accountId, generationId, "refund", "GENERATION_CANCELLED"),
       reconcileCredits(ctx, Date.now()),
       reconcileCredits(ctx, Date.now()),
     ]);
@@ -91,7 +91,7 @@ describe("settlement", () => {
       try {
         await env.DB.prepare("INSERT INTO no_such_table VALUES (1)").run();
       } catch (err) {
-        await refundCredit(env, acct.accountId, generationId, "acceptance failed");
+        await settle(env, acct.accountId, generationId, "refund", "acceptance failed");
         throw err;
       }
     };
