@@ -79,7 +79,7 @@ export class GateBuckets {
       this.sql.exec("DELETE FROM buckets WHERE key_id = ?", spec.keyId);
     }
     this.buckets.set(spec.keyId, { tokens, updatedAt: now, persisted: persist, grants });
-    const secondsFor = (missing: number) => (missing <= EPSILON ? 0 : Math.ceil(missing / perMs / 1000 - EPSILON));
+    const secondsFor = (missing: number) => (missing <= EPSILON ? 0 : secondsUntil(missing / perMs));
     const state: RateState = {
       allowed,
       limit: capacity,
@@ -87,7 +87,7 @@ export class GateBuckets {
       // Time to full as if the blocks out were spent: the bucket refills them like counted requests.
       resetSeconds: secondsFor(capacity - tokens),
       retryAfterSeconds: allowed ? 0 : Math.max(1, secondsFor(1 - tokens), secondsUntil(msUntilBlocksAtMost(grants, capacity - 1, now))),
-      windowSeconds: Math.max(1, Math.ceil(capacity / perMs / 1000 - EPSILON)),
+      windowSeconds: Math.max(1, secondsUntil(capacity / perMs)),
     };
     return { state, granted };
   }
@@ -109,6 +109,7 @@ export class GateBuckets {
   }
 }
 
+/** Whole seconds covering `ms` (a float wait that is exactly whole is not rounded up a second). */
 function secondsUntil(ms: number): number {
   return ms <= 0 ? 0 : Math.ceil(ms / 1000 - EPSILON);
 }

@@ -11,6 +11,7 @@ import {
   accountGate,
   GateBuckets,
   idempotencyRecords as idempotency,
+  type LeaseResult,
   type RateLimitSpec,
   type RateState,
   type ReserveInput,
@@ -278,12 +279,12 @@ export class KeyGate extends DurableObject<Env> {
   private async leaseOnce(ref: ShardRef): Promise<number> {
     for (;;) {
       const now = clockNow();
-      const pending = this.sql.exec<Outbox>("SELECT * FROM outbox WHERE kind = 'lease'").toArray()[0];
+      const pending = this.pendingLease();
       const reference = pending?.reference ?? newId("ledger", now);
       if (!pending) this.enqueue({ reference, kind: "lease", amount: WANT, generation_id: null, reason: "lease" }, now);
       // If the answer is lost, the alarm settles the lease even if the key sends nothing more.
       this.ensureAlarm();
-      const res = await accountGate(this.env, ref.accountId).lease({ shard: shardName(ref), keyId: ref.keyId, want: WANT, reference });
+      const res = await this.askLease(ref, reference, false);
       this.credit(reference, res.granted, now);
       if (!res.refused) return res.granted;
     }
@@ -298,16 +299,31 @@ export class KeyGate extends DurableObject<Env> {
   private async settlePendingLease(ref: ShardRef): Promise<void> {
     if (this.refilling) return;
     if (!this.settling) {
-      const pending = this.sql.exec<Outbox>("SELECT * FROM outbox WHERE kind = 'lease'").toArray()[0];
+      const pending = this.pendingLease();
       if (!pending) return;
-      this.settling = accountGate(this.env, ref.accountId)
-        .lease({ shard: shardName(ref), keyId: ref.keyId, want: WANT, reference: pending.reference, resolveOnly: true })
+      this.settling = this.askLease(ref, pending.reference, true)
         .then((res) => this.credit(pending.reference, res.granted, null))
         .finally(() => {
           this.settling = null;
         });
     }
     await this.settling;
+  }
+
+  /** The lease whose answer this shard has not seen yet, if any (at most one: refills are single-flight). */
+  private pendingLease(): Outbox | undefined {
+    return this.sql.exec<Outbox>("SELECT * FROM outbox WHERE kind = 'lease'").toArray()[0];
+  }
+
+  /** One lease call under `reference`; `resolveOnly` settles a lost answer instead of asking for credits. */
+  private askLease(ref: ShardRef, reference: string, resolveOnly: boolean): Promise<LeaseResult> {
+    return accountGate(this.env, ref.accountId).lease({
+      shard: shardName(ref),
+      keyId: ref.keyId,
+      want: WANT,
+      reference,
+      ...(resolveOnly ? { resolveOnly: true } : {}),
+    });
   }
 
   /**
