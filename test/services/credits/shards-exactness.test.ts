@@ -390,16 +390,25 @@ describe("a sharded try-on that fails after its charge is refunded to the accoun
 
 // ------------------------------------------------------------------------------------ lost lease answers
 
+/**
+ * A key with 10 credits whose first try-on's lease call failed, answered 503: "lose-answer" = the account
+ * lent the credits but the shard never saw it; "reject" = the call never reached the account.
+ */
+async function afterFailedLease(mode: "reject" | "lose-answer"): Promise<Ready> {
+  const funded = await ready(10);
+  const heal = breakAccountGate(["lease"], mode);
+  await expectEnvelope(await tryOn(funded.acct, funded.body), 503, "SERVICE_UNAVAILABLE");
+  heal();
+  return funded;
+}
+
 describe("a lease whose answer is lost", () => {
   // The shard keeps the lease in its outbox; its release (revocation, idle alarm, exact read, another key's
   // recall) and its alarm settle it under its reference before returning the block, so the credits are never
   // at neither side.
   it("the key that leased is revoked → its credits come back: the balance is exact and another key is charged", async () => {
-    const { acct, body } = await ready(10);
+    const { acct, body } = await afterFailedLease("lose-answer");
     const other = await extraKey(acct);
-    const heal = breakAccountGate(["lease"], "lose-answer");
-    await expectEnvelope(await tryOn(acct, body), 503, "SERVICE_UNAVAILABLE");
-    heal();
     const revoked = await admin(`/admin/v1/accounts/${acct.accountId}/keys/${acct.keyId}/revoke`, { method: "POST" });
     expect(revoked.status).toBe(200);
 
@@ -409,21 +418,15 @@ describe("a lease whose answer is lost", () => {
   });
 
   it("another key finding the balance empty recalls it: the shard settles the lease inside the recall, and the other key is charged", async () => {
-    const { acct, body } = await ready(10);
+    const { acct, body } = await afterFailedLease("lose-answer");
     const other = await extraKey(acct);
-    const heal = breakAccountGate(["lease"], "lose-answer");
-    await expectEnvelope(await tryOn(acct, body), 503, "SERVICE_UNAVAILABLE");
-    heal();
     // The account lent all 10 to the first key's shard, which never saw the answer.
     await expectAccepted(await tryOn(other, body), false);
     expect(await exact(acct.accountId)).toEqual({ balance: 9, reserved: 1, spent: 0 });
   });
 
   it("the shard's alarm settles it with no further request and returns the idle block: the ledger stays exact", async () => {
-    const { acct, body } = await ready(10);
-    const heal = breakAccountGate(["lease"], "lose-answer");
-    await expectEnvelope(await tryOn(acct, body), 503, "SERVICE_UNAVAILABLE");
-    heal();
+    const { acct, body } = await afterFailedLease("lose-answer");
     const shard = keyGate(env, acct);
     expect(await runDurableObjectAlarm(shard)).toBe(true);
     // The whole balance went to the shard with the lease whose answer was lost: the alarm settled it and, the
@@ -440,10 +443,7 @@ describe("a lease whose answer is lost", () => {
   });
 
   it("a try-on arriving while the alarm settles a lease that was never applied is charged from a new lease, not refused", async () => {
-    const { acct, body } = await ready(10);
-    const heal = breakAccountGate(["lease"], "reject");
-    await expectEnvelope(await tryOn(acct, body), 503, "SERVICE_UNAVAILABLE");
-    heal();
+    const { acct, body } = await afterFailedLease("reject");
     const hold = holdSettlements();
     const shard = keyGate(env, acct);
     const alarm = runDurableObjectAlarm(shard);
@@ -458,10 +458,7 @@ describe("a lease whose answer is lost", () => {
   });
 
   it("a settlement whose answer is lost too: the next try-on asks under a new reference and is charged", async () => {
-    const { acct, body } = await ready(10);
-    const rejected = breakAccountGate(["lease"], "reject");
-    await expectEnvelope(await tryOn(acct, body), 503, "SERVICE_UNAVAILABLE");
-    rejected();
+    const { acct, body } = await afterFailedLease("reject");
     // The alarm's settlement is recorded (the reference grants nothing for good), but its answer is lost.
     const lost = breakAccountGate(["lease"], "lose-answer");
     await runDurableObjectAlarm(keyGate(env, acct));
