@@ -1,4 +1,4 @@
-// `npm run bench:asset-layer`: what Miniflare's local static-asset layer adds to every request, the
+// `npm run bench:local-layers`: what Miniflare's local static-asset layer adds to every request, the
 // reason `npm run bench` serves Drape without it (scripts/bench/worker.mjs). GET /healthz on the same
 // bundle served with and without the asset layer, beside a trivial Worker, in one run (10 connections,
 // 3 s a row, each measured twice). Results: docs/benchmarks.md, "The local asset layer".
