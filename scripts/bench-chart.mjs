@@ -94,6 +94,7 @@ export function markdownReport({ header: h, rows, noise, notes = [] }) {
     `Machine: ${h.machine.cores} × ${h.machine.cpu}, ${h.machine.memoryGiB} GiB, ${h.machine.os}.`,
     `Versions: Node ${h.versions.node}, workerd ${h.versions.workerd}, miniflare ${h.versions.miniflare}, wrangler ${h.versions.wrangler}, autocannon ${h.versions.autocannon}.`,
     `Load: ${h.settings.connections} connections, ${h.settings.secondsPerRow} s per row.`,
+    ...(h.settings.serving ? [`Served on ${h.settings.serving.socket}; D1, Durable Objects and R2 on ${h.settings.serving.storage}.`] : []),
     "",
     "| row | measured | vs bare | budget / aim | pass |",
     "|---|---|---:|---|:-:|",

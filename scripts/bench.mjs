@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { consumerRate, mcpToolNames, prepareTryOn, seed, settle, timeToFinal, webhookLatencies } from "./bench/flows.mjs";
 import { garmentPng, onePixelMegaJpeg, smallPersonPng } from "./bench/images.mjs";
-import { coldStart, rssOf, sampleRss, startWorker } from "./bench/worker.mjs";
+import { coldStart, rssOf, sampleRss, servingDescription, startWorker } from "./bench/worker.mjs";
 import { markdownReport } from "./bench-chart.mjs";
 import { benchDashboard } from "./bench-dashboard.mjs";
 import { BUNDLE_BUDGET_GZIP_BYTES, bundleReport, kib } from "./bundle-report.mjs";
@@ -141,7 +141,7 @@ function header() {
       autocannon: version("autocannon"),
     },
     commit,
-    settings: { connections: CONNECTIONS, secondsPerRow: SECONDS },
+    settings: { connections: CONNECTIONS, secondsPerRow: SECONDS, serving: servingDescription() },
   };
 }
 

@@ -1,7 +1,7 @@
-// Serving the built bundle with Miniflare (workerd, local in-memory D1/R2/DO/Queues) for the bench,
+// Serving the built bundle with Miniflare (workerd, local D1/R2/DO/Queues, kept on tmpfs) for the bench,
 // cold starts, and the workerd process's memory.
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { convertV4MiniflareOptions, Miniflare, NoOpLog } from "miniflare";
@@ -54,7 +54,7 @@ export function sampleRss(pid, everyMs = 20) {
 
 const withoutKey = (obj, key) => Object.fromEntries(Object.entries(obj).filter(([k]) => k !== key));
 
-function drapeOptions(outdir, port, modules = null, { withAssets = false, generationConsumer = true } = {}) {
+function drapeOptions(outdir, port, modules = null, { withAssets = false, generationConsumer = true, direct = false } = {}) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
   // Source options are ours (the built bundle), not wrangler's. Static assets are left out: locally
   // Miniflare answers them with two more workers in front of Drape (an asset router and an asset
@@ -76,6 +76,9 @@ function drapeOptions(outdir, port, modules = null, { withAssets = false, genera
     // Without the generation consumer, accepted try-ons stay queued: the accept path measured alone.
     ...(generationConsumer ? {} : { queueConsumers: withoutKey(bindingsAndConfig.queueConsumers ?? {}, "drape-generations") }),
     name: "drape",
+    // Miniflare's own entry worker sits in front of every request it routes, a local dev hop that
+    // Cloudflare does not have; a direct socket serves the Worker without it (startWorker).
+    ...(direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
     // Every module of the bundle, listed explicitly (the entry first).
     modules: modules ?? [
       ...["index.js", ...readdirSync(outdir).filter((f) => f.endsWith(".wasm"))].map((f) => ({
@@ -97,28 +100,73 @@ function drapeOptions(outdir, port, modules = null, { withAssets = false, genera
   });
 }
 
+/**
+ * Where Miniflare keeps D1, the Durable Objects' SQLite and R2: in memory (tmpfs) when the machine has
+ * one. On disk, every SQLite commit of the local D1 and AccountGate is an fsync made on workerd's one
+ * thread, which the Worker's requests then wait behind (measured: docs/benchmarks.md, "The local
+ * layers"); on Cloudflare that storage runs on other machines. Null: Miniflare's default temp dir.
+ */
+function storageRoot(onDisk) {
+  if (onDisk || !existsSync("/dev/shm")) return null;
+  try {
+    const dir = mkdtempSync(join("/dev/shm", "drape-bench-"));
+    storageDirs.add(dir);
+    return dir;
+  } catch {
+    return null;
+  }
+}
+
+/** How the bench serves Drape, for its header: the socket and where local storage lives. */
+export function servingDescription() {
+  return { socket: "a direct socket (no Miniflare router in front)", storage: existsSync("/dev/shm") ? "tmpfs (/dev/shm)" : "disk (Miniflare's temp dir)" };
+}
+
+// tmpfs is memory: each directory goes on dispose, and any left (a run that ended without disposing) on exit.
+const storageDirs = new Set();
+const removeStorage = (dir) => {
+  rmSync(dir, { recursive: true, force: true });
+  storageDirs.delete(dir);
+};
+process.once("exit", () => {
+  for (const dir of storageDirs) removeStorage(dir);
+});
+
 /** Starts Miniflare; returns it with its origin and the pid of its workerd process. */
-async function start(options) {
+async function start(options, { onDisk = false } = {}) {
   const before = workerdChildren();
-  const mf = new Miniflare(options);
+  const storage = storageRoot(onDisk);
+  const mf = new Miniflare(storage === null ? options : { ...options, resourcePersistencePath: storage });
+  if (storage !== null) {
+    const dispose = mf.dispose.bind(mf);
+    mf.dispose = async () => {
+      await dispose();
+      removeStorage(storage);
+    };
+  }
   const url = await mf.ready;
   const pid = [...workerdChildren()].find((p) => !before.has(p)) ?? null;
   return { mf, base: url.origin, pid };
 }
 
 /**
- * The Drape bundle in `outdir`, served with D1 migrated. `withAssets`: behind Miniflare's static-asset
- * layer, as `wrangler dev` serves it; `generationConsumer: false`: nothing consumes the generation queue;
+ * The Drape bundle in `outdir`, served with D1 migrated, on a direct socket (no Miniflare router in
+ * front). `viaEntry`: through Miniflare's entry worker instead; `withAssets`: behind its static-asset
+ * layer as well, as `wrangler dev` serves it; `onDisk`: storage in Miniflare's temp dir on disk, not
+ * tmpfs; `generationConsumer: false`: nothing consumes the generation queue;
  * `inspectorPort`: V8's inspector for the Drape worker on that port.
  */
-export async function startWorker(outdir, { withAssets = false, inspectorPort = null, generationConsumer = true } = {}) {
-  const options = drapeOptions(outdir, 0, null, { withAssets, generationConsumer });
+export async function startWorker(outdir, { withAssets = false, viaEntry = false, onDisk = false, inspectorPort = null, generationConsumer = true } = {}) {
+  const direct = !withAssets && !viaEntry;
+  const options = drapeOptions(outdir, 0, null, { withAssets, generationConsumer, direct });
   const started = await start(
     inspectorPort === null
       ? options
       : { ...options, inspectorPort, workers: options.workers.map((w) => ({ ...w, dev: { ...w.dev, unsafeInspectorProxy: true } })) },
+    { onDisk },
   );
   const db = await started.mf.getD1Database("DB");
+  if (direct) started.base = (await started.mf.unsafeGetDirectURL("drape")).origin;
   const migrationsDir = join(root, "migrations");
   for (const file of readdirSync(migrationsDir)
     .filter((f) => f.endsWith(".sql"))

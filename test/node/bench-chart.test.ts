@@ -28,7 +28,7 @@ const result = {
     durationSeconds: 90,
     machine: { cores: 2, cpu: "Test CPU", memoryGiB: 8, os: "Linux" },
     versions: { node: "v22", workerd: "1.2", miniflare: "5", wrangler: "4", autocannon: "9" },
-    settings: { connections: 10, secondsPerRow: 2 },
+    settings: { connections: 10, secondsPerRow: 2, serving: { socket: "a direct socket", storage: "tmpfs" } },
   },
   noise: { bareStartRps: 1000, bareEndRps: 950, relative: 0.05 },
   rows: [
@@ -73,6 +73,7 @@ describe("bench chart (scripts/bench-chart.mjs)", () => {
     const md = markdown(result).split("\n");
     expect(md[0]).toBe("Run run date, commit abc1234, 90 s in all.");
     expect(md[1]).toContain("2 × Test CPU");
+    expect(md).toContain("Served on a direct socket; D1, Durable Objects and R2 on tmpfs.");
     const table = md.filter((l) => l.startsWith("| ") && !l.startsWith("| row "));
     expect(table).toHaveLength(result.rows.length);
     expect(table[1]).toBe("| GET /credits <auth & DO> | 600 req/s · p50 4 ms · p99 9 ms | 60 % | ≥ 50 % of bare | yes |");
