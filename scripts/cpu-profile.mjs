@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileIndex } from "./bench/bundle-lines.mjs";
 import { prepareTryOn, seed } from "./bench/flows.mjs";
 import { smallPersonPng } from "./bench/images.mjs";
 import { startWorker } from "./bench/worker.mjs";
@@ -53,28 +54,6 @@ async function inspector(port) {
       ws.send(JSON.stringify({ id, method, params }));
     });
   return { send, close: () => ws.close() };
-}
-
-/** Line → source file, from the `// src/…` / `// node_modules/…` markers esbuild writes in an unminified bundle. */
-function fileIndex(bundleText) {
-  const marks = [];
-  bundleText.split("\n").forEach((line, i) => {
-    const m = /^\/\/ ((?:src|node_modules)\/\S+)$/.exec(line);
-    if (m) marks.push([i, m[1]]);
-  });
-  return (line) => {
-    let lo = 0;
-    let hi = marks.length - 1;
-    let found = "(bundle prelude)";
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (marks[mid][0] <= line) {
-        found = marks[mid][1];
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return found.replace(/^node_modules\/(@[^/]+\/[^/]+|[^/]+)\/.*/, "$1");
-  };
 }
 
 /** Self time per sample node, grouped by `keyOf(callFrame)`; returns [key, ms] sorted, and the total. */
