@@ -1,0 +1,205 @@
+// `npm run bench:thread [-- <row>…] [--via-entry] [--on-disk]`: where workerd's one thread spends a
+// request under the bench's load (docs/performance.md, "Thread profile"). The inspector profile
+// (`npm run bench:cpu`) sees only the Drape isolate's JavaScript; locally the same thread also runs the
+// HTTP server, the RPC to the Durable Objects, Miniflare's D1 and queue workers, SQLite and every
+// isolate's garbage collection, and the bench's ratios are ratios of that thread's time. This samples
+// the whole thread with Linux `perf` (call graphs; V8's `--perf-basic-prof` names the JavaScript
+// frames) over 3 s of autocannon load per row (10 connections, after 1 s of warm-up), and prints the
+// thread's CPU per request by part, Drape's JavaScript by source file (an unminified bundle), and the
+// longest garbage-collection pauses. Rows: bare, credits, generation, accept (the accept path on a
+// second workerd without the generation consumer, as in the bench). `--via-entry` serves through
+// Miniflare's entry worker, `--on-disk` keeps local storage on disk (scripts/bench/worker.mjs).
+// Needs `perf` (Debian: linux-perf) and permission to attach to a child process. Local, like every figure here.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { fileIndex } from "./bench/bundle-lines.mjs";
+import { prepareTryOn, seed, settle } from "./bench/flows.mjs";
+import { smallPersonPng } from "./bench/images.mjs";
+import { startWorker } from "./bench/worker.mjs";
+import { buildBundle } from "./bundle-report.mjs";
+
+const SECONDS = 3;
+const HZ = 4999;
+const TOP_FILES = 12;
+const args = process.argv.slice(2);
+const flags = new Set(args.filter((a) => a.startsWith("--")));
+const ROWS = ["bare", "credits", "generation", "accept"];
+const wanted = args.filter((a) => !a.startsWith("--"));
+const rows = wanted.length ? ROWS.filter((r) => wanted.includes(r)) : ROWS;
+
+if (spawnSync("perf", ["--version"]).status !== 0) {
+  console.error("bench:thread needs Linux `perf` on the PATH (Debian: apt-get install linux-perf).");
+  process.exit(1);
+}
+// workerd reads V8 flags from Miniflare's environment; this one writes /tmp/perf-<pid>.map, which perf reads.
+process.env.MINIFLARE_WORKERD_V8_FLAGS = [process.env.MINIFLARE_WORKERD_V8_FLAGS, "--perf-basic-prof"].filter(Boolean).join(" ");
+
+const load = (opts, duration) =>
+  new Promise((resolve, reject) => autocannon({ connections: 10, ...opts, duration }, (err, r) => (err ? reject(err) : resolve(r))));
+
+/** Runs `opts` for SECONDS under `perf record` attached to `pid`; returns the requests served and the samples file. */
+async function recorded(pid, opts, file) {
+  await load(opts, 1);
+  const perf = spawn("perf", ["record", "-F", String(HZ), "-g", "-p", String(pid), "-o", file], { stdio: "ignore" });
+  await new Promise((r) => setTimeout(r, 300)); // perf attaches before the load starts
+  const result = await load(opts, SECONDS);
+  perf.kill("SIGINT");
+  await new Promise((r) => perf.once("exit", r));
+  return result;
+}
+
+/** `perf script` output → samples of the busiest thread (workerd's event loop): [{ time, frames (leaf first) }]. */
+function mainThreadSamples(file) {
+  const out = spawnSync("perf", ["script", "-i", file, "-F", "tid,time,ip,sym"], { encoding: "utf8", maxBuffer: 1 << 30 }).stdout;
+  const samples = [];
+  let current = null;
+  for (const line of out.split("\n")) {
+    if (!line.trim()) {
+      if (current) samples.push(current);
+      current = null;
+    } else if (!/^\s/.test(line)) {
+      const m = /^\s*(\d+)\s+([\d.]+):/.exec(line) ?? /(\d+)\s+([\d.]+):/.exec(line);
+      current = m ? { tid: Number(m[1]), time: Number(m[2]), frames: [] } : null;
+    } else if (current) {
+      current.frames.push(line.trim().replace(/^[0-9a-f]+ /, ""));
+    }
+  }
+  if (current) samples.push(current);
+  const perThread = new Map();
+  for (const s of samples) perThread.set(s.tid, (perThread.get(s.tid) ?? 0) + 1);
+  const main = [...perThread].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return samples.filter((s) => s.tid === main);
+}
+
+const GC = /Heap::|HeapTracer|Scavenge|MarkCompact|GarbageCollect/;
+const SQLITE = /sqlite|Sqlite/;
+const DISK = /fsync|fdatasync|blk_|ext4|jbd2|iowrite/;
+const HTTP = /hyper|HttpConnection|HttpServer|kj::HttpService|http::/i;
+const RPC = /capnp|JsRpc|Rpc/;
+const KERNEL = /^(ffffffff|\[kernel|__x64|do_syscall|entry_SYSCALL)|tcp_|sock_|epoll/;
+
+/** The part of the thread a sample belongs to; Drape's own JavaScript by its source file. */
+function partOf(frames, fileOf) {
+  const all = frames.join("\n");
+  if (GC.test(all)) return ["GC (every isolate)"];
+  if (DISK.test(all)) return ["disk writes (SQLite's fsync)"];
+  if (SQLITE.test(all)) return ["SQLite (D1 and the Durable Objects)"];
+  const js = frames.find((f) => f.startsWith("JS:"));
+  if (js) {
+    const m = / ([^ ]+):(\d+):\d+$/.exec(js);
+    const script = m?.[1] ?? "?";
+    if (script === "index.js") return ["Drape's JavaScript", fileOf(Number(m[2]) - 1)];
+    if (/^(cloudflare-internal|node-internal|workerd):/.test(script)) return ["workerd's built-in JavaScript (D1's client, node: modules)"];
+    return ["Miniflare's workers (local D1, queues, routing)"];
+  }
+  if (HTTP.test(all)) return ["HTTP server (native)"];
+  if (RPC.test(all)) return ["RPC and I/O plumbing (native)"];
+  if (KERNEL.test(frames[0] ?? "")) return ["kernel (network, syscalls)"];
+  return ["other native (V8, workerd)"];
+}
+
+/** The longest runs of consecutive GC samples, in ms. */
+function gcPauses(samples) {
+  const pauses = [];
+  let start = null;
+  let last = null;
+  for (const s of samples) {
+    if (GC.test(s.frames.join("\n"))) {
+      start ??= s.time;
+      last = s.time;
+    } else if (start !== null) {
+      pauses.push((last - start) * 1000 + 1000 / HZ);
+      start = null;
+    }
+  }
+  return pauses.sort((a, b) => b - a);
+}
+
+function report(label, result, samples, fileOf) {
+  const n = result.requests.total;
+  const us = (count) => ((count / HZ) * 1e6) / n;
+  const parts = new Map();
+  const files = new Map();
+  for (const s of samples) {
+    const [part, file] = partOf(s.frames, fileOf);
+    parts.set(part, (parts.get(part) ?? 0) + 1);
+    if (file) files.set(file, (files.get(file) ?? 0) + 1);
+  }
+  const pauses = gcPauses(samples);
+  console.log(
+    `\n### ${label}: ${n} requests in ${SECONDS} s (${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms); workerd's thread ${us(samples.length).toFixed(0)} µs per request`,
+  );
+  console.log("| part | µs per request | share |\n|---|---:|---:|");
+  for (const [part, count] of [...parts].sort((a, b) => b[1] - a[1])) {
+    console.log(`| ${part} | ${us(count).toFixed(1)} | ${((100 * count) / samples.length).toFixed(1)} % |`);
+  }
+  console.log("\n| Drape's JavaScript by source file | µs per request |\n|---|---:|");
+  for (const [file, count] of [...files].sort((a, b) => b[1] - a[1]).slice(0, TOP_FILES)) console.log(`| ${file} | ${us(count).toFixed(1)} |`);
+  console.log(
+    `\nGC pauses (consecutive GC samples): longest ${pauses
+      .slice(0, 5)
+      .map((p) => p.toFixed(1))
+      .join(", ")} ms; ${pauses.filter((p) => p > 5).length} over 5 ms`,
+  );
+}
+
+async function main() {
+  const outdir = mkdtempSync(join(tmpdir(), "drape-thread-"));
+  const started = [];
+  const serving = { viaEntry: flags.has("--via-entry"), onDisk: flags.has("--on-disk") };
+  try {
+    buildBundle(outdir, ["--no-minify"]);
+    const fileOf = fileIndex(readFileSync(join(outdir, "index.js"), "utf8"));
+    console.log(`Served ${serving.viaEntry ? "through Miniflare's entry worker" : "on a direct socket"}, storage ${serving.onDisk ? "on disk" : "on tmpfs"}.`);
+    const reads = rows.filter((r) => r !== "accept");
+    if (reads.length) {
+      const worker = await startWorker(outdir, serving);
+      started.push(worker);
+      const shop = await seed(worker.base, "mock");
+      const headers = { "x-api-key": shop.key };
+      const tryOn = await prepareTryOn(worker.base, shop.key, { person: smallPersonPng(), garment: smallPersonPng() });
+      await settle(worker.db, shop.accountId);
+      const targets = {
+        bare: ["GET /healthz (bare)", { url: `${worker.base}/healthz` }],
+        credits: ["GET /account/credits", { url: `${worker.base}/tryon/v1/account/credits`, headers }],
+        generation: ["GET /generations/{id}, finished", { url: `${worker.base}/tryon/v1/generations/${tryOn.generationId}`, headers }],
+      };
+      for (const row of reads) {
+        const file = join(outdir, `${row}.perf`);
+        const result = await recorded(worker.pid, targets[row][1], file);
+        report(targets[row][0], result, mainThreadSamples(file), fileOf);
+      }
+    }
+    if (rows.includes("accept")) {
+      const worker = await startWorker(outdir, { ...serving, generationConsumer: false });
+      started.push(worker);
+      const shop = await seed(worker.base, "mock");
+      const tryOn = await prepareTryOn(worker.base, shop.key, { person: smallPersonPng(), garment: smallPersonPng() });
+      if (!tryOn.body) throw new Error(`try-on preparation failed: ${tryOn.skip}`);
+      const opts = {
+        url: `${worker.base}/tryon/v1/try-on`,
+        method: "POST",
+        headers: { "x-api-key": shop.key, "content-type": "application/json" },
+        body: JSON.stringify(tryOn.body),
+      };
+      const file = join(outdir, "accept.perf");
+      const result = await recorded(worker.pid, opts, file);
+      report("POST /try-on, the accept path alone", result, mainThreadSamples(file), fileOf);
+    }
+  } finally {
+    for (const w of started) {
+      await w.mf.dispose();
+      const map = `/tmp/perf-${w.pid}.map`;
+      if (existsSync(map)) rmSync(map);
+    }
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
