@@ -18,6 +18,7 @@ import autocannon from "autocannon";
 import { fileIndex } from "./bench/bundle-lines.mjs";
 import { prepareTryOn, seed, settle } from "./bench/flows.mjs";
 import { smallPersonPng } from "./bench/images.mjs";
+import { gcPauses, mainThreadSamples, partOf } from "./bench/perf-samples.mjs";
 import { startWorker } from "./bench/worker.mjs";
 import { buildBundle } from "./bundle-report.mjs";
 
@@ -51,71 +52,9 @@ async function recorded(pid, opts, file) {
   return result;
 }
 
-/** `perf script` output → samples of the busiest thread (workerd's event loop): [{ time, frames (leaf first) }]. */
-function mainThreadSamples(file) {
-  const out = spawnSync("perf", ["script", "-i", file, "-F", "tid,time,ip,sym"], { encoding: "utf8", maxBuffer: 1 << 30 }).stdout;
-  const samples = [];
-  let current = null;
-  for (const line of out.split("\n")) {
-    if (!line.trim()) {
-      if (current) samples.push(current);
-      current = null;
-    } else if (!/^\s/.test(line)) {
-      const m = /^\s*(\d+)\s+([\d.]+):/.exec(line) ?? /(\d+)\s+([\d.]+):/.exec(line);
-      current = m ? { tid: Number(m[1]), time: Number(m[2]), frames: [] } : null;
-    } else if (current) {
-      current.frames.push(line.trim().replace(/^[0-9a-f]+ /, ""));
-    }
-  }
-  if (current) samples.push(current);
-  const perThread = new Map();
-  for (const s of samples) perThread.set(s.tid, (perThread.get(s.tid) ?? 0) + 1);
-  const main = [...perThread].sort((a, b) => b[1] - a[1])[0]?.[0];
-  return samples.filter((s) => s.tid === main);
-}
-
-const GC = /Heap::|HeapTracer|Scavenge|MarkCompact|GarbageCollect/;
-const SQLITE = /sqlite|Sqlite/;
-const DISK = /fsync|fdatasync|blk_|ext4|jbd2|iowrite/;
-const HTTP = /hyper|HttpConnection|HttpServer|kj::HttpService|http::/i;
-const RPC = /capnp|JsRpc|Rpc/;
-const KERNEL = /^(ffffffff|\[kernel|__x64|do_syscall|entry_SYSCALL)|tcp_|sock_|epoll/;
-
-/** The part of the thread a sample belongs to; Drape's own JavaScript by its source file. */
-function partOf(frames, fileOf) {
-  const all = frames.join("\n");
-  if (GC.test(all)) return ["GC (every isolate)"];
-  if (DISK.test(all)) return ["disk writes (SQLite's fsync)"];
-  if (SQLITE.test(all)) return ["SQLite (D1 and the Durable Objects)"];
-  const js = frames.find((f) => f.startsWith("JS:"));
-  if (js) {
-    const m = / ([^ ]+):(\d+):\d+$/.exec(js);
-    const script = m?.[1] ?? "?";
-    if (script === "index.js") return ["Drape's JavaScript", fileOf(Number(m[2]) - 1)];
-    if (/^(cloudflare-internal|node-internal|workerd):/.test(script)) return ["workerd's built-in JavaScript (D1's client, node: modules)"];
-    return ["Miniflare's workers (local D1, queues, routing)"];
-  }
-  if (HTTP.test(all)) return ["HTTP server (native)"];
-  if (RPC.test(all)) return ["RPC and I/O plumbing (native)"];
-  if (KERNEL.test(frames[0] ?? "")) return ["kernel (network, syscalls)"];
-  return ["other native (V8, workerd)"];
-}
-
-/** The longest runs of consecutive GC samples, in ms. */
-function gcPauses(samples) {
-  const pauses = [];
-  let start = null;
-  let last = null;
-  for (const s of samples) {
-    if (GC.test(s.frames.join("\n"))) {
-      start ??= s.time;
-      last = s.time;
-    } else if (start !== null) {
-      pauses.push((last - start) * 1000 + 1000 / HZ);
-      start = null;
-    }
-  }
-  return pauses.sort((a, b) => b - a);
+/** The event loop's samples in a `perf record` file. */
+function samplesOf(file) {
+  return mainThreadSamples(spawnSync("perf", ["script", "-i", file, "-F", "tid,time,ip,sym"], { encoding: "utf8", maxBuffer: 1 << 30 }).stdout);
 }
 
 function report(label, result, samples, fileOf) {
@@ -128,7 +67,7 @@ function report(label, result, samples, fileOf) {
     parts.set(part, (parts.get(part) ?? 0) + 1);
     if (file) files.set(file, (files.get(file) ?? 0) + 1);
   }
-  const pauses = gcPauses(samples);
+  const pauses = gcPauses(samples, HZ);
   console.log(
     `\n### ${label}: ${n} requests in ${SECONDS} s (${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms); workerd's thread ${us(samples.length).toFixed(0)} µs per request`,
   );
@@ -170,7 +109,7 @@ async function main() {
       for (const row of reads) {
         const file = join(outdir, `${row}.perf`);
         const result = await recorded(worker.pid, targets[row][1], file);
-        report(targets[row][0], result, mainThreadSamples(file), fileOf);
+        report(targets[row][0], result, samplesOf(file), fileOf);
       }
     }
     if (rows.includes("accept")) {
@@ -187,7 +126,7 @@ async function main() {
       };
       const file = join(outdir, "accept.perf");
       const result = await recorded(worker.pid, opts, file);
-      report("POST /try-on, the accept path alone", result, mainThreadSamples(file), fileOf);
+      report("POST /try-on, the accept path alone", result, samplesOf(file), fileOf);
     }
   } finally {
     for (const w of started) {
