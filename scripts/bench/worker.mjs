@@ -59,7 +59,7 @@ function drapeOptions(outdir, port, modules = null, { withAssets = false, genera
   // Source options are ours (the built bundle), not wrangler's. Static assets are left out: locally
   // Miniflare answers them with two more workers in front of Drape (an asset router and an asset
   // server), which add ~7 ms to EVERY request, API and bare route alike, even with the Worker invoked
-  // first (measured: docs/benchmarks.md, "The local asset layer"). On Cloudflare that routing happens
+  // first (measured: docs/benchmarks.md, "The local layers"). On Cloudflare that routing happens
   // at the edge before the Worker runs. Kept in, it would pad every row by the same constant and make
   // each ratio to the bare route look better than the Worker's own cost. The dashboard row reads the
   // assets' bytes from dist/assets instead (scripts/bench-dashboard.mjs).
