@@ -27,7 +27,7 @@ describe("perf samples of workerd's thread (scripts/bench/perf-samples.mjs)", ()
     const samples = parse(out);
     expect(samples.map((s) => s.time)).toEqual([1.0, 1.0002, 1.0004]);
     expect(samples.every((s) => s.tid === 700)).toBe(true);
-    expect(samples[0].frames).toEqual(["[k] __sys_accept4", "accept4"]);
+    expect(samples[0]?.frames).toEqual(["[k] __sys_accept4", "accept4"]);
   });
 
   it("attributes a sample to GC first, then storage, then the nearest JavaScript frame, then native work", () => {
