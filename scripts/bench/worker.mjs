@@ -117,9 +117,12 @@ function storageRoot(onDisk) {
   }
 }
 
+/** Where the last Miniflare started keeps its storage, for the bench's header. */
+let lastStorage = "not started";
+
 /** How the bench serves Drape, for its header: the socket and where local storage lives. */
 export function servingDescription() {
-  return { socket: "a direct socket (no Miniflare router in front)", storage: existsSync("/dev/shm") ? "tmpfs (/dev/shm)" : "disk (Miniflare's temp dir)" };
+  return { socket: "a direct socket (no Miniflare router in front)", storage: lastStorage };
 }
 
 // tmpfs is memory: each directory goes on dispose, and any left (a run that ended without disposing) on exit.
@@ -136,6 +139,7 @@ process.once("exit", () => {
 async function start(options, { onDisk = false } = {}) {
   const before = workerdChildren();
   const storage = storageRoot(onDisk);
+  lastStorage = storage === null ? "disk (Miniflare's temp dir)" : "tmpfs (/dev/shm)";
   const mf = new Miniflare(storage === null ? options : { ...options, resourcePersistencePath: storage });
   if (storage !== null) {
     const dispose = mf.dispose.bind(mf);
