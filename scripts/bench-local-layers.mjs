@@ -11,8 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { prepareTryOn, seed } from "./bench/flows.mjs";
-import { smallPersonPng } from "./bench/images.mjs";
+import { acceptRequest } from "./bench/flows.mjs";
 import { startWorker } from "./bench/worker.mjs";
 import { buildBundle } from "./bundle-report.mjs";
 
@@ -42,19 +41,7 @@ async function trivialWorker(direct) {
 /** A Drape with no consumer and one funded shop whose try-on body is ready to replay. */
 async function acceptTarget(outdir, onDisk) {
   const worker = await startWorker(outdir, { onDisk, generationConsumer: false });
-  const shop = await seed(worker.base, "mock");
-  const tryOn = await prepareTryOn(worker.base, shop.key, { person: smallPersonPng(), garment: smallPersonPng() });
-  if (!tryOn.body) throw new Error(`try-on preparation failed: ${tryOn.skip}`);
-  return {
-    worker,
-    bare: { url: `${worker.base}/healthz` },
-    accept: {
-      url: `${worker.base}/tryon/v1/try-on`,
-      method: "POST",
-      headers: { "x-api-key": shop.key, "content-type": "application/json" },
-      body: JSON.stringify(tryOn.body),
-    },
-  };
+  return { worker, bare: { url: `${worker.base}/healthz` }, accept: await acceptRequest(worker.base) };
 }
 
 const line = (name, r, extra = "") =>

@@ -15,7 +15,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem, type } from "node:os";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { consumerRate, mcpToolNames, prepareTryOn, seed, settle, timeToFinal, webhookLatencies } from "./bench/flows.mjs";
+import { acceptRequest, consumerRate, mcpToolNames, prepareTryOn, seed, settle, timeToFinal, webhookLatencies } from "./bench/flows.mjs";
 import { garmentPng, onePixelMegaJpeg, smallPersonPng } from "./bench/images.mjs";
 import { coldStart, rssOf, sampleRss, servingDescription, startWorker } from "./bench/worker.mjs";
 import { markdownReport } from "./bench-chart.mjs";
@@ -300,14 +300,10 @@ async function main(argv) {
     // is the next row). Its bare route is measured too; the ratio is to the run's bare route, as every row's.
     const acceptOnly = await startWorker(bundle.outdir, { generationConsumer: false });
     try {
-      const shop = await seed(acceptOnly.base, "mock");
-      const shopTryOn = await prepareTryOn(acceptOnly.base, shop.key, { person: smallPersonPng(), garment: smallPersonPng() });
-      if (!shopTryOn.body) throw new Error(`accept-only preparation failed: ${shopTryOn.skip}`);
-      const acceptBody = JSON.stringify(shopTryOn.body);
-      const acceptHeaders = { "x-api-key": shop.key, "content-type": "application/json" };
-      await load({ url: `${acceptOnly.base}/tryon/v1/try-on`, method: "POST", headers: acceptHeaders, body: acceptBody, duration: 1 });
+      const acceptOptions = await acceptRequest(acceptOnly.base);
+      await load({ ...acceptOptions, duration: 1 });
       const ownBare = await load({ url: `${acceptOnly.base}/healthz` });
-      const accept = await load({ url: `${acceptOnly.base}/tryon/v1/try-on`, method: "POST", headers: acceptHeaders, body: acceptBody });
+      const accept = await load(acceptOptions);
       const row = throughputRow(
         "accept",
         "POST /try-on (accept: referenced product, uploaded image; no consumer alongside)",

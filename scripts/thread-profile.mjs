@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { fileIndex } from "./bench/bundle-lines.mjs";
-import { prepareTryOn, seed, settle } from "./bench/flows.mjs";
+import { acceptRequest, prepareTryOn, seed, settle } from "./bench/flows.mjs";
 import { smallPersonPng } from "./bench/images.mjs";
 import { gcPauses, mainThreadSamples, partOf } from "./bench/perf-samples.mjs";
 import { startWorker } from "./bench/worker.mjs";
@@ -115,17 +115,8 @@ async function main() {
     if (rows.includes("accept")) {
       const worker = await startWorker(outdir, { ...serving, generationConsumer: false });
       started.push(worker);
-      const shop = await seed(worker.base, "mock");
-      const tryOn = await prepareTryOn(worker.base, shop.key, { person: smallPersonPng(), garment: smallPersonPng() });
-      if (!tryOn.body) throw new Error(`try-on preparation failed: ${tryOn.skip}`);
-      const opts = {
-        url: `${worker.base}/tryon/v1/try-on`,
-        method: "POST",
-        headers: { "x-api-key": shop.key, "content-type": "application/json" },
-        body: JSON.stringify(tryOn.body),
-      };
       const file = join(outdir, "accept.perf");
-      const result = await recorded(worker.pid, opts, file);
+      const result = await recorded(worker.pid, await acceptRequest(worker.base), file);
       report("POST /try-on, the accept path alone", result, samplesOf(file), fileOf);
     }
   } finally {

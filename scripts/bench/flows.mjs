@@ -1,6 +1,7 @@
-// What the bench does through the API: seed an account, prepare a try-on, follow one to its end,
-// receive its webhook, and watch the queue consumer drain.
+// What the bench does through the API: seed an account, prepare a try-on (or the accept path's
+// request to replay), follow one to its end, receive its webhook, and watch the queue consumer drain.
 import { startWebhookReceiver } from "../webhook-receiver.mjs";
+import { smallPersonPng } from "./images.mjs";
 import { ADMIN_TOKEN } from "./worker.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -79,6 +80,22 @@ export async function prepareTryOn(base, key, { person, personType = "image/png"
   const accepted = await json(probe);
   if (probe.status !== 202) return { skip: `try-on answered ${probe.status}: ${JSON.stringify(accepted).slice(0, 200)}` };
   return { body, generationId: accepted.generationId };
+}
+
+/**
+ * The accept path's load: a funded mock shop on `base` and its try-on (a small uploaded photo, a
+ * referenced product), returned as autocannon's options for replaying that POST /try-on.
+ */
+export async function acceptRequest(base) {
+  const shop = await seed(base, "mock");
+  const tryOn = await prepareTryOn(base, shop.key, { person: smallPersonPng(), garment: smallPersonPng() });
+  if (!tryOn.body) throw new Error(`accept-path preparation failed: ${tryOn.skip}`);
+  return {
+    url: `${base}/tryon/v1/try-on`,
+    method: "POST",
+    headers: { "x-api-key": shop.key, "content-type": "application/json" },
+    body: JSON.stringify(tryOn.body),
+  };
 }
 
 /** POST /try-on, then polls GET /generations/{id} every 25 ms: milliseconds from the request to a final status. */
