@@ -9,9 +9,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import autocannon from "autocannon";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { acceptRequest } from "./bench/flows.mjs";
+import { loader } from "./bench/load.mjs";
 import { startWorker } from "./bench/worker.mjs";
 import { buildBundle } from "./bundle-report.mjs";
 
@@ -19,8 +19,7 @@ const SECONDS = 3;
 const ROUNDS = 2;
 const TRIVIAL = "export default { fetch() { return Response.json({ status: 'ok' }); } };";
 
-const load = (opts, duration = SECONDS) =>
-  new Promise((resolve, reject) => autocannon({ connections: 10, ...opts, duration }, (err, r) => (err ? reject(err) : resolve(r))));
+const load = loader({ connections: 10, duration: SECONDS });
 
 /** The trivial Worker, through Miniflare's entry worker or on a direct socket. */
 async function trivialWorker(direct) {
@@ -65,7 +64,7 @@ try {
     ["Drape GET /healthz, entry worker + asset layer", `${withAssets.base}/healthz`],
   ];
   console.log("## Routers in front of the Worker");
-  for (const [, url] of routers) await load({ url }, 1);
+  for (const [, url] of routers) await load({ url, duration: 1 });
   for (let round = 1; round <= ROUNDS; round++) for (const [name, url] of routers) line(name, await load({ url }));
   for (const mf of started.splice(0)) await mf.dispose();
 
@@ -74,7 +73,7 @@ try {
     for (const onDisk of [false, true]) {
       const target = await acceptTarget(outdir, onDisk);
       started.push(target.worker.mf);
-      await load(target.accept, 1);
+      await load({ ...target.accept, duration: 1 });
       const bare = await load(target.bare);
       const accept = await load(target.accept);
       const where = onDisk ? "on disk" : "on tmpfs";

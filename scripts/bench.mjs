@@ -14,9 +14,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem, type } from "node:os";
 import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
 import { acceptRequest, consumerRate, mcpToolNames, prepareTryOn, seed, settle, timeToFinal, webhookLatencies } from "./bench/flows.mjs";
 import { garmentPng, onePixelMegaJpeg, smallPersonPng } from "./bench/images.mjs";
+import { loader } from "./bench/load.mjs";
 import { coldStart, rssOf, sampleRss, servingDescription, startWorker } from "./bench/worker.mjs";
 import { markdownReport } from "./bench-chart.mjs";
 import { benchDashboard } from "./bench-dashboard.mjs";
@@ -80,12 +80,7 @@ function progress(name, detail = "") {
 const out = (s) => process.stdout.write(`${s}\n`);
 
 // ── measuring ───────────────────────────────────────────────────────────────────────────────────────
-function load(opts) {
-  return new Promise((resolve, reject) => {
-    const inst = autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
-    autocannon.track(inst, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
-  });
-}
+const load = loader({ connections: CONNECTIONS, duration: SECONDS });
 
 const p50 = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -14,10 +14,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import autocannon from "autocannon";
 import { fileIndex } from "./bench/bundle-lines.mjs";
 import { acceptRequest, prepareTryOn, seed, settle } from "./bench/flows.mjs";
 import { smallPersonPng } from "./bench/images.mjs";
+import { loader } from "./bench/load.mjs";
 import { gcPauses, mainThreadSamples, partOf } from "./bench/perf-samples.mjs";
 import { startWorker } from "./bench/worker.mjs";
 import { buildBundle } from "./bundle-report.mjs";
@@ -38,15 +38,14 @@ if (spawnSync("perf", ["--version"]).status !== 0) {
 // workerd reads V8 flags from Miniflare's environment; this one writes /tmp/perf-<pid>.map, which perf reads.
 process.env.MINIFLARE_WORKERD_V8_FLAGS = [process.env.MINIFLARE_WORKERD_V8_FLAGS, "--perf-basic-prof"].filter(Boolean).join(" ");
 
-const load = (opts, duration) =>
-  new Promise((resolve, reject) => autocannon({ connections: 10, ...opts, duration }, (err, r) => (err ? reject(err) : resolve(r))));
+const load = loader({ connections: 10, duration: SECONDS });
 
 /** Runs `opts` for SECONDS under `perf record` attached to `pid`; returns the requests served and the samples file. */
 async function recorded(pid, opts, file) {
-  await load(opts, 1);
+  await load({ ...opts, duration: 1 });
   const perf = spawn("perf", ["record", "-F", String(HZ), "-g", "-p", String(pid), "-o", file], { stdio: "ignore" });
   await new Promise((r) => setTimeout(r, 300)); // perf attaches before the load starts
-  const result = await load(opts, SECONDS);
+  const result = await load(opts);
   perf.kill("SIGINT");
   await new Promise((r) => perf.once("exit", r));
   return result;
