@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { acceptRequest } from "./bench/flows.mjs";
 import { loader } from "./bench/load.mjs";
-import { startWorker } from "./bench/worker.mjs";
+import { directSocket, startWorker } from "./bench/worker.mjs";
 import { buildBundle } from "./bundle-report.mjs";
 
 const SECONDS = 3;
@@ -30,7 +30,7 @@ async function trivialWorker(direct) {
       modules: true,
       script: TRIVIAL,
       name: "trivial",
-      ...(direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
+      ...(direct ? directSocket() : {}),
     }),
   );
   const entry = await mf.ready;

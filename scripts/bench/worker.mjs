@@ -52,6 +52,13 @@ export function sampleRss(pid, everyMs = 20) {
   };
 }
 
+/**
+ * Miniflare's option serving a worker on a socket of its own (any free port), with no entry worker in
+ * front; the worker's address is then `mf.unsafeGetDirectURL(name)`. A fresh object per call, so no
+ * two Miniflare instances share one options array.
+ */
+export const directSocket = () => ({ unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] });
+
 const withoutKey = (obj, key) => Object.fromEntries(Object.entries(obj).filter(([k]) => k !== key));
 
 function drapeOptions(outdir, port, modules = null, { withAssets = false, generationConsumer = true, direct = false } = {}) {
@@ -78,7 +85,7 @@ function drapeOptions(outdir, port, modules = null, { withAssets = false, genera
     name: "drape",
     // Miniflare's own entry worker sits in front of every request it routes, a local dev hop that
     // Cloudflare does not have; a direct socket serves the Worker without it (startWorker).
-    ...(direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
+    ...(direct ? directSocket() : {}),
     // Every module of the bundle, listed explicitly (the entry first).
     modules: modules ?? [
       ...["index.js", ...readdirSync(outdir).filter((f) => f.endsWith(".wasm"))].map((f) => ({
