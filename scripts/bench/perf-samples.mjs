@@ -59,14 +59,17 @@ export function gcPauses(samples, hz) {
   const pauses = [];
   let start = null;
   let last = null;
+  const close = () => pauses.push((last - start) * 1000 + 1000 / hz);
   for (const s of samples) {
     if (GC.test(s.frames.join("\n"))) {
       start ??= s.time;
       last = s.time;
     } else if (start !== null) {
-      pauses.push((last - start) * 1000 + 1000 / hz);
+      close();
       start = null;
     }
   }
+  // A pause still running when the recording stopped counts too, as far as it was seen.
+  if (start !== null) close();
   return pauses.sort((a, b) => b - a);
 }

@@ -13,6 +13,9 @@ const sample = (tid: number, time: number, frames: Array<[string, string]>) =>
 
 const fileOf = (line: number) => (line < 100 ? "hono" : "src/lib/crypto.ts");
 
+/** A sample at `time` (s), in the garbage collector or in JavaScript. */
+const at = (time: number, gc: boolean): Sample => ({ tid: 1, time, frames: [gc ? "v8::internal::Heap::CollectGarbage" : "JS:*f index.js:1:1"] });
+
 describe("perf samples of workerd's thread (scripts/bench/perf-samples.mjs)", () => {
   it("keeps the busiest thread's samples, frames leaf first, kernel frames marked", () => {
     const out = [
@@ -46,9 +49,14 @@ describe("perf samples of workerd's thread (scripts/bench/perf-samples.mjs)", ()
   });
 
   it("measures GC pauses as runs of consecutive GC samples, longest first", () => {
-    const at = (time: number, gc: boolean): Sample => ({ tid: 1, time, frames: [gc ? "v8::internal::Heap::CollectGarbage" : "JS:*f index.js:1:1"] });
     const hz = 1000; // one sample a millisecond
     const samples = [at(0, false), at(0.001, true), at(0.002, true), at(0.003, true), at(0.004, false), at(0.005, true), at(0.006, false)];
     expect(pauses(samples, hz)).toEqual([3, 1]);
+  });
+
+  it("counts a GC run still open at the last sample", () => {
+    const hz = 1000; // one sample a millisecond
+    expect(pauses([at(0, true), at(0.001, false), at(0.002, true), at(0.003, true)], hz)).toEqual([2, 1]);
+    expect(pauses([at(0, true)], hz)).toEqual([1]);
   });
 });
