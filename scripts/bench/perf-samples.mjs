@@ -34,10 +34,23 @@ const HTTP = /hyper|HttpConnection|HttpServer|kj::HttpService|http::/i;
 const RPC = /capnp|JsRpc|Rpc/;
 const KERNEL = /^\[k\] /;
 
+// partOf and gcPauses each read every sample (tens of thousands a row): a sample's frames are joined,
+// and tested for GC, once, kept by its frames array (which nothing changes once the samples are parsed).
+const readings = new WeakMap();
+function reading(frames) {
+  let r = readings.get(frames);
+  if (r === undefined) {
+    const all = frames.join("\n");
+    r = { all, gc: GC.test(all) };
+    readings.set(frames, r);
+  }
+  return r;
+}
+
 /** The part of the thread a sample belongs to; Drape's own JavaScript by its source file. */
 export function partOf(frames, fileOf) {
-  const all = frames.join("\n");
-  if (GC.test(all)) return ["GC (every isolate)"];
+  const { all, gc } = reading(frames);
+  if (gc) return ["GC (every isolate)"];
   if (DISK.test(all)) return ["disk writes (SQLite's fsync)"];
   if (SQLITE.test(all)) return ["SQLite (D1 and the Durable Objects)"];
   const js = frames.find((f) => f.startsWith("JS:"));
@@ -61,7 +74,7 @@ export function gcPauses(samples, hz) {
   let last = null;
   const close = () => pauses.push((last - start) * 1000 + 1000 / hz);
   for (const s of samples) {
-    if (GC.test(s.frames.join("\n"))) {
+    if (reading(s.frames).gc) {
       start ??= s.time;
       last = s.time;
     } else if (start !== null) {
