@@ -27,7 +27,7 @@ export function mainThreadSamples(out) {
   return samples.filter((s) => s.tid === main);
 }
 
-export const GC = /Heap::|HeapTracer|Scavenge|MarkCompact|GarbageCollect/;
+const GC = /Heap::|HeapTracer|Scavenge|MarkCompact|GarbageCollect/;
 const SQLITE = /sqlite|Sqlite/;
 const DISK = /fsync|fdatasync|xSync|blk_|blkdev|ext4|jbd2|iowrite/;
 const HTTP = /hyper|HttpConnection|HttpServer|kj::HttpService|http::/i;
