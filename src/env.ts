@@ -1,4 +1,5 @@
 import type { AppConfig } from "./config";
+import type { ServiceContext } from "./context";
 import type { FormRead } from "./lib/multipart-form";
 import type { AuthContext } from "./services/accounts";
 
@@ -43,6 +44,8 @@ export interface AppVariables {
   formRead?: Promise<FormRead>;
   /** Most body bytes that read held at once, for the request log line. */
   bodyPeakBytes?: number;
+  /** The request's service context, built once (src/http/context.ts). */
+  serviceContext?: ServiceContext;
 }
 
 export interface AppEnv {

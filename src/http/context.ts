@@ -7,11 +7,21 @@ import { now } from "../lib/clock";
 import type { AuthContext } from "../services/accounts";
 
 /**
- * Builds the service context for a request (routes → services; services never see Hono). A request
- * builds several (middleware and route), and most never make an absolute URL, so the origin is
- * parsed on first use only (docs/performance.md, "Thread profile").
+ * The service context of a request (routes → services; services never see Hono). Middleware and
+ * route share one, built on first use, after the config and request id are set; most requests
+ * never make an absolute URL, so the origin is read on first use only (docs/performance.md,
+ * "Thread profile").
  */
 export function serviceContext(c: Context<AppEnv>): ServiceContext {
+  let ctx = c.get("serviceContext");
+  if (!ctx) {
+    ctx = buildServiceContext(c);
+    c.set("serviceContext", ctx);
+  }
+  return ctx;
+}
+
+function buildServiceContext(c: Context<AppEnv>): ServiceContext {
   let origin: string | undefined;
   return {
     env: c.env,
@@ -20,10 +30,22 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
     requestId: c.get("requestId"),
     now,
     get baseUrl() {
-      origin ??= new URL(c.req.url).origin;
+      origin ??= originOf(c.req.url);
       return origin;
     },
   };
+}
+
+/**
+ * The origin of a request URL as the runtime hands it over: already parsed and normalised (scheme
+ * and host lower-case, default port dropped), so it is everything before the path, without parsing
+ * it again. An authority with user info (never from a Host header) takes the full parser.
+ */
+export function originOf(url: string): string {
+  const start = url.indexOf("//") + 2;
+  const slash = url.indexOf("/", start);
+  const head = slash === -1 ? url : url.slice(0, slash);
+  return head.includes("@", start) ? new URL(url).origin : head;
 }
 
 /** The authenticated caller; routes behind `requireApiKey` always have one. */
