@@ -85,6 +85,8 @@ const jsonLimit = bodyLimit({
  * route's (the account logo), which gets that image's cap and FILE_TOO_LARGE.
  */
 export const limitBodies: MiddlewareHandler<AppEnv> = async (c, next) => {
+  // Nothing to cap (every GET, the polled routes among them); hono's bodyLimit would pass it on too.
+  if (c.req.raw.body === null) return next();
   const rawImage = rawImageLimits.get(routeKeyOf(c));
   if (rawImage) return rawImage(c, next);
   const limits = formLimitsFor(c);

@@ -3,10 +3,13 @@ import { LruCache } from "./lru-cache";
 /** Small WebCrypto helpers shared by keys, signing and secret storage. */
 const encoder = new TextEncoder();
 
+/** Two hex digits per byte value: a table lookup, not a number-to-string conversion per byte (every key lookup hashes). */
+const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 export function toHex(buf: ArrayBuffer | Uint8Array): string {
   const bytes = buf instanceof Uint8Array ? buf : new Uint8Array(buf);
   let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  for (let i = 0; i < bytes.length; i++) s += HEX_BYTES[bytes[i] as number];
   return s;
 }
 

@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { sha256Hex, toHex } from "../../src/lib/crypto";
+
+describe("hex and SHA-256", () => {
+  it("writes every byte value as two lower-case hex digits, in order", () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const hex = toHex(all);
+    expect(hex).toHaveLength(512);
+    for (let i = 0; i < 256; i++) expect(hex.slice(2 * i, 2 * i + 2)).toBe(i.toString(16).padStart(2, "0"));
+    expect(toHex(new Uint8Array([0, 15, 16, 255]).buffer)).toBe("000f10ff");
+    expect(toHex(new Uint8Array(0))).toBe("");
+  });
+
+  it("hashes to the published SHA-256 digests", async () => {
+    expect(await sha256Hex("")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    expect(await sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+});
