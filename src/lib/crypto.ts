@@ -1,3 +1,4 @@
+import { sha256 } from "@noble/hashes/sha2.js";
 import { LruCache } from "./lru-cache";
 
 /** Small WebCrypto helpers shared by keys, signing and secret storage. */
@@ -13,9 +14,12 @@ export function toHex(buf: ArrayBuffer | Uint8Array): string {
   return s;
 }
 
-export async function sha256Hex(input: string | Uint8Array): Promise<string> {
-  const data = typeof input === "string" ? encoder.encode(input) : input;
-  return toHex(await crypto.subtle.digest("SHA-256", data));
+/**
+ * SHA-256 in hex, synchronously: every authenticated request hashes its API key, and a hash of a few
+ * dozen bytes costs less in JavaScript than WebCrypto's promise round trip (docs/performance.md).
+ */
+export function sha256Hex(input: string | Uint8Array): string {
+  return toHex(sha256(typeof input === "string" ? encoder.encode(input) : input));
 }
 
 /** Imported HMAC keys by secret string: importKey costs as much as the signature itself. */

@@ -11,8 +11,13 @@ describe("hex and SHA-256", () => {
     expect(toHex(new Uint8Array(0))).toBe("");
   });
 
-  it("hashes to the published SHA-256 digests", async () => {
-    expect(await sha256Hex("")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    expect(await sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  it("hashes to the published SHA-256 digests, and to WebCrypto's for every length around a block", async () => {
+    expect(sha256Hex("")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    expect(sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    for (let n = 0; n <= 130; n++) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 31 + n) & 0xff);
+      expect(sha256Hex(bytes), `${n} bytes`).toBe(toHex(await crypto.subtle.digest("SHA-256", bytes)));
+    }
+    expect(sha256Hex("dr_live_é✓")).toBe(toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode("dr_live_é✓"))));
   });
 });

@@ -175,7 +175,7 @@ export async function issueApiKey(ctx: ServiceContext, accountId: string, input:
     id: newId("apiKey", ctx.now()),
     accountId: owner,
     name: input.name,
-    keyHash: await hashApiKey(plaintext),
+    keyHash: hashApiKey(plaintext),
     displayPrefix: displayPrefix(plaintext),
     rateLimitPerMinute: input.rateLimitPerMinute ?? null,
     rateLimitBurst: input.rateLimitBurst ?? null,
@@ -273,7 +273,7 @@ export async function rollApiKey(
   const now = ctx.now();
   // A test key lives on the account's test twin: its successor stays there, with a test key.
   const plaintext = generateApiKey(modeOf(existing.accountId));
-  const fresh = { id: newId("apiKey", now), keyHash: await hashApiKey(plaintext), displayPrefix: displayPrefix(plaintext), createdAt: now };
+  const fresh = { id: newId("apiKey", now), keyHash: hashApiKey(plaintext), displayPrefix: displayPrefix(plaintext), createdAt: now };
   const rolled = await repo.rollApiKey(ctx.db, existing.accountId, keyId, fresh, now + Math.max(0, overlapSeconds) * 1000);
   if (!rolled) {
     const why = existing.revokedAt !== null ? "revoked" : existing.expiresAt !== null && existing.expiresAt <= now ? "expired" : "already rolled";

@@ -23,6 +23,6 @@ export function displayPrefix(key: string): string {
 }
 
 /** Keys are high-entropy, so a fast hash is sufficient and gives no timing oracle on lookup. */
-export function hashApiKey(key: string): Promise<string> {
+export function hashApiKey(key: string): string {
   return sha256Hex(key);
 }

@@ -55,7 +55,7 @@ export function readPresentedKey(headers: Headers): string | null {
 export async function authenticate(ctx: ServiceContext, presented: string | null): Promise<AuthContext> {
   if (presented === null) throw new ApiError("MISSING_API_KEY", "Send your API key in the x-api-key header or as Authorization: Bearer <key>.");
   if (!isWellFormedKey(presented)) throw new ApiError("INVALID_API_KEY", "The API key is malformed.");
-  const hash = await hashApiKey(presented);
+  const hash = hashApiKey(presented);
   const now = ctx.now();
   let value = cache.get(hash, now);
   if (value === undefined) {

@@ -269,7 +269,7 @@ export async function resolveProductImage(ctx: ServiceContext, accountId: string
     await setImagesExpiry(ctx.db, accountId, [row.id], null);
     return { ...toStoredImage(row), expiresAt: null };
   }
-  const hash = await sha256Hex(ref.sourceUrl);
+  const hash = sha256Hex(ref.sourceUrl);
   const cached =
     (ref.imageId ? await findImage(ctx.db, accountId, ref.imageId).then((r) => (r && r.sourceUrlHash === hash ? r : undefined)) : undefined) ??
     (await findImageBySourceHash(ctx.db, accountId, hash, now));

@@ -37,7 +37,7 @@ export async function issueEmailToken(ctx: ServiceContext, userId: string, email
   const now = ctx.now();
   await retireEmailTokens(ctx.db, userId, purpose, now);
   await insertEmailToken(ctx.db, {
-    tokenHash: await hashToken(token),
+    tokenHash: hashToken(token),
     userId,
     purpose,
     email,
@@ -51,11 +51,11 @@ export async function issueEmailToken(ctx: ServiceContext, userId: string, email
 /** Uses a link once; undefined when it is unknown, used, expired or for another purpose. */
 export async function useEmailToken(ctx: ServiceContext, purpose: EmailTokenPurpose, token: string): Promise<EmailTokenRow | undefined> {
   if (token.length === 0 || token.length > 100) return undefined;
-  return consumeEmailToken(ctx.db, purpose, await hashToken(token), ctx.now());
+  return consumeEmailToken(ctx.db, purpose, hashToken(token), ctx.now());
 }
 
 /** A live link, not used by reading it. */
 export async function peekEmailToken(ctx: ServiceContext, purpose: EmailTokenPurpose, token: string): Promise<EmailTokenRow | undefined> {
   if (token.length === 0 || token.length > 100) return undefined;
-  return findLiveEmailToken(ctx.db, purpose, await hashToken(token), ctx.now());
+  return findLiveEmailToken(ctx.db, purpose, hashToken(token), ctx.now());
 }

@@ -29,7 +29,7 @@ export async function createInvite(ctx: ServiceContext, input: CreateInviteInput
     accountId: input.accountId,
     email,
     role: input.role,
-    tokenHash: await hashToken(token),
+    tokenHash: hashToken(token),
     invitedByUserId: input.invitedByUserId,
     createdAt: now,
     expiresAt: now + EMAIL_LINK_TTL_MS.invite,
@@ -44,7 +44,7 @@ export async function createInvite(ctx: ServiceContext, input: CreateInviteInput
 /** A pending invite for a link's token, with the account's name; null when unknown, used, revoked or expired. */
 export async function findInvite(ctx: ServiceContext, token: string): Promise<{ invite: Invite; accountName: string } | null> {
   if (token.length === 0 || token.length > 100) return null;
-  return (await findPendingInvite(ctx.db, await hashToken(token), ctx.now())) ?? null;
+  return (await findPendingInvite(ctx.db, hashToken(token), ctx.now())) ?? null;
 }
 
 /**

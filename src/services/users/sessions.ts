@@ -29,7 +29,7 @@ export async function createSession(ctx: ServiceContext, userId: string, current
   const now = ctx.now();
   const session = await repo.insertSession(ctx.db, {
     id: newId("session", now),
-    tokenHash: await hashToken(token),
+    tokenHash: hashToken(token),
     userId,
     kind: "user",
     currentAccountId,
@@ -52,7 +52,7 @@ export async function createOperatorSession(ctx: ServiceContext): Promise<{ toke
   const now = ctx.now();
   const session = await repo.insertSession(ctx.db, {
     id: newId("session", now),
-    tokenHash: await hashToken(token),
+    tokenHash: hashToken(token),
     userId: null,
     kind: "operator",
     currentAccountId: null,
@@ -68,7 +68,7 @@ export async function createOperatorSession(ctx: ServiceContext): Promise<{ toke
 
 /** The live operator session a cookie token opens, or null (any user session is not one). */
 export async function loadOperatorSession(ctx: ServiceContext, token: string): Promise<SessionRow | null> {
-  const found = await repo.findSessionByTokenHash(ctx.db, await hashToken(token));
+  const found = await repo.findSessionByTokenHash(ctx.db, hashToken(token));
   if (found?.session.kind !== "operator" || !isSessionLive(found.session, ctx.now())) return null;
   return found.session;
 }
@@ -84,7 +84,7 @@ export function isSessionLive(session: SessionRow, now: number): boolean {
  * disabled account loses access at once. The selected account falls back to the first one left.
  */
 export async function loadSession(ctx: ServiceContext, token: string): Promise<SignedIn | null> {
-  const found = await repo.findSessionByTokenHash(ctx.db, await hashToken(token));
+  const found = await repo.findSessionByTokenHash(ctx.db, hashToken(token));
   const now = ctx.now();
   if (!found?.user || found.session.kind !== "user" || !isSessionLive(found.session, now)) return null;
   const memberships = (await listMemberships(ctx.db, found.user.id)).filter((m) => m.accountStatus === "active");

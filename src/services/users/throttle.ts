@@ -27,8 +27,8 @@ export interface Throttled {
 
 type Rule = (typeof THROTTLE)[keyof typeof THROTTLE];
 
-async function emailSubject(email: string): Promise<string> {
-  return `email:${await sha256Hex(email)}`;
+function emailSubject(email: string): string {
+  return `email:${sha256Hex(email)}`;
 }
 
 /** The client address as throttled: IPv4 as is, IPv6 by its /64 (one machine usually holds a whole /64). */
@@ -58,7 +58,7 @@ const at = (ctx: ServiceContext, rule: Rule) => ({ ...rule, at: ctx.now() });
  * had room, the other forgets this attempt again: a refused attempt is counted nowhere.
  */
 async function takeBoth(ctx: ServiceContext, email: string, ip: string | null, perEmail: Rule, perIp: Rule): Promise<Throttled | null> {
-  const byEmail = signInGate(ctx.env, await emailSubject(email));
+  const byEmail = signInGate(ctx.env, emailSubject(email));
   const byIp = signInGate(ctx.env, ipSubject(ip));
   const [e, i] = await Promise.all([byEmail.hit(at(ctx, perEmail)), byIp.hit(at(ctx, perIp))]);
   if (e.allowed && i.allowed) return null;
@@ -79,7 +79,7 @@ export function takeSignInAttempt(ctx: ServiceContext, email: string, ip: string
 /** A successful sign-in forgets the email's attempts, and its own attempt at the address. */
 export async function signInSucceeded(ctx: ServiceContext, email: string, ip: string | null): Promise<void> {
   await Promise.all([
-    signInGate(ctx.env, await emailSubject(email)).clear(THROTTLE.signInPerEmail.action),
+    signInGate(ctx.env, emailSubject(email)).clear(THROTTLE.signInPerEmail.action),
     signInGate(ctx.env, ipSubject(ip)).forgetOne(THROTTLE.signInPerIp.action),
   ]);
 }

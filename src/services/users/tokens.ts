@@ -7,7 +7,7 @@ export function newOpaqueToken(): string {
 }
 
 /** What D1 stores for a token: a fast hash suffices for 256 random bits, and gives no timing oracle. */
-export function hashToken(token: string): Promise<string> {
+export function hashToken(token: string): string {
   return sha256Hex(token);
 }
 
