@@ -1,7 +1,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { LruCache } from "./lru-cache";
 
-/** Small WebCrypto helpers shared by keys, signing and secret storage. */
+/** Small hashing and WebCrypto helpers shared by keys, signing and secret storage. */
 const encoder = new TextEncoder();
 
 /** Two hex digits per byte value: a table lookup, not a number-to-string conversion per byte (every key lookup hashes). */
