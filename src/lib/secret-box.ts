@@ -1,5 +1,5 @@
 import { base64Decode, base64Encode } from "./base64";
-import { toHex } from "./crypto";
+import { sha256Hex, toHex } from "./crypto";
 import { LruCache } from "./lru-cache";
 
 /**
@@ -62,8 +62,8 @@ export class UnreadableSealError extends Error {
 }
 
 /** The id of a 32-byte master key (8 hex characters). */
-export async function masterKeyId(raw: Uint8Array): Promise<string> {
-  return toHex(await crypto.subtle.digest("SHA-256", raw)).slice(0, 8);
+export function masterKeyId(raw: Uint8Array): string {
+  return sha256Hex(raw).slice(0, 8);
 }
 
 /** Decodes a master key given as base64 of exactly 32 bytes; null otherwise. */
@@ -96,16 +96,17 @@ export function loadKeyring(currentB64: string, previousB64: readonly string[] =
   return ring;
 }
 
+// Async although nothing in it waits: a key that does not decode rejects the promise loadKeyring caches and drops.
 async function buildKeyring(currentB64: string, previousB64: readonly string[]): Promise<Keyring> {
-  const toKey = async (b64: string, what: string): Promise<MasterKey> => {
+  const toKey = (b64: string, what: string): MasterKey => {
     const raw = decodeMasterKey(b64);
     if (!raw) throw new Error(`${what} at-rest key is not base64 of 32 bytes`);
-    return { id: await masterKeyId(raw), raw };
+    return { id: masterKeyId(raw), raw };
   };
-  const current = await toKey(currentB64, "the current");
+  const current = toKey(currentB64, "the current");
   const previous: MasterKey[] = [];
   for (const b64 of previousB64) {
-    const key = await toKey(b64, "a previous");
+    const key = toKey(b64, "a previous");
     if (key.id !== current.id && !previous.some((p) => p.id === key.id)) previous.push(key);
   }
   return { current, previous };
