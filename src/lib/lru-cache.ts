@@ -16,6 +16,12 @@ interface Entry<V> {
  */
 export class LruCache<K, V> {
   private readonly entries = new Map<K, Entry<V>>();
+  /**
+   * The key last moved to the end of `entries` (a Map keeps insertion order), if it is still there.
+   * A hot key read again and again is already the most recently used: it is not deleted and re-added
+   * on every hit, the delete-and-set churn that was most of a cache hit's cost and allocation.
+   */
+  private newest: K | undefined = undefined;
   private readonly maxEntries: number;
   private readonly ttlMs: number;
 
@@ -29,16 +35,18 @@ export class LruCache<K, V> {
   get(key: K, at?: number): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    this.entries.delete(key);
-    if (entry.expiresAt !== Infinity && entry.expiresAt <= (at ?? now())) return undefined;
-    this.entries.set(key, entry);
+    if (entry.expiresAt !== Infinity && entry.expiresAt <= (at ?? now())) {
+      this.delete(key);
+      return undefined;
+    }
+    if (key !== this.newest) this.touch(key, entry);
     return entry.value;
   }
 
   set(key: K, value: V, opts: { at?: number; ttlMs?: number } = {}): void {
     const ttlMs = opts.ttlMs ?? this.ttlMs;
-    this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: ttlMs === Infinity ? Infinity : (opts.at ?? now()) + ttlMs });
+    this.touch(key, { value, expiresAt: ttlMs === Infinity ? Infinity : (opts.at ?? now()) + ttlMs });
+    if (this.entries.size <= this.maxEntries) return;
     for (const oldest of this.entries.keys()) {
       if (this.entries.size <= this.maxEntries) break;
       this.entries.delete(oldest);
@@ -46,16 +54,27 @@ export class LruCache<K, V> {
   }
 
   delete(key: K): boolean {
+    if (key === this.newest) this.newest = undefined;
     return this.entries.delete(key);
   }
 
   /** Drops every entry whose value matches (e.g. every cached key of one account). */
   deleteWhere(matches: (value: V, key: K) => boolean): void {
-    for (const [key, entry] of this.entries) if (matches(entry.value, key)) this.entries.delete(key);
+    for (const [key, entry] of this.entries) if (matches(entry.value, key)) this.delete(key);
   }
 
   clear(): void {
     this.entries.clear();
+    this.newest = undefined;
+  }
+
+  /** Stores `entry` under `key` as the most recently used. */
+  private touch(key: K, entry: Entry<V>): void {
+    if (key !== this.newest) {
+      this.entries.delete(key);
+      this.newest = key;
+    }
+    this.entries.set(key, entry);
   }
 
   get size(): number {

@@ -48,4 +48,32 @@ describe("LruCache", () => {
     cache.clear();
     expect(cache.size).toBe(0);
   });
+
+  it("evicts in true least-recently-used order over a long mixed sequence (the newest key is not re-inserted on a hit)", () => {
+    // A reference model: an array ordered from least to most recently used.
+    const cache = new LruCache<number, number>({ maxEntries: 4 });
+    let order: number[] = [];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const key = next() % 7;
+      const op = next() % 5;
+      if (op === 0) {
+        expect(cache.delete(key)).toBe(order.includes(key));
+        order = order.filter((k) => k !== key);
+      } else if (op <= 2) {
+        cache.set(key, i);
+        order = [...order.filter((k) => k !== key), key].slice(-4);
+      } else {
+        const hit = cache.get(key) !== undefined;
+        expect(hit).toBe(order.includes(key));
+        if (hit) order = [...order.filter((k) => k !== key), key];
+      }
+      expect(cache.size).toBe(order.length);
+    }
+    for (const key of order) expect(cache.get(key)).toBeDefined();
+  });
 });
