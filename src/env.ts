@@ -32,6 +32,13 @@ declare global {
   }
 }
 
+/** The (method, path pattern) of the endpoint that answers a request; `path` null when only middleware matched. */
+export interface MatchedEndpoint {
+  path: string | null;
+  /** `METHOD /full/route/pattern`, as `apiRouteKey` spells it ("" path when none). */
+  key: string;
+}
+
 export interface AppVariables {
   requestId: string;
   config: AppConfig;
@@ -46,6 +53,8 @@ export interface AppVariables {
   bodyPeakBytes?: number;
   /** The request's service context, built once (src/http/context.ts). */
   serviceContext?: ServiceContext;
+  /** The endpoint this request matched, found once (src/http/route-table.ts). */
+  endpoint?: MatchedEndpoint;
 }
 
 export interface AppEnv {

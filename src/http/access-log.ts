@@ -1,9 +1,8 @@
 import type { MiddlewareHandler } from "hono";
-import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../env";
 import { elapsedMs, now } from "../lib/clock";
 import { log } from "../lib/logger";
-import { matchedEndpointPath } from "./route-table";
+import { endpointPathOf } from "./route-table";
 
 /**
  * One structured line per request: id, method, matched route (the pattern, not
@@ -15,7 +14,7 @@ export const accessLog: MiddlewareHandler<AppEnv> = async (c, next) => {
   log(c.res.status >= 500 ? "error" : "info", "request", {
     requestId: c.get("requestId"),
     method: c.req.method,
-    route: matchedEndpointPath(matchedRoutes(c)) ?? "(none)",
+    route: endpointPathOf(c) ?? "(none)",
     status: c.res.status,
     durationMs: elapsedMs(started),
     accountId: c.get("accountId") ?? null,

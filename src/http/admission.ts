@@ -17,6 +17,7 @@ import {
   rateLimitOf,
   recordRateState,
   runInAdmissionScope,
+  setRateLimitHeaders,
 } from "../services/admission";
 import { requestFingerprint } from "./request-body";
 import { apiRouteKey, routeKeyOf } from "./route-table";
@@ -114,7 +115,7 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (counted) recordRateState(scope, counted);
   }
   if (idemKey !== null && owner !== null) await finishIdempotency(c, route, idemKey, owner);
-  if (scope.state) stampRateHeaders(c.res.headers, scope.state);
+  if (scope.state) setRateLimitHeaders(c.res.headers, scope.state);
 };
 
 /** Replay / 409 / 422 for a key already seen; null when the request is new and should run. */
@@ -138,7 +139,7 @@ function idempotencyAnswer(outcome: IdempotencyOutcome, rate: RateState): Respon
       const headers = new Headers(outcome.response.headers);
       headers.set("idempotent-replayed", "true");
       headers.set("original-request-id", outcome.originalRequestId);
-      stampRateHeaders(headers, rate);
+      setRateLimitHeaders(headers, rate);
       return new Response(outcome.response.body.byteLength > 0 ? outcome.response.body : null, { status: outcome.response.status, headers });
     }
   }
@@ -159,12 +160,4 @@ async function finishIdempotency(c: Context<AppEnv>, route: GateRoute, key: stri
     }
   }
   await completeIdempotent(c.env, route, key, owner, stored);
-}
-
-function stampRateHeaders(headers: Headers, state: RateState): void {
-  for (const [k, v] of Object.entries(rateLimitHeaders(state))) {
-    // Retry-After belongs to refusals only; a 503 or 409 sets its own.
-    if (k === "retry-after" && headers.has(k)) continue;
-    headers.set(k, v);
-  }
 }

@@ -1,17 +1,16 @@
 import type { MiddlewareHandler } from "hono";
-import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { timeStep } from "../lib/step-timing";
 import { authenticate, readPresentedKey } from "../services/accounts";
 import { serviceContext } from "./context";
-import { matchedEndpointPath } from "./route-table";
+import { endpointPathOf } from "./route-table";
 
 /** Integrator routes: resolves the API key (isolate-cached ≤ 30 s) into `c.var.auth`. */
 export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   // Unknown paths answer ROUTE_NOT_FOUND/METHOD_NOT_ALLOWED, not an auth error.
-  if (matchedEndpointPath(matchedRoutes(c)) === null) return next();
+  if (endpointPathOf(c) === null) return next();
   const auth = await timeStep("auth", () => authenticate(serviceContext(c), readPresentedKey(c.req.raw.headers)));
   c.set("auth", auth);
   c.set("accountId", auth.accountId);
@@ -20,7 +19,7 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** Operator routes: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
 export const requireAdminToken: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (matchedEndpointPath(matchedRoutes(c)) === null) return next();
+  if (endpointPathOf(c) === null) return next();
   const expected = c.env.ADMIN_TOKEN;
   const authz = c.req.header("authorization") ?? "";
   const m = /^Bearer\s+(.+)$/i.exec(authz.trim());

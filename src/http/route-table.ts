@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
-import type { AppEnv } from "../env";
+import type { AppEnv, MatchedEndpoint } from "../env";
 import { apiPath } from "../lib/api-paths";
 
 /**
@@ -60,7 +60,7 @@ export function allowedMethods(path: string): string[] {
  * is the one that runs: `/webhooks/default-secret` also matches `/webhooks/:id`,
  * registered after it.
  */
-export function matchedEndpointPath(routes: ReadonlyArray<{ method: string; path: string }>): string | null {
+function matchedEndpointPath(routes: ReadonlyArray<{ method: string; path: string }>): string | null {
   for (const r of routes) if (r.method !== "ALL") return r.path;
   return null;
 }
@@ -72,5 +72,24 @@ export function apiRouteKey(method: string, path: string): string {
 
 /** `METHOD /full/route/pattern` of the endpoint this request matched ("" path when none). */
 export function routeKeyOf(c: Context<AppEnv>): string {
-  return `${c.req.method} ${matchedEndpointPath(matchedRoutes(c)) ?? ""}`;
+  return endpointOf(c).key;
+}
+
+/** The full path pattern of the endpoint this request matched; null when only middleware matched. */
+export function endpointPathOf(c: Context<AppEnv>): string | null {
+  return endpointOf(c).path;
+}
+
+/**
+ * Found once per request and kept on the context: auth, admission, the body caps and the access log
+ * all ask, and hono's `matchedRoutes` builds a fresh array of every matched handler on each call.
+ */
+function endpointOf(c: Context<AppEnv>): MatchedEndpoint {
+  let endpoint = c.get("endpoint");
+  if (!endpoint) {
+    const path = matchedEndpointPath(matchedRoutes(c));
+    endpoint = { path, key: `${c.req.method} ${path ?? ""}` };
+    c.set("endpoint", endpoint);
+  }
+  return endpoint;
 }

@@ -37,9 +37,15 @@ export function recordStep(name: string, ms: number): void {
   } else rec.spans.set(name, { ms, count: 1 });
 }
 
-/** Times an async step of the current request (a no-op outside a recorder). */
-export async function timeStep<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  if (!current.getStore()) return fn();
+/**
+ * Times an async step of the current request. Outside a recorder (always, in a deployment) it only
+ * calls `fn`: not an async function itself, so the hot path gains no promise and no extra turn.
+ */
+export function timeStep<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  return current.getStore() ? timed(name, fn) : fn();
+}
+
+async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const started = performance.now();
   try {
     return await fn();

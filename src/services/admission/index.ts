@@ -10,7 +10,7 @@ export {
 } from "./admit";
 export { type GateRoute, gateRoute, type RequestGate, requestGate, shardsOn } from "./gate-route";
 export { mayDeferCount } from "./rate-hint";
-export { rateLimitHeaders } from "./rate-limit-headers";
+export { rateLimitHeaders, setRateLimitHeaders } from "./rate-limit-headers";
 export { rateLimitOf } from "./rate-limits";
 export type { AdmissionScope } from "./scope";
 export { admissionScopeFor, recordRateState, runInAdmissionScope } from "./scope";

@@ -1,2 +1,2 @@
 export type { MaintenanceState } from "./maintenance";
-export { getMaintenance, setMaintenance } from "./maintenance";
+export { getMaintenance, knownMaintenance, setMaintenance } from "./maintenance";

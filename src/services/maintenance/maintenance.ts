@@ -64,6 +64,14 @@ export async function getMaintenance(ctx: Pick<ServiceContext, "db" | "now" | "c
   return combine(ctx.config, await loadSetting(ctx));
 }
 
+/**
+ * The state when this isolate's copy of the setting is fresh, else undefined (then `getMaintenance`
+ * reads it). For the gate in front of every integrator request: no await on the common path.
+ */
+export function knownMaintenance(ctx: Pick<ServiceContext, "now" | "config">): MaintenanceState | undefined {
+  return cached && ctx.now() - cached.fetchedAt < CACHE_TTL_MS ? combine(ctx.config, cached) : undefined;
+}
+
 function combine(cfg: AppConfig, s: Cached): MaintenanceState {
   if (cfg.MAINTENANCE_MODE) return { enabled: true, retryAfterSeconds: cfg.MAINTENANCE_RETRY_AFTER_SECONDS, source: "environment", updatedAt: null };
   return { enabled: s.enabled, retryAfterSeconds: s.retryAfterSeconds ?? cfg.MAINTENANCE_RETRY_AFTER_SECONDS, source: "operator", updatedAt: s.updatedAt };
