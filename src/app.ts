@@ -37,9 +37,9 @@ import { testModeRoutes } from "./routes/test-mode";
 import { tryOnRoutes } from "./routes/tryon";
 import { registerWebhookEvents, webhookRoutes } from "./routes/webhooks";
 
-const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
+const withConfig: MiddlewareHandler<AppEnv> = (c, next) => {
   c.set("config", getConfig(c.env));
-  await next();
+  return next();
 };
 
 /**

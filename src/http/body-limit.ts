@@ -84,7 +84,7 @@ const jsonLimit = bodyLimit({
  * any Content-Type, multipart included) gets the 1 MB JSON cap, except a raw image
  * route's (the account logo), which gets that image's cap and FILE_TOO_LARGE.
  */
-export const limitBodies: MiddlewareHandler<AppEnv> = async (c, next) => {
+export const limitBodies: MiddlewareHandler<AppEnv> = (c, next) => {
   // Nothing to cap (every GET, the polled routes among them); hono's bodyLimit would pass it on too.
   if (c.req.raw.body === null) return next();
   const rawImage = rawImageLimits.get(routeKeyOf(c));
