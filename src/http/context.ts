@@ -1,6 +1,7 @@
 import type { Context } from "hono";
+import type { AppConfig } from "../config";
 import type { ServiceContext } from "../context";
-import { getDb } from "../db/client";
+import { type Db, getDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { now } from "../lib/clock";
@@ -15,25 +16,37 @@ import type { AuthContext } from "../services/accounts";
 export function serviceContext(c: Context<AppEnv>): ServiceContext {
   let ctx = c.get("serviceContext");
   if (!ctx) {
-    ctx = buildServiceContext(c);
+    ctx = new RequestServiceContext(c);
     c.set("serviceContext", ctx);
   }
   return ctx;
 }
 
-function buildServiceContext(c: Context<AppEnv>): ServiceContext {
-  let origin: string | undefined;
-  return {
-    env: c.env,
-    config: c.get("config"),
-    db: getDb(c.env.DB),
-    requestId: c.get("requestId"),
-    now,
-    get baseUrl() {
-      origin ??= originOf(c.req.url);
-      return origin;
-    },
-  };
+/**
+ * A class, not an object literal with a getter: the lazy origin lives on the prototype, so a request
+ * allocates no accessor and no closure for it.
+ */
+class RequestServiceContext implements ServiceContext {
+  readonly env: Env;
+  readonly config: AppConfig;
+  readonly db: Db;
+  readonly requestId: string;
+  readonly now = now;
+  #origin: string | undefined;
+  readonly #url: string;
+
+  constructor(c: Context<AppEnv>) {
+    this.env = c.env;
+    this.config = c.get("config");
+    this.db = getDb(c.env.DB);
+    this.requestId = c.get("requestId");
+    this.#url = c.req.url;
+  }
+
+  get baseUrl(): string {
+    this.#origin ??= originOf(this.#url);
+    return this.#origin;
+  }
 }
 
 /**
