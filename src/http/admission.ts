@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { IdempotencyBegin, IdempotencyOutcome, RateState, StoredResponse } from "../durable/account-gate";
+import type { AdmitInput, IdempotencyBegin, IdempotencyOutcome, RateState, StoredResponse } from "../durable/account-gate";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { randomBase62 } from "../lib/ids";
@@ -93,10 +93,11 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
         requestId: c.get("requestId"),
       };
     }
-    const withCredits = CREDIT_VIEW_ROUTES.has(routeKey);
+    const input: AdmitInput = { rate, withCredits: CREDIT_VIEW_ROUTES.has(routeKey) };
+    if (idempotency) input.idempotency = idempotency;
     // Test mode's daily refill is applied before the balance is shown (docs/test-mode.md).
-    const refill = withCredits && !auth.livemode ? { testDailyCredits: c.get("config").TEST_DAILY_CREDITS } : {};
-    const result = await admit(env, route, { rate, ...(idempotency ? { idempotency } : {}), withCredits, ...refill });
+    if (input.withCredits && !auth.livemode) input.testDailyCredits = c.get("config").TEST_DAILY_CREDITS;
+    const result = await admit(env, route, input);
     recordRateState(scope, result.rate);
     scope.credits = result.credits ?? null;
     if (!result.rate.allowed) throw rateLimitedError(rate, result.rate);

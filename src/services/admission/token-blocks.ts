@@ -105,7 +105,7 @@ function blockKey(route: GateRoute, rate: RateLimitSpec): string {
 function spendFromBlock(key: string, accountId: string, withCredits: boolean, now: number, refresh: number): AdmitResult | null {
   const block = blocks.get(key);
   if (!block) return null;
-  const tokens = held(key, now);
+  const tokens = held(block, now);
   if (tokens <= 0) return null;
   if (tokens <= refresh && !isAsking(key, now)) return null;
   let credits: CreditSummary | undefined;
@@ -122,12 +122,14 @@ function spendFromBlock(key: string, accountId: string, withCredits: boolean, no
   return credits ? { rate, credits } : { rate };
 }
 
-/** Tokens this isolate holds for the key, still spendable at `now` (expired top-ups are dropped). */
-function held(key: string, now: number): number {
-  const block = blocks.get(key);
+/** Tokens this isolate holds in a key's block, still spendable at `now` (expired top-ups are dropped). */
+function held(block: Block | undefined, now: number): number {
   if (!block) return 0;
-  while (block.grants[0] && (now >= block.grants[0].until || block.grants[0].tokens <= 0)) block.grants.shift();
-  return block.grants.reduce((sum, g) => sum + g.tokens, 0);
+  const { grants } = block;
+  while (grants[0] && (now >= grants[0].until || grants[0].tokens <= 0)) grants.shift();
+  let tokens = 0;
+  for (const g of grants) tokens += g.tokens;
+  return tokens;
 }
 
 /**
@@ -151,7 +153,7 @@ export async function admitFromBlocks(
   const local = route.sharded && withCredits ? null : spendFromBlock(key, accountId, withCredits, started, Math.floor(size / 2));
   if (local) return local;
   // Tops the block up to its size (one ask in flight per key).
-  const ask = isAsking(key, started) ? 0 : Math.max(0, size - held(key, started));
+  const ask = isAsking(key, started) ? 0 : Math.max(0, size - held(blocks.get(key), started));
   if (ask > 0) asking.set(key, started);
   const epoch = creditEpochs.get(accountId) ?? 0;
   try {
@@ -161,7 +163,7 @@ export async function admitFromBlocks(
       const block = blocks.get(key);
       const grant = { tokens: result.tokenBlock, until: at + TOKEN_BLOCK_TTL_MS };
       if (block) {
-        held(key, at);
+        held(block, at);
         block.grants.push(grant);
         block.state = result.rate;
       } else blocks.set(key, { grants: [grant], state: result.rate });
@@ -174,7 +176,7 @@ export async function admitFromBlocks(
       return result;
     }
     const { tokenBlock: _given, ...answer } = result;
-    return { ...answer, rate: { ...result.rate, remaining: result.rate.remaining + held(key, at) } };
+    return { ...answer, rate: { ...result.rate, remaining: result.rate.remaining + held(blocks.get(key), at) } };
   } finally {
     if (ask > 0) asking.delete(key);
   }
