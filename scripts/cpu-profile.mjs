@@ -6,55 +6,17 @@
 // runs in the same isolate and is counted too (its files say so); PROFILE_ACCEPT_ONLY=1 serves the Worker
 // without the consumer, for the accept path alone. Local, like every figure here.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileIndex } from "./bench/bundle-lines.mjs";
 import { prepareTryOn, seed } from "./bench/flows.mjs";
 import { smallPersonPng } from "./bench/images.mjs";
+import { freePort, inspector } from "./bench/inspector.mjs";
 import { startWorker } from "./bench/worker.mjs";
 import { buildBundle } from "./bundle-report.mjs";
 
 const N = Number(process.env.PROFILE_REQUESTS ?? 150);
 const TOP = 18;
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-
-/** A minimal Chrome DevTools Protocol client over the inspector's WebSocket. */
-async function inspector(port) {
-  const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
-  const target = targets.find((t) => String(t.id ?? t.title ?? "").includes("drape")) ?? targets[0];
-  // The inspector proxy accepts only a local Origin (DNS-rebinding protection); Node's WebSocket takes headers.
-  const ws = new WebSocket(target.webSocketDebuggerUrl, { headers: { origin: "http://localhost" } });
-  await new Promise((resolve, reject) => {
-    ws.onopen = resolve;
-    ws.onerror = reject;
-  });
-  let next = 1;
-  const pending = new Map();
-  ws.onmessage = async (ev) => {
-    const text = typeof ev.data === "string" ? ev.data : await new Response(ev.data).text();
-    const msg = JSON.parse(text);
-    if (msg.id && pending.has(msg.id)) {
-      pending.get(msg.id)(msg);
-      pending.delete(msg.id);
-    }
-  };
-
-  const send = (method, params = {}) =>
-    new Promise((resolve, reject) => {
-      const id = next++;
-      pending.set(id, (msg) => (msg.error ? reject(new Error(`${method}: ${msg.error.message}`)) : resolve(msg.result)));
-      ws.send(JSON.stringify({ id, method, params }));
-    });
-  return { send, close: () => ws.close() };
-}
 
 /** Self time per sample node, grouped by `keyOf(callFrame)`; returns [key, ms] sorted, and the total. */
 function selfTimes(profile, keyOf) {
