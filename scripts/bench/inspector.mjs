@@ -1,5 +1,5 @@
-// The Chrome DevTools Protocol client the profiling scripts talk to workerd's inspector with, and a free
-// local port for it.
+// The Chrome DevTools Protocol client the profiling scripts (bench:cpu, bench:heap) talk to workerd's
+// inspector with, and a free local port for it.
 import { createServer } from "node:net";
 
 export const freePort = () =>
