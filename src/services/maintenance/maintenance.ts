@@ -42,7 +42,8 @@ export function resetMaintenanceCache(): void {
 
 async function loadSetting(ctx: Pick<ServiceContext, "db" | "now">): Promise<Cached> {
   const now = ctx.now();
-  if (cached && now - cached.fetchedAt < CACHE_TTL_MS) return cached;
+  const fresh = freshCopy(now);
+  if (fresh) return fresh;
   try {
     const row = await getSetting(ctx.db, MAINTENANCE_SETTING);
     const parsed = row ? Stored.safeParse(JSON.parse(row.value)) : null;
@@ -69,7 +70,13 @@ export async function getMaintenance(ctx: Pick<ServiceContext, "db" | "now" | "c
  * reads it). For the gate in front of every integrator request: no await on the common path.
  */
 export function knownMaintenance(ctx: Pick<ServiceContext, "now" | "config">): MaintenanceState | undefined {
-  return cached && ctx.now() - cached.fetchedAt < CACHE_TTL_MS ? combine(ctx.config, cached) : undefined;
+  const fresh = freshCopy(ctx.now());
+  return fresh ? combine(ctx.config, fresh) : undefined;
+}
+
+/** This isolate's copy of the setting while it is younger than CACHE_TTL_MS. */
+function freshCopy(now: number): Cached | null {
+  return cached && now - cached.fetchedAt < CACHE_TTL_MS ? cached : null;
 }
 
 function combine(cfg: AppConfig, s: Cached): MaintenanceState {
