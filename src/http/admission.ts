@@ -6,6 +6,7 @@ import { randomBase62 } from "../lib/ids";
 import {
   type AdmissionScope,
   admit,
+  admitAtOnce,
   completeIdempotent,
   countDeferred,
   type GateRoute,
@@ -97,7 +98,7 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (idempotency) input.idempotency = idempotency;
     // Test mode's daily refill is applied before the balance is shown (docs/test-mode.md).
     if (input.withCredits && !auth.livemode) input.testDailyCredits = c.get("config").TEST_DAILY_CREDITS;
-    const result = await admit(env, route, input);
+    const result = admitAtOnce(route, input) ?? (await admit(env, route, input));
     recordRateState(scope, result.rate);
     scope.credits = result.credits ?? null;
     if (!result.rate.allowed) throw rateLimitedError(rate, result.rate);

@@ -15,7 +15,7 @@ import { openBytes, sealBytes, UnreadableSealError } from "../../lib/secret-box"
 import { type GateRoute, requestGate } from "./gate-route";
 import { rateLimitHeaders } from "./rate-limit-headers";
 import { admissionScopeFor, recordRateState } from "./scope";
-import { admitFromBlocks, tokenBlocksApply } from "./token-blocks";
+import { admitFromBlocks, admitFromHeldBlock, tokenBlocksApply } from "./token-blocks";
 
 /**
  * Admission verbs (HTTP-free): the one AccountGate call a request makes on
@@ -32,6 +32,11 @@ export async function admit(env: Env, route: GateRoute, input: AdmitInput): Prom
     response.body = await openStoredBody(env, route.accountId, input.idempotency.key, response.body);
   }
   return result;
+}
+
+/** The admission this isolate can give without asking the gate (a token block's), or null: then `admit`. */
+export function admitAtOnce(route: GateRoute, input: AdmitInput): AdmitResult | null {
+  return tokenBlocksApply(input) ? admitFromHeldBlock(route, input, now()) : null;
 }
 
 /**

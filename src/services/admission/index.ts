@@ -1,5 +1,6 @@
 export {
   admit,
+  admitAtOnce,
   completeIdempotent,
   countBeforeCostlyWork,
   countDeferred,

@@ -133,6 +133,18 @@ function held(block: Block | undefined, now: number): number {
 }
 
 /**
+ * The admission this isolate's block of the key pays for at once (no call, no await), or null when
+ * the gate must be asked: `admitFromBlocks` does, and tries this first itself. The read path asks
+ * this before `admit`, so a read paid from a block passes through no promise.
+ */
+export function admitFromHeldBlock(route: GateRoute, input: AdmitInput, now: number): AdmitResult | null {
+  const withCredits = input.withCredits === true;
+  // A key shard's admission carries no credit summary (its balance read asks every shard): exact path.
+  if (route.sharded && withCredits) return null;
+  return spendFromBlock(blockKey(route, input.rate), route.accountId, withCredits, now, Math.floor(tokenBlockSize(input.rate) / 2));
+}
+
+/**
  * Admits a request from the key's block when this isolate holds one, else
  * through `call` (the gate's `admit`), asking for a block on the way. The
  * rate state answered counts the tokens held here as remaining, so within
@@ -147,10 +159,8 @@ export async function admitFromBlocks(
   const { accountId } = route;
   const key = blockKey(route, input.rate);
   const size = tokenBlockSize(input.rate);
-  // A key shard's admission carries no credit summary (its balance read asks every shard): exact path.
-  const withCredits = input.withCredits === true;
   const started = now();
-  const local = route.sharded && withCredits ? null : spendFromBlock(key, accountId, withCredits, started, Math.floor(size / 2));
+  const local = admitFromHeldBlock(route, input, started);
   if (local) return local;
   // Tops the block up to its size (one ask in flight per key).
   const ask = isAsking(key, started) ? 0 : Math.max(0, size - held(blocks.get(key), started));

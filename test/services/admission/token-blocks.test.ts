@@ -3,6 +3,7 @@ import type { AdmitInput, AdmitResult, CreditSummary, RateLimitSpec } from "../.
 import type { GateRoute } from "../../../src/services/admission";
 import {
   admitFromBlocks,
+  admitFromHeldBlock,
   CREDIT_SNAPSHOT_TTL_MS,
   creditsChanged,
   TOKEN_BLOCK_TTL_MS,
@@ -65,6 +66,24 @@ describe("token blocks (isolate side)", () => {
     // 13, 19) counts itself at the gate and tops the block up to 10 again.
     expect(g.state.calls.map((c) => c.tokenBlock)).toEqual([10, 5, 5, 5]);
     expect(g.state.tokens).toBe(1000 - 23 - 6); // 23 reads counted; this isolate holds the 6 left of its block
+  });
+
+  it("admitFromHeldBlock answers at once what the block pays for, and null (no call, nothing spent) when the gate must be asked", async () => {
+    const account = fresh("at-once");
+    const g = gate(1000);
+    expect(admitFromHeldBlock(account, read(), 0)).toBeNull(); // no block yet
+    await admitFromBlocks(account, read(), g.call, () => 0); // takes a block of 10
+    const answers = [1, 2, 3, 4, 5].map(() => admitFromHeldBlock(account, read(), 0)?.rate.remaining);
+    expect(answers).toEqual([998, 997, 996, 995, 994]); // the countdown the exact path would give
+    // Five left, down to half: the next read asks the gate (to top up), so the sync path declines it.
+    expect(admitFromHeldBlock(account, read(), 0)).toBeNull();
+    expect(g.state.calls).toHaveLength(1);
+    expect((await admitFromBlocks(account, read(), g.call, () => 0)).rate.remaining).toBe(993);
+    expect(g.state.calls.map((c) => c.tokenBlock)).toEqual([10, 5]);
+    // A balance read needs a fresh credit summary: without one the block does not pay for it.
+    expect(admitFromHeldBlock(account, read(true), 0)).toBeNull();
+    // A key shard's balance read always asks (it sums every shard).
+    expect(admitFromHeldBlock({ ...account, sharded: true }, read(true), 0)).toBeNull();
   });
 
   it("never admits past the bucket: of 1100 reads, at most 1000 pass, and at most one block's worth is lost", async () => {
