@@ -53,9 +53,7 @@ export function readPresentedKey(headers: Headers): string | null {
 }
 
 export async function authenticate(ctx: ServiceContext, presented: string | null): Promise<AuthContext> {
-  if (presented === null) throw new ApiError("MISSING_API_KEY", "Send your API key in the x-api-key header or as Authorization: Bearer <key>.");
-  if (!isWellFormedKey(presented)) throw new ApiError("INVALID_API_KEY", "The API key is malformed.");
-  const hash = hashApiKey(presented);
+  const hash = presentedKeyHash(presented);
   const now = ctx.now();
   let value = cache.get(hash, now);
   if (value === undefined) {
@@ -65,9 +63,29 @@ export async function authenticate(ctx: ServiceContext, presented: string | null
     const ttlMs = Math.min(ctx.config.AUTH_CACHE_TTL_SECONDS * 1000, value ? Infinity : NEGATIVE_TTL_MS, (found?.keyExpiresAt ?? Infinity) - now);
     if (ttlMs > 0) cache.set(hash, value, { at: now, ttlMs });
   }
-  if (!value) throw new ApiError("INVALID_API_KEY", "The API key is unknown, revoked, or its account is disabled.");
+  if (!value) throw unknownKey();
   return value;
 }
+
+/**
+ * What `authenticate` answers when this isolate's cache already knows the key, without an await;
+ * undefined when the key must be looked up (then `authenticate`). Throws as `authenticate` does for a
+ * missing, malformed or (cached) unknown key.
+ */
+export function knownCaller(ctx: ServiceContext, presented: string | null): AuthContext | undefined {
+  const value = cache.get(presentedKeyHash(presented), ctx.now());
+  if (value === null) throw unknownKey();
+  return value;
+}
+
+/** The hash a presented key is cached and stored under; MISSING_API_KEY or INVALID_API_KEY before any lookup. */
+function presentedKeyHash(presented: string | null): string {
+  if (presented === null) throw new ApiError("MISSING_API_KEY", "Send your API key in the x-api-key header or as Authorization: Bearer <key>.");
+  if (!isWellFormedKey(presented)) throw new ApiError("INVALID_API_KEY", "The API key is malformed.");
+  return hashApiKey(presented);
+}
+
+const unknownKey = () => new ApiError("INVALID_API_KEY", "The API key is unknown, revoked, or its account is disabled.");
 
 /** The key's auth context, or null when it is unknown, revoked, expired (rolled) or its account disabled. */
 async function lookup(ctx: ServiceContext, hash: string, now: number): Promise<{ auth: AuthContext; keyExpiresAt: number | null } | null> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { clearAuthCache, KEY_LAST_USED_EVERY_MS } from "../../../src/services/accounts/auth";
+import { authenticate, clearAuthCache, KEY_LAST_USED_EVERY_MS, knownCaller } from "../../../src/services/accounts/auth";
 import { api, createAccount, env, expectEnvelope } from "../../helpers/harness";
+import { testContext } from "../../helpers/service-context";
 
 const lastUsed = async (keyId: string) =>
   (await env.DB.prepare("SELECT last_used_at AS t FROM api_keys WHERE id = ?").bind(keyId).first<{ t: number | null }>())?.t;
@@ -48,5 +49,23 @@ describe("API key expiry (roll overlap) and last use", () => {
     clearAuthCache();
     expect((await api(acct, "/account")).status).toBe(200);
     expect(await lastUsed(acct.keyId)).toBeGreaterThanOrEqual(before);
+  });
+});
+
+describe("knownCaller: the cached answer without an await", () => {
+  it("answers what authenticate cached, undefined before the lookup, and refuses as authenticate does", async () => {
+    const acct = await createAccount();
+    const { ctx } = testContext();
+    clearAuthCache();
+    expect(knownCaller(ctx, acct.key)).toBeUndefined(); // not looked up in this isolate yet
+    const auth = await authenticate(ctx, acct.key);
+    expect(knownCaller(ctx, acct.key)).toBe(auth);
+    expect(auth).toMatchObject({ accountId: acct.accountId, keyId: acct.keyId });
+
+    const unknown = `${acct.key.slice(0, -4)}zzzz`;
+    await expect(authenticate(ctx, unknown)).rejects.toMatchObject({ code: "INVALID_API_KEY" });
+    expect(() => knownCaller(ctx, unknown)).toThrow(expect.objectContaining({ code: "INVALID_API_KEY" })); // the cached refusal
+    expect(() => knownCaller(ctx, null)).toThrow(expect.objectContaining({ code: "MISSING_API_KEY" }));
+    expect(() => knownCaller(ctx, "not-a-key")).toThrow(expect.objectContaining({ code: "INVALID_API_KEY" }));
   });
 });
