@@ -1,3 +1,4 @@
+import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { LruCache } from "./lru-cache";
 
@@ -25,6 +26,14 @@ export function toHex(buf: ArrayBuffer | Uint8Array): string {
  */
 export function sha256Hex(input: string | Uint8Array): string {
   return toHex(sha256(typeof input === "string" ? encoder.encode(input) : input));
+}
+
+/**
+ * HMAC-SHA256, synchronously: the same bytes as `hmacSha256`, for signatures made on a request's hot
+ * path (file URLs, on every generation read), where WebCrypto's promise costs more than the hash.
+ */
+export function hmacSha256Sync(secret: string, message: string): Uint8Array {
+  return hmac(sha256, encoder.encode(secret), encoder.encode(message));
 }
 
 /** Imported HMAC keys by secret string: importKey costs as much as the signature itself. */

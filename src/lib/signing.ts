@@ -1,7 +1,7 @@
 import { API_BASE } from "./api-paths";
 import { base64UrlEncode } from "./base64";
 import { now } from "./clock";
-import { hmacSha256, timingSafeEqualStrings } from "./crypto";
+import { hmacSha256Sync, timingSafeEqualStrings } from "./crypto";
 import { LruCache } from "./lru-cache";
 
 /**
@@ -12,10 +12,9 @@ export const FILES_PATH_PREFIX = `${API_BASE}/files/`;
 
 /**
  * Signatures this isolate made for URLs it handed out, per secret, by key and expiry. Every poll of
- * one result within the same second signs the same (key, exp), and a remembered signature answers
- * without a WebCrypto call, whose await on a busy isolate waits behind every other ready task
- * (docs/performance.md). Only `signedFileUrl` fills it: a request for a file, signed or not, never
- * adds an entry, so nobody can fill the memory with keys of their choosing.
+ * one result within the same second signs the same (key, exp), and a remembered signature costs a
+ * lookup instead of an HMAC (docs/performance.md). Only `signedFileUrl` fills it: a request for a
+ * file, signed or not, never adds an entry, so nobody can fill the memory with keys of their choosing.
  */
 const signatures = new LruCache<string, LruCache<string, string>>({ maxEntries: 8 });
 
@@ -23,15 +22,16 @@ function remembered(secret: string, message: string): string | undefined {
   return signatures.get(secret)?.get(message);
 }
 
-export async function signFileKey(secret: string, key: string, exp: number): Promise<string> {
-  return base64UrlEncode(await hmacSha256(secret, `${key}\n${exp}`));
+/** The signature of (key, exp), synchronously (HMAC-SHA256, base64url). */
+export function signFileKey(secret: string, key: string, exp: number): string {
+  return base64UrlEncode(hmacSha256Sync(secret, `${key}\n${exp}`));
 }
 
-async function signForUrl(secret: string, key: string, exp: number): Promise<string> {
+function signForUrl(secret: string, key: string, exp: number): string {
   const message = `${key}\n${exp}`;
   const known = remembered(secret, message);
   if (known !== undefined) return known;
-  const sig = await signFileKey(secret, key, exp);
+  const sig = signFileKey(secret, key, exp);
   let made = signatures.get(secret);
   if (!made) {
     made = new LruCache<string, string>({ maxEntries: 5_000 });
@@ -41,10 +41,10 @@ async function signForUrl(secret: string, key: string, exp: number): Promise<str
   return sig;
 }
 
-/** A relative signed URL for `key`, valid `ttlSeconds` from `nowMs`. */
-export async function signedFileUrl(secret: string, key: string, ttlSeconds: number, nowMs: number = now()): Promise<{ url: string; expiresAt: number }> {
+/** A relative signed URL for `key`, valid `ttlSeconds` from `nowMs`: no await, as every generation read makes one. */
+export function signedFileUrl(secret: string, key: string, ttlSeconds: number, nowMs: number = now()): { url: string; expiresAt: number } {
   const exp = Math.floor(nowMs / 1000) + ttlSeconds;
-  const sig = await signForUrl(secret, key, exp);
+  const sig = signForUrl(secret, key, exp);
   const path = key.split("/").map(encodeURIComponent).join("/");
   return { url: `${FILES_PATH_PREFIX}${path}?exp=${exp}&sig=${sig}`, expiresAt: exp * 1000 };
 }
@@ -52,6 +52,6 @@ export async function signedFileUrl(secret: string, key: string, ttlSeconds: num
 /** True when `sig` is the signature of (key, exp) and exp is still in the future. Constant-time. */
 export async function verifyFileSignature(secret: string, key: string, exp: number, sig: string, nowMs: number = now()): Promise<boolean> {
   if (!Number.isSafeInteger(exp) || exp * 1000 <= nowMs) return false;
-  const expected = remembered(secret, `${key}\n${exp}`) ?? (await signFileKey(secret, key, exp));
+  const expected = remembered(secret, `${key}\n${exp}`) ?? signFileKey(secret, key, exp);
   return timingSafeEqualStrings(expected, sig);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sha256Hex, toHex } from "../../src/lib/crypto";
+import { hmacSha256, hmacSha256Sync, sha256Hex, toHex } from "../../src/lib/crypto";
 
 describe("hex and SHA-256", () => {
   it("writes every byte value as two lower-case hex digits, in order", () => {
@@ -19,5 +19,15 @@ describe("hex and SHA-256", () => {
       expect(sha256Hex(bytes), `${n} bytes`).toBe(toHex(await crypto.subtle.digest("SHA-256", bytes)));
     }
     expect(sha256Hex("dr_live_é✓")).toBe(toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode("dr_live_é✓"))));
+  });
+
+  it("HMAC-SHA256 computed synchronously gives WebCrypto's bytes, for secrets and messages around a block", async () => {
+    for (const secretLength of [1, 32, 63, 64, 65, 100]) {
+      const secret = "s".repeat(secretLength - 1) + String(secretLength % 10);
+      for (const n of [0, 1, 55, 56, 63, 64, 65, 120]) {
+        const message = `results/acc_1/gen_${"x".repeat(n)}.png\n1767225600`;
+        expect(toHex(hmacSha256Sync(secret, message)), `${secretLength}-byte secret, ${n}`).toBe(toHex(await hmacSha256(secret, message)));
+      }
+    }
   });
 });

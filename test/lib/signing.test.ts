@@ -10,17 +10,17 @@ describe("signed file URLs", () => {
   it("a remembered signature is the HMAC of (key, exp) under its own secret, never another secret's", async () => {
     const key = "results/acc_1/gen_1.png";
     const expected = (secret: string, exp: number) => hmacSha256(secret, `${key}\n${exp}`).then(base64UrlEncode);
-    const first = await signedFileUrl("secret-a", key, 60, at);
+    const first = signedFileUrl("secret-a", key, 60, at);
     expect(sigOf(first.url)).toBe(await expected("secret-a", at / 1000 + 60));
-    expect(await signedFileUrl("secret-a", key, 60, at)).toEqual(first); // answered from memory, the same URL
-    expect(sigOf((await signedFileUrl("secret-b", key, 60, at)).url)).toBe(await expected("secret-b", at / 1000 + 60));
-    expect(sigOf((await signedFileUrl("secret-a", key, 61, at)).url)).toBe(await expected("secret-a", at / 1000 + 61));
-    expect(sigOf((await signedFileUrl("secret-a", "results/acc_1/gen_2.png", 60, at)).url)).not.toBe(sigOf(first.url));
+    expect(signedFileUrl("secret-a", key, 60, at)).toEqual(first); // answered from memory, the same URL
+    expect(sigOf(signedFileUrl("secret-b", key, 60, at).url)).toBe(await expected("secret-b", at / 1000 + 60));
+    expect(sigOf(signedFileUrl("secret-a", key, 61, at).url)).toBe(await expected("secret-a", at / 1000 + 61));
+    expect(sigOf(signedFileUrl("secret-a", "results/acc_1/gen_2.png", 60, at).url)).not.toBe(sigOf(first.url));
   });
 
   it("verifies only the signature of its own secret, key and expiry, remembered or not", async () => {
     const exp = at / 1000 + 60;
-    const { url } = await signedFileUrl("secret-a", "k", 60, at);
+    const { url } = signedFileUrl("secret-a", "k", 60, at);
     const sig = sigOf(url);
     expect(await verifyFileSignature("secret-a", "k", exp, sig, at)).toBe(true);
     expect(await verifyFileSignature("secret-b", "k", exp, sig, at)).toBe(false);

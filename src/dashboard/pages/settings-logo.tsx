@@ -19,8 +19,8 @@ export interface LogoView {
   account: Account;
 }
 
-export async function logoView(c: Context<DashEnv>, account: Account): Promise<LogoView> {
-  return { url: await accountLogoUrl(dashContext(c), account), account };
+export function logoView(c: Context<DashEnv>, account: Account): LogoView {
+  return { url: accountLogoUrl(dashContext(c), account), account };
 }
 
 export function LogoSection(props: { view: LogoView; csrf: string; error?: string }) {

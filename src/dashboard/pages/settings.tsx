@@ -43,7 +43,7 @@ async function settingsPage(c: Context<DashEnv>, ok: Allowed, extra: SettingsExt
   const account = await getAccount(dashContext(c), ok.accountId);
   const csrf = csrfToken(c);
   const accountState = extra.account ?? emptyForm({ name: account.name, retentionDays: String(account.retentionDays) });
-  const logo = await logoView(c, account);
+  const logo = logoView(c, account);
   const current = account.engines ?? (account.engine ? [account.engine] : []);
   const enginesState = extra.engines ?? emptyForm(Object.fromEntries(ENGINE_SLOTS.map((n) => [`engine${n}`, current[n - 1] ?? ""])));
   return renderPage(

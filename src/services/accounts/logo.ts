@@ -112,7 +112,7 @@ export async function readAccountLogo(ctx: ServiceContext, accountId: string): P
 }
 
 /** A signed, expiring URL of the account's logo (the dashboard shows it), or null without one. */
-export async function accountLogoUrl(ctx: ServiceContext, account: Account): Promise<string | null> {
+export function accountLogoUrl(ctx: ServiceContext, account: Account): string | null {
   const logo = logoOf(account);
-  return logo ? (await signedImageUrl(ctx, logo)).url : null;
+  return logo ? signedImageUrl(ctx, logo).url : null;
 }

@@ -61,7 +61,7 @@ export async function presentFashnStatus(ctx: ServiceContext, row: GenerationRow
       const bytes = await readImageBytes(ctx.env, row.resultR2Key);
       output = [`data:${inspectImage(bytes).contentType};base64,${base64Encode(bytes)}`];
     } else {
-      const signed = await signedFileUrl(ctx.env.FILE_SIGNING_SECRET, row.resultR2Key, ctx.config.FILE_URL_TTL_SECONDS, ctx.now());
+      const signed = signedFileUrl(ctx.env.FILE_SIGNING_SECRET, row.resultR2Key, ctx.config.FILE_URL_TTL_SECONDS, ctx.now());
       output = [`${ctx.baseUrl}${signed.url}`];
     }
   } else if (row.status === "COMPLETED") {

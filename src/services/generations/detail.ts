@@ -34,7 +34,7 @@ export interface GenerationDetail {
 async function imageUrl(ctx: ServiceContext, accountId: string, imageId: string | null): Promise<string | null> {
   if (!imageId) return null;
   try {
-    return (await signedImageUrl(ctx, await getImage(ctx, accountId, imageId))).url;
+    return signedImageUrl(ctx, await getImage(ctx, accountId, imageId)).url;
   } catch (err) {
     if (err instanceof ApiError && err.code === "IMAGE_NOT_FOUND") return null;
     throw err;

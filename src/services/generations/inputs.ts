@@ -28,7 +28,7 @@ export async function loadEngineInput(ctx: ServiceContext, row: GenerationRow, p
   try {
     const image = await getImage(ctx, row.accountId, row.personImageId);
     const bytes = await readImageBytes(ctx.env, image.r2Key);
-    const { url } = await signedImageUrl(ctx, image);
+    const { url } = signedImageUrl(ctx, image);
     person = { bytes, format: image.format, width: image.width, height: image.height, orientation: image.orientation, url, crop: image.crop };
   } catch (err) {
     if (!isApiError(err)) throw err;
@@ -41,7 +41,7 @@ export async function loadEngineInput(ctx: ServiceContext, row: GenerationRow, p
     try {
       const resolved = await resolveProductImage(ctx, row.accountId, ref, row.productExternalId);
       const bytes = await readImageBytes(ctx.env, resolved.r2Key);
-      const { url } = await signedImageUrl(ctx, resolved);
+      const { url } = signedImageUrl(ctx, resolved);
       const img: EngineImage = { bytes, format: resolved.format, width: resolved.width, height: resolved.height, orientation: resolved.orientation, url };
       productImages.push({ ...img, classifications: ref.classifications ?? null, role: ref.role ?? null });
     } catch (err) {

@@ -27,7 +27,7 @@ export async function listGenerationViews(ctx: ServiceContext, accountId: string
     (row) => row.id,
     (row) => row,
   );
-  return { ...page, items: await Promise.all(page.items.map((row) => presentGeneration(ctx, row))) };
+  return { ...page, items: page.items.map((row) => presentGeneration(ctx, row)) };
 }
 
 /**

@@ -3,7 +3,6 @@ import { findGeneration, type GenerationRow, generationExistsElsewhere } from ".
 import { ApiError, type ErrorCode } from "../../errors";
 import { liveAccountIdOf, livemodeOf, testAccountIdOf } from "../../lib/modes";
 import { signedFileUrl } from "../../lib/signing";
-import { timeStep } from "../../lib/step-timing";
 import { toIso } from "../../lib/time";
 import type { GenerationView } from "../../schemas/generations";
 import { cachedTerminalGeneration, rememberGeneration } from "./terminal-cache";
@@ -13,7 +12,7 @@ import { cachedTerminalGeneration, rememberGeneration } from "./terminal-cache";
  * and webhook payloads all use it, so they cannot drift apart. The result URL
  * is signed afresh on every call.
  */
-export async function presentGeneration(ctx: ServiceContext, row: GenerationRow): Promise<GenerationView> {
+export function presentGeneration(ctx: ServiceContext, row: GenerationRow): GenerationView {
   const view: GenerationView = {
     generationId: row.id,
     livemode: livemodeOf(row.accountId),
@@ -28,7 +27,7 @@ export async function presentGeneration(ctx: ServiceContext, row: GenerationRow)
   if (row.status === "COMPLETED") {
     if (row.resultR2Key) {
       const resultKey = row.resultR2Key;
-      const signed = await timeStep("sign", () => signedFileUrl(ctx.env.FILE_SIGNING_SECRET, resultKey, ctx.config.FILE_URL_TTL_SECONDS, ctx.now()));
+      const signed = signedFileUrl(ctx.env.FILE_SIGNING_SECRET, resultKey, ctx.config.FILE_URL_TTL_SECONDS, ctx.now());
       view.resultImageUrl = `${ctx.baseUrl}${signed.url}`;
       if (row.resultExpiresAt !== null) view.resultExpiresAt = toIso(row.resultExpiresAt);
     }

@@ -147,14 +147,14 @@ export async function readImageBytes(env: Env, r2Key: string): Promise<Uint8Arra
 }
 
 /** An absolute signed URL (ctx.baseUrl + /tryon/v1/files/<key>?exp&sig), valid FILE_URL_TTL_SECONDS. */
-export async function signedImageUrl(ctx: ServiceContext, image: Pick<StoredImage, "r2Key">): Promise<{ url: string; expiresAt: number }> {
-  const signed = await signedFileUrl(ctx.env.FILE_SIGNING_SECRET, image.r2Key, ctx.config.FILE_URL_TTL_SECONDS, ctx.now());
+export function signedImageUrl(ctx: ServiceContext, image: Pick<StoredImage, "r2Key">): { url: string; expiresAt: number } {
+  const signed = signedFileUrl(ctx.env.FILE_SIGNING_SECRET, image.r2Key, ctx.config.FILE_URL_TTL_SECONDS, ctx.now());
   return { url: `${ctx.baseUrl}${signed.url}`, expiresAt: signed.expiresAt };
 }
 
 /** The wire shape of an image, with a freshly signed URL. */
 export async function presentImage(ctx: ServiceContext, image: StoredImage): Promise<ImageView> {
-  const signed = await signedImageUrl(ctx, image);
+  const signed = signedImageUrl(ctx, image);
   return {
     imageId: image.id,
     livemode: livemodeOf(image.accountId),

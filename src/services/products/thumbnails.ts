@@ -18,7 +18,7 @@ export async function productThumbnails(ctx: ServiceContext, product: ProductRec
       if (!img.imageId) return { sourceUrl: img.sourceUrl, order: img.order, url: null };
       try {
         const stored = await getImage(ctx, product.accountId, img.imageId);
-        return { sourceUrl: img.sourceUrl, order: img.order, url: (await signedImageUrl(ctx, stored)).url };
+        return { sourceUrl: img.sourceUrl, order: img.order, url: signedImageUrl(ctx, stored).url };
       } catch (err) {
         if (err instanceof ApiError && err.code === "IMAGE_NOT_FOUND") return { sourceUrl: img.sourceUrl, order: img.order, url: null };
         throw err;

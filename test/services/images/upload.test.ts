@@ -229,7 +229,7 @@ describe("GET /files/… (signed URLs)", () => {
     later.searchParams.set("exp", String(exp + 3600));
     await expectEnvelope(await call(later.pathname + later.search), 403, "FORBIDDEN");
 
-    const expired = await signedFileUrl(env.FILE_SIGNING_SECRET, key, 60, Date.now() - 2 * 3600_000);
+    const expired = signedFileUrl(env.FILE_SIGNING_SECRET, key, 60, Date.now() - 2 * 3600_000);
     await expectEnvelope(await call(expired.url), 403, "FORBIDDEN");
 
     await expectEnvelope(await call(u.pathname), 403, "FORBIDDEN");
@@ -253,11 +253,11 @@ describe("GET /files/… (signed URLs)", () => {
     await expectEnvelope(await call(`/tryon/v1/files/${cls}/${account}/${role}/..%2F..%2F${theirAccount}%2F${role}%2F${theirFile}${q}`), 403, "FORBIDDEN");
     // An encoded slash smuggling `..` into one segment, signed with the real secret: still refused.
     const sneaky = `${cls}/..%2F..%2Fsecret`;
-    const s1 = await signedFileUrl(secret, `${cls}/../../secret`, 600);
+    const s1 = signedFileUrl(secret, `${cls}/../../secret`, 600);
     await expectEnvelope(await call(`/tryon/v1/files/${sneaky}${new URL(BASE + s1.url).search}`), 403, "FORBIDDEN");
     // A key outside the retention prefixes, validly signed: refused.
     await env.BUCKET.put("private/config.json", "{}");
-    const s2 = await signedFileUrl(secret, "private/config.json", 600);
+    const s2 = signedFileUrl(secret, "private/config.json", 600);
     await expectEnvelope(await call(s2.url), 403, "FORBIDDEN");
   });
 
