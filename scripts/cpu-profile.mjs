@@ -5,15 +5,11 @@
 // `// path` markers in the bundle) and by function. Work of the queue consumer triggered by the try-ons
 // runs in the same isolate and is counted too (its files say so); PROFILE_ACCEPT_ONLY=1 serves the Worker
 // without the consumer, for the accept path alone. Local, like every figure here.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileIndex } from "./bench/bundle-lines.mjs";
 import { prepareTryOn, seed } from "./bench/flows.mjs";
 import { smallPersonPng } from "./bench/images.mjs";
-import { freePort, inspector } from "./bench/inspector.mjs";
-import { startWorker } from "./bench/worker.mjs";
-import { buildBundle } from "./bundle-report.mjs";
+import { withProfiledWorker } from "./bench/inspector.mjs";
 
 const N = Number(process.env.PROFILE_REQUESTS ?? 150);
 const TOP = 18;
@@ -63,55 +59,39 @@ async function profilePath(cdp, label, fire, fileOf) {
   for (const [k, v] of byFn.rows.slice(0, TOP)) console.log(`| ${k} | ${(v / N).toFixed(3)} |`);
 }
 
-async function main() {
-  const outdir = mkdtempSync(join(tmpdir(), "drape-cpu-"));
-  let worker;
-  let cdp;
-  try {
-    buildBundle(outdir, ["--no-minify"]);
-    const fileOf = fileIndex(readFileSync(join(outdir, "index.js"), "utf8"));
-    const port = await freePort();
-    // PROFILE_ACCEPT_ONLY=1: no generation consumer, so the try-on path is the accept path alone (the
-    // generation read then polls a PENDING generation, which reads D1).
-    const acceptOnly = process.env.PROFILE_ACCEPT_ONLY === "1";
-    worker = await startWorker(outdir, { inspectorPort: port, generationConsumer: !acceptOnly });
+// PROFILE_ACCEPT_ONLY=1: no generation consumer, so the try-on path is the accept path alone (the
+// generation read then polls a PENDING generation, which reads D1).
+const acceptOnly = process.env.PROFILE_ACCEPT_ONLY === "1";
 
-    const { base } = worker;
-    const { key } = await seed(base, "mock");
-    const tryOn = await prepareTryOn(base, key, { person: smallPersonPng(), garment: smallPersonPng() });
-    if (tryOn.skip) throw new Error(tryOn.skip);
-    const h = { "x-api-key": key };
-    const body = JSON.stringify(tryOn.body);
-    // The read path's generation: the probe try-on, finished.
-    for (let i = 0; i < (acceptOnly ? 0 : 100); i++) {
-      const g = await (await fetch(`${base}/tryon/v1/generations/${tryOn.generationId}`, { headers: h })).json();
-      if (g.status === "COMPLETED" || g.status === "FAILED") break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    cdp = await inspector(port);
-    await cdp.send("Profiler.enable");
-    await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
-    const get = (path) => async () => void (await (await fetch(`${base}${path}`, { headers: h })).arrayBuffer());
-    const only = process.argv[2];
-    const paths = [
-      ["GET /healthz", get("/healthz")],
-      ["GET /tryon/v1/account/credits", get("/tryon/v1/account/credits")],
-      ["GET /tryon/v1/generations/{id}", get(`/tryon/v1/generations/${tryOn.generationId}`)],
-      [
-        acceptOnly ? "POST /tryon/v1/try-on (the accept path alone)" : "POST /tryon/v1/try-on (and the consumer's runs it triggers)",
-        async () =>
-          void (await (await fetch(`${base}/tryon/v1/try-on`, { method: "POST", headers: { ...h, "content-type": "application/json" }, body })).arrayBuffer()),
-      ],
-    ];
-    for (const [label, fire] of paths) if (!only || label.includes(only)) await profilePath(cdp, label, fire, fileOf);
-  } finally {
-    cdp?.close();
-    await worker?.mf.dispose();
-    rmSync(outdir, { recursive: true, force: true });
+withProfiledWorker({ generationConsumer: !acceptOnly }, async ({ worker, cdp, fileOf }) => {
+  const { base } = worker;
+  const { key } = await seed(base, "mock");
+  const tryOn = await prepareTryOn(base, key, { person: smallPersonPng(), garment: smallPersonPng() });
+  if (tryOn.skip) throw new Error(tryOn.skip);
+  const h = { "x-api-key": key };
+  const body = JSON.stringify(tryOn.body);
+  // The read path's generation: the probe try-on, finished.
+  for (let i = 0; i < (acceptOnly ? 0 : 100); i++) {
+    const g = await (await fetch(`${base}/tryon/v1/generations/${tryOn.generationId}`, { headers: h })).json();
+    if (g.status === "COMPLETED" || g.status === "FAILED") break;
+    await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-main().catch((err) => {
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+  const get = (path) => async () => void (await (await fetch(`${base}${path}`, { headers: h })).arrayBuffer());
+  const only = process.argv[2];
+  const paths = [
+    ["GET /healthz", get("/healthz")],
+    ["GET /tryon/v1/account/credits", get("/tryon/v1/account/credits")],
+    ["GET /tryon/v1/generations/{id}", get(`/tryon/v1/generations/${tryOn.generationId}`)],
+    [
+      acceptOnly ? "POST /tryon/v1/try-on (the accept path alone)" : "POST /tryon/v1/try-on (and the consumer's runs it triggers)",
+      async () =>
+        void (await (await fetch(`${base}/tryon/v1/try-on`, { method: "POST", headers: { ...h, "content-type": "application/json" }, body })).arrayBuffer()),
+    ],
+  ];
+  for (const [label, fire] of paths) if (!only || label.includes(only)) await profilePath(cdp, label, fire, fileOf);
+}).catch((err) => {
   console.error(err);
   process.exit(1);
 });

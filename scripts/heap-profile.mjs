@@ -7,16 +7,9 @@
 // sends REQUESTS requests per row (10 connections, after 3,000 unsampled ones of warm-up). Rows: bare,
 // credits, generation (finished). Not the accept path: its profile's tree is larger than the messages
 // Miniflare's inspector proxy passes on.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileIndex } from "./bench/bundle-lines.mjs";
-import { prepareTryOn, seed, settle } from "./bench/flows.mjs";
-import { smallPersonPng } from "./bench/images.mjs";
-import { freePort, inspector } from "./bench/inspector.mjs";
+import { readTargets } from "./bench/flows.mjs";
+import { withProfiledWorker } from "./bench/inspector.mjs";
 import { loader } from "./bench/load.mjs";
-import { startWorker } from "./bench/worker.mjs";
-import { buildBundle } from "./bundle-report.mjs";
 
 const REQUESTS = Number(process.env.HEAP_REQUESTS ?? 5000);
 const WARM_UP = 3000;
@@ -54,34 +47,10 @@ async function profileRow(cdp, label, target, fileOf) {
   for (const [k, v] of fns.slice(0, TOP)) console.log(`| ${k} | ${Math.round(v / REQUESTS)} |`);
 }
 
-async function main() {
-  const outdir = mkdtempSync(join(tmpdir(), "drape-heap-"));
-  let worker;
-  let cdp;
-  try {
-    buildBundle(outdir, ["--no-minify"]);
-    const fileOf = fileIndex(readFileSync(join(outdir, "index.js"), "utf8"));
-    const port = await freePort();
-    worker = await startWorker(outdir, { inspectorPort: port });
-    const shop = await seed(worker.base, "mock");
-    const headers = { "x-api-key": shop.key };
-    const tryOn = await prepareTryOn(worker.base, shop.key, { person: smallPersonPng(), garment: smallPersonPng() });
-    await settle(worker.db, shop.accountId);
-    cdp = await inspector(port);
-    const targets = {
-      bare: ["GET /healthz (bare)", { url: `${worker.base}/healthz` }],
-      credits: ["GET /account/credits", { url: `${worker.base}/tryon/v1/account/credits`, headers }],
-      generation: ["GET /generations/{id}, finished", { url: `${worker.base}/tryon/v1/generations/${tryOn.generationId}`, headers }],
-    };
-    for (const row of rows) await profileRow(cdp, ...targets[row], fileOf);
-  } finally {
-    cdp?.close();
-    await worker?.mf.dispose();
-    rmSync(outdir, { recursive: true, force: true });
-  }
-}
-
-main().catch((err) => {
+withProfiledWorker({}, async ({ worker, cdp, fileOf }) => {
+  const targets = await readTargets(worker);
+  for (const row of rows) await profileRow(cdp, ...targets[row], fileOf);
+}).catch((err) => {
   console.error(err);
   process.exit(1);
 });

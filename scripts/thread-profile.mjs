@@ -15,8 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileIndex } from "./bench/bundle-lines.mjs";
-import { acceptRequest, prepareTryOn, seed, settle } from "./bench/flows.mjs";
-import { smallPersonPng } from "./bench/images.mjs";
+import { acceptRequest, readTargets } from "./bench/flows.mjs";
 import { loader } from "./bench/load.mjs";
 import { gcPauses, mainThreadSamples, partOf } from "./bench/perf-samples.mjs";
 import { startWorker } from "./bench/worker.mjs";
@@ -96,15 +95,7 @@ async function main() {
     if (reads.length) {
       const worker = await startWorker(outdir, serving);
       started.push(worker);
-      const shop = await seed(worker.base, "mock");
-      const headers = { "x-api-key": shop.key };
-      const tryOn = await prepareTryOn(worker.base, shop.key, { person: smallPersonPng(), garment: smallPersonPng() });
-      await settle(worker.db, shop.accountId);
-      const targets = {
-        bare: ["GET /healthz (bare)", { url: `${worker.base}/healthz` }],
-        credits: ["GET /account/credits", { url: `${worker.base}/tryon/v1/account/credits`, headers }],
-        generation: ["GET /generations/{id}, finished", { url: `${worker.base}/tryon/v1/generations/${tryOn.generationId}`, headers }],
-      };
+      const targets = await readTargets(worker);
       for (const row of reads) {
         const file = join(outdir, `${row}.perf`);
         const result = await recorded(worker.pid, targets[row][1], file);

@@ -98,6 +98,22 @@ export async function acceptRequest(base) {
   };
 }
 
+/**
+ * The reads the profiling scripts load, on `worker`: the bare route, a balance read and a poll of a
+ * finished generation, for a funded mock shop seeded here. Returns row → [label, autocannon options].
+ */
+export async function readTargets(worker) {
+  const shop = await seed(worker.base, "mock");
+  const headers = { "x-api-key": shop.key };
+  const tryOn = await prepareTryOn(worker.base, shop.key, { person: smallPersonPng(), garment: smallPersonPng() });
+  await settle(worker.db, shop.accountId);
+  return {
+    bare: ["GET /healthz (bare)", { url: `${worker.base}/healthz` }],
+    credits: ["GET /account/credits", { url: `${worker.base}/tryon/v1/account/credits`, headers }],
+    generation: ["GET /generations/{id}, finished", { url: `${worker.base}/tryon/v1/generations/${tryOn.generationId}`, headers }],
+  };
+}
+
 /** POST /try-on, then polls GET /generations/{id} every 25 ms: milliseconds from the request to a final status. */
 export async function timeToFinal(base, key, body, { timeoutMs = 30_000 } = {}) {
   const started = performance.now();
