@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
@@ -9,16 +9,24 @@ import { endpointPathOf } from "./route-table";
 
 /** Integrator routes: resolves the API key (isolate-cached ≤ 30 s) into `c.var.auth`. */
 export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
-  // Unknown paths answer ROUTE_NOT_FOUND/METHOD_NOT_ALLOWED, not an auth error.
-  if (endpointPathOf(c) === null) return next();
+  await resolveApiKey(c);
+  await next();
+};
+
+/**
+ * Sets `c.var.auth` from the presented key, or refuses it; sets nothing on an unknown path, which
+ * answers ROUTE_NOT_FOUND/METHOD_NOT_ALLOWED instead of an auth error. `requireApiKey` as a middleware,
+ * or the first step of `integratorAccess`.
+ */
+export async function resolveApiKey(c: Context<AppEnv>): Promise<void> {
+  if (endpointPathOf(c) === null) return;
   const ctx = serviceContext(c);
   const presented = readPresentedKey(c.req.raw.headers);
   // A key this isolate knows answers without an await; the lookup (timed) only on a miss.
   const auth = knownCaller(ctx, presented) ?? (await timeStep("auth", () => authenticate(ctx, presented)));
   c.set("auth", auth);
   c.set("accountId", auth.accountId);
-  await next();
-};
+}
 
 /** Operator routes: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
 export const requireAdminToken: MiddlewareHandler<AppEnv> = async (c, next) => {

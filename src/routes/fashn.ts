@@ -3,10 +3,9 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import { admission } from "../http/admission";
-import { requireApiKey } from "../http/auth";
 import { limitBodies } from "../http/body-limit";
 import { authOf, serviceContext } from "../http/context";
+import { integratorAccess } from "../http/integrator-access";
 import { maintenanceGate } from "../http/maintenance";
 import { allowedMethods } from "../http/route-table";
 import { createRouter } from "../http/router";
@@ -62,7 +61,7 @@ router.use("*", maintenanceGate);
 router.use("/run", runBodyLimit);
 router.use("/status/*", limitBodies);
 router.use("/credits", limitBodies);
-router.use("*", requireApiKey, admission);
+router.use("*", integratorAccess);
 
 export const fashnRoutes = router
   .post("/run", async (c) => {
