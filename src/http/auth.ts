@@ -7,7 +7,7 @@ import { authenticate, knownCaller, readPresentedKey } from "../services/account
 import { serviceContext } from "./context";
 import { endpointPathOf } from "./route-table";
 
-/** Integrator routes: resolves the API key (isolate-cached ≤ 30 s) into `c.var.auth`. */
+/** The API key (isolate-cached ≤ 30 s) into `c.var.auth`, as a middleware of its own (the MCP endpoint; integrator routes take `integratorAccess`). */
 export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   await resolveApiKey(c);
   await next();
