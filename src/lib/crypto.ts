@@ -1,6 +1,5 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { LruCache } from "./lru-cache";
 
 /** Small hashing and WebCrypto helpers shared by keys, signing and secret storage. */
 const encoder = new TextEncoder();
@@ -36,22 +35,10 @@ export function hmacSha256Sync(secret: string, message: string): Uint8Array {
   return hmac(sha256, encoder.encode(secret), encoder.encode(message));
 }
 
-/** Imported HMAC keys by secret string: importKey costs as much as the signature itself. */
-const hmacKeys = new LruCache<string, Promise<CryptoKey>>({ maxEntries: 64 });
-
-function hmacKey(secret: string | Uint8Array): Promise<CryptoKey> {
-  const raw = typeof secret === "string" ? encoder.encode(secret) : secret;
-  if (typeof secret !== "string") return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  let key = hmacKeys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    hmacKeys.set(secret, key);
-  }
-  return key;
-}
-
-export async function hmacSha256(secret: string | Uint8Array, message: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));
+/** HMAC-SHA256 by WebCrypto, for long messages off the hot path (webhook payloads, keyed by the secret's bytes). */
+export async function hmacSha256(secret: Uint8Array, message: string): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
 }
 
 /**

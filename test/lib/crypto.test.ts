@@ -26,7 +26,9 @@ describe("hex and SHA-256", () => {
       const secret = "s".repeat(secretLength - 1) + String(secretLength % 10);
       for (const n of [0, 1, 55, 56, 63, 64, 65, 120]) {
         const message = `results/acc_1/gen_${"x".repeat(n)}.png\n1767225600`;
-        expect(toHex(hmacSha256Sync(secret, message)), `${secretLength}-byte secret, ${n}`).toBe(toHex(await hmacSha256(secret, message)));
+        expect(toHex(hmacSha256Sync(secret, message)), `${secretLength}-byte secret, ${n}`).toBe(
+          toHex(await hmacSha256(new TextEncoder().encode(secret), message)),
+        );
       }
     }
   });

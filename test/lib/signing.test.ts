@@ -4,12 +4,13 @@ import { hmacSha256 } from "../../src/lib/crypto";
 import { signedFileUrl, verifyFileSignature } from "../../src/lib/signing";
 
 const at = 1_000_000_000_000;
+const bytes = (secret: string) => new TextEncoder().encode(secret);
 const sigOf = (url: string) => new URL(url, "https://x.test").searchParams.get("sig") ?? "";
 
 describe("signed file URLs", () => {
   it("a remembered signature is the HMAC of (key, exp) under its own secret, never another secret's", async () => {
     const key = "results/acc_1/gen_1.png";
-    const expected = (secret: string, exp: number) => hmacSha256(secret, `${key}\n${exp}`).then(base64UrlEncode);
+    const expected = (secret: string, exp: number) => hmacSha256(bytes(secret), `${key}\n${exp}`).then(base64UrlEncode);
     const first = signedFileUrl("secret-a", key, 60, at);
     expect(sigOf(first.url)).toBe(await expected("secret-a", at / 1000 + 60));
     expect(signedFileUrl("secret-a", key, 60, at)).toEqual(first); // answered from memory, the same URL
@@ -28,7 +29,7 @@ describe("signed file URLs", () => {
     expect(await verifyFileSignature("secret-a", "k", exp + 1, sig, at)).toBe(false);
     expect(await verifyFileSignature("secret-a", "k", exp, sig, exp * 1000)).toBe(false); // expired
     // A URL never handed out still verifies by computing its signature.
-    const other = await hmacSha256("secret-a", `fresh\n${exp}`).then(base64UrlEncode);
+    const other = await hmacSha256(bytes("secret-a"), `fresh\n${exp}`).then(base64UrlEncode);
     expect(await verifyFileSignature("secret-a", "fresh", exp, other, at)).toBe(true);
   });
 });
