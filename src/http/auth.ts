@@ -3,7 +3,7 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { timeStep } from "../lib/step-timing";
-import { authenticate, knownCaller, readPresentedKey } from "../services/accounts";
+import { type AuthContext, authenticate, readPresentedKey } from "../services/accounts";
 import { serviceContext } from "./context";
 import { endpointPathOf } from "./route-table";
 
@@ -18,12 +18,17 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
  * answers ROUTE_NOT_FOUND/METHOD_NOT_ALLOWED instead of an auth error. `requireApiKey` as a middleware,
  * or the first step of `integratorAccess`.
  */
-export async function resolveApiKey(c: Context<AppEnv>): Promise<void> {
+export function resolveApiKey(c: Context<AppEnv>): void | Promise<void> {
   if (endpointPathOf(c) === null) return;
   const ctx = serviceContext(c);
   const presented = readPresentedKey(c.req.raw.headers);
-  // A key this isolate knows answers without an await; the lookup (timed) only on a miss.
-  const auth = knownCaller(ctx, presented) ?? (await timeStep("auth", () => authenticate(ctx, presented)));
+  // A key this isolate knows answers synchronously; only a lookup is awaited (and timed).
+  const caller = authenticate(ctx, presented);
+  if (!(caller instanceof Promise)) return setCaller(c, caller);
+  return timeStep("auth", () => caller).then((auth) => setCaller(c, auth));
+}
+
+function setCaller(c: Context<AppEnv>, auth: AuthContext): void {
   c.set("auth", auth);
   c.set("accountId", auth.accountId);
 }

@@ -52,29 +52,27 @@ export function readPresentedKey(headers: Headers): string | null {
   return null;
 }
 
-export async function authenticate(ctx: ServiceContext, presented: string | null): Promise<AuthContext> {
+/**
+ * The caller a presented key belongs to. A key this isolate's cache knows (≤ 30 s, never past the
+ * key's own expiry) is answered synchronously, so a hot key costs its request no await; any other is
+ * looked up (a promise). A missing, malformed or (cached) unknown key throws synchronously; a key
+ * found unknown by the lookup rejects.
+ */
+export function authenticate(ctx: ServiceContext, presented: string | null): AuthContext | Promise<AuthContext> {
   const hash = presentedKeyHash(presented);
   const now = ctx.now();
-  let value = cache.get(hash, now);
-  if (value === undefined) {
-    const found = await lookup(ctx, hash, now);
-    value = found?.auth ?? null;
-    // A rolled key's cached entry never outlives the key's own expiry.
-    const ttlMs = Math.min(ctx.config.AUTH_CACHE_TTL_SECONDS * 1000, value ? Infinity : NEGATIVE_TTL_MS, (found?.keyExpiresAt ?? Infinity) - now);
-    if (ttlMs > 0) cache.set(hash, value, { at: now, ttlMs });
-  }
-  if (!value) throw unknownKey();
-  return value;
+  const value = cache.get(hash, now);
+  if (value === null) throw unknownKey();
+  return value ?? lookupAndCache(ctx, hash, now);
 }
 
-/**
- * What `authenticate` answers when this isolate's cache already knows the key, without an await;
- * undefined when the key must be looked up (then `authenticate`). Throws as `authenticate` does for a
- * missing, malformed or (cached) unknown key.
- */
-export function knownCaller(ctx: ServiceContext, presented: string | null): AuthContext | undefined {
-  const value = cache.get(presentedKeyHash(presented), ctx.now());
-  if (value === null) throw unknownKey();
+async function lookupAndCache(ctx: ServiceContext, hash: string, now: number): Promise<AuthContext> {
+  const found = await lookup(ctx, hash, now);
+  const value = found?.auth ?? null;
+  // A rolled key's cached entry never outlives the key's own expiry.
+  const ttlMs = Math.min(ctx.config.AUTH_CACHE_TTL_SECONDS * 1000, value ? Infinity : NEGATIVE_TTL_MS, (found?.keyExpiresAt ?? Infinity) - now);
+  if (ttlMs > 0) cache.set(hash, value, { at: now, ttlMs });
+  if (!value) throw unknownKey();
   return value;
 }
 

@@ -15,6 +15,6 @@ export {
   updateApiKey,
 } from "./accounts";
 export type { AuthContext } from "./auth";
-export { authenticate, knownCaller, readPresentedKey } from "./auth";
+export { authenticate, readPresentedKey } from "./auth";
 export type { AccountLogo } from "./logo";
 export { accountLogoUrl, clearAccountLogo, logoOf, readAccountLogo, setAccountLogo } from "./logo";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { authenticate, clearAuthCache, KEY_LAST_USED_EVERY_MS, knownCaller } from "../../../src/services/accounts/auth";
+import { authenticate, clearAuthCache, KEY_LAST_USED_EVERY_MS } from "../../../src/services/accounts/auth";
 import { api, createAccount, env, expectEnvelope } from "../../helpers/harness";
 import { testContext } from "../../helpers/service-context";
 
@@ -52,20 +52,21 @@ describe("API key expiry (roll overlap) and last use", () => {
   });
 });
 
-describe("knownCaller: the cached answer without an await", () => {
-  it("answers what authenticate cached, undefined before the lookup, and refuses as authenticate does", async () => {
+describe("authenticate: a cached key answers without an await", () => {
+  it("looks a key up once (a promise), then answers synchronously, and refuses synchronously what it knows is bad", async () => {
     const acct = await createAccount();
     const { ctx } = testContext();
     clearAuthCache();
-    expect(knownCaller(ctx, acct.key)).toBeUndefined(); // not looked up in this isolate yet
-    const auth = await authenticate(ctx, acct.key);
-    expect(knownCaller(ctx, acct.key)).toBe(auth);
+    const first = authenticate(ctx, acct.key);
+    expect(first).toBeInstanceOf(Promise); // not looked up in this isolate yet
+    const auth = await first;
     expect(auth).toMatchObject({ accountId: acct.accountId, keyId: acct.keyId });
+    expect(authenticate(ctx, acct.key)).toBe(auth); // the cached answer itself, no promise
 
     const unknown = `${acct.key.slice(0, -4)}zzzz`;
-    await expect(authenticate(ctx, unknown)).rejects.toMatchObject({ code: "INVALID_API_KEY" });
-    expect(() => knownCaller(ctx, unknown)).toThrow(expect.objectContaining({ code: "INVALID_API_KEY" })); // the cached refusal
-    expect(() => knownCaller(ctx, null)).toThrow(expect.objectContaining({ code: "MISSING_API_KEY" }));
-    expect(() => knownCaller(ctx, "not-a-key")).toThrow(expect.objectContaining({ code: "INVALID_API_KEY" }));
+    await expect(authenticate(ctx, unknown)).rejects.toMatchObject({ code: "INVALID_API_KEY" }); // the lookup's refusal
+    expect(() => authenticate(ctx, unknown)).toThrow(expect.objectContaining({ code: "INVALID_API_KEY" })); // the cached refusal
+    expect(() => authenticate(ctx, null)).toThrow(expect.objectContaining({ code: "MISSING_API_KEY" }));
+    expect(() => authenticate(ctx, "not-a-key")).toThrow(expect.objectContaining({ code: "INVALID_API_KEY" }));
   });
 });
