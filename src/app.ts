@@ -7,7 +7,7 @@ import { requireAdminToken } from "./http/auth";
 import { limitBodies } from "./http/body-limit";
 import { deploymentGate } from "./http/deployment-gate";
 import { notFound, onError } from "./http/errors";
-import { integratorAccess } from "./http/integrator-access";
+import { integratorGate } from "./http/integrator-access";
 import { mountLlms } from "./http/llms";
 import { maintenanceGate } from "./http/maintenance";
 import { mountOpenApi } from "./http/openapi";
@@ -60,9 +60,10 @@ export function createApp() {
 
   const tryon = createRouter();
   tryon.route("/", metaRoutes);
-  tryon.use("*", maintenanceGate);
+  // The signed file URLs need no key, but are down in maintenance too.
+  tryon.use("/files/*", maintenanceGate);
   tryon.route("/", fileRoutes);
-  tryon.use("*", limitBodies, integratorAccess);
+  tryon.use("*", integratorGate);
   tryon.route("/", accountRoutes);
   tryon.route("/", imageRoutes);
   tryon.route("/", productRoutes);

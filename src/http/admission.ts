@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, Next } from "hono";
 import type { AdmitInput, IdempotencyBegin, IdempotencyOutcome, RateState, StoredResponse } from "../durable/account-gate";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -56,7 +56,7 @@ function isStored(status: number): boolean {
  * record (POST), in one AccountGate RPC; then stores the response for replay
  * and stamps the rate-limit headers on every authenticated response.
  */
-export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
+export async function admission(c: Context<AppEnv>, next: Next): Promise<void> {
   const auth = c.get("auth");
   if (!auth) return next(); // unknown path or method: 404/405 without a count
   const env = c.env;
@@ -105,7 +105,10 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (badKey) throw new ApiError(badKey.code, badKey.message, { details: badKey.details, headers: rateLimitHeaders(result.rate) });
     if (result.idempotency) {
       const early = idempotencyAnswer(result.idempotency, result.rate);
-      if (early) return early;
+      if (early) {
+        c.res = early; // as hono takes a returned Response, so that a layer around this one sees it too
+        return;
+      }
     }
   }
 
@@ -118,7 +121,7 @@ export const admission: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   if (idemKey !== null && owner !== null) await finishIdempotency(c, route, idemKey, owner);
   if (scope.state) setRateLimitHeaders(c.res.headers, scope.state);
-};
+}
 
 /** Replay / 409 / 422 for a key already seen; null when the request is new and should run. */
 function idempotencyAnswer(outcome: IdempotencyOutcome, rate: RateState): Response | null {
