@@ -6,7 +6,6 @@ import { randomBase62 } from "../lib/ids";
 import {
   type AdmissionScope,
   admit,
-  admitAtOnce,
   completeIdempotent,
   countDeferred,
   type GateRoute,
@@ -98,7 +97,9 @@ export async function admission(c: Context<AppEnv>, next: Next): Promise<void> {
     if (idempotency) input.idempotency = idempotency;
     // Test mode's daily refill is applied before the balance is shown (docs/test-mode.md).
     if (input.withCredits && !auth.livemode) input.testDailyCredits = c.get("config").TEST_DAILY_CREDITS;
-    const result = admitAtOnce(route, input) ?? (await admit(env, route, input));
+    // Paid from the key's token block, the answer is synchronous: no await on a busy key's reads.
+    const admitted = admit(env, route, input);
+    const result = admitted instanceof Promise ? await admitted : admitted;
     recordRateState(scope, result.rate);
     scope.credits = result.credits ?? null;
     if (!result.rate.allowed) throw rateLimitedError(rate, result.rate);

@@ -15,28 +15,30 @@ import { openBytes, sealBytes, UnreadableSealError } from "../../lib/secret-box"
 import { type GateRoute, requestGate } from "./gate-route";
 import { rateLimitHeaders } from "./rate-limit-headers";
 import { admissionScopeFor, recordRateState } from "./scope";
-import { admitFromBlocks, admitFromHeldBlock, tokenBlocksApply } from "./token-blocks";
+import { admitFromBlocks, tokenBlocksApply } from "./token-blocks";
 
 /**
  * Admission verbs (HTTP-free): the one AccountGate call a request makes on
  * the way in, the deferred count on the way out, and the idempotency
  * completion. The middleware in src/http/admission.ts does the HTTP part.
  */
-export async function admit(env: Env, route: GateRoute, input: AdmitInput): Promise<AdmitResult> {
-  if (tokenBlocksApply(input)) {
-    return gateCall("admit", () => admitFromBlocks(route, input, (i) => requestGate(env, route).admit(i), now));
-  }
+
+/**
+ * The request's admission. One the key's token block in this isolate pays for is answered
+ * synchronously (no call, no promise: most reads of a busy key); any other asks the gate.
+ */
+export function admit(env: Env, route: GateRoute, input: AdmitInput): AdmitResult | Promise<AdmitResult> {
+  if (tokenBlocksApply(input)) return admitFromBlocks(route, input, (i) => gateCall("admit", () => requestGate(env, route).admit(i)), now);
+  return admitExactly(env, route, input);
+}
+
+async function admitExactly(env: Env, route: GateRoute, input: AdmitInput): Promise<AdmitResult> {
   const result = await gateCall("admit", () => requestGate(env, route).admit(input));
   if (result.idempotency?.state === "replay" && input.idempotency) {
     const { response } = result.idempotency;
     response.body = await openStoredBody(env, route.accountId, input.idempotency.key, response.body);
   }
   return result;
-}
-
-/** The admission this isolate can give without asking the gate (a token block's), or null: then `admit`. */
-export function admitAtOnce(route: GateRoute, input: AdmitInput): AdmitResult | null {
-  return tokenBlocksApply(input) ? admitFromHeldBlock(route, input, now()) : null;
 }
 
 /**

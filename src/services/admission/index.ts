@@ -1,6 +1,5 @@
 export {
   admit,
-  admitAtOnce,
   completeIdempotent,
   countBeforeCostlyWork,
   countDeferred,

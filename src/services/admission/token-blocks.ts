@@ -132,11 +132,7 @@ function held(block: Block | undefined, now: number): number {
   return tokens;
 }
 
-/**
- * The admission this isolate's block of the key pays for at once (no call, no await), or null when
- * the gate must be asked: `admitFromBlocks` does, and tries this first itself. The read path asks
- * this before `admit`, so a read paid from a block passes through no promise.
- */
+/** The admission this isolate's block of the key pays for at once (no call, no await), or null when the gate must be asked. */
 export function admitFromHeldBlock(route: GateRoute, input: AdmitInput, now: number): AdmitResult | null {
   const withCredits = input.withCredits === true;
   // A key shard's admission carries no credit summary (its balance read asks every shard): exact path.
@@ -145,12 +141,25 @@ export function admitFromHeldBlock(route: GateRoute, input: AdmitInput, now: num
 }
 
 /**
- * Admits a request from the key's block when this isolate holds one, else
- * through `call` (the gate's `admit`), asking for a block on the way. The
- * rate state answered counts the tokens held here as remaining, so within
- * one isolate the headers read exactly as the exact path's.
+ * Admits a request from the key's block when this isolate holds one (synchronously: no promise),
+ * else through `call` (the gate's `admit`), asking for a block on the way. The rate state answered
+ * counts the tokens held here as remaining, so within one isolate the headers read exactly as the
+ * exact path's.
  */
-export async function admitFromBlocks(
+export function admitFromBlocks(
+  route: GateRoute,
+  input: AdmitInput,
+  call: (input: AdmitInput) => Promise<AdmitResult>,
+  now: () => number,
+): AdmitResult | Promise<AdmitResult> {
+  return admitFromHeldBlock(route, input, now()) ?? admitThroughGate(route, input, call, now);
+}
+
+/**
+ * Asks the gate (`call`) for an admission the held block could not pay for, topping the block up on
+ * the way; what `admitFromBlocks` does after `admitFromHeldBlock` answered null.
+ */
+async function admitThroughGate(
   route: GateRoute,
   input: AdmitInput,
   call: (input: AdmitInput) => Promise<AdmitResult>,
@@ -160,8 +169,6 @@ export async function admitFromBlocks(
   const key = blockKey(route, input.rate);
   const size = tokenBlockSize(input.rate);
   const started = now();
-  const local = admitFromHeldBlock(route, input, started);
-  if (local) return local;
   // Tops the block up to its size (one ask in flight per key).
   const ask = isAsking(key, started) ? 0 : Math.max(0, size - held(blocks.get(key), started));
   if (ask > 0) asking.set(key, started);

@@ -68,7 +68,7 @@ describe("token blocks (isolate side)", () => {
     expect(g.state.tokens).toBe(1000 - 23 - 6); // 23 reads counted; this isolate holds the 6 left of its block
   });
 
-  it("admitFromHeldBlock answers at once what the block pays for, and null (no call, nothing spent) when the gate must be asked", async () => {
+  it("a block pays at once (no call, no promise); admitFromHeldBlock answers null (nothing spent) when the gate must be asked", async () => {
     const account = fresh("at-once");
     const g = gate(1000);
     expect(admitFromHeldBlock(account, read(), 0)).toBeNull(); // no block yet
@@ -78,8 +78,15 @@ describe("token blocks (isolate side)", () => {
     // Five left, down to half: the next read asks the gate (to top up), so the sync path declines it.
     expect(admitFromHeldBlock(account, read(), 0)).toBeNull();
     expect(g.state.calls).toHaveLength(1);
-    expect((await admitFromBlocks(account, read(), g.call, () => 0)).rate.remaining).toBe(993);
+    const topUp = admitFromBlocks(account, read(), g.call, () => 0);
+    expect(topUp).toBeInstanceOf(Promise); // the gate is asked
+    expect((await topUp).rate.remaining).toBe(993);
     expect(g.state.calls.map((c) => c.tokenBlock)).toEqual([10, 5]);
+    // admitFromBlocks itself answers a read its block pays for synchronously, and asks nobody.
+    const paid = admitFromBlocks(account, read(), g.call, () => 0);
+    expect(paid).not.toBeInstanceOf(Promise);
+    expect((paid as Awaited<typeof paid>).rate.remaining).toBe(992);
+    expect(g.state.calls).toHaveLength(2);
     // A balance read needs a fresh credit summary: without one the block does not pay for it.
     expect(admitFromHeldBlock(account, read(true), 0)).toBeNull();
     // A key shard's balance read always asks (it sums every shard).
