@@ -22,16 +22,21 @@ function remembered(secret: string, message: string): string | undefined {
   return signatures.get(secret)?.get(message);
 }
 
-/** The signature of (key, exp), synchronously (HMAC-SHA256, base64url). */
-export function signFileKey(secret: string, key: string, exp: number): string {
-  return base64UrlEncode(hmacSha256Sync(secret, `${key}\n${exp}`));
+/** What is signed: the key and the expiry, together. */
+function signedMessage(key: string, exp: number): string {
+  return `${key}\n${exp}`;
+}
+
+/** The signature of a message, synchronously (HMAC-SHA256, base64url). */
+function sign(secret: string, message: string): string {
+  return base64UrlEncode(hmacSha256Sync(secret, message));
 }
 
 function signForUrl(secret: string, key: string, exp: number): string {
-  const message = `${key}\n${exp}`;
+  const message = signedMessage(key, exp);
   const known = remembered(secret, message);
   if (known !== undefined) return known;
-  const sig = signFileKey(secret, key, exp);
+  const sig = sign(secret, message);
   let made = signatures.get(secret);
   if (!made) {
     made = new LruCache<string, string>({ maxEntries: 5_000 });
@@ -52,6 +57,7 @@ export function signedFileUrl(secret: string, key: string, ttlSeconds: number, n
 /** True when `sig` is the signature of (key, exp) and exp is still in the future. Constant-time. */
 export async function verifyFileSignature(secret: string, key: string, exp: number, sig: string, nowMs: number = now()): Promise<boolean> {
   if (!Number.isSafeInteger(exp) || exp * 1000 <= nowMs) return false;
-  const expected = remembered(secret, `${key}\n${exp}`) ?? signFileKey(secret, key, exp);
+  const message = signedMessage(key, exp);
+  const expected = remembered(secret, message) ?? sign(secret, message);
   return timingSafeEqualStrings(expected, sig);
 }
