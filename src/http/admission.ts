@@ -16,9 +16,9 @@ import {
   rateLimitHeaders,
   rateLimitOf,
   recordRateState,
-  runInAdmissionScope,
   setRateLimitHeaders,
 } from "../services/admission";
+import { serviceContext } from "./context";
 import { requestFingerprint } from "./request-body";
 import { apiRouteKey, routeKeyOf } from "./route-table";
 
@@ -113,7 +113,9 @@ export async function admission(c: Context<AppEnv>, next: Next): Promise<void> {
     }
   }
 
-  await runInAdmissionScope(scope, () => next());
+  // Services reach it through the request's service context (the credit reservation, the balance read).
+  serviceContext(c).admission = scope;
+  await next();
 
   if (scope.countPending) {
     scope.countPending = false;

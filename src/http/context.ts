@@ -6,6 +6,7 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { now } from "../lib/clock";
 import type { AuthContext } from "../services/accounts";
+import type { AdmissionScope } from "../services/admission";
 
 /**
  * The service context of a request (routes → services; services never see Hono). Middleware and
@@ -32,6 +33,7 @@ class RequestServiceContext implements ServiceContext {
   readonly db: Db;
   readonly requestId: string;
   readonly now = now;
+  admission: AdmissionScope | undefined = undefined;
   #origin: string | undefined;
   readonly #url: string;
 

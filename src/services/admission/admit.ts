@@ -14,7 +14,7 @@ import { describeError, log } from "../../lib/logger";
 import { openBytes, sealBytes, UnreadableSealError } from "../../lib/secret-box";
 import { type GateRoute, requestGate } from "./gate-route";
 import { rateLimitHeaders } from "./rate-limit-headers";
-import { admissionScopeFor, recordRateState } from "./scope";
+import { type AdmissionScope, recordRateState } from "./scope";
 import { admitFromBlocks, tokenBlocksApply } from "./token-blocks";
 
 /**
@@ -88,7 +88,7 @@ export function rateLimitedError(rate: RateLimitSpec, state: RateState): ApiErro
  * empty, with the same headers (RateLimit at 0, Retry-After for one token).
  * Nothing is counted: a refused request costs no token, as in live mode.
  */
-export function simulatedRateLimit(accountId: string, rate: RateLimitSpec): ApiError {
+export function simulatedRateLimit(scope: AdmissionScope | undefined, rate: RateLimitSpec): ApiError {
   const windowSeconds = Math.ceil((rate.burst * 60) / rate.perMinute);
   const state: RateState = {
     allowed: false,
@@ -98,7 +98,6 @@ export function simulatedRateLimit(accountId: string, rate: RateLimitSpec): ApiE
     retryAfterSeconds: Math.max(1, Math.ceil(60 / rate.perMinute)),
     windowSeconds,
   };
-  const scope = admissionScopeFor(accountId);
   if (scope) {
     scope.countPending = false;
     recordRateState(scope, state);
@@ -112,8 +111,7 @@ export function simulatedRateLimit(accountId: string, rate: RateLimitSpec): ApiE
  * and refuses the request if its key's bucket is empty. A no-op when the count
  * was already made. Costs one AccountGate call, on URL-sourced try-ons only.
  */
-export async function countBeforeCostlyWork(env: Env, accountId: string): Promise<void> {
-  const scope = admissionScopeFor(accountId);
+export async function countBeforeCostlyWork(env: Env, scope: AdmissionScope | undefined): Promise<void> {
   if (!scope?.countPending) return;
   scope.countPending = false;
   const state = await gateCall("count", () => requestGate(env, scope.route).countRequest(scope.rate));
@@ -146,8 +144,13 @@ export async function completeIdempotent(env: Env, route: GateRoute, key: string
  * The answer to record, sealed, on the Idempotency-Key record the current
  * request owns, for the call that charges it (undefined without a key).
  */
-export async function provisionalAnswer(env: Env, accountId: string, response: StoredResponse): Promise<ProvisionalAnswer | undefined> {
-  const owned = admissionScopeFor(accountId)?.idempotency;
+export async function provisionalAnswer(
+  env: Env,
+  scope: AdmissionScope | undefined,
+  accountId: string,
+  response: StoredResponse,
+): Promise<ProvisionalAnswer | undefined> {
+  const owned = scope?.idempotency;
   if (!owned) return undefined;
   return { key: owned.key, owner: owned.owner, response: await sealStoredResponse(env, accountId, owned.key, response) };
 }

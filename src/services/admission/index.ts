@@ -13,5 +13,5 @@ export { mayDeferCount } from "./rate-hint";
 export { rateLimitHeaders, setRateLimitHeaders } from "./rate-limit-headers";
 export { rateLimitOf } from "./rate-limits";
 export type { AdmissionScope } from "./scope";
-export { admissionScopeFor, recordRateState, runInAdmissionScope } from "./scope";
+export { admissionScopeOf, recordRateState } from "./scope";
 export { movingCredits } from "./token-blocks";

@@ -13,7 +13,17 @@ import { log } from "../../lib/logger";
 import { isTestAccountId, type Mode } from "../../lib/modes";
 import { type Page, type PageRequest, pageAt, seqCursor } from "../../lib/pagination";
 import { accountIdForMode, getAccount } from "../accounts";
-import { admissionScopeFor, gateRoute, movingCredits, provisionalAnswer, rateLimitHeaders, recordRateState, requestGate, shardsOn } from "../admission";
+import {
+  type AdmissionScope,
+  admissionScopeOf,
+  gateRoute,
+  movingCredits,
+  provisionalAnswer,
+  rateLimitHeaders,
+  recordRateState,
+  requestGate,
+  shardsOn,
+} from "../admission";
 import { exactSummary, shardSettle } from "./shards";
 
 /**
@@ -46,12 +56,13 @@ export interface ReserveCreditInput {
  * Throws ApiError INSUFFICIENT_CREDITS or QUOTA_EXCEEDED when the credit cannot
  * be reserved. On POST /try-on the admission middleware defers the request's
  * rate-limit count to this call (one DO round trip for the whole request), so
- * it may also throw RATE_LIMITED.
+ * it may also throw RATE_LIMITED. `scope` is the request's admission (from its service context),
+ * when the reservation is made for an admitted request of this account.
  */
-export async function reserveCredit(env: Env, input: ReserveCreditInput): Promise<void> {
-  const scope = admissionScopeFor(input.accountId);
+export async function reserveCredit(env: Env, input: ReserveCreditInput, scope?: AdmissionScope): Promise<void> {
+  if (scope && scope.accountId !== input.accountId) scope = undefined;
   const deferred = scope?.countPending && scope.rate.keyId === input.keyId ? scope.rate : undefined;
-  const idempotency = input.provisional ? await provisionalAnswer(env, input.accountId, input.provisional) : undefined;
+  const idempotency = input.provisional ? await provisionalAnswer(env, scope, input.accountId, input.provisional) : undefined;
   const route = scope && scope.route.keyId === input.keyId ? scope.route : gateRoute(env, input.accountId, input.keyId, input.accountSpendCapPerDay);
   const res = await movingCredits(input.accountId, () =>
     gateCall("reserve", () =>
@@ -140,7 +151,7 @@ async function settleNow(
 
 /** Balance, held, spent and today's usage; reuses the figures the admission call fetched for this request. */
 export async function getCreditSummary(ctx: ServiceContext, accountId: string): Promise<CreditSummary> {
-  const prefetched = admissionScopeFor(accountId)?.credits;
+  const prefetched = admissionScopeOf(ctx, accountId)?.credits;
   if (prefetched) return prefetched;
   const refill = isTestAccountId(accountId) ? ctx.config.TEST_DAILY_CREDITS : undefined;
   if (shardsOn(ctx.env, accountId)) return exactSummary(ctx.env, accountId);

@@ -25,7 +25,7 @@ import type { GenerationMessageInput } from "../../queues";
 import type { ProductInput } from "../../schemas/products";
 import type { TryOnRequestBody } from "../../schemas/tryon";
 import type { AuthContext } from "../accounts";
-import { countBeforeCostlyWork, rateLimitOf, simulatedRateLimit } from "../admission";
+import { admissionScopeOf, countBeforeCostlyWork, rateLimitOf, simulatedRateLimit } from "../admission";
 import { reserveCredit, withdrawCredit } from "../credits";
 import { inspectPart, missingPart, type StoredImage, storeImage, toStoredImage } from "../images";
 import { type CheckedProductInput, checkProductInput, expiryFor, newOneshotExternalId, type ProductRecord, upsertProduct } from "../products";
@@ -145,15 +145,19 @@ export async function createTryOn(
     status: "PENDING",
     productExternalId: plan.kind === "reference" ? plan.product.externalId : plan.externalId,
   };
-  await reserveCredit(ctx.env, {
-    accountId: auth.accountId,
-    keyId: auth.keyId,
-    generationId,
-    keySpendCap: auth.keySpendCap,
-    accountSpendCapPerDay: auth.accountSpendCapPerDay,
-    ...(auth.livemode ? {} : { testDailyCredits: ctx.config.TEST_DAILY_CREDITS }),
-    ...(answer ? { provisional: answer(accepted) } : {}),
-  });
+  await reserveCredit(
+    ctx.env,
+    {
+      accountId: auth.accountId,
+      keyId: auth.keyId,
+      generationId,
+      keySpendCap: auth.keySpendCap,
+      accountSpendCapPerDay: auth.accountSpendCapPerDay,
+      ...(auth.livemode ? {} : { testDailyCredits: ctx.config.TEST_DAILY_CREDITS }),
+      ...(answer ? { provisional: answer(accepted) } : {}),
+    },
+    admissionScopeOf(ctx, auth.accountId),
+  );
 
   let row: NewGenerationRow;
   let touch: RepoBatchItem;
@@ -233,7 +237,7 @@ function refuseTestDirectiveInLiveMode(auth: AuthContext, req: TryOnRequest): vo
 /** Test mode: `externalUserId` `test_rate_limited` / `test_insufficient_credits` answer 429 / 402 as the real refusals do. */
 function forceMagicError(ctx: ServiceContext, auth: AuthContext, externalUserId: string | null): void {
   const forced = magicErrorOf(externalUserId);
-  if (forced === "RATE_LIMITED") throw simulatedRateLimit(auth.accountId, rateLimitOf(auth, ctx.config));
+  if (forced === "RATE_LIMITED") throw simulatedRateLimit(admissionScopeOf(ctx, auth.accountId), rateLimitOf(auth, ctx.config));
   if (forced === "INSUFFICIENT_CREDITS") {
     throw new ApiError(
       "INSUFFICIENT_CREDITS",
@@ -260,7 +264,7 @@ async function resolvePerson(
   }
   if ("url" in p) {
     // A fetch costs up to 10 MB and 10 s: the key's rate limit is counted before it, not after.
-    await countBeforeCostlyWork(ctx.env, accountId);
+    await countBeforeCostlyWork(ctx.env, admissionScopeOf(ctx, accountId));
     const { bytes, info } = await safeFetchImage(p.url, {
       purpose: "customer",
       allowLoopback: ctx.config.ALLOW_LOOPBACK_FETCH,
