@@ -3,9 +3,8 @@ import type { GenerationRow } from "../../db/repo/generations";
 import type { ErrorCode } from "../../errors";
 import { base64Encode } from "../../lib/base64";
 import { inspectImage } from "../../lib/image-intake";
-import { signedFileUrl } from "../../lib/signing";
 import type { FashnRuntimeError, FashnStatus, FashnStatusView } from "../../schemas/fashn";
-import { readImageBytes } from "../images";
+import { readImageBytes, signedImageUrl } from "../images";
 
 /**
  * Drape's typed failure → FASHN's runtime error name (docs/fashn-compat.md has
@@ -61,8 +60,7 @@ export async function presentFashnStatus(ctx: ServiceContext, row: GenerationRow
       const bytes = await readImageBytes(ctx.env, row.resultR2Key);
       output = [`data:${inspectImage(bytes).contentType};base64,${base64Encode(bytes)}`];
     } else {
-      const signed = signedFileUrl(ctx.env.FILE_SIGNING_SECRET, row.resultR2Key, ctx.config.FILE_URL_TTL_SECONDS, ctx.now());
-      output = [`${ctx.baseUrl}${signed.url}`];
+      output = [signedImageUrl(ctx, { r2Key: row.resultR2Key }).url];
     }
   } else if (row.status === "COMPLETED") {
     output = [];

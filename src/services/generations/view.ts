@@ -2,9 +2,9 @@ import type { ServiceContext } from "../../context";
 import { findGeneration, type GenerationRow, generationExistsElsewhere } from "../../db/repo/generations";
 import { ApiError, type ErrorCode } from "../../errors";
 import { liveAccountIdOf, livemodeOf, testAccountIdOf } from "../../lib/modes";
-import { signedFileUrl } from "../../lib/signing";
 import { toIso } from "../../lib/time";
 import type { GenerationView } from "../../schemas/generations";
+import { signedImageUrl } from "../images";
 import { cachedTerminalGeneration, rememberGeneration } from "./terminal-cache";
 
 /**
@@ -26,9 +26,7 @@ export function presentGeneration(ctx: ServiceContext, row: GenerationRow): Gene
   if (row.externalUserId !== null) view.externalUserId = row.externalUserId;
   if (row.status === "COMPLETED") {
     if (row.resultR2Key) {
-      const resultKey = row.resultR2Key;
-      const signed = signedFileUrl(ctx.env.FILE_SIGNING_SECRET, resultKey, ctx.config.FILE_URL_TTL_SECONDS, ctx.now());
-      view.resultImageUrl = `${ctx.baseUrl}${signed.url}`;
+      view.resultImageUrl = signedImageUrl(ctx, { r2Key: row.resultR2Key }).url;
       if (row.resultExpiresAt !== null) view.resultExpiresAt = toIso(row.resultExpiresAt);
     }
     if (row.durationMs !== null) view.durationMs = row.durationMs;
