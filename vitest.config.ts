@@ -7,9 +7,7 @@ import { buildAssets } from "./scripts/build-assets.mjs";
 declare const process: { env: Record<string, string | undefined> };
 
 // Three projects:
-// - "workers": the API's tests, inside workerd with the bindings of
-//   wrangler.toml (local D1, R2, Queues, DOs). Secrets get fixed test values
-//   here; migrations are applied by test/setup.ts.
+// - "workers": the API's tests, inside workerd (workersProject below);
 // - "node": checks of checked-in artifacts that need Node tools (the OpenAPI
 //   validator reads its schemas from disk, which workerd cannot).
 // - "e2e": the dashboard in a real browser (Debian's Chromium driven by
@@ -27,42 +25,7 @@ export default defineConfig(async () => {
       // Request log lines are noise when a test passes; they are kept for failures.
       silent: "passed-only" as const,
       projects: [
-        {
-          plugins: [
-            cloudflareTest({
-              wrangler: { configPath: "./wrangler.toml" },
-              // Offline: the AI binding (no local simulator) stays a local stub that throws
-              // "needs to be run remotely"; tests that run workers-ai inject a double.
-              remoteBindings: false,
-              miniflare: {
-                bindings: {
-                  TEST_MIGRATIONS: migrations,
-                  ENVIRONMENT: "test",
-                  ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
-                  FILE_SIGNING_SECRET: "test-file-signing-secret-0123456789abcdef",
-                  AT_REST_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-                  // Pinned so a developer's .dev.vars (written by `npm start`) cannot change test behaviour.
-                  ALLOW_LOOPBACK_FETCH: "false",
-                  MAINTENANCE_MODE: "false",
-                  PUBLIC_BASE_URL: "http://localhost:8787",
-                  ENGINE_DEFAULT: "composite",
-                  // `npm run test:future` runs the suite this many days ahead (test/setup.ts).
-                  TEST_CLOCK_OFFSET_DAYS: process.env.DRAPE_TEST_CLOCK_OFFSET_DAYS ?? "0",
-                  // `DRAPE_GATE_SHARDS=on npx vitest run …` runs files with key shards on (docs/scaling.md).
-                  GATE_SHARDS: process.env.DRAPE_GATE_SHARDS ?? "off",
-                },
-              },
-            }),
-          ],
-          test: {
-            name: "workers",
-            include: ["test/**/*.test.ts"],
-            exclude: ["test/node/**", "test/e2e/**"],
-            setupFiles: ["./test/setup.ts"],
-            testTimeout: 30_000,
-            hookTimeout: 30_000,
-          },
-        },
+        workersProject(migrations, { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/node/**", "test/e2e/**"] }),
         {
           // packages/client's unit tests run here too (Node, no Worker): the client is plain TypeScript.
           test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts", "packages/client/test/unit/**/*.test.ts"], testTimeout: 30_000 },
@@ -84,3 +47,46 @@ export default defineConfig(async () => {
     },
   };
 });
+
+/**
+ * The API's tests inside workerd with the bindings of wrangler.toml (local D1, R2, Queues, DOs). Secrets get
+ * fixed test values here; migrations are applied by test/setup.ts.
+ */
+function workersProject(migrations: Awaited<ReturnType<typeof readD1Migrations>>, opts: { name: string; include: string[]; exclude: string[] }) {
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        // Offline: the AI binding (no local simulator) stays a local stub that throws
+        // "needs to be run remotely"; tests that run workers-ai inject a double.
+        remoteBindings: false,
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ENVIRONMENT: "test",
+            ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
+            FILE_SIGNING_SECRET: "test-file-signing-secret-0123456789abcdef",
+            AT_REST_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            // Pinned so a developer's .dev.vars (written by `npm start`) cannot change test behaviour.
+            ALLOW_LOOPBACK_FETCH: "false",
+            MAINTENANCE_MODE: "false",
+            PUBLIC_BASE_URL: "http://localhost:8787",
+            ENGINE_DEFAULT: "composite",
+            // `npm run test:future` runs the suite this many days ahead (test/setup.ts).
+            TEST_CLOCK_OFFSET_DAYS: process.env.DRAPE_TEST_CLOCK_OFFSET_DAYS ?? "0",
+            // `DRAPE_GATE_SHARDS=on npx vitest run …` runs files with key shards on (docs/scaling.md).
+            GATE_SHARDS: process.env.DRAPE_GATE_SHARDS ?? "off",
+          },
+        },
+      }),
+    ],
+    test: {
+      name: opts.name,
+      include: opts.include,
+      exclude: opts.exclude,
+      setupFiles: ["./test/setup.ts"],
+      testTimeout: 30_000,
+      hookTimeout: 30_000,
+    },
+  };
+}
