@@ -6,14 +6,28 @@ import { buildAssets } from "./scripts/build-assets.mjs";
 // This file runs in Node; the project's types are the Workers ones, which have no `process`.
 declare const process: { env: Record<string, string | undefined> };
 
-// Three projects:
-// - "workers": the API's tests, inside workerd (workersProject below);
+// Four projects:
+// - "workers" and "workers-own-db": the API's tests, inside workerd (workersProject below);
 // - "node": checks of checked-in artifacts that need Node tools (the OpenAPI
 //   validator reads its schemas from disk, which workerd cannot).
 // - "e2e": the dashboard in a real browser (Debian's Chromium driven by
 //   playwright-core) against the Worker started exactly as `npm start` does, on
 //   a spare port with a fresh local state (test/e2e/global-setup.ts). Not part
 //   of `npm test`: `npm run test:e2e`, and a step of .ci/run.
+// Test files that act on every account at once (the scheduled sweep, a retention purge, an admin list of every
+// account, a re-seal of every secret, a dropped table) and count what they touched: they run with a database
+// of their own, not one shared with other files.
+const OWN_DATABASE = [
+  "test/config/deployment-check.test.ts",
+  "test/http/internal-error.test.ts",
+  "test/http/pagination.test.ts",
+  "test/services/at-rest/reseal.test.ts",
+  "test/services/customers/erase.test.ts",
+  "test/services/generations/engine-fallback.test.ts",
+  "test/services/generations/lifecycle.test.ts",
+  "test/services/retention/purge.test.ts",
+];
+
 export default defineConfig(async () => {
   // wrangler's `[build] command` does not run under vitest: the static assets are copied here.
   buildAssets();
@@ -25,7 +39,13 @@ export default defineConfig(async () => {
       // Request log lines are noise when a test passes; they are kept for failures.
       silent: "passed-only" as const,
       projects: [
-        workersProject(migrations, { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/node/**", "test/e2e/**"] }),
+        workersProject(migrations, {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/node/**", "test/e2e/**", ...OWN_DATABASE],
+          isolate: false,
+        }),
+        workersProject(migrations, { name: "workers-own-db", include: OWN_DATABASE, exclude: [], isolate: true }),
         {
           // packages/client's unit tests run here too (Node, no Worker): the client is plain TypeScript.
           test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts", "packages/client/test/unit/**/*.test.ts"], testTimeout: 30_000 },
@@ -51,8 +71,17 @@ export default defineConfig(async () => {
 /**
  * The API's tests inside workerd with the bindings of wrangler.toml (local D1, R2, Queues, DOs). Secrets get
  * fixed test values here; migrations are applied by test/setup.ts.
+ *
+ * `isolate: false` runs a worker's test files one after another in one workerd, sharing its storage and
+ * modules: a fresh workerd per file cost ~2 s of start-up and module loading each, four fifths of the
+ * suite's time. Every test makes its own accounts (random ids), so files do not see each other's rows;
+ * the few that scan or change a whole table run in "workers-own-db", one workerd (and one database) per
+ * file, as before (docs/architecture.md, record 14).
  */
-function workersProject(migrations: Awaited<ReturnType<typeof readD1Migrations>>, opts: { name: string; include: string[]; exclude: string[] }) {
+function workersProject(
+  migrations: Awaited<ReturnType<typeof readD1Migrations>>,
+  opts: { name: string; include: string[]; exclude: string[]; isolate: boolean },
+) {
   return {
     plugins: [
       cloudflareTest({
@@ -84,6 +113,7 @@ function workersProject(migrations: Awaited<ReturnType<typeof readD1Migrations>>
       name: opts.name,
       include: opts.include,
       exclude: opts.exclude,
+      isolate: opts.isolate,
       setupFiles: ["./test/setup.ts"],
       testTimeout: 30_000,
       hookTimeout: 30_000,

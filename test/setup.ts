@@ -1,6 +1,8 @@
 import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterAll } from "vitest";
+import { afterAll, vi } from "vitest";
+import { ENGINE_NAMES } from "../src/config";
+import { engineBreaker } from "../src/durable/engine-breaker";
 import { shiftClock } from "./helpers/clock-shift";
 import { assertAnsweredErrorsDeclared } from "./helpers/error-recorder";
 
@@ -11,8 +13,18 @@ import { assertAnsweredErrorsDeclared } from "./helpers/error-recorder";
 // suite can observe moves together: no test can pass or fail because of the calendar date it runs on.
 shiftClock(Number(env.TEST_CLOCK_OFFSET_DAYS ?? "0"));
 
-// Storage is isolated per test file; apply the schema to this file's D1.
+// A worker's test files share one workerd and its storage (vitest.config.ts, `isolate: false`). The schema is
+// applied once per database (applying is idempotent); what is global rather than per account is put back
+// to its starting point here, so no file starts where the previous one left off: every engine's circuit
+// breaker closed with no outage counted.
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+await Promise.all(
+  ENGINE_NAMES.filter((engine) => engine !== "mock").map((engine) => engineBreaker(env, engine).reset({ threshold: 5, cooldownMs: 60_000, at: Date.now() })),
+);
 
 // Every error a test provokes must be one its route declares in OpenAPI (test/helpers/error-recorder.ts).
 afterAll(assertAnsweredErrorsDeclared);
+// A spy outlives its file otherwise: the next file of the same worker would call the previous file's double.
+afterAll(() => {
+  vi.restoreAllMocks();
+});

@@ -1,5 +1,10 @@
 const DAY_MS = 86_400_000;
-const RealDate = Date;
+
+// Test files share an isolate (vitest.config.ts: `isolate: false`) and this module may be evaluated once
+// per file: the machine's Date is kept on the global the first time, so a second shift never compounds.
+const realDateHolder = globalThis as typeof globalThis & { __drapeRealDate?: DateConstructor };
+realDateHolder.__drapeRealDate ??= Date;
+const RealDate = realDateHolder.__drapeRealDate;
 
 /**
  * Replaces the isolate's `Date` with one whose "now" (`Date.now()` and `new Date()` without
