@@ -189,6 +189,28 @@ export async function startWorker(outdir, { withAssets = false, viaEntry = false
   return { ...started, db };
 }
 
+/**
+ * A Worker given as source (`script`, an ES module) with the Miniflare options in `extra` (its D1
+ * databases, queues, Durable Objects), served the way startWorker serves Drape: on a direct socket,
+ * storage on tmpfs. For the binding floor (scripts/bench-floor.mjs).
+ */
+export async function startScript(script, extra) {
+  const options = convertV4MiniflareOptions({
+    host: "127.0.0.1",
+    port: 0,
+    log: new NoOpLog(),
+    name: "floor",
+    modules: true,
+    script,
+    compatibilityDate: "2026-11-01",
+    ...extra,
+    ...directSocket(),
+  });
+  const started = await start(options);
+  started.base = (await started.mf.unsafeGetDirectURL("floor")).origin;
+  return started;
+}
+
 // The baseline of a cold start: a Worker with Drape's bindings (D1, R2, Durable Objects, queues…) and
 // nothing else, so the difference is what Drape's own modules cost (compiling them, running their
 // global scope), not what the local services cost to start.
