@@ -73,7 +73,7 @@ export default defineConfig(async () => {
  * fixed test values here; migrations are applied by test/setup.ts.
  *
  * `isolate: false` runs a worker's test files one after another in one workerd, sharing its storage and
- * modules: a fresh workerd per file cost ~2 s of start-up and module loading each, four fifths of the
+ * modules: a fresh workerd per file cost ~2 s of start-up and module loading each, about three quarters of the
  * suite's time. Every test makes its own accounts (random ids), so files do not see each other's rows;
  * the few that scan or change a whole table run in "workers-own-db", one workerd (and one database) per
  * file, as before (docs/architecture.md, record 14).
