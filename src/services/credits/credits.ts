@@ -13,17 +13,7 @@ import { log } from "../../lib/logger";
 import { isTestAccountId, type Mode } from "../../lib/modes";
 import { type Page, type PageRequest, pageAt, seqCursor } from "../../lib/pagination";
 import { accountIdForMode, getAccount } from "../accounts";
-import {
-  type AdmissionScope,
-  admissionScopeOf,
-  gateRoute,
-  movingCredits,
-  provisionalAnswer,
-  rateLimitHeaders,
-  recordRateState,
-  requestGate,
-  shardsOn,
-} from "../admission";
+import { admissionScopeOf, gateRoute, movingCredits, provisionalAnswer, rateLimitHeaders, recordRateState, requestGate, shardsOn } from "../admission";
 import { exactSummary, shardSettle } from "./shards";
 
 /**
@@ -56,11 +46,11 @@ export interface ReserveCreditInput {
  * Throws ApiError INSUFFICIENT_CREDITS or QUOTA_EXCEEDED when the credit cannot
  * be reserved. On POST /try-on the admission middleware defers the request's
  * rate-limit count to this call (one DO round trip for the whole request), so
- * it may also throw RATE_LIMITED. `scope` is the request's admission (from its service context),
- * when the reservation is made for an admitted request of this account.
+ * it may also throw RATE_LIMITED. `request` is the service context of the request making the
+ * reservation: its admission is used when it belongs to this account.
  */
-export async function reserveCredit(env: Env, input: ReserveCreditInput, scope?: AdmissionScope): Promise<void> {
-  if (scope && scope.accountId !== input.accountId) scope = undefined;
+export async function reserveCredit(env: Env, input: ReserveCreditInput, request?: Pick<ServiceContext, "admission">): Promise<void> {
+  const scope = request ? admissionScopeOf(request, input.accountId) : undefined;
   const deferred = scope?.countPending && scope.rate.keyId === input.keyId ? scope.rate : undefined;
   const idempotency = input.provisional ? await provisionalAnswer(env, scope, input.accountId, input.provisional) : undefined;
   const route = scope && scope.route.keyId === input.keyId ? scope.route : gateRoute(env, input.accountId, input.keyId, input.accountSpendCapPerDay);

@@ -156,7 +156,7 @@ export async function createTryOn(
       ...(auth.livemode ? {} : { testDailyCredits: ctx.config.TEST_DAILY_CREDITS }),
       ...(answer ? { provisional: answer(accepted) } : {}),
     },
-    admissionScopeOf(ctx, auth.accountId),
+    ctx,
   );
 
   let row: NewGenerationRow;
