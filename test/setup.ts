@@ -1,7 +1,7 @@
 import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, vi } from "vitest";
-import { ENGINE_NAMES } from "../src/config";
+import { ENGINE_NAMES, getConfig } from "../src/config";
 import { engineBreaker } from "../src/durable/engine-breaker";
 import { shiftClock } from "./helpers/clock-shift";
 import { assertAnsweredErrorsDeclared } from "./helpers/error-recorder";
@@ -18,9 +18,9 @@ shiftClock(Number(env.TEST_CLOCK_OFFSET_DAYS ?? "0"));
 // to its starting point here, so no file starts where the previous one left off: every engine's circuit
 // breaker closed with no outage counted.
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
-await Promise.all(
-  ENGINE_NAMES.filter((engine) => engine !== "mock").map((engine) => engineBreaker(env, engine).reset({ threshold: 5, cooldownMs: 60_000, at: Date.now() })),
-);
+const config = getConfig(env);
+const breakerRule = { threshold: config.ENGINE_BREAKER_THRESHOLD, cooldownMs: config.ENGINE_BREAKER_COOLDOWN_SECONDS * 1000, at: Date.now() };
+await Promise.all(ENGINE_NAMES.filter((engine) => engine !== "mock").map((engine) => engineBreaker(env, engine).reset(breakerRule)));
 
 // Every error a test provokes must be one its route declares in OpenAPI (test/helpers/error-recorder.ts).
 afterAll(assertAnsweredErrorsDeclared);

@@ -195,6 +195,7 @@ export async function startWorker(outdir, { withAssets = false, viaEntry = false
  * storage on tmpfs. For the binding floor (scripts/bench-floor.mjs).
  */
 export async function startScript(script, extra) {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
   const options = convertV4MiniflareOptions({
     host: "127.0.0.1",
     port: 0,
@@ -202,7 +203,8 @@ export async function startScript(script, extra) {
     name: "floor",
     modules: true,
     script,
-    compatibilityDate: "2026-11-01",
+    // The runtime Drape itself is served with.
+    compatibilityDate: workerOptions.compatibilityDate,
     ...extra,
     ...directSocket(),
   });
