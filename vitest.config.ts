@@ -105,6 +105,11 @@ function workersProject(
             TEST_CLOCK_OFFSET_DAYS: process.env.DRAPE_TEST_CLOCK_OFFSET_DAYS ?? "0",
             // `DRAPE_GATE_SHARDS=on npx vitest run …` runs files with key shards on (docs/scaling.md).
             GATE_SHARDS: process.env.DRAPE_GATE_SHARDS ?? "off",
+            // `DRAPE_GENERATION_DELIVERY=outbox npx vitest run …` runs files with the AccountGate's outbox
+            // (test/services/generations/outbox.test.ts runs it in any case). Its gathering window is long
+            // here, so a test sees a try-on before its delivery without racing the gate's timer.
+            GENERATION_DELIVERY: process.env.DRAPE_GENERATION_DELIVERY ?? "request",
+            GENERATION_OUTBOX_GATHER_MS: "1000",
           },
         },
       }),

@@ -111,6 +111,15 @@ export const ConfigSchema = z.object({
     .describe(
       "`on`: each live API key's requests are decided by its own KeyGate object, charging credits leased in blocks from the account's AccountGate, so one account scales with its keys past one object's ~1,000 req/s; Idempotency-Keys are then scoped per API key. `off`: one AccountGate per account decides everything (docs/scaling.md).",
     ),
+  GENERATION_DELIVERY: z
+    .enum(["request", "outbox"])
+    .default("request")
+    .describe(
+      'How an accepted try-on reaches D1 and the generations queue. `request`: before its 202 (a storage failure after the credit is held answers 503 and refunds it). `outbox`: a try-on whose product and person photo are already stored is recorded in the AccountGate with its credit hold, answered 202, and delivered after the answer in batches; a storage failure then delays the generation instead of refusing it. Key shards (`GATE_SHARDS=on`) deliver `request`-style (docs/performance.md, "The outbox").',
+    ),
+  GENERATION_OUTBOX_GATHER_MS: int(50, 0, 1000).describe(
+    "`GENERATION_DELIVERY=outbox`: how long the AccountGate gathers accepted try-ons before delivering them in one D1 batch and one queue `sendBatch`.",
+  ),
   RATE_LIMIT_BURST: int(0, 0, 100000).describe("Default capacity of each API key's token bucket; 0 means the per-minute rate."),
   TEST_DAILY_CREDITS: int(1000, 0, 1_000_000).describe(
     "Test mode's free credits: each account's test ledger is topped up to this once per UTC day (docs/test-mode.md).",

@@ -102,7 +102,23 @@ export function captureGenerationQueue(): GenerationQueueCapture {
     delays.push(opts?.delaySeconds);
     return undefined as never;
   });
-  return { messages, delays, restore: () => spy.mockRestore(), failNext: (n) => (failures = n) };
+  // The AccountGate's outbox (GENERATION_DELIVERY=outbox) sends a batch at a time; a failure fails the batch.
+  const batchSpy = vi.spyOn(env.GENERATIONS_QUEUE, "sendBatch").mockImplementation(async (batch) => {
+    if (failures > 0) {
+      failures--;
+      throw new Error("queue unavailable (test)");
+    }
+    for (const m of batch) {
+      messages.push(m.body as GenerationMessageInput);
+      delays.push(m.delaySeconds);
+    }
+    return undefined as never;
+  });
+  const restore = () => {
+    spy.mockRestore();
+    batchSpy.mockRestore();
+  };
+  return { messages, delays, restore, failNext: (n) => (failures = n) };
 }
 
 /** Also keep webhook deliveries in-process (the webhook consumer is not under test here). */

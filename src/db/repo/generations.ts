@@ -95,6 +95,23 @@ export async function insertGenerationBatch(db: Db, row: NewGenerationRow, extra
   await db.batch([insert, ...extra] as [RepoBatchItem, ...RepoBatchItem[]]);
 }
 
+/**
+ * Delivers generations an AccountGate accepted into its outbox, in ONE batch:
+ * each row inserted unless it is already there (a delivery repeated after a
+ * crash changes nothing), and each product's lifetime refreshed once.
+ */
+export async function insertAcceptedGenerations(
+  db: Db,
+  accountId: string,
+  rows: readonly NewGenerationRow[],
+  touches: ReadonlyArray<{ externalId: string; lastUsedAt: number; expiresAt: number | null }>,
+): Promise<void> {
+  const statements: RepoBatchItem[] = rows.map((row) => db.insert(generations).values(row).onConflictDoNothing({ target: generations.id }));
+  for (const t of touches) statements.push(productUsageStatement(db, accountId, t.externalId, t.lastUsedAt, t.expiresAt));
+  if (statements.length === 0) return;
+  await db.batch(statements as [RepoBatchItem, ...RepoBatchItem[]]);
+}
+
 /** What `withdrawPendingGeneration` found: removed now, never there (or already gone), or there in another status. */
 export type Withdrawal = "withdrawn" | "absent" | "exists";
 

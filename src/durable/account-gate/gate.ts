@@ -1,6 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
+import { getConfig } from "../../config";
 import { getDb } from "../../db/client";
 import { findGenerationCreditStates } from "../../db/repo/generation-credits";
+import { insertAcceptedGenerations, type NewGenerationRow } from "../../db/repo/generations";
 import { now as clockNow } from "../../lib/clock";
 import { describeError, log } from "../../lib/logger";
 import { isTestAccountId } from "../../lib/modes";
@@ -9,6 +11,7 @@ import { GateBuckets } from "./buckets";
 import * as idempotency from "./idempotency";
 import * as leases from "./leases";
 import * as credits from "./ledger";
+import * as outbox from "./outbox";
 import type { AccountGateRpc } from "./rpc";
 import { applySchema } from "./schema";
 import type {
@@ -37,6 +40,10 @@ export { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from "./idempotency";
 /** Held reservations older than this are checked against D1 by the alarm (crash between steps). */
 export const ORPHAN_AFTER_MS = 15 * MINUTE;
 const ALARM_EVERY_MS = 15 * MINUTE;
+/** Generations delivered per D1 batch and queue `sendBatch` (D1 allows 50 statements a batch with room for product touches). */
+export const OUTBOX_BATCH = 40;
+/** Undelivered outbox rows are retried by the alarm this soon (a delivery that failed, or an object restarted before its timer). */
+export const OUTBOX_RETRY_MS = 10_000;
 
 /**
  * One object per account (SQLite-backed, `idFromName(accountId)`): the
@@ -155,10 +162,67 @@ export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
       }
       const res = credits.reserve(this.sql, this.buckets, input, now);
       if (res.ok && owned) idempotency.recordProvisional(this.sql, owned.key, owned.owner, input.generationId, owned.response);
+      if (res.ok && input.record) outbox.store(this.sql, input.generationId, input.record, now);
       return res;
     });
-    if (out.ok && !out.replayed) this.ensureAlarm(now);
+    if (out.ok && input.record) this.scheduleDelivery();
+    else if (out.ok && !out.replayed) this.ensureAlarm(now);
     return out;
+  }
+
+  // -------------------------------------------------------------- outbox
+
+  /** Deliveries run one after another; each drains the outbox. */
+  private deliveries: Promise<number> = Promise.resolve(0);
+  private gathering = false;
+
+  /**
+   * Delivers every generation stored in the outbox before this call (and any
+   * stored while it runs) to D1 and the queue; answers how many it delivered.
+   * Readers that can come before a delivery (a poll right after the 202,
+   * lists, cancel, erase) call it first. Throws when D1 or the queue fails:
+   * the entries stay, and the alarm retries them.
+   */
+  deliver(): Promise<number> {
+    const run = this.deliveries.then(
+      () => this.drainOutbox(),
+      () => this.drainOutbox(),
+    );
+    this.deliveries = run.catch(() => 0);
+    return run;
+  }
+
+  /** After a try-on is stored: one delivery per gathering window, and the alarm armed in case this object stops first. */
+  private scheduleDelivery(): void {
+    if (this.gathering) return;
+    this.gathering = true;
+    this.alarmKnown = true;
+    // Alarms fire in real time, whatever a test froze this object's clock at.
+    const retryAt = clockNow() + OUTBOX_RETRY_MS;
+    void this.ctx.storage.getAlarm().then((at) => {
+      if (at === null || at > retryAt) return this.ctx.storage.setAlarm(retryAt);
+    });
+    setTimeout(() => {
+      this.gathering = false;
+      this.deliver().catch((err: unknown) => log("error", "outbox delivery failed; the alarm retries it", { error: describeError(err) }));
+    }, getConfig(this.env).GENERATION_OUTBOX_GATHER_MS);
+  }
+
+  private async drainOutbox(): Promise<number> {
+    const accountId = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'account_id'").toArray()[0]?.v;
+    let delivered = 0;
+    for (;;) {
+      const batch = outbox.oldest(this.sql, OUTBOX_BATCH);
+      const first = batch[0];
+      const last = batch.at(-1);
+      if (!first || !last || !accountId) return delivered;
+      const rows = batch.map((e) => JSON.parse(e.row) as NewGenerationRow);
+      // D1 first: the consumer a message wakes reads the row.
+      await insertAcceptedGenerations(getDb(this.env.DB), accountId, rows, outbox.latestTouches(batch));
+      await this.env.GENERATIONS_QUEUE.sendBatch(batch.map((e) => ({ body: { generationId: e.generationId, accountId } })));
+      outbox.remove(this.sql, first.seq, last.seq);
+      delivered += batch.length;
+    }
   }
 
   /**
@@ -313,6 +377,11 @@ export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
    * Reschedules itself while anything remains to watch.
    */
   override async alarm(): Promise<void> {
+    try {
+      await this.deliver();
+    } catch (err) {
+      log("error", "outbox delivery failed; retrying", { error: describeError(err), retryInMs: OUTBOX_RETRY_MS });
+    }
     const now = this.now();
     idempotency.purgeExpired(this.sql, now);
     leases.purgeRefusals(this.sql, now);
@@ -325,7 +394,8 @@ export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
       .exec<{ n: number }>("SELECT (SELECT COUNT(*) FROM idempotency) + (SELECT COUNT(*) FROM reservations WHERE state = 'held') AS n")
       .one().n;
     this.alarmKnown = pending > 0;
-    if (pending > 0) await this.ctx.storage.setAlarm(this.now() + ALARM_EVERY_MS);
+    if (outbox.size(this.sql) > 0) await this.ctx.storage.setAlarm(clockNow() + OUTBOX_RETRY_MS);
+    else if (pending > 0) await this.ctx.storage.setAlarm(this.now() + ALARM_EVERY_MS);
   }
 
   /** Exposed for tests: the orphan check the alarm runs. Returns how many reservations it settled. */
@@ -334,7 +404,8 @@ export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
     if (!accountId) return 0;
     const held = this.sql
       .exec<{ generation_id: string }>(
-        "SELECT generation_id FROM reservations WHERE state = 'held' AND created_at <= ? ORDER BY created_at LIMIT 50",
+        // A generation still in the outbox is recorded (here), not lost: its delivery is retried, never withdrawn.
+        "SELECT generation_id FROM reservations WHERE state = 'held' AND created_at <= ? AND generation_id NOT IN (SELECT generation_id FROM outbox) ORDER BY created_at LIMIT 50",
         now - ORPHAN_AFTER_MS,
       )
       .toArray()

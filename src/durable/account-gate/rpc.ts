@@ -29,6 +29,7 @@ export interface AccountGateRpc {
   countRequest(rate: RateLimitSpec): RateState;
   completeIdempotency(key: string, owner: string, response: StoredResponse | null): boolean;
   reserve(input: ReserveInput): ReserveResult;
+  deliver(): Promise<number>;
   commit(generationId: string): SettleResult;
   refund(generationId: string, reason: string): SettleResult;
   withdraw(generationId: string, reason: string): SettleResult;

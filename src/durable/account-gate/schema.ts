@@ -38,6 +38,9 @@ const MIGRATIONS: readonly string[] = [
   // v4: lease references settled as granting nothing (leases.ts, `resolveOnly`), kept a day.
   `CREATE TABLE IF NOT EXISTS lease_refusals (reference TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
    CREATE INDEX IF NOT EXISTS lease_refusals_age ON lease_refusals (created_at);`,
+  // v5: accepted generations not yet delivered to D1 and the queue (outbox.ts, GENERATION_DELIVERY=outbox).
+  `CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, generation_id TEXT NOT NULL UNIQUE, row TEXT NOT NULL,
+     product_external_id TEXT NOT NULL, last_used_at INTEGER NOT NULL, expires_at INTEGER, created_at INTEGER NOT NULL);`,
 ];
 
 /** Creates the tables, then runs the migrations this object has not run yet (in one transaction). */

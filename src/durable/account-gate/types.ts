@@ -103,6 +103,25 @@ export interface ReserveInput {
   testDailyCredits?: number;
   /** The Idempotency-Key record the request owns, and the answer (sealed) to record on it with the charge. */
   idempotency?: ProvisionalAnswer;
+  /**
+   * GENERATION_DELIVERY=outbox: the generation's D1 row and product touch, stored in the gate's outbox in
+   * the transaction that holds the credit, and delivered to D1 and the queue after the 202 (outbox.ts).
+   */
+  record?: GenerationRecord;
+}
+
+/** What the outbox delivers for one accepted generation. */
+export interface GenerationRecord {
+  /** The generation's D1 row (`NewGenerationRow`), as JSON. */
+  row: string;
+  /** The product whose lifetime the generation refreshes, and the refreshed values. */
+  touch: ProductTouch;
+}
+
+export interface ProductTouch {
+  externalId: string;
+  lastUsedAt: number;
+  expiresAt: number | null;
 }
 
 /** A try-on's 202, recorded on its request's idempotency record in the transaction that charges it. */

@@ -2,6 +2,7 @@ import type { ServiceContext } from "../../context";
 import {
   accountGate,
   type CreditSummary,
+  type GenerationRecord,
   type GrantResult,
   gateCall,
   type LedgerEntry,
@@ -40,6 +41,12 @@ export interface ReserveCreditInput {
    * charge, so a retry replays it instead of charging again.
    */
   provisional?: StoredResponse;
+  /**
+   * The generation's record for the AccountGate's outbox (GENERATION_DELIVERY=outbox): stored with the
+   * hold, delivered to D1 and the queue after the answer. Taken only when the AccountGate charges
+   * (not a key shard).
+   */
+  record?: GenerationRecord;
 }
 
 /**
@@ -48,12 +55,14 @@ export interface ReserveCreditInput {
  * rate-limit count to this call (one DO round trip for the whole request), so
  * it may also throw RATE_LIMITED. `request` is the service context of the request making the
  * reservation: its admission is used when it belongs to this account.
+ * Answers whether the gate took `input.record` into its outbox (then the generation is recorded).
  */
-export async function reserveCredit(env: Env, input: ReserveCreditInput, request?: Pick<ServiceContext, "admission">): Promise<void> {
+export async function reserveCredit(env: Env, input: ReserveCreditInput, request?: Pick<ServiceContext, "admission">): Promise<boolean> {
   const scope = request ? admissionScopeOf(request, input.accountId) : undefined;
   const deferred = scope?.countPending && scope.rate.keyId === input.keyId ? scope.rate : undefined;
   const idempotency = input.provisional ? await provisionalAnswer(env, scope, input.accountId, input.provisional) : undefined;
   const route = scope && scope.route.keyId === input.keyId ? scope.route : gateRoute(env, input.accountId, input.keyId, input.accountSpendCapPerDay);
+  const record = input.record && !route.sharded ? input.record : undefined;
   const res = await movingCredits(input.accountId, () =>
     gateCall("reserve", () =>
       requestGate(env, route).reserve({
@@ -65,6 +74,7 @@ export async function reserveCredit(env: Env, input: ReserveCreditInput, request
         ...(deferred ? { rate: deferred } : {}),
         ...(idempotency ? { idempotency } : {}),
         ...(input.testDailyCredits !== undefined ? { testDailyCredits: input.testDailyCredits } : {}),
+        ...(record ? { record } : {}),
       }),
     ),
   );
@@ -76,6 +86,7 @@ export async function reserveCredit(env: Env, input: ReserveCreditInput, request
     const headers = { ...(res.rate ? rateLimitHeaders(res.rate) : {}), ...(res.code === "IDEMPOTENCY_KEY_IN_USE" ? { "retry-after": "1" } : {}) };
     throw new ApiError(res.code, res.message, { headers });
   }
+  return record !== undefined;
 }
 
 /**

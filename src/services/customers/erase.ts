@@ -8,7 +8,7 @@ import {
   scrubUserWebhookPayloads,
 } from "../../db/repo/customers";
 import { log } from "../../lib/logger";
-import { cancelRemoteJob, failGeneration, forgetAccountGenerations } from "../generations";
+import { cancelRemoteJob, deliverAccepted, failGeneration, forgetAccountGenerations } from "../generations";
 
 /** Image rows deleted per statement, and statements per request: bounded work per call. */
 export const ERASE_BATCH = 100;
@@ -46,6 +46,8 @@ export async function eraseCustomer(
   externalUserId: string,
   limits: { batch: number; maxBatches: number } = { batch: ERASE_BATCH, maxBatches: ERASE_MAX_BATCHES },
 ): Promise<EraseSummary> {
+  // A try-on accepted just before is erased too: the outbox delivers it first, and it is cancelled below.
+  await deliverAccepted(ctx, accountId);
   forgetAccountGenerations(accountId);
   const cancelledGenerations = await cancelActive(ctx, accountId, externalUserId);
   const clearedResults = await clearUserResultRefs(ctx.db, accountId, externalUserId);

@@ -5,7 +5,7 @@ import { ApiError } from "../../errors";
 import type { FashnCreditsView, FashnStatusView } from "../../schemas/fashn";
 import type { AuthContext } from "../accounts";
 import { getCreditSummary } from "../credits";
-import { createTryOn } from "../generations";
+import { createTryOn, findAcceptedGeneration } from "../generations";
 import { presentFashnStatus } from "./present";
 import { translateRun } from "./translate";
 
@@ -34,7 +34,7 @@ export async function runPrediction(
 
 /** GET /v1/status/{id}: any generation of the account, in FASHN's shape; another account's id is NotFound. */
 export async function predictionStatus(ctx: ServiceContext, accountId: string, id: string): Promise<FashnStatusView> {
-  const row = await findGeneration(ctx.db, accountId, id);
+  const row = await findAcceptedGeneration(ctx, accountId, id);
   if (!row) throw new ApiError("GENERATION_NOT_FOUND", `No prediction ${id} on this account.`);
   return presentFashnStatus(ctx, row, { inline: true });
 }

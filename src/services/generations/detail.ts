@@ -1,8 +1,9 @@
 import type { ServiceContext } from "../../context";
-import { type EngineAttempt, findGeneration } from "../../db/repo/generations";
+import type { EngineAttempt } from "../../db/repo/generations";
 import { ApiError } from "../../errors";
 import type { GenerationView } from "../../schemas/generations";
 import { getImage, signedImageUrl } from "../images";
+import { findAcceptedGeneration } from "./outbox";
 import { parseProductSnapshot } from "./product-snapshot";
 import { presentGeneration } from "./view";
 
@@ -43,7 +44,7 @@ async function imageUrl(ctx: ServiceContext, accountId: string, imageId: string 
 
 /** One generation of `accountId` with its images, or GENERATION_NOT_FOUND. */
 export async function loadGenerationDetail(ctx: ServiceContext, accountId: string, generationId: string): Promise<GenerationDetail> {
-  const row = generationId.length <= 64 ? await findGeneration(ctx.db, accountId, generationId) : undefined;
+  const row = generationId.length <= 64 ? await findAcceptedGeneration(ctx, accountId, generationId) : undefined;
   if (!row) throw new ApiError("GENERATION_NOT_FOUND", `No generation ${generationId.slice(0, 64)} on this account.`);
   let snapshot: ReturnType<typeof parseProductSnapshot> | null = null;
   try {

@@ -1,6 +1,7 @@
 export type { DetailImage, GenerationDetail } from "./detail";
 export { loadGenerationDetail } from "./detail";
 export { cancelRemoteJob, failGeneration } from "./lifecycle";
+export { deliverAccepted, findAcceptedGeneration } from "./outbox";
 export { cancelGeneration, listGenerationViews, waitAfterAcceptance } from "./read-and-cancel";
 export type { RunnerDeps } from "./runner";
 export { backoffSeconds, PoisonMessageError, processDeadLetter, processGenerationMessage } from "./runner";

@@ -7,6 +7,7 @@ import { describeError, log } from "../../lib/logger";
 import { idCursor, type Page, type PageRequest, pageOf } from "../../lib/pagination";
 import type { GenerationView } from "../../schemas/generations";
 import { failGeneration } from "./lifecycle";
+import { deliverAccepted, findAcceptedGeneration } from "./outbox";
 import { generationNotOwned, presentGeneration } from "./view";
 
 export interface GenerationListQuery extends GenerationFilters, PageRequest {}
@@ -19,6 +20,7 @@ export async function listGenerationViews(ctx: ServiceContext, accountId: string
   if (q.from !== undefined && q.to !== undefined && q.from > q.to) {
     throw new ApiError("VALIDATION_FAILED", "`from` must not be after `to`.", { details: [{ path: "from", message: "from is after to" }] });
   }
+  await deliverAccepted(ctx, accountId);
   const rows = await listGenerations(ctx.db, accountId, q, q.limit, before);
   const page = pageOf(
     rows,
@@ -37,6 +39,7 @@ export async function listGenerationViews(ctx: ServiceContext, accountId: string
  * UPDATE; a remote job is also cancelled upstream, best effort.
  */
 export async function cancelGeneration(ctx: ServiceContext, accountId: string, id: string): Promise<GenerationView> {
+  await deliverAccepted(ctx, accountId);
   const row = await failGeneration(ctx, accountId, id, ["PENDING", "PROCESSING"], {
     code: "GENERATION_CANCELLED",
     message: "The generation was cancelled by the client.",
@@ -76,7 +79,7 @@ export async function waitForGeneration(
     // The generation was just accepted: sleep first, then look.
     const remaining = deadline - ctx.now();
     if (remaining > 0) await sleep(Math.min(SYNC_POLL_INTERVAL_MS, remaining));
-    const row = await findGeneration(ctx.db, accountId, id);
+    const row = await findAcceptedGeneration(ctx, accountId, id);
     if (!row) throw new ApiError("GENERATION_NOT_FOUND", `No generation ${id} on this account.`);
     if (row.status === "COMPLETED" || row.status === "FAILED" || deadline - ctx.now() <= 0) return presentGeneration(ctx, row);
   }

@@ -10,7 +10,7 @@ import {
   type Withdrawal,
   withdrawPendingGeneration,
 } from "../../db/repo/generations";
-import type { StoredResponse } from "../../durable/account-gate";
+import type { ProductTouch, StoredResponse } from "../../durable/account-gate";
 import { selectEngineNames } from "../../engines";
 import { ApiError } from "../../errors";
 import { newId } from "../../lib/ids";
@@ -145,7 +145,14 @@ export async function createTryOn(
     status: "PENDING",
     productExternalId: plan.kind === "reference" ? plan.product.externalId : plan.externalId,
   };
-  await reserveCredit(
+  const shape: RowShape = { generationId, externalUserId, engine, engines, keepForDays, webhookUrl, compat, now };
+  // Nothing to write before the generation's record (its product and person photo are stored): the
+  // outbox can take the record with the credit hold, and the 202 needs no other round trip.
+  const record =
+    ctx.config.GENERATION_DELIVERY === "outbox" && plan.kind === "reference" && person.kind === "stored"
+      ? { row: JSON.stringify(generationRow(ctx, auth, req, shape, plan.product, person.image.id)), touch: productTouch(plan.product, now) }
+      : undefined;
+  const outboxed = await reserveCredit(
     ctx.env,
     {
       accountId: auth.accountId,
@@ -155,9 +162,14 @@ export async function createTryOn(
       accountSpendCapPerDay: auth.accountSpendCapPerDay,
       ...(auth.livemode ? {} : { testDailyCredits: ctx.config.TEST_DAILY_CREDITS }),
       ...(answer ? { provisional: answer(accepted) } : {}),
+      ...(record ? { record } : {}),
     },
     ctx,
   );
+  if (outboxed) {
+    log("info", "generation accepted", { requestId: ctx.requestId, generationId, accountId: auth.accountId, engine, delivery: "outbox" });
+    return accepted;
+  }
 
   let row: NewGenerationRow;
   let touch: RepoBatchItem;
@@ -165,8 +177,8 @@ export async function createTryOn(
     let snapshot: ProductSnapshot & { validForDays: number | null };
     if (plan.kind === "upsert") {
       const oneshot = plan.mode === "oneshot" ? { oneshotId: plan.externalId } : {};
-      const record: ProductRecord = await upsertProduct(ctx, auth.accountId, plan.input, { kind: plan.mode, checked: plan.checked, ...oneshot });
-      snapshot = { ...record };
+      const stored: ProductRecord = await upsertProduct(ctx, auth.accountId, plan.input, { kind: plan.mode, checked: plan.checked, ...oneshot });
+      snapshot = { ...stored };
     } else {
       snapshot = plan.product;
     }
@@ -175,35 +187,10 @@ export async function createTryOn(
         ? person.image
         : await storeImage(ctx, { accountId: auth.accountId, bytes: person.bytes, info: person.info, role: "person", keepForDays, externalUserId, crop: true });
 
-    const written = ctx.now();
-    row = {
-      id: generationId,
-      accountId: auth.accountId,
-      apiKeyId: auth.keyId,
-      status: "PENDING",
-      productExternalId: snapshot.externalId,
-      productSnapshot: snapshotOf(snapshot),
-      personImageId: personImage.id,
-      externalUserId,
-      engine,
-      engines: engines.length > 1 ? engines : null,
-      category: req.category,
-      mode: req.mode,
-      seed: req.seed,
-      watermark: req.watermark,
-      keepForDays,
-      webhookUrl,
-      compat,
-      attempts: 0,
-      creditState: "reserved",
-      requestId: ctx.requestId,
-      createdAt: now,
-      updatedAt: now,
-      deadlineAt: now + ctx.config.GENERATION_DEADLINE_SECONDS * 1000,
-      testDirective: req.test,
-    };
+    row = generationRow(ctx, auth, req, shape, snapshot, personImage.id);
     // Every use refreshes the product's lifetime, in the same transaction as the generation.
-    touch = productUsageStatement(ctx.db, auth.accountId, snapshot.externalId, written, expiryFor(snapshot.kind, snapshot.validForDays, written));
+    const t = productTouch(snapshot, ctx.now());
+    touch = productUsageStatement(ctx.db, auth.accountId, t.externalId, t.lastUsedAt, t.expiresAt);
   } catch (err) {
     // The generation was never written: nothing to run, so nothing is charged.
     await withdrawQuietly(ctx, auth.accountId, generationId, "try-on not recorded", auth.keyId);
@@ -224,6 +211,61 @@ export async function createTryOn(
   }
   log("info", "generation accepted", { requestId: ctx.requestId, generationId, accountId: auth.accountId, engine });
   return accepted;
+}
+
+/** What a generation's row takes from the request beyond its product and person photo. */
+interface RowShape {
+  generationId: string;
+  externalUserId: string | null;
+  engine: EngineName;
+  engines: EngineName[];
+  keepForDays: KeepForDays;
+  webhookUrl: string | null;
+  compat: GenerationCompat | null;
+  now: number;
+}
+
+/** The PENDING generation's D1 row, whichever way it is delivered. */
+function generationRow(
+  ctx: ServiceContext,
+  auth: AuthContext,
+  req: TryOnRequest,
+  shape: RowShape,
+  snapshot: ProductSnapshot,
+  personImageId: string,
+): NewGenerationRow {
+  const { now } = shape;
+  return {
+    id: shape.generationId,
+    accountId: auth.accountId,
+    apiKeyId: auth.keyId,
+    status: "PENDING",
+    productExternalId: snapshot.externalId,
+    productSnapshot: snapshotOf(snapshot),
+    personImageId,
+    externalUserId: shape.externalUserId,
+    engine: shape.engine,
+    engines: shape.engines.length > 1 ? shape.engines : null,
+    category: req.category,
+    mode: req.mode,
+    seed: req.seed,
+    watermark: req.watermark,
+    keepForDays: shape.keepForDays,
+    webhookUrl: shape.webhookUrl,
+    compat: shape.compat,
+    attempts: 0,
+    creditState: "reserved",
+    requestId: ctx.requestId,
+    createdAt: now,
+    updatedAt: now,
+    deadlineAt: now + ctx.config.GENERATION_DEADLINE_SECONDS * 1000,
+    testDirective: req.test,
+  };
+}
+
+/** Every use refreshes the product's lifetime. */
+function productTouch(snapshot: ProductSnapshot & { validForDays: number | null }, at: number): ProductTouch {
+  return { externalId: snapshot.externalId, lastUsedAt: at, expiresAt: expiryFor(snapshot.kind, snapshot.validForDays, at) };
 }
 
 /** `test` is a test-mode field: on a live key it is refused before anything else, so it can never ship by accident. */

@@ -1,10 +1,11 @@
 import type { ServiceContext } from "../../context";
-import { findGeneration, type GenerationRow, generationExistsElsewhere } from "../../db/repo/generations";
+import { type GenerationRow, generationExistsElsewhere } from "../../db/repo/generations";
 import { ApiError, type ErrorCode } from "../../errors";
 import { liveAccountIdOf, livemodeOf, testAccountIdOf } from "../../lib/modes";
 import { toIso } from "../../lib/time";
 import type { GenerationView } from "../../schemas/generations";
 import { signedImageUrl } from "../images";
+import { findAcceptedGeneration } from "./outbox";
 import { cachedTerminalGeneration, rememberGeneration } from "./terminal-cache";
 
 /**
@@ -79,7 +80,7 @@ export async function loadGenerationView(
   const at = ctx.now();
   const cached = opts.allowCached ? cachedTerminalGeneration(accountId, generationId, at) : undefined;
   if (cached) return presentGeneration(ctx, cached);
-  const row = await findGeneration(ctx.db, accountId, generationId);
+  const row = await findAcceptedGeneration(ctx, accountId, generationId);
   if (!row) throw await generationNotOwned(ctx, accountId, generationId);
   rememberGeneration(row, at);
   return presentGeneration(ctx, row);

@@ -4,7 +4,7 @@ import { ApiError } from "../../errors";
 import { log } from "../../lib/logger";
 import { isTestAccountId } from "../../lib/modes";
 import { setTestBalance } from "../credits";
-import { forgetAccountGenerations } from "../generations";
+import { deliverAccepted, forgetAccountGenerations } from "../generations";
 
 /** Images deleted inline per request (rows then R2 objects, in batches); the rest is left to the retention purge. */
 export const TEST_ERASE_BATCH = 100;
@@ -36,6 +36,8 @@ export async function eraseTestData(
   limits: { batch: number; maxBatches: number } = { batch: TEST_ERASE_BATCH, maxBatches: TEST_ERASE_MAX_BATCHES },
 ): Promise<TestDataErased> {
   if (!isTestAccountId(accountId)) throw new ApiError("TEST_MODE_ONLY", "Erasing all data is a test-mode tool: call it with a dr_test_ key.");
+  // Delivered first, so no try-on accepted before the erase reaches D1 after it.
+  await deliverAccepted(ctx, accountId);
   forgetAccountGenerations(accountId);
   const rows = await deleteAccountRows(ctx.db, accountId);
   forgetAccountGenerations(accountId);

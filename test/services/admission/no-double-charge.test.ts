@@ -336,7 +336,7 @@ describe("the provisional answer and the generation it names", () => {
       const sql = state.storage.sql;
       // Back to the first deployed schema: no column, no version.
       sql.exec(
-        "DROP INDEX idempotency_generation; ALTER TABLE idempotency DROP COLUMN generation_id; DROP TABLE leases; ALTER TABLE totals DROP COLUMN leased; DROP TABLE lease_refusals; DELETE FROM meta WHERE k = 'schema_version'",
+        "DROP INDEX idempotency_generation; ALTER TABLE idempotency DROP COLUMN generation_id; DROP TABLE leases; ALTER TABLE totals DROP COLUMN leased; DROP TABLE lease_refusals; DROP TABLE outbox; DELETE FROM meta WHERE k = 'schema_version'",
       );
       applySchema(state.storage);
       applySchema(state.storage); // a second run (the next constructor) must not add the column again
@@ -354,8 +354,10 @@ describe("the provisional answer and the generation it names", () => {
       ).toContain("leased");
       // v4 (lease references settled as granting nothing) after that.
       expect(sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'lease_refusals'").toArray()).toHaveLength(1);
+      // v5 (the outbox of GENERATION_DELIVERY=outbox) last.
+      expect(sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'outbox'").toArray()).toHaveLength(1);
       return sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'schema_version'").one().v;
     });
-    expect(version).toBe("4");
+    expect(version).toBe("5");
   });
 });

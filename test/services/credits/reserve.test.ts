@@ -9,7 +9,7 @@ function reserveInput(acct: { accountId: string; keyId: string }, generationId =
   return { accountId: acct.accountId, keyId: acct.keyId, generationId, keySpendCap: null, accountSpendCapPerDay: null };
 }
 
-async function outcome(p: Promise<void>): Promise<string> {
+async function outcome(p: Promise<unknown>): Promise<string> {
   try {
     await p;
     return "ok";

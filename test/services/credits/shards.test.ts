@@ -12,7 +12,7 @@ import { accountGate, genId, grantCredits } from "./helpers";
 /** The deployment with key shards on (docs/scaling.md); the suite's default is off. */
 const shardEnv = { ...env, GATE_SHARDS: "on" } as Env;
 
-async function outcome(p: Promise<void>): Promise<string> {
+async function outcome(p: Promise<unknown>): Promise<string> {
   try {
     await p;
     return "ok";

@@ -1,0 +1,230 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { accountGate, accountGateStub } from "../../../src/durable/account-gate/client";
+import { ORPHAN_AFTER_MS } from "../../../src/durable/account-gate/gate";
+import { breakGenerationWrite, generationRows } from "../../helpers/faults";
+import { callWithEnv, expectEnvelope, type TestAccount } from "../../helpers/harness";
+import { env, filePart, fundedAccount, personJpeg, registerProduct, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
+import { expectLedgerBalances } from "../credits/helpers";
+
+/**
+ * GENERATION_DELIVERY=outbox: a try-on whose product and person photo are
+ * stored is recorded in the AccountGate with its credit hold and answered 202;
+ * the gate delivers it to D1 and the queue afterwards, in batches. Every
+ * reader that can come before the delivery sees it; a storage failure delays
+ * the generation and never loses or double-charges it. (The suite's other files
+ * run GENERATION_DELIVERY=request; vitest.config.ts gives the outbox a 1 s
+ * gathering window, so "before delivery" is not a race here.)
+ */
+
+const queue = usePipelineQueues();
+const outboxEnv = { ...env, GENERATION_DELIVERY: "outbox" } as Env;
+
+function outboxApi(acct: TestAccount, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set("x-api-key", acct.key);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  return callWithEnv(outboxEnv, `/tryon/v1${path}`, { ...init, headers, body });
+}
+
+interface Fixture {
+  acct: TestAccount;
+  body: { person: { image: { source: { id: string } } }; products: Array<{ externalId: string }>; externalUserId?: string };
+}
+
+async function fixture(credits = 5): Promise<Fixture> {
+  const acct = await fundedAccount(credits);
+  await registerProduct(acct, "shirt");
+  const imageId = await uploadPerson(acct);
+  return { acct, body: { person: { image: { source: { id: imageId } } }, products: [{ externalId: "shirt" }] } };
+}
+
+async function accept(f: Fixture, headers: Record<string, string> = {}, body: object = f.body): Promise<string> {
+  const res = await outboxApi(f.acct, "/try-on", { method: "POST", json: body, headers });
+  const text = await res.text();
+  expect(res.status, text).toBe(202);
+  return (JSON.parse(text) as { generationId: string }).generationId;
+}
+
+function outboxSize(accountId: string): Promise<number> {
+  return runInDurableObject(
+    accountGateStub(env, accountId),
+    (_gate, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
+  );
+}
+
+describe("GENERATION_DELIVERY=outbox", () => {
+  it("answers 202 before D1 has the row, then the gate's timer delivers the row and its queue message", async () => {
+    const f = await fixture();
+    const id = await accept(f);
+    expect(await generationRows(f.acct.accountId)).toEqual([]);
+    expect(await outboxSize(f.acct.accountId)).toBe(1);
+    expect(await expectLedgerBalances(f.acct.accountId)).toEqual({ balance: 4, reserved: 1, spent: 0 });
+
+    await vi.waitFor(async () => expect(await generationRows(f.acct.accountId)).toEqual([{ id, status: "PENDING" }]), { timeout: 10_000, interval: 100 });
+    await vi.waitFor(() => expect(queue.messages).toEqual([{ generationId: id, accountId: f.acct.accountId }]), { timeout: 5_000, interval: 50 });
+    expect(await outboxSize(f.acct.accountId)).toBe(0);
+  });
+
+  it("stores the same D1 row as request delivery, and refreshes the product's lifetime", async () => {
+    const f = await fixture();
+    const viaOutbox = await accept(f);
+    await accountGate(env, f.acct.accountId).deliver();
+    const direct = await tryOn(f.acct, f.body);
+    expect(direct.status).toBe(202);
+    const directId = ((await direct.json()) as { generationId: string }).generationId;
+
+    const { results } = await env.DB.prepare("SELECT * FROM generations WHERE account_id = ? ORDER BY id")
+      .bind(f.acct.accountId)
+      .all<Record<string, unknown>>();
+    const [a, b] = results;
+    expect(a?.id).toBe(viaOutbox);
+    expect(b?.id).toBe(directId);
+    const varying = ["id", "request_id", "created_at", "updated_at", "deadline_at"];
+    const strip = (row: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(row ?? {}).filter(([k]) => !varying.includes(k)));
+    expect(strip(a)).toEqual(strip(b));
+    expect(Number(a?.deadline_at) - Number(a?.created_at)).toBe(Number(b?.deadline_at) - Number(b?.created_at));
+
+    const product = await env.DB.prepare("SELECT last_used_at FROM products WHERE account_id = ? AND external_id = 'shirt'")
+      .bind(f.acct.accountId)
+      .first<{ last_used_at: number }>();
+    expect(product?.last_used_at).toBeGreaterThanOrEqual(Number(a?.created_at));
+  });
+
+  it("a poll, the list and the FASHN status right after the 202 see the generation (the gate delivers first)", async () => {
+    const f = await fixture();
+    const id = await accept(f);
+    const read = await outboxApi(f.acct, `/generations/${id}`);
+    expect(read.status).toBe(200);
+    expect(((await read.json()) as { status: string }).status).toBe("PENDING");
+    expect(await generationRows(f.acct.accountId)).toEqual([{ id, status: "PENDING" }]);
+
+    const second = await accept(f);
+    const list = await outboxApi(f.acct, "/generations");
+    expect(list.status).toBe(200);
+    const ids = ((await list.json()) as { items: Array<{ generationId: string }> }).items.map((g) => g.generationId);
+    expect(ids).toEqual([second, id]);
+
+    const third = await accept(f);
+    const status = await callWithEnv(outboxEnv, `/v1/status/${third}`, { headers: { authorization: `Bearer ${f.acct.key}` } });
+    expect(status.status).toBe(200);
+    expect(((await status.json()) as { id: string }).id).toBe(third);
+    // Each generation was delivered once: one message each.
+    expect(queue.messages.map((m) => m.generationId).sort()).toEqual([id, second, third].sort());
+  });
+
+  it("cancel right after the 202 cancels it and refunds its credit", async () => {
+    const f = await fixture();
+    const id = await accept(f);
+    const res = await outboxApi(f.acct, `/generations/${id}/cancel`, { method: "POST" });
+    expect(res.status).toBe(200);
+    expect(await generationRows(f.acct.accountId)).toEqual([{ id, status: "FAILED" }]);
+    expect(await expectLedgerBalances(f.acct.accountId)).toEqual({ balance: 5, reserved: 0, spent: 0 });
+  });
+
+  it("erasing a customer right after the 202 cancels their generation too", async () => {
+    const f = await fixture();
+    const id = await accept(f, {}, { ...f.body, externalUserId: "user-9" });
+    const res = await outboxApi(f.acct, "/customers/user-9", { method: "DELETE" });
+    expect(res.status).toBeLessThan(300);
+    expect(await generationRows(f.acct.accountId)).toEqual([{ id, status: "FAILED" }]);
+    expect(await expectLedgerBalances(f.acct.accountId)).toEqual({ balance: 5, reserved: 0, spent: 0 });
+  });
+
+  it("40 concurrent try-ons against 25 credits: exactly 25 accepted, each delivered once, in batches", async () => {
+    const f = await fixture(25);
+    const answers = await Promise.all(Array.from({ length: 40 }, () => outboxApi(f.acct, "/try-on", { method: "POST", json: f.body })));
+    const accepted: string[] = [];
+    for (const res of answers) {
+      if (res.status === 202) accepted.push(((await res.json()) as { generationId: string }).generationId);
+      else await expectEnvelope(res, 402, "INSUFFICIENT_CREDITS");
+    }
+    expect(accepted).toHaveLength(25);
+    await accountGate(env, f.acct.accountId).deliver();
+    expect((await generationRows(f.acct.accountId)).map((r) => r.id)).toEqual([...accepted].sort());
+    expect(queue.messages.map((m) => m.generationId).sort()).toEqual([...accepted].sort());
+    expect(await outboxSize(f.acct.accountId)).toBe(0);
+    expect(await expectLedgerBalances(f.acct.accountId)).toEqual({ balance: 0, reserved: 25, spent: 0 });
+  });
+
+  it("D1 down: the try-on is still accepted; reads answer 503 until it is delivered; the reconciler never withdraws it; the alarm delivers it", async () => {
+    const f = await fixture();
+    const gate = accountGateStub(env, f.acct.accountId);
+    const heal = breakGenerationWrite("before-commit");
+    const id = await accept(f);
+    expect(
+      String(
+        await gate.deliver().then(
+          () => null,
+          (e: unknown) => e,
+        ),
+      ),
+    ).toMatch(/D1 connection reset/);
+    await expectEnvelope(await outboxApi(f.acct, `/generations/${id}`), 503, "SERVICE_UNAVAILABLE");
+    expect(await outboxSize(f.acct.accountId)).toBe(1);
+
+    // Long past the orphan window, the held credit is not withdrawn: its generation is recorded, in the outbox.
+    await gate.testAdvanceClock(ORPHAN_AFTER_MS + 60_000);
+    expect(await gate.settleOrphans()).toBe(0);
+    expect(await gate.reservation(id)).toBe("held");
+
+    heal();
+    await runDurableObjectAlarm(gate);
+    await gate.testSetClock(null);
+    expect(await generationRows(f.acct.accountId)).toEqual([{ id, status: "PENDING" }]);
+    expect(queue.messages.map((m) => m.generationId)).toEqual([id]);
+    expect(await outboxSize(f.acct.accountId)).toBe(0);
+    expect(await expectLedgerBalances(f.acct.accountId)).toEqual({ balance: 4, reserved: 1, spent: 0 });
+  });
+
+  it("the queue refuses the batch after D1 took it: the retry inserts nothing twice and sends the message", async () => {
+    const f = await fixture();
+    const gate = accountGate(env, f.acct.accountId);
+    const id = await accept(f);
+    queue.failNext(1);
+    // (.then, not expect().rejects: an RPC promise awaited that way is also reported unhandled.)
+    expect(
+      String(
+        await gate.deliver().then(
+          () => null,
+          (e: unknown) => e,
+        ),
+      ),
+    ).toMatch(/queue unavailable/);
+    expect(await generationRows(f.acct.accountId)).toEqual([{ id, status: "PENDING" }]);
+    expect(queue.messages).toEqual([]);
+    expect(await gate.deliver()).toBe(1);
+    expect(await generationRows(f.acct.accountId)).toEqual([{ id, status: "PENDING" }]);
+    expect(queue.messages.map((m) => m.generationId)).toEqual([id]);
+  });
+
+  it("an Idempotency-Key retry replays the 202 of the one generation in the outbox", async () => {
+    const f = await fixture();
+    const headers = { "idempotency-key": crypto.randomUUID() };
+    const first = await accept(f, headers);
+    const again = await outboxApi(f.acct, "/try-on", { method: "POST", json: f.body, headers });
+    expect(again.status).toBe(202);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(((await again.json()) as { generationId: string }).generationId).toBe(first);
+    await accountGate(env, f.acct.accountId).deliver();
+    expect(await generationRows(f.acct.accountId)).toEqual([{ id: first, status: "PENDING" }]);
+    expect(await expectLedgerBalances(f.acct.accountId)).toEqual({ balance: 4, reserved: 1, spent: 0 });
+  });
+
+  it("a try-on that writes first (an uploaded photo in the request) is delivered before its 202, as with request delivery", async () => {
+    const f = await fixture();
+    const form = new FormData();
+    form.set("data", JSON.stringify({ person: { image: { source: { fileKey: "me" } } }, products: [{ externalId: "shirt" }] }));
+    form.set("me", filePart(await personJpeg(), "me.jpg", "image/jpeg"));
+    const res = await outboxApi(f.acct, "/try-on", { method: "POST", body: form });
+    expect(res.status).toBe(202);
+    const id = ((await res.json()) as { generationId: string }).generationId;
+    expect(await generationRows(f.acct.accountId)).toEqual([{ id, status: "PENDING" }]);
+    expect(queue.messages.map((m) => m.generationId)).toEqual([id]);
+    expect(await outboxSize(f.acct.accountId)).toBe(0);
+  });
+});
