@@ -61,7 +61,7 @@ export const directSocket = () => ({ unsafeDirectSockets: [{ host: "127.0.0.1", 
 
 const withoutKey = (obj, key) => Object.fromEntries(Object.entries(obj).filter(([k]) => k !== key));
 
-function drapeOptions(outdir, port, modules = null, { withAssets = false, generationConsumer = true, direct = false } = {}) {
+function drapeOptions(outdir, port, modules = null, { withAssets = false, generationConsumer = true, direct = false, vars = {} } = {}) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
   // Source options are ours (the built bundle), not wrangler's. Static assets are left out: locally
   // Miniflare answers them with two more workers in front of Drape (an asset router and an asset
@@ -103,6 +103,7 @@ function drapeOptions(outdir, port, modules = null, { withAssets = false, genera
       FILE_SIGNING_SECRET: "bench-file-signing-secret-0123456789abcdef",
       AT_REST_KEY: randomBytes(32).toString("base64"),
       ALLOW_LOOPBACK_FETCH: "true",
+      ...vars,
     },
   });
 }
@@ -167,9 +168,12 @@ async function start(options, { onDisk = false } = {}) {
  * tmpfs; `generationConsumer: false`: nothing consumes the generation queue;
  * `inspectorPort`: V8's inspector for the Drape worker on that port.
  */
-export async function startWorker(outdir, { withAssets = false, viaEntry = false, onDisk = false, inspectorPort = null, generationConsumer = true } = {}) {
+export async function startWorker(
+  outdir,
+  { withAssets = false, viaEntry = false, onDisk = false, inspectorPort = null, generationConsumer = true, vars = {} } = {},
+) {
   const direct = !withAssets && !viaEntry;
-  const options = drapeOptions(outdir, 0, null, { withAssets, generationConsumer, direct });
+  const options = drapeOptions(outdir, 0, null, { withAssets, generationConsumer, direct, vars });
   const started = await start(
     inspectorPort === null
       ? options
