@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, inArray, isNotNull, isNull, lt, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
 import { type EngineAttempt, type GenerationStatus, generations, images, products } from "../schema";
@@ -95,10 +95,19 @@ export async function insertGenerationBatch(db: Db, row: NewGenerationRow, extra
   await db.batch([insert, ...extra] as [RepoBatchItem, ...RepoBatchItem[]]);
 }
 
+/** The columns `db.insert(generations)` writes, in its order, by row key (drizzle's names and encodings). */
+const INSERT_COLUMNS = Object.entries(getTableColumns(generations)).filter(([, column]) => column.generated === undefined);
+
 /**
  * Delivers generations an AccountGate accepted into its outbox, in ONE batch:
- * each row inserted unless it is already there (a delivery repeated after a
- * crash changes nothing), and each product's lifetime refreshed once.
+ * the rows inserted by one statement, each unless it is already there (a
+ * delivery repeated after a crash changes nothing), and each product's
+ * lifetime refreshed once. The rows travel as one JSON parameter that
+ * `json_each` unpacks: D1 binds at most 100 parameters a statement, a
+ * generation has ~25, and one statement for the batch costs D1 less than one
+ * per row (docs/performance.md, "The outbox, built"). Each value is encoded by
+ * its drizzle column and a missing one takes the column's default, as
+ * `db.insert(generations).values(row)` would.
  */
 export async function insertAcceptedGenerations(
   db: Db,
@@ -106,9 +115,21 @@ export async function insertAcceptedGenerations(
   rows: readonly NewGenerationRow[],
   touches: ReadonlyArray<{ externalId: string; lastUsedAt: number; expiresAt: number | null }>,
 ): Promise<void> {
-  const statements: RepoBatchItem[] = rows.map((row) => db.insert(generations).values(row).onConflictDoNothing({ target: generations.id }));
+  if (rows.length === 0) return;
+  const values = (rows as ReadonlyArray<Record<string, unknown>>).map((row) =>
+    INSERT_COLUMNS.map(([key, column]) => {
+      const value = row[key] === undefined ? column.default : row[key];
+      return value === undefined || value === null ? null : column.mapToDriverValue(value);
+    }),
+  );
+  const picks = sql.raw(INSERT_COLUMNS.map((_, i) => `json_extract(value, '$[${i}]')`).join(", "));
+  const insert = db
+    .insert(generations)
+    // `WHERE true` tells SQLite the ON CONFLICT clause that follows belongs to the INSERT, not to a join.
+    .select(sql`select ${picks} from json_each(${JSON.stringify(values)}) where true`)
+    .onConflictDoNothing({ target: generations.id });
+  const statements: RepoBatchItem[] = [insert];
   for (const t of touches) statements.push(productUsageStatement(db, accountId, t.externalId, t.lastUsedAt, t.expiresAt));
-  if (statements.length === 0) return;
   await db.batch(statements as [RepoBatchItem, ...RepoBatchItem[]]);
 }
 

@@ -40,7 +40,10 @@ export { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from "./idempotency";
 /** Held reservations older than this are checked against D1 by the alarm (crash between steps). */
 export const ORPHAN_AFTER_MS = 15 * MINUTE;
 const ALARM_EVERY_MS = 15 * MINUTE;
-/** Generations delivered per D1 batch and queue `sendBatch` (D1 allows 50 statements a batch with room for product touches). */
+/**
+ * Generations delivered per D1 batch (one INSERT of them all, ~1.5 KB of JSON each, plus one touch per
+ * product) and per queue `sendBatch` (at most 100 messages).
+ */
 export const OUTBOX_BATCH = 40;
 /** Undelivered outbox rows are retried by the alarm this soon (a delivery that failed, or an object restarted before its timer). */
 export const OUTBOX_RETRY_MS = 10_000;

@@ -70,29 +70,38 @@ describe("GENERATION_DELIVERY=outbox", () => {
     expect(await outboxSize(f.acct.accountId)).toBe(0);
   });
 
-  it("stores the same D1 row as request delivery, and refreshes the product's lifetime", async () => {
+  it("stores the same D1 rows as request delivery, several to a batch, and refreshes the product's lifetime", async () => {
     const f = await fixture();
-    const viaOutbox = await accept(f);
-    await accountGate(env, f.acct.accountId).deliver();
-    const direct = await tryOn(f.acct, f.body);
-    expect(direct.status).toBe(202);
-    const directId = ((await direct.json()) as { generationId: string }).generationId;
+    const plain = f.body;
+    const full = { ...f.body, externalUserId: "user-1", webhookUrl: "https://hooks.example.com/drape", seed: 42, mode: "quality" };
+    // Both in one delivery (one batch, one INSERT … SELECT), one with every optional field and one with none.
+    const viaOutbox = [await accept(f, {}, plain), await accept(f, {}, full)];
+    expect(await accountGate(env, f.acct.accountId).deliver()).toBe(2);
+    const direct: string[] = [];
+    for (const body of [plain, full]) {
+      const res = await tryOn(f.acct, body);
+      expect(res.status).toBe(202);
+      direct.push(((await res.json()) as { generationId: string }).generationId);
+    }
 
-    const { results } = await env.DB.prepare("SELECT * FROM generations WHERE account_id = ? ORDER BY id")
-      .bind(f.acct.accountId)
-      .all<Record<string, unknown>>();
-    const [a, b] = results;
-    expect(a?.id).toBe(viaOutbox);
-    expect(b?.id).toBe(directId);
+    const { results } = await env.DB.prepare("SELECT * FROM generations WHERE account_id = ?").bind(f.acct.accountId).all<Record<string, unknown>>();
+    const byId = new Map(results.map((r) => [r.id, r]));
     const varying = ["id", "request_id", "created_at", "updated_at", "deadline_at"];
     const strip = (row: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(row ?? {}).filter(([k]) => !varying.includes(k)));
-    expect(strip(a)).toEqual(strip(b));
-    expect(Number(a?.deadline_at) - Number(a?.created_at)).toBe(Number(b?.deadline_at) - Number(b?.created_at));
+    for (const i of [0, 1]) {
+      const a = byId.get(viaOutbox[i]);
+      const b = byId.get(direct[i]);
+      expect(a).toBeDefined();
+      expect(strip(a)).toEqual(strip(b));
+      expect(Number(a?.deadline_at) - Number(a?.created_at)).toBe(Number(b?.deadline_at) - Number(b?.created_at));
+    }
+    expect(byId.get(viaOutbox[1])).toMatchObject({ external_user_id: "user-1", webhook_url: "https://hooks.example.com/drape", seed: 42, mode: "quality" });
 
+    const first = byId.get(viaOutbox[0]);
     const product = await env.DB.prepare("SELECT last_used_at FROM products WHERE account_id = ? AND external_id = 'shirt'")
       .bind(f.acct.accountId)
       .first<{ last_used_at: number }>();
-    expect(product?.last_used_at).toBeGreaterThanOrEqual(Number(a?.created_at));
+    expect(product?.last_used_at).toBeGreaterThanOrEqual(Number(first?.created_at));
   });
 
   it("a poll, the list and the FASHN status right after the 202 see the generation (the gate delivers first)", async () => {
