@@ -1,4 +1,4 @@
-// `npm run bench:thread [-- <row>…] [--via-entry] [--on-disk]`: where workerd's one thread spends a
+// `npm run bench:thread [-- <row>…] [--via-entry] [--on-disk] [--outbox]`: where workerd's one thread spends a
 // request under the bench's load (docs/performance.md, "Thread profile"). The inspector profile
 // (`npm run bench:cpu`) sees only the Drape isolate's JavaScript; locally the same thread also runs the
 // HTTP server, the RPC to the Durable Objects, Miniflare's D1 and queue workers, SQLite and every
@@ -8,7 +8,8 @@
 // thread's CPU per request by part, Drape's JavaScript by source file (an unminified bundle), and the
 // longest garbage-collection pauses. Rows: bare, credits, generation, accept (the accept path on a
 // second workerd without the generation consumer, as in the bench). `--via-entry` serves through
-// Miniflare's entry worker, `--on-disk` keeps local storage on disk (scripts/bench/worker.mjs).
+// Miniflare's entry worker, `--on-disk` keeps local storage on disk (scripts/bench/worker.mjs), `--outbox`
+// serves the accept row with GENERATION_DELIVERY=outbox (its deliveries, made on the same thread, included).
 // Needs `perf` (Debian: linux-perf) and permission to attach to a child process. Local, like every figure here.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -103,7 +104,8 @@ async function main() {
       }
     }
     if (rows.includes("accept")) {
-      const worker = await startWorker(outdir, { ...serving, generationConsumer: false });
+      const delivery = flags.has("--outbox") ? { vars: { GENERATION_DELIVERY: "outbox" } } : {};
+      const worker = await startWorker(outdir, { ...serving, ...delivery, generationConsumer: false });
       started.push(worker);
       const file = join(outdir, "accept.perf");
       const result = await recorded(worker.pid, await acceptRequest(worker.base), file);
