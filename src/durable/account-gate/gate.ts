@@ -58,9 +58,11 @@ export const OUTBOX_RETRY_MS = 10_000;
  *
  * Every RPC is synchronous SQL inside `transactionSync`: no await between a
  * read and its write, so the input gate serializes callers and N concurrent
- * reservations against K credits accept exactly K. The only external I/O (the
- * alarm's D1 read) happens before its transaction, and the state is re-read
- * inside it.
+ * reservations against K credits accept exactly K. External I/O never sits
+ * inside a decision: the alarm's D1 read happens before its transaction (the
+ * state is re-read inside it), and the outbox's delivery (`deliver`) touches
+ * no balance: it sends rows already decided, one delivery at a time, and
+ * deletes only the rows it sent.
  *
  * Ledger invariant: granted − committed − held = balance, and the sum of
  * ledger amounts = balance.
