@@ -66,6 +66,15 @@ export async function createAccount(opts: { name?: string; key?: Record<string, 
 
 /** An authenticated request as `acct`; `json` sets the body and content type. */
 export function api(acct: Pick<TestAccount, "key">, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  return call(`/tryon/v1${path}`, asAccount(acct, init));
+}
+
+/** `api` on a deployment with other bindings (`workerEnv`, e.g. `{ ...env, GENERATION_DELIVERY: "outbox" }`). */
+export function apiWithEnv(workerEnv: Env, acct: Pick<TestAccount, "key">, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  return callWithEnv(workerEnv, `/tryon/v1${path}`, asAccount(acct, init));
+}
+
+function asAccount(acct: Pick<TestAccount, "key">, init: RequestInit & { json?: unknown }): RequestInit {
   const headers = new Headers(init.headers);
   if (!headers.has("x-api-key") && !headers.has("authorization")) headers.set("x-api-key", acct.key);
   let body = init.body;
@@ -73,7 +82,8 @@ export function api(acct: Pick<TestAccount, "key">, path: string, init: RequestI
     headers.set("content-type", "application/json");
     body = JSON.stringify(init.json);
   }
-  return call(`/tryon/v1${path}`, { ...init, headers, body });
+  const { json: _json, ...rest } = init;
+  return { ...rest, headers, body };
 }
 
 export type Envelope = z.infer<typeof ErrorSchema>;

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { CreatedWebhookEndpointSchema, WebhookSecretSchema } from "../../../src/schemas/webhooks";
 import { onGenerationFinished } from "../../../src/services/generations/events";
 import { keyIdOf, legacySealText, randomKey, TEST_KEY } from "../../helpers/at-rest-keys";
-import { callWithEnv, createAccount, expectEnvelope, readWire, type TestAccount } from "../../helpers/harness";
+import { apiWithEnv, createAccount, expectEnvelope, readWire, type TestAccount } from "../../helpers/harness";
 import { attemptsOf, captureWebhookQueue, createEndpoint, deliveriesOf, env, insertGeneration, mockReceiver, runWebhookConsumer } from "../../helpers/webhooks";
 
 afterEach(() => {
@@ -11,15 +11,8 @@ afterEach(() => {
 });
 
 /** The Worker entry with this deployment's secrets replaced by `vars` (a fresh env object). */
-async function apiWith(vars: Record<string, string>, acct: TestAccount, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set("x-api-key", acct.key);
-  let body = init.body;
-  if (init.json !== undefined) {
-    headers.set("content-type", "application/json");
-    body = JSON.stringify(init.json);
-  }
-  return await callWithEnv({ ...env, ...vars } as Env, `/tryon/v1${path}`, { ...init, headers, body });
+function apiWith(vars: Record<string, string>, acct: TestAccount, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  return apiWithEnv({ ...env, ...vars } as Env, acct, path, init);
 }
 
 // Everything below was sealed under the suite's key (TEST_KEY); then the operator rotates to NEW.

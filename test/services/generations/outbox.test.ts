@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { accountGate, accountGateStub } from "../../../src/durable/account-gate/client";
 import { ORPHAN_AFTER_MS } from "../../../src/durable/account-gate/gate";
 import { breakGenerationWrite, generationRows } from "../../helpers/faults";
-import { callWithEnv, expectEnvelope, type TestAccount } from "../../helpers/harness";
+import { apiWithEnv, callWithEnv, expectEnvelope, type TestAccount } from "../../helpers/harness";
 import { env, filePart, fundedAccount, personJpeg, registerProduct, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
 import { expectLedgerBalances } from "../credits/helpers";
 
@@ -21,14 +21,7 @@ const queue = usePipelineQueues();
 const outboxEnv = { ...env, GENERATION_DELIVERY: "outbox" } as Env;
 
 function outboxApi(acct: TestAccount, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set("x-api-key", acct.key);
-  let body = init.body;
-  if (init.json !== undefined) {
-    headers.set("content-type", "application/json");
-    body = JSON.stringify(init.json);
-  }
-  return callWithEnv(outboxEnv, `/tryon/v1${path}`, { ...init, headers, body });
+  return apiWithEnv(outboxEnv, acct, path, init);
 }
 
 interface Fixture {
