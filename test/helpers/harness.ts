@@ -7,6 +7,7 @@ import { ignoredFields } from "../../src/http/validation";
 import { AccountSchema, CreatedApiKeySchema } from "../../src/schemas/admin";
 import { ErrorSchema } from "../../src/schemas/errors";
 import { recordAnswer } from "./error-recorder";
+import { deliverAfterRequest } from "./outbox-delivery";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 export const BASE = "https://drape.test";
@@ -19,8 +20,10 @@ export const BASE = "https://drape.test";
 export async function call(path: string, init: RequestInit = {}): Promise<Response> {
   const request = new Request(`${BASE}${path}`, init);
   const { method, url } = request;
+  const headers = new Headers(request.headers);
   const res = await exports.default.fetch(request);
   await recordAnswer(method, url, res);
+  await deliverAfterRequest(method, headers);
   return res;
 }
 
@@ -31,8 +34,10 @@ export async function call(path: string, init: RequestInit = {}): Promise<Respon
 export async function callWithEnv(workerEnv: Env, url: string, init: RequestInit = {}): Promise<Response> {
   const request = new Request(url.startsWith("/") ? `${BASE}${url}` : url, init);
   const { method, url: target } = request;
+  const headers = new Headers(request.headers);
   const res = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, workerEnv, createExecutionContext());
   await recordAnswer(method, target, res);
+  await deliverAfterRequest(method, headers);
   return res;
 }
 

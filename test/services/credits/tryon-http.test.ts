@@ -5,6 +5,7 @@ import { MINUTE } from "../../../src/lib/time";
 import { admin, api, createAccount, env, expectEnvelope, type TestAccount } from "../../helpers/harness";
 import { makePng } from "../../helpers/images";
 import { meter } from "../../helpers/meter";
+import { REQUEST_DELIVERY } from "../../helpers/outbox-delivery";
 import { captureGenerationQueue, registerProduct, silenceWebhookQueue, tryOn, uploadPerson } from "../../helpers/pipeline";
 import { expectLedgerBalances, grantCredits } from "./helpers";
 
@@ -155,19 +156,23 @@ describe("POST /try-on and credits", () => {
     expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 5, reserved: 0, spent: 0 });
   });
 
-  it("a reservation's rate answer feeds the isolate's hint: once the bucket is empty, a try-on is refused before any D1 read", async () => {
-    const { acct, body } = await ready(5);
-    await limitKey(acct, 2); // this isolate's hint, from ready(), still says "plenty"
-    await freezeRefilled(acct);
-    expect((await tryOn(acct, body)).status).toBe(202); // deferred: the reservation counts it, 1 token left
-    expect((await tryOn(acct, body)).status).toBe(202); // the hint says "nearly empty": counted up front, 0 left
-    const m = meter();
-    await expectEnvelope(await tryOn(acct, body), 429, "RATE_LIMITED");
-    const cost = m.read();
-    m.stop();
-    expect(cost).toEqual({ d1: 0, doCalls: 1, queueSends: 0 });
-    expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 3, reserved: 2, spent: 0 });
-  });
+  // Counts the request's calls: with the outbox suite, the harness's delivery after it would count too.
+  it.skipIf(!REQUEST_DELIVERY)(
+    "a reservation's rate answer feeds the isolate's hint: once the bucket is empty, a try-on is refused before any D1 read",
+    async () => {
+      const { acct, body } = await ready(5);
+      await limitKey(acct, 2); // this isolate's hint, from ready(), still says "plenty"
+      await freezeRefilled(acct);
+      expect((await tryOn(acct, body)).status).toBe(202); // deferred: the reservation counts it, 1 token left
+      expect((await tryOn(acct, body)).status).toBe(202); // the hint says "nearly empty": counted up front, 0 left
+      const m = meter();
+      await expectEnvelope(await tryOn(acct, body), 429, "RATE_LIMITED");
+      const cost = m.read();
+      m.stop();
+      expect(cost).toEqual({ d1: 0, doCalls: 1, queueSends: 0 });
+      expect(await expectLedgerBalances(acct.accountId)).toEqual({ balance: 3, reserved: 2, spent: 0 });
+    },
+  );
 
   it("a key spend cap answers 402 QUOTA_EXCEEDED", async () => {
     const { acct, body } = await ready(5, { key: { spendCap: 1 } });

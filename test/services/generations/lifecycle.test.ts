@@ -4,6 +4,7 @@ import { GenerationSchema } from "../../../src/schemas/generations";
 import { TryOnAcceptedSchema } from "../../../src/schemas/tryon-generations";
 import * as events from "../../../src/services/generations/events";
 import { api, expectEnvelope, readWire } from "../../helpers/harness";
+import { REQUEST_DELIVERY } from "../../helpers/outbox-delivery";
 import { env, fundedAccount, genRow, registerProduct, runConsumer, runCron, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
 import { expectLedgerBalances } from "../credits/helpers";
 
@@ -252,7 +253,8 @@ describe("scheduled sweep", () => {
     expect((await genRow(generationId)).status).toBe("COMPLETED");
   });
 
-  it("a failed queue send releases the reservation: 503, balance unchanged, no generation left", async () => {
+  // Request delivery's failure answers (this one and the next); the outbox keeps the 202 and retries (outbox.test.ts).
+  it.skipIf(!REQUEST_DELIVERY)("a failed queue send releases the reservation: 503, balance unchanged, no generation left", async () => {
     const { acct, imageId, externalId } = await scenario("mock");
     const before = await expectLedgerBalances(acct.accountId);
     queue.failNext(1);
@@ -289,7 +291,7 @@ describe("scheduled sweep", () => {
     expect(await genRow(generationId)).toMatchObject({ status: "COMPLETED", credit_state: "committed" });
   });
 
-  it("a failed D1 write after the reservation releases it: 500, balance unchanged, no generation", async () => {
+  it.skipIf(!REQUEST_DELIVERY)("a failed D1 write after the reservation releases it: 500, balance unchanged, no generation", async () => {
     const { acct, imageId, externalId } = await scenario("mock");
     const before = await expectLedgerBalances(acct.accountId);
     clearRefsCache(); // a fresh isolate: the product and image are read from D1 (not from this isolate's refs cache)

@@ -1,10 +1,11 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { accountGate, accountGateStub } from "../../../src/durable/account-gate/client";
 import { ORPHAN_AFTER_MS } from "../../../src/durable/account-gate/gate";
 import { breakGenerationWrite, generationRows } from "../../helpers/faults";
 import { apiWithEnv, callWithEnv, expectEnvelope, type TestAccount } from "../../helpers/harness";
-import { env, filePart, fundedAccount, personJpeg, registerProduct, tryOn, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
+import { harnessDelivers } from "../../helpers/outbox-delivery";
+import { env, filePart, fundedAccount, personJpeg, registerProduct, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
 import { expectLedgerBalances } from "../credits/helpers";
 
 /**
@@ -18,7 +19,11 @@ import { expectLedgerBalances } from "../credits/helpers";
  */
 
 const queue = usePipelineQueues();
+// What a reader sees before the delivery is this file's subject: the harness must not deliver for it.
+beforeAll(() => harnessDelivers(false));
+afterAll(() => harnessDelivers(true));
 const outboxEnv = { ...env, GENERATION_DELIVERY: "outbox" } as Env;
+const requestEnv = { ...env, GENERATION_DELIVERY: "request" } as Env;
 
 function outboxApi(acct: TestAccount, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
   return apiWithEnv(outboxEnv, acct, path, init);
@@ -72,7 +77,7 @@ describe("GENERATION_DELIVERY=outbox", () => {
     expect(await accountGate(env, f.acct.accountId).deliver()).toBe(2);
     const direct: string[] = [];
     for (const body of [plain, full]) {
-      const res = await tryOn(f.acct, body);
+      const res = await apiWithEnv(requestEnv, f.acct, "/try-on", { method: "POST", json: body });
       expect(res.status).toBe(202);
       direct.push(((await res.json()) as { generationId: string }).generationId);
     }
