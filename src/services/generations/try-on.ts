@@ -64,7 +64,9 @@ type ProductPlan =
  * Round trips with a referenced product and an uploaded image id: one D1 batch
  * read (product + image; none when this isolate has both in its refs cache),
  * one DO call (reserve), one D1 batch write (generation + product touch), one
- * queue send.
+ * queue send. With GENERATION_DELIVERY=outbox such a try-on's record rides on
+ * the reserve call instead, and the AccountGate writes and enqueues it after
+ * the answer (docs/architecture.md, record 15).
  */
 export async function createTryOn(
   ctx: ServiceContext,
