@@ -115,7 +115,7 @@ export const ConfigSchema = z.object({
     .enum(["request", "outbox"])
     .default("request")
     .describe(
-      "How an accepted try-on reaches D1 and the generations queue. `request`: before its 202 (a storage failure after the credit is held answers 503 and refunds it). `outbox`: a try-on whose product and person photo are already stored is recorded in the AccountGate with its credit hold, answered 202, and delivered after the answer in batches; a storage failure then delays the generation instead of refusing it. Key shards (`GATE_SHARDS=on`) deliver `request`-style (docs/architecture.md, record 15).",
+      "How an accepted try-on reaches D1 and the generations queue. `request`: before its 202 (a storage failure after the credit is held answers 503 and refunds it). `outbox`: a try-on is recorded in the AccountGate (with its credit hold when its product and person photo are already stored, else in a second call after its writes), answered 202, and delivered after the answer in batches; a storage failure then delays the generation instead of refusing it. Key shards (`GATE_SHARDS=on`) deliver `request`-style (docs/architecture.md, record 15).",
     ),
   GENERATION_OUTBOX_GATHER_MS: int(50, 0, 1000).describe(
     "`GENERATION_DELIVERY=outbox`: how long the AccountGate gathers accepted try-ons before delivering them in one D1 batch and one queue `sendBatch`.",

@@ -18,6 +18,7 @@ import type {
   AdmitInput,
   AdmitResult,
   CreditSummary,
+  GenerationRecord,
   GrantInput,
   GrantResult,
   LeaseInput,
@@ -176,6 +177,23 @@ export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
   }
 
   // -------------------------------------------------------------- outbox
+
+  /**
+   * Records a try-on reserved earlier in this object, once its own writes are
+   * done (an inline product, a photo in the request): stored in the outbox
+   * only while its credit is still held, so a withdrawn or settled try-on can
+   * never be delivered. Answers whether it is recorded.
+   */
+  record(generationId: string, record: GenerationRecord): boolean {
+    const now = this.now();
+    const stored = this.ctx.storage.transactionSync(() => {
+      if (credits.reservationState(this.sql, generationId) !== "held") return false;
+      outbox.store(this.sql, generationId, record, now);
+      return true;
+    });
+    if (stored) this.scheduleDelivery();
+    return stored;
+  }
 
   /** Deliveries run one after another; each drains the outbox. */
   private deliveries: Promise<number> = Promise.resolve(0);

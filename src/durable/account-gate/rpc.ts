@@ -2,6 +2,7 @@ import type {
   AdmitInput,
   AdmitResult,
   CreditSummary,
+  GenerationRecord,
   GrantInput,
   GrantResult,
   LeaseInput,
@@ -29,6 +30,7 @@ export interface AccountGateRpc {
   countRequest(rate: RateLimitSpec): RateState;
   completeIdempotency(key: string, owner: string, response: StoredResponse | null): boolean;
   reserve(input: ReserveInput): ReserveResult;
+  record(generationId: string, record: GenerationRecord): boolean;
   deliver(): Promise<number>;
   commit(generationId: string): SettleResult;
   refund(generationId: string, reason: string): SettleResult;

@@ -14,7 +14,18 @@ import { log } from "../../lib/logger";
 import { isTestAccountId, type Mode } from "../../lib/modes";
 import { type Page, type PageRequest, pageAt, seqCursor } from "../../lib/pagination";
 import { accountIdForMode, getAccount } from "../accounts";
-import { admissionScopeOf, gateRoute, movingCredits, provisionalAnswer, rateLimitHeaders, recordRateState, requestGate, shardsOn } from "../admission";
+import {
+  type AdmissionScope,
+  admissionScopeOf,
+  type GateRoute,
+  gateRoute,
+  movingCredits,
+  provisionalAnswer,
+  rateLimitHeaders,
+  recordRateState,
+  requestGate,
+  shardsOn,
+} from "../admission";
 import { exactSummary, shardSettle } from "./shards";
 
 /**
@@ -61,7 +72,7 @@ export async function reserveCredit(env: Env, input: ReserveCreditInput, request
   const scope = request ? admissionScopeOf(request, input.accountId) : undefined;
   const deferred = scope?.countPending && scope.rate.keyId === input.keyId ? scope.rate : undefined;
   const idempotency = input.provisional ? await provisionalAnswer(env, scope, input.accountId, input.provisional) : undefined;
-  const route = scope && scope.route.keyId === input.keyId ? scope.route : gateRoute(env, input.accountId, input.keyId, input.accountSpendCapPerDay);
+  const route = chargingRoute(env, input, scope);
   const record = input.record && !route.sharded ? input.record : undefined;
   const res = await movingCredits(input.accountId, () =>
     gateCall("reserve", () =>
@@ -87,6 +98,37 @@ export async function reserveCredit(env: Env, input: ReserveCreditInput, request
     throw new ApiError(res.code, res.message, { headers });
   }
   return record !== undefined;
+}
+
+/** The gate that charges the request's key: its admission's when it has one for that key. */
+function chargingRoute(
+  env: Env,
+  input: Pick<ReserveCreditInput, "accountId" | "keyId" | "accountSpendCapPerDay">,
+  scope: AdmissionScope | undefined,
+): GateRoute {
+  return scope && scope.route.keyId === input.keyId ? scope.route : gateRoute(env, input.accountId, input.keyId, input.accountSpendCapPerDay);
+}
+
+/** What `recordGeneration` did: recorded in the outbox, refused (the credit is no longer held), or no outbox (a key shard charged it). */
+export type RecordOutcome = "recorded" | "not-held" | "sharded";
+
+/**
+ * GENERATION_DELIVERY=outbox, for a try-on whose own writes came after its
+ * reservation (an inline product, a photo in the request): hands its record
+ * to the AccountGate that holds its credit, one call. A key shard's charge
+ * has no outbox ("sharded": the caller delivers it itself). Throws
+ * SERVICE_UNAVAILABLE when the gate cannot be reached.
+ */
+export async function recordGeneration(
+  env: Env,
+  input: Pick<ReserveCreditInput, "accountId" | "keyId" | "accountSpendCapPerDay" | "generationId">,
+  record: GenerationRecord,
+  request?: Pick<ServiceContext, "admission">,
+): Promise<RecordOutcome> {
+  const route = chargingRoute(env, input, request ? admissionScopeOf(request, input.accountId) : undefined);
+  if (route.sharded) return "sharded";
+  const recorded = await gateCall("record", () => accountGate(env, input.accountId).record(input.generationId, record));
+  return recorded ? "recorded" : "not-held";
 }
 
 /**

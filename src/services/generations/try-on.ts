@@ -6,7 +6,6 @@ import {
   insertGenerationBatch,
   type NewGenerationRow,
   productUsageStatement,
-  type RepoBatchItem,
   type Withdrawal,
   withdrawPendingGeneration,
 } from "../../db/repo/generations";
@@ -26,7 +25,7 @@ import type { ProductInput } from "../../schemas/products";
 import type { TryOnRequestBody } from "../../schemas/tryon";
 import type { AuthContext } from "../accounts";
 import { admissionScopeOf, countBeforeCostlyWork, rateLimitOf, simulatedRateLimit } from "../admission";
-import { reserveCredit, withdrawCredit } from "../credits";
+import { type RecordOutcome, recordGeneration, reserveCredit, withdrawCredit } from "../credits";
 import { inspectPart, missingPart, type StoredImage, storeImage, toStoredImage } from "../images";
 import { type CheckedProductInput, checkProductInput, expiryFor, newOneshotExternalId, type ProductRecord, upsertProduct } from "../products";
 import { validateWebhookUrl } from "../webhooks";
@@ -66,7 +65,8 @@ type ProductPlan =
  * one DO call (reserve), one D1 batch write (generation + product touch), one
  * queue send. With GENERATION_DELIVERY=outbox such a try-on's record rides on
  * the reserve call instead, and the AccountGate writes and enqueues it after
- * the answer (docs/architecture.md, record 15).
+ * the answer; a try-on that writes first hands its record over in a second
+ * call after its writes (docs/architecture.md, record 15).
  */
 export async function createTryOn(
   ctx: ServiceContext,
@@ -174,7 +174,7 @@ export async function createTryOn(
   }
 
   let row: NewGenerationRow;
-  let touch: RepoBatchItem;
+  let touch: ProductTouch;
   try {
     let snapshot: ProductSnapshot & { validForDays: number | null };
     if (plan.kind === "upsert") {
@@ -190,17 +190,21 @@ export async function createTryOn(
         : await storeImage(ctx, { accountId: auth.accountId, bytes: person.bytes, info: person.info, role: "person", keepForDays, externalUserId, crop: true });
 
     row = generationRow(ctx, auth, req, shape, snapshot, personImage.id);
-    // Every use refreshes the product's lifetime, in the same transaction as the generation.
-    const t = productTouch(snapshot, ctx.now());
-    touch = productUsageStatement(ctx.db, auth.accountId, t.externalId, t.lastUsedAt, t.expiresAt);
+    touch = productTouch(snapshot, ctx.now());
   } catch (err) {
     // The generation was never written: nothing to run, so nothing is charged.
     await withdrawQuietly(ctx, auth.accountId, generationId, "try-on not recorded", auth.keyId);
     throw err;
   }
 
+  if (ctx.config.GENERATION_DELIVERY === "outbox" && (await recordAfterWrites(ctx, auth, generationId, row, touch))) {
+    log("info", "generation accepted", { requestId: ctx.requestId, generationId, accountId: auth.accountId, engine, delivery: "outbox" });
+    return accepted;
+  }
+
   try {
-    await insertGenerationBatch(ctx.db, row, [touch]);
+    // Every use refreshes the product's lifetime, in the same transaction as the generation.
+    await insertGenerationBatch(ctx.db, row, [productUsageStatement(ctx.db, auth.accountId, touch.externalId, touch.lastUsedAt, touch.expiresAt)]);
   } catch (err) {
     await settleUnconfirmedWrite(ctx, auth.accountId, auth.keyId, generationId, err);
   }
@@ -340,6 +344,42 @@ async function withdrawQuietly(ctx: ServiceContext, accountId: string, generatio
   }
 }
 
+/** A try-on whose record may or may not have been stored: its credit stays held until the reconciler knows. */
+const UNCONFIRMED_RECORD =
+  "Storage could not confirm whether the try-on was recorded. If it was, it runs; if not, its held credit is released within 15 minutes. A retry with the same Idempotency-Key gets this try-on's answer.";
+
+/**
+ * GENERATION_DELIVERY=outbox, for a try-on that wrote first (an inline
+ * product, a photo in the request): its record goes to the AccountGate that
+ * holds its credit, after those writes. True when recorded (the gate
+ * delivers it); false when a key shard charged it (delivered here, as with
+ * request delivery). When the gate cannot answer, the record may have been
+ * stored or not: the credit stays held and the provisional 202 recorded, and
+ * after 15 minutes the gate's reconciler either finds it in the outbox
+ * (delivered, it runs) or withdraws it.
+ */
+async function recordAfterWrites(ctx: ServiceContext, auth: AuthContext, generationId: string, row: NewGenerationRow, touch: ProductTouch): Promise<boolean> {
+  const input = { accountId: auth.accountId, keyId: auth.keyId, accountSpendCapPerDay: auth.accountSpendCapPerDay, generationId };
+  let outcome: RecordOutcome;
+  try {
+    outcome = await recordGeneration(ctx.env, input, { row: JSON.stringify(row), touch }, ctx);
+  } catch (err) {
+    log("error", "recording a try-on in the outbox failed; the credit stays held for reconciliation", {
+      requestId: ctx.requestId,
+      generationId,
+      error: describeError(err),
+    });
+    throw new ApiError("SERVICE_UNAVAILABLE", UNCONFIRMED_RECORD, { headers: { "retry-after": "5" } });
+  }
+  if (outcome === "not-held") {
+    // Only a settlement between the reservation and now releases the credit: nothing is charged, nothing runs.
+    throw new ApiError("SERVICE_UNAVAILABLE", "The try-on's credit was released before it could be recorded; nothing was charged. Retry shortly.", {
+      headers: { "retry-after": "5" },
+    });
+  }
+  return outcome === "recorded";
+}
+
 /**
  * The generation batch threw, and D1 may have committed it anyway (the error
  * came after the commit). Asks D1, in the same step that withdraws a PENDING
@@ -364,11 +404,7 @@ async function settleUnconfirmedWrite(ctx: ServiceContext, accountId: string, ke
       writeError: describeError(writeError),
       error: describeError(err),
     });
-    throw new ApiError(
-      "SERVICE_UNAVAILABLE",
-      "Storage could not confirm whether the try-on was recorded. If it was, it runs; if not, its held credit is released within 15 minutes. A retry with the same Idempotency-Key gets this try-on's answer.",
-      { headers: { "retry-after": "5" } },
-    );
+    throw new ApiError("SERVICE_UNAVAILABLE", UNCONFIRMED_RECORD, { headers: { "retry-after": "5" } });
   }
   if (found === "exists") {
     log("warn", "generation write reported a failure but the generation is recorded and running", {

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { accountGate, accountGateStub } from "../../../src/durable/account-gate/client";
 import { ORPHAN_AFTER_MS } from "../../../src/durable/account-gate/gate";
-import { breakGenerationWrite, generationRows } from "../../helpers/faults";
+import { breakGenerationWrite, breakObjects, generationRows } from "../../helpers/faults";
 import { apiWithEnv, callWithEnv, expectEnvelope, type TestAccount } from "../../helpers/harness";
 import { harnessDelivers } from "../../helpers/outbox-delivery";
 import { env, filePart, fundedAccount, personJpeg, registerProduct, uploadPerson, usePipelineQueues } from "../../helpers/pipeline";
@@ -222,7 +222,7 @@ describe("GENERATION_DELIVERY=outbox", () => {
     expect(await expectLedgerBalances(f.acct.accountId)).toEqual({ balance: 4, reserved: 1, spent: 0 });
   });
 
-  it("a try-on that writes first (an uploaded photo in the request) is delivered before its 202, as with request delivery", async () => {
+  it("a try-on that writes first (a photo in the request) is recorded after its writes: 202 before D1 has the row, then delivered", async () => {
     const f = await fixture();
     const form = new FormData();
     form.set("data", JSON.stringify({ person: { image: { source: { fileKey: "me" } } }, products: [{ externalId: "shirt" }] }));
@@ -230,8 +230,81 @@ describe("GENERATION_DELIVERY=outbox", () => {
     const res = await outboxApi(f.acct, "/try-on", { method: "POST", body: form });
     expect(res.status).toBe(202);
     const id = ((await res.json()) as { generationId: string }).generationId;
-    expect(await generationRows(f.acct.accountId)).toEqual([{ id, status: "PENDING" }]);
+    expect(await generationRows(f.acct.accountId)).toEqual([]);
+    expect(await outboxSize(f.acct.accountId)).toBe(1);
+
+    expect(await accountGate(env, f.acct.accountId).deliver()).toBe(1);
+    const row = await env.DB.prepare("SELECT status, person_image_id FROM generations WHERE id = ?")
+      .bind(id)
+      .first<{ status: string; person_image_id: string }>();
+    expect(row?.status).toBe("PENDING");
+    // The photo the request carried was stored before the record: the row names it, and R2 has its bytes.
+    const image = await env.DB.prepare("SELECT r2_key FROM images WHERE id = ?").bind(row?.person_image_id).first<{ r2_key: string }>();
+    expect((await env.BUCKET.get(image?.r2_key ?? ""))?.size).toBeGreaterThan(0);
     expect(queue.messages.map((m) => m.generationId)).toEqual([id]);
+  });
+
+  it("an inline product is stored, then the try-on recorded: delivered with the product's snapshot", async () => {
+    const f = await fixture();
+    const form = new FormData();
+    form.set(
+      "data",
+      JSON.stringify({ person: f.body.person, products: [{ externalId: "inline-1", title: "Inline", images: [{ source: { fileKey: "front" } }] }] }),
+    );
+    form.set("front", filePart(await personJpeg(), "front.jpg", "image/jpeg"));
+    const res = await outboxApi(f.acct, "/try-on", { method: "POST", body: form });
+    expect(res.status).toBe(202);
+    const id = ((await res.json()) as { generationId: string }).generationId;
+    expect(await outboxSize(f.acct.accountId)).toBe(1);
+    await accountGate(env, f.acct.accountId).deliver();
+    const row = await env.DB.prepare("SELECT product_external_id, product_snapshot FROM generations WHERE id = ?")
+      .bind(id)
+      .first<{ product_external_id: string; product_snapshot: string }>();
+    expect(row?.product_external_id).toBe("inline-1");
+    expect(JSON.parse(row?.product_snapshot ?? "{}")).toMatchObject({ externalId: "inline-1", title: "Inline" });
+  });
+
+  it("the gate unreachable when recording after the writes: 503, the credit stays held, and the reconciler withdraws the never-recorded try-on", async () => {
+    const f = await fixture();
+    const gate = accountGateStub(env, f.acct.accountId);
+    const form = new FormData();
+    form.set("data", JSON.stringify({ person: { image: { source: { fileKey: "me" } } }, products: [{ externalId: "shirt" }] }));
+    form.set("me", filePart(await personJpeg(), "me.jpg", "image/jpeg"));
+    const heal = breakObjects("ACCOUNT_GATE", ["record"], "reject");
+    const res = await outboxApi(f.acct, "/try-on", { method: "POST", body: form });
+    heal();
+    await expectEnvelope(res, 503, "SERVICE_UNAVAILABLE");
     expect(await outboxSize(f.acct.accountId)).toBe(0);
+    expect(await expectLedgerBalances(f.acct.accountId)).toEqual({ balance: 4, reserved: 1, spent: 0 });
+
+    await gate.testAdvanceClock(ORPHAN_AFTER_MS + 60_000);
+    expect(await gate.settleOrphans()).toBe(1);
+    await gate.testSetClock(null);
+    expect(await expectLedgerBalances(f.acct.accountId)).toEqual({ balance: 5, reserved: 0, spent: 0 });
+    expect(await generationRows(f.acct.accountId)).toEqual([]);
+  });
+
+  it("the record's answer lost after the gate stored it: 503, but the try-on is recorded and runs; a retry with its key replays the 202", async () => {
+    const f = await fixture();
+    const key = crypto.randomUUID();
+    const send = async () => {
+      const form = new FormData();
+      form.set("data", JSON.stringify({ person: { image: { source: { fileKey: "me" } } }, products: [{ externalId: "shirt" }] }));
+      form.set("me", filePart(await personJpeg(), "me.jpg", "image/jpeg"));
+      return outboxApi(f.acct, "/try-on", { method: "POST", body: form, headers: { "idempotency-key": key } });
+    };
+    const heal = breakObjects("ACCOUNT_GATE", ["record"], "lose-answer");
+    const first = await send();
+    heal();
+    await expectEnvelope(first, 503, "SERVICE_UNAVAILABLE");
+    expect(await outboxSize(f.acct.accountId)).toBe(1);
+
+    expect(await accountGate(env, f.acct.accountId).deliver()).toBe(1);
+    const [delivered] = await generationRows(f.acct.accountId);
+    const retry = await send();
+    expect(retry.status).toBe(202);
+    expect(((await retry.json()) as { generationId: string }).generationId).toBe(delivered?.id);
+    expect(await generationRows(f.acct.accountId)).toHaveLength(1);
+    expect(await expectLedgerBalances(f.acct.accountId)).toEqual({ balance: 4, reserved: 1, spent: 0 });
   });
 });
