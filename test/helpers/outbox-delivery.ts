@@ -31,7 +31,7 @@ export function harnessDelivers(on: boolean): void {
  * turns this off (`harnessDelivers(false)`).
  */
 export async function deliverAfterRequest(method: string, headers: Headers): Promise<void> {
-  if (!enabled || method !== "POST" || getConfig(env).GENERATION_DELIVERY !== "outbox") return;
+  if (!enabled || method !== "POST" || REQUEST_DELIVERY) return;
   const accountId = (await accountOfKey(headers)) ?? (await accountOfSession(headers));
   if (!accountId) return;
   for (const id of [accountId, testAccountIdOf(accountId)]) {

@@ -232,7 +232,7 @@ export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
   }
 
   private async drainOutbox(): Promise<number> {
-    const accountId = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'account_id'").toArray()[0]?.v;
+    const accountId = credits.rememberedAccount(this.sql);
     let delivered = 0;
     for (;;) {
       const batch = outbox.oldest(this.sql, OUTBOX_BATCH);
@@ -423,7 +423,7 @@ export class AccountGate extends DurableObject<Env> implements AccountGateRpc {
 
   /** Exposed for tests: the orphan check the alarm runs. Returns how many reservations it settled. */
   async settleOrphans(now: number = this.now()): Promise<number> {
-    const accountId = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'account_id'").toArray()[0]?.v;
+    const accountId = credits.rememberedAccount(this.sql);
     if (!accountId) return 0;
     const held = this.sql
       .exec<{ generation_id: string }>(

@@ -219,9 +219,14 @@ function appendLedger(sql: SqlStorage, e: Omit<LedgerEntry, "id" | "createdAt">,
   return entry;
 }
 
-/** The alarm's orphan check needs the account id to query D1; the first reservation records it. */
+/** The alarm's orphan check and the outbox's delivery need the account id to query D1; the first reservation records it. */
 function rememberAccount(sql: SqlStorage, accountId: string): void {
   sql.exec("INSERT OR IGNORE INTO meta (k, v) VALUES ('account_id', ?)", accountId);
+}
+
+/** The account this object's first reservation recorded (none before it). */
+export function rememberedAccount(sql: SqlStorage): string | undefined {
+  return sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'account_id'").toArray()[0]?.v;
 }
 
 function withRate<T extends ReserveResult>(result: T, rate: RateState | undefined): T {

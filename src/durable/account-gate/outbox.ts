@@ -7,8 +7,8 @@ import type { GenerationRecord, ProductTouch } from "./types";
  * gate delivers the rows in batches after the answer (gate.ts) and deletes
  * them once D1 has them and the queue has their messages. A generation in the
  * outbox is accepted: it is charged, it will run, and readers that can come
- * before its delivery ask the gate to deliver first (docs/performance.md,
- * "The outbox").
+ * before its delivery ask the gate to deliver first (docs/architecture.md,
+ * record 15).
  */
 
 /** One undelivered generation. */

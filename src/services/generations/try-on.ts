@@ -168,10 +168,11 @@ export async function createTryOn(
     },
     ctx,
   );
-  if (outboxed) {
-    log("info", "generation accepted", { requestId: ctx.requestId, generationId, accountId: auth.accountId, engine, delivery: "outbox" });
+  const acceptedBy = (delivery: "outbox" | "request"): TryOnAccepted => {
+    log("info", "generation accepted", { requestId: ctx.requestId, generationId, accountId: auth.accountId, engine, delivery });
     return accepted;
-  }
+  };
+  if (outboxed) return acceptedBy("outbox");
 
   let row: NewGenerationRow;
   let touch: ProductTouch;
@@ -197,10 +198,7 @@ export async function createTryOn(
     throw err;
   }
 
-  if (ctx.config.GENERATION_DELIVERY === "outbox" && (await recordAfterWrites(ctx, auth, generationId, row, touch))) {
-    log("info", "generation accepted", { requestId: ctx.requestId, generationId, accountId: auth.accountId, engine, delivery: "outbox" });
-    return accepted;
-  }
+  if (ctx.config.GENERATION_DELIVERY === "outbox" && (await recordAfterWrites(ctx, auth, generationId, row, touch))) return acceptedBy("outbox");
 
   try {
     // Every use refreshes the product's lifetime, in the same transaction as the generation.
@@ -215,8 +213,7 @@ export async function createTryOn(
   } catch (err) {
     await withdrawUnqueued(ctx, auth.accountId, auth.keyId, generationId, err);
   }
-  log("info", "generation accepted", { requestId: ctx.requestId, generationId, accountId: auth.accountId, engine });
-  return accepted;
+  return acceptedBy("request");
 }
 
 /** What a generation's row takes from the request beyond its product and person photo. */
